@@ -1,0 +1,76 @@
+# Veche — `make run` serves the demo, `make test` runs every check.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DATA ?= ../shared/data
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+
+.PHONY: run serve install dev migrate demo test test-sqlite test-pg lint bench lock messages clean
+
+run: install migrate demo serve
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements/base.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements/base.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements/base.txt requirements/dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements/base.txt -r requirements/dev.txt
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+dev: $(VENV)/.dev-installed
+
+migrate: install
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
+
+# Imports the St Petersburg 2021 demo; a no-op when it is already imported.
+demo: migrate
+	$(BIN)/python manage.py import_spb2021 $(DATA)/spb-2021
+
+# gunicorn without an access log: no visitor's address is written anywhere.
+serve: install
+	@echo "Veche at http://$(HOST):$(PORT)/"
+	$(BIN)/gunicorn veche.wsgi --bind $(HOST):$(PORT) --workers 2 --timeout 120
+
+lint: dev
+	$(BIN)/ruff check .
+
+# The suite on SQLite, then on PostgreSQL when it is reachable.
+test: lint
+	$(MAKE) --no-print-directory test-sqlite
+	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
+		$(MAKE) --no-print-directory test-pg; \
+	else \
+		echo "*** PostgreSQL is not reachable at $(PG_URL): the PostgreSQL run is SKIPPED ***"; \
+	fi
+
+test-sqlite: dev
+	@echo "=== tests on SQLite ==="
+	env -u DATABASE_URL $(BIN)/python -m pytest
+
+test-pg: dev
+	@echo "=== tests on PostgreSQL ($(PG_URL)) ==="
+	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest
+
+bench: dev
+	$(BIN)/python bench/import_cec.py
+
+# Re-pin the dependencies (needs the network to PyPI).
+lock:
+	$(PYTHON) -m venv /tmp/veche-lock && /tmp/veche-lock/bin/pip install --quiet pip-tools
+	cd requirements && /tmp/veche-lock/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras -o base.txt base.in
+	cd requirements && /tmp/veche-lock/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras -o dev.txt dev.in
+
+# Refresh the translation catalogues, then compile them.
+messages: dev
+	$(BIN)/python manage.py makemessages --locale ru --ignore '.venv/*' --ignore 'var/*'
+	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

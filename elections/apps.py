@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ElectionsConfig(AppConfig):
+    """The data core: elections, contests, precincts, protocols and importers."""
+
+    name = "elections"
+    verbose_name = _("Elections")

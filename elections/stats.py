@@ -1,0 +1,85 @@
+"""Totals of contests and elections, computed in the database.
+
+One place for the numbers that the pages, the API and the `elections`
+command show, so that they always agree. Shares are of the ballots cast
+(valid + invalid), as the CEC publishes them; turnout is ballots issued
+over registered voters.
+"""
+
+from django.db.models import Count, Q, Sum
+
+from elections.models import Contest, Election, Protocol, Vote
+
+MAIN_KINDS = [Contest.Kind.PARTY_LIST, Contest.Kind.PERSONAL, Contest.Kind.REFERENDUM]
+SUMMED = ["registered", "ballots_issued", "ballots_in_boxes", "valid", "invalid"]
+
+
+def percent(part, whole):
+    return round(100 * part / whole, 2) if whole else None
+
+
+def protocol_totals(protocols) -> dict:
+    """Sums of the main lines over a queryset of protocols."""
+    totals = protocols.filter(has_result=True).aggregate(
+        precincts=Count("id"),
+        precincts_reporting=Count("id", filter=Q(registered__gt=0)),
+        **{name: Sum(name) for name in SUMMED},
+    )
+    totals = {k: v or 0 for k, v in totals.items()}
+    totals["precincts_listed"] = protocols.count()
+    totals["turnout"] = percent(totals["ballots_issued"], totals["registered"])
+    return totals
+
+
+def choice_results(contest: Contest, protocols=None) -> list[dict]:
+    """Votes per ballot line, most first, with their share of ballots cast."""
+    votes = Vote.objects.filter(protocol__contest=contest)
+    if protocols is not None:
+        votes = votes.filter(protocol__in=protocols)
+    rows = list(
+        votes.values("choice_id", "choice__name", "choice__party__short_name", "choice__candidate__person_id")
+        .annotate(votes=Sum("votes"))
+        .order_by("-votes", "choice__name")
+    )
+    cast = (protocols if protocols is not None else contest.protocols).aggregate(n=Sum("ballots_in_boxes"))["n"]
+    return [
+        {"choice_id": r["choice_id"], "name": r["choice__name"], "short_name": r["choice__party__short_name"] or "",
+         "votes": r["votes"], "share": percent(r["votes"], cast)}
+        for r in rows
+    ]
+
+
+def refresh_totals(contest: Contest) -> dict:
+    """Recompute and store a contest's totals and results (after an import)."""
+    contest.totals = {"totals": protocol_totals(contest.protocols.all()), "results": choice_results(contest)}
+    contest.save(update_fields=["totals"])
+    return contest.totals
+
+
+def contest_totals(contest: Contest) -> dict:
+    """{"totals": …, "results": […]} as stored by the last import."""
+    return contest.totals or refresh_totals(contest)
+
+
+def main_contest(election: Election) -> Contest | None:
+    """The contest whose totals stand for the election's (the list vote, …)."""
+    contests = {c.kind: c for c in election.contests.filter(kind__in=MAIN_KINDS, number=0)}
+    return next((contests[k] for k in MAIN_KINDS if k in contests), None)
+
+
+def election_summary(election: Election) -> dict:
+    contest = main_contest(election)
+    stored = contest_totals(contest) if contest else {"totals": protocol_totals(Protocol.objects.none()),
+                                                      "results": []}
+    totals = stored["totals"]
+    return {
+        "slug": election.slug,
+        "name": election.name,
+        "date": election.date.isoformat(),
+        "level": election.level,
+        "kind": election.kind,
+        "contests": election.contests.count(),
+        **totals,
+        "ballots_cast": totals["ballots_in_boxes"],
+        "top": stored["results"][:3],
+    }

@@ -1,0 +1,109 @@
+"""Pages of the data core: elections, contests, precincts."""
+
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+
+from elections.models import Candidate, Contest, Election, Precinct, Protocol, Region
+from elections.stats import contest_totals, election_summary, main_contest
+
+PAGE = 50
+
+
+def with_bars(results):
+    """Add each line's bar width (% of the leader) for the CSS bar chart."""
+    top = max((r["votes"] for r in results), default=0)
+    return [{**r, "bar": round(100 * r["votes"] / top, 1) if top else 0} for r in results]
+
+
+def election_list(request):
+    elections = [(e, election_summary(e)) for e in Election.objects.all()]
+    return render(request, "elections/election_list.html", {"elections": elections})
+
+
+def election_detail(request, slug):
+    election = get_object_or_404(Election, slug=slug)
+    contest = main_contest(election)
+    contests = election.contests.annotate(
+        n_candidates=Count("candidates", distinct=True),
+        n_precincts=Count("protocols", distinct=True),
+    ).order_by("kind", "area", "number")
+    candidates = (
+        Candidate.objects.filter(contest__election=election)
+        .select_related("person", "party", "contest")
+        .order_by("contest__kind", "contest__area", "contest__number", "person__last_name")
+    )
+    return render(request, "elections/election_detail.html", {
+        "election": election,
+        "summary": election_summary(election),
+        "main": contest,
+        "results": with_bars(contest_totals(contest)["results"]) if contest else [],
+        "contests": contests,
+        "candidates": candidates,
+    })
+
+
+def contest_detail(request, pk):
+    contest = get_object_or_404(Contest.objects.select_related("election"), pk=pk)
+    protocols = contest.protocols.select_related("precinct__region", "tik").order_by(
+        "precinct__region__name", "precinct__number", "precinct__code")
+    query = request.GET.get("uik", "").strip()[:20]
+    if query:
+        protocols = protocols.filter(precinct__code__startswith=query) if query.isdigit() else protocols.none()
+    page = Paginator(protocols, PAGE).get_page(request.GET.get("page"))
+    stored = contest_totals(contest)
+    context = {
+        "contest": contest,
+        "totals": stored["totals"],
+        "results": with_bars(stored["results"]),
+        "candidates": contest.candidates.select_related("person", "party"),
+        "page": page,
+        "uik": query,
+    }
+    template = "elections/_protocol_rows.html" if request.headers.get("HX-Request") else "elections/contest_detail.html"
+    return render(request, template, context)
+
+
+def precinct_list(request):
+    """Find a precinct by its number, optionally within a region."""
+    number = request.GET.get("uik", "").strip()[:20]
+    region = request.GET.get("region", "").strip()[:20]
+    precincts = Precinct.objects.none()
+    error = ""
+    if number:
+        if number.isdigit():
+            precincts = Precinct.objects.filter(number=int(number)).select_related("region", "venue")
+            if region.isdigit():
+                precincts = precincts.filter(region_id=int(region))
+        else:
+            error = _("A precinct number is digits only, e.g. 1545.")
+    regions = Region.objects.filter(precincts__isnull=False).distinct()
+    return render(request, "elections/precinct_list.html", {
+        "precincts": precincts[:100], "regions": regions, "uik": number, "region": region, "error": error,
+    })
+
+
+def precinct_detail(request, pk):
+    precinct = get_object_or_404(Precinct.objects.select_related("region", "venue"), pk=pk)
+    protocols = (
+        Protocol.objects.filter(precinct=precinct)
+        .select_related("contest__election", "tik")
+        .prefetch_related("votes__choice")
+        .order_by("-contest__election__date", "contest__election__level", "contest__kind")
+    )
+    ballots = []
+    for protocol in protocols:
+        results = sorted(
+            ({"name": v.choice.name, "votes": v.votes} for v in protocol.votes.all()),
+            key=lambda r: -r["votes"],
+        )
+        cast = protocol.ballots_in_boxes or 0
+        results = [{**r, "share": round(100 * r["votes"] / cast, 2) if cast else None} for r in results]
+        ballots.append((protocol, with_bars(results)))
+    snapshots = precinct.turnout_snapshots.select_related("election").order_by("election", "taken_at")
+    return render(request, "elections/precinct_detail.html", {
+        "precinct": precinct, "ballots": ballots, "snapshots": snapshots,
+        "elections_on_ballot": {p.contest.election for p, _ in ballots},
+    })
+

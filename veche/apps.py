@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class VecheConfig(AppConfig):
+    """The site shell: base templates, home page, static files, i18n."""
+
+    name = "veche"
