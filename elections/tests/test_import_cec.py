@@ -28,6 +28,16 @@ def state():
     }
 
 
+def assert_refused(command, path, message):
+    """The import fails with a message naming the input, and changes nothing."""
+    before = state()
+    with pytest.raises(CommandError) as error:
+        call_command(command, str(path))
+    assert message in str(error.value)
+    assert str(path) in str(error.value)
+    assert state() == before
+
+
 def run(*args):
     out = io.StringIO()
     call_command(*args, stdout=out)
@@ -127,13 +137,7 @@ def test_forced_reimport_gives_the_same_content(tmp_path):
          "duplicate-station", "no-rows", "unknown-election"],
 )
 def test_bad_input_is_refused_clearly_and_changes_nothing(tmp_path, make, message):
-    path = make(tmp_path)
-    before = state()
-    with pytest.raises(CommandError) as error:
-        call_command("import_cec", str(path))
-    assert message in str(error.value)
-    assert str(path) in str(error.value)
-    assert state() == before
+    assert_refused("import_cec", make(tmp_path), message)
 
 
 def test_missing_file():
