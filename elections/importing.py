@@ -179,59 +179,63 @@ class Importer(BaseCommand):
         bulk_insert(Precinct, ["region_id", "code", "number", "is_remote", "venue_id", "city_district"], new)
         return stations.join(known_precincts(), on=["region_id", "code"], how="left")
 
-    def store_results(self, contest: Contest, protocols: pl.DataFrame, votes: pl.DataFrame | None = None) -> int:
-        """Store one contest's protocols and votes from this source.
+    def store_results(self, protocols: pl.DataFrame, votes: pl.DataFrame | None = None) -> int:
+        """Store protocols and votes from this source, for one or many contests.
 
-        ``protocols``: one row per precinct with the station columns (see
-        ``precinct_ids``; or their ids, when the caller resolved them), ``line`` (where it stands in the input, for
-        messages), ``has_result``, the protocol lines and ``extra`` (JSON text
-        or null). ``votes``: ``line``, ``choice`` (a name in
-        ``contest.choices``) and ``votes``. Returns protocols written.
+        ``protocols``: one row per (contest, precinct) with ``contest_id``,
+        the station columns (see ``precinct_ids``; or their ids, when the
+        caller resolved them), ``line`` (where it stands in the input, for
+        messages; unique per row that has votes), ``has_result``, the
+        protocol lines and ``extra`` (JSON text or null). ``votes``: ``line``,
+        ``choice`` (a name on that contest's ballot) and ``votes``. Returns
+        the number of protocols written.
         """
-        self.touched.add(contest.pk)
+        contest_ids = protocols["contest_id"].unique().to_list()
+        self.touched.update(contest_ids)
         if "precinct_id" not in protocols.columns:
             protocols = self.precinct_ids(protocols)
         existing = key_frame(
-            Protocol.objects.filter(contest=contest), "precinct_id", "id", "source", "has_result", "registered",
-            schema=[("precinct_id", pl.Int64), ("old_id", pl.Int64), ("old_source", pl.String),
-                    ("old_result", pl.Boolean), ("old_registered", pl.Int64)],
+            Protocol.objects.filter(contest_id__in=contest_ids), "contest_id", "precinct_id", "id", "source",
+            "has_result", "registered",
+            schema=[("contest_id", pl.Int64), ("precinct_id", pl.Int64), ("old_id", pl.Int64),
+                    ("old_source", pl.String), ("old_result", pl.Boolean), ("old_registered", pl.Int64)],
         )
-        merged = protocols.join(existing, on="precinct_id", how="left")
+        merged = protocols.join(existing, on=["contest_id", "precinct_id"], how="left")
         other = pl.col("old_source").is_not_null() & (pl.col("old_source") != self.source)
         keep_old = other & (pl.col("old_result") | ~pl.col("has_result"))
         kept = merged.filter(keep_old)
         self.merged["kept_from_other_source"] += kept.height
-        for row in kept.filter(pl.col("has_result") & (pl.col("registered") != pl.col("old_registered"))).iter_rows(
-            named=True
-        ):
+        differing = kept.filter(pl.col("has_result") & (pl.col("registered") != pl.col("old_registered")))
+        for row in differing.iter_rows(named=True):
             self.merged["differing_from_other_source"].append(
-                f"{contest}, {row['region']} {row['code']}: registered {row['registered']} here, "
-                f"{row['old_registered']} from {row['old_source']}"
+                f"contest {row['contest_id']}, {row['region']} {row['code']}: registered {row['registered']} "
+                f"here, {row['old_registered']} from {row['old_source']}"
             )
-        # Replaced: everything this source stored before for the contest, and
-        # result-less protocols of other sources that now get a result.
+        # Replaced: everything this source stored before for these contests,
+        # and result-less protocols of other sources that now get a result.
         replaced = set(existing.filter(pl.col("old_source") == self.source)["old_id"].to_list())
         replaced |= set(merged.filter(other & ~keep_old)["old_id"].to_list())
         self._delete_protocols(sorted(replaced))
 
-        fresh = merged.filter(~keep_old).with_columns(
-            contest_id=pl.lit(contest.pk), source=pl.lit(self.source), extra=pl.col("extra").fill_null("{}")
-        )
+        fresh = merged.filter(~keep_old).with_columns(source=pl.lit(self.source), extra=pl.col("extra").fill_null("{}"))
         columns = ["contest_id", "precinct_id", "tik_id", "source", "has_result", *LINE_NAMES, "extra"]
-        bulk_insert(Protocol, columns, fresh, label=f"protocols {contest.name[:30]}")
+        bulk_insert(Protocol, columns, fresh, label="protocols")
         if votes is None or votes.height == 0:
             return fresh.height
 
-        ids = key_frame(Protocol.objects.filter(contest=contest, source=self.source), "precinct_id", "id",
-                        schema=[("precinct_id", pl.Int64), ("protocol_id", pl.Int64)])
-        choices = key_frame(contest.choices, "name", "id", schema=[("choice", pl.String), ("choice_id", pl.Int64)])
+        ids = key_frame(Protocol.objects.filter(contest_id__in=contest_ids, source=self.source),
+                        "contest_id", "precinct_id", "id",
+                        schema=[("contest_id", pl.Int64), ("precinct_id", pl.Int64), ("protocol_id", pl.Int64)])
+        choices = key_frame(Choice.objects.filter(contest_id__in=contest_ids), "contest_id", "name", "id",
+                            schema=[("contest_id", pl.Int64), ("choice", pl.String), ("choice_id", pl.Int64)])
         rows = (
-            votes.join(fresh.select("line", "precinct_id"), on="line")
-            .join(ids, on="precinct_id")
-            .join(choices, on="choice", how="left")
+            votes.join(fresh.select("line", "contest_id", "precinct_id"), on="line")
+            .join(ids, on=["contest_id", "precinct_id"])
+            .join(choices, on=["contest_id", "choice"], how="left")
         )
         unknown = rows.filter(pl.col("choice_id").is_null())
         if unknown.height:
+            contest = Contest.objects.get(pk=unknown["contest_id"][0])
             raise CommandError(f"line {unknown['line'][0]}: «{unknown['choice'][0]}» is not on the ballot of {contest}")
         bulk_insert(Vote, ["protocol_id", "choice_id", "votes"], rows, label="votes")
         return fresh.height

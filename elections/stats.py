@@ -51,7 +51,10 @@ def choice_results(contest: Contest, protocols=None) -> list[dict]:
 
 def refresh_totals(contest: Contest) -> dict:
     """Recompute and store a contest's totals and results (after an import)."""
-    contest.totals = {"totals": protocol_totals(contest.protocols.all()), "results": choice_results(contest)}
+    totals = protocol_totals(contest.protocols.all())
+    # No protocol with a result, no votes: skip the vote query (225 of a
+    # national election's 226 contests have no published results).
+    contest.totals = {"totals": totals, "results": choice_results(contest) if totals["precincts"] else []}
     contest.save(update_fields=["totals"])
     return contest.totals
 

@@ -74,7 +74,7 @@ class Command(Importer):
         )
         ensure_choices(contest, [self.choice(contest, kind, position, name) for position, name in table.choices])
         steps.set_postfix_str("storing results")
-        stored = self.store_results(contest, table.protocols, table.votes)
+        stored = self.store_results(table.protocols.with_columns(contest_id=pl.lit(contest.pk)), table.votes)
         steps.update()
 
         districts = 0
@@ -116,12 +116,11 @@ class Command(Importer):
         by_number = dict(Contest.objects.filter(election=election, kind=Contest.Kind.SINGLE_MANDATE)
                          .values_list("number", "id"))
         ballots = self.precinct_ids(protocols).with_columns(
-            number=pl.col("district").map_elements(lambda d: district_number(d)[0], return_dtype=pl.Int64),
+            contest_id=pl.col("district").map_elements(lambda d: by_number[district_number(d)[0]],
+                                                       return_dtype=pl.Int64),
             has_result=pl.lit(False),
             extra=pl.lit(None, dtype=pl.String),
+            **{name: pl.lit(None, dtype=pl.Int64) for name in LINE_NAMES},
         )
-        ballots = ballots.with_columns(**{name: pl.lit(None, dtype=pl.Int64) for name in LINE_NAMES})
-        for number, group in progress(ballots.group_by("number"), desc="districts", total=len(districts)):
-            contest = Contest.objects.get(pk=by_number[number[0]])
-            self.store_results(contest, group)
+        self.store_results(ballots)
         return len(districts)

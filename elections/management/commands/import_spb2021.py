@@ -271,7 +271,7 @@ class Command(Importer):
             district = "0" if row["ballot"] == "parties" else str(row["electoral_district"]["id"])
             published[(row["protocol_scope"]["id"], row["election_type"], district)] = (line, row)
 
-        per_contest: dict[int, tuple[list, list]] = {}
+        per_contest: dict[int, tuple[list, list]] = {}  # contest id -> (protocol rows, votes)
         self.choices: dict[int, dict] = {}
         name = self.folder / "protocols.jsonl.gz"
         for record in precinct_records:
@@ -299,18 +299,15 @@ class Command(Importer):
             raise CommandError(f"{name}, line {line}: a protocol of UIK {uik} for {kind} district {district}, "
                                f"which precincts.json does not put on that UIK's ballot")
 
-        stored = 0
         contests_by_pk = {c.pk: c for c in contests.values()}
-        for pk, (rows, votes) in progress(per_contest.items(), desc="contests", unit="contest"):
-            contest = contests_by_pk[pk]
-            ensure_choices(contest, self.choices.get(pk, {}).values())
-            frame = self.frame(rows)
-            vote_frame = pl.DataFrame(votes, schema=[("line", pl.Int64), ("choice", pl.String),
-                                                     ("votes", pl.Int64)], orient="row")
-            sums = vote_frame.group_by("line").agg(vote_sum=pl.col("votes").sum())
-            self.add_breaks(control_breaks(frame.join(sums, on="line", how="left"), LINES, name))
-            stored += self.store_results(contest, frame, vote_frame)
-        return stored
+        for pk in per_contest:
+            ensure_choices(contests_by_pk[pk], self.choices.get(pk, {}).values())
+        frame = self.frame([{**row, "contest_id": pk} for pk, (rows, _votes) in per_contest.items() for row in rows])
+        votes = pl.DataFrame([vote for _rows, votes in per_contest.values() for vote in votes],
+                             schema=[("line", pl.Int64), ("choice", pl.String), ("votes", pl.Int64)], orient="row")
+        sums = votes.group_by("line").agg(vote_sum=pl.col("votes").sum())
+        self.add_breaks(control_breaks(frame.join(sums, on="line", how="left"), LINES, name))
+        return self.store_results(frame, votes)
 
     def choice(self, contest, entry, parties, candidates) -> str:
         """Register the ballot line of a protocol entry; return its name."""
@@ -328,14 +325,15 @@ class Command(Importer):
     def frame(self, rows) -> pl.DataFrame:
         frame = pl.DataFrame(
             rows, schema={"line": pl.Int64, "number": pl.Int64, "has_result": pl.Boolean, "extra": pl.String,
-                          **{n: pl.Int64 for n in LINES}},
+                          **{n: pl.Int64 for n in LINES}, "contest_id": pl.Int64},
         )
         frame = frame.join(self.station_ids, on="number").with_columns(
             region=pl.lit(REGION), code=pl.col("number").cast(pl.String),
             ballots_issued=pl.col("issued_early") + pl.col("issued_at_station") + pl.col("issued_outside"),
             ballots_in_boxes=pl.col("in_portable_boxes") + pl.col("in_stationary_boxes"),
         )
-        return frame.select("line", "region", "code", "precinct_id", "tik_id", "has_result", *LINE_NAMES, "extra")
+        return frame.select("line", "contest_id", "region", "code", "precinct_id", "tik_id", "has_result",
+                            *LINE_NAMES, "extra")
 
     def turnout(self, protocol_rows, precincts, elections):
         """Interim turnout reports, once per precinct and election."""
