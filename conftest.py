@@ -1,7 +1,7 @@
 """Fixtures shared by every app's tests: the real data, imported once.
 
 The session's test database gets the St Petersburg 2021 elections and the
-2021 national CEC table, the way `make run` and an organiser would import
+2021 and 2011 national CEC tables, the way `make run` and an organiser would import
 them. Tests run inside transactions on top of that and are rolled back.
 """
 
@@ -25,3 +25,4 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         call_command("import_spb2021", str(SPB), verbosity=0)
         call_command("import_cec", str(FEDERAL / "2021.csv.zip"), verbosity=0)
+        call_command("import_cec", str(FEDERAL / "2011.csv.zip"), verbosity=0)

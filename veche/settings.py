@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "ninja",  # serves the API docs' Swagger UI from our own static files, not a CDN
     "veche",
     "elections",
+    "forensics",
 ]
 
 MIDDLEWARE = [

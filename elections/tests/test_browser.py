@@ -68,3 +68,20 @@ def test_home_then_an_election(site, browser, settings):
     assert "Registered voters" in page.content()
     # Everything came from this site.
     assert requests and all(url.startswith(site) for url in requests)
+
+
+@pytest.mark.parametrize("slug", ["duma-2011", "duma-2021"])
+def test_forensics_plots_load(site, browser, settings, slug, tmp_path):
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+    page = browser.new_page(viewport={"width": 1280, "height": 2000})
+    page.goto(f"{site}/forensics/{slug}/", timeout=120_000)
+    images = page.locator(".plots img")
+    assert images.count() == 3
+    for i in range(3):
+        images.nth(i).scroll_into_view_if_needed()
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=images.nth(i).element_handle(),
+                               timeout=60_000)
+    widths = images.evaluate_all("imgs => imgs.map(i => i.naturalWidth)")
+    assert all(w > 500 for w in widths)
+    page.screenshot(path=tmp_path / f"{slug}.png", full_page=True)
+    assert (tmp_path / f"{slug}.png").stat().st_size > 50_000

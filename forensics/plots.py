@@ -1,0 +1,57 @@
+"""Plots of an election's station results (matplotlib, no display)."""
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import LogNorm
+
+PLOTS = {
+    "comet": "Turnout and the leader's share (stations weighted by ballots cast)",
+    "turnout": "Turnout, stations per 0.1-point bin",
+    "share": "The leader's share, stations per 0.1-point bin",
+}
+FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
+
+
+def render(name: str, hist: dict, title: str, fmt: str) -> bytes:
+    if name not in PLOTS or fmt not in FORMATS:
+        raise ValueError(f"unknown plot {name}.{fmt}")
+    fig, ax = plt.subplots(figsize=(8, 5) if name != "comet" else (7, 6), dpi=110)
+    if name == "comet":
+        comet = hist["comet"].T
+        edges = hist["comet_edges"]
+        mesh = ax.pcolormesh(edges, edges, np.where(comet > 0, comet, np.nan), cmap="magma_r",
+                             norm=LogNorm(vmin=max(comet[comet > 0].min(), 1), vmax=comet.max()))
+        fig.colorbar(mesh, ax=ax, label="ballots cast")
+        ax.set_xlabel("turnout, %")
+        ax.set_ylabel("leader's share, %")
+    else:
+        counts = hist["turnout_counts" if name == "turnout" else "share_counts"]
+        centres = hist["fine_edges"][:-1]
+        ax.bar(centres, counts, width=0.1, color="#2f5f98", linewidth=0)
+        # Stations at exactly 100 % (closed institutions, and worse) would
+        # flatten the rest: cap the axis below them and say how tall they are.
+        inner = counts[(centres > 0.05) & (centres < 99.95)]
+        cap = 1.25 * inner.max() if inner.size and inner.max() else None
+        if cap and counts.max() > cap:
+            ax.set_ylim(0, cap)
+            for x, c in zip(centres, counts, strict=True):
+                if c > cap:
+                    ax.annotate(f"{x:.0f} %: {c:,}", (x, cap), xytext=(-4, -12), textcoords="offset points",
+                                ha="right", fontsize=8, color="#a4000f")
+        ax.set_xlabel("turnout, %" if name == "turnout" else "leader's share, %")
+        ax.set_ylabel("stations")
+        ax.set_xticks(range(0, 101, 10))
+        ax.grid(axis="x", color="#ddd", linewidth=0.5)
+        ax.set_axisbelow(True)
+    ax.set_xlim(0, 100)
+    ax.set_title(f"{title}\n{PLOTS[name]}", fontsize=9)
+    fig.tight_layout()
+    out = io.BytesIO()
+    fig.savefig(out, format=fmt, metadata={"Software": None} if fmt == "png" else {"Date": None})
+    plt.close(fig)
+    return out.getvalue()

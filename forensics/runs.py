@@ -1,0 +1,41 @@
+"""Running an analysis on an election and storing it."""
+
+import numpy as np
+import polars as pl
+from django.db import transaction
+
+from elections.importing import bulk_insert
+from elections.models import Election
+from forensics.analysis import analyse
+from forensics.data import precinct_frame, remote_totals
+from forensics.models import Analysis, CleanedResult
+
+
+def summarise(election: Election, region: str | None = None, draws: int = 1000, seed: int = 0):
+    """(frame, summary) for an election: the figures, JSON-ready."""
+    frame, meta = precinct_frame(election, region)
+    result = analyse(frame, draws=draws, seed=seed)
+    excess = result["excess"]
+    per_station = excess.pop("per_station")
+    codes = excess.pop("codes")
+    summary = {
+        "election": election.slug, "region": region, **meta, **result,
+        "remote_voting": None if region else remote_totals(election),
+    }
+    cleaned = codes.with_columns(excess=pl.Series(np.rint(per_station).astype(np.int64)))
+    return frame, summary, cleaned
+
+
+@transaction.atomic
+def save(election: Election, draws: int = 1000, seed: int = 0) -> Analysis:
+    """Run on the whole election, store the figures and the cleaned results."""
+    frame, summary, cleaned = summarise(election, draws=draws, seed=seed)
+    analysis = Analysis.objects.create(election=election, draws=draws, seed=seed, summary=summary)
+    rows = (
+        frame.select("protocol_id", "region", "code", pl.col("leader").alias("leader_votes"))
+        .join(cleaned, on=["region", "code"], how="left")
+        .with_columns(analysis_id=pl.lit(analysis.pk), excess=pl.col("excess").fill_null(0))
+    )
+    bulk_insert(CleanedResult, ["analysis_id", "protocol_id", "leader_votes", "excess"], rows,
+                label="cleaned results")
+    return analysis

@@ -1,0 +1,142 @@
+"""Forensics pages: an election's figures, plots, regions, TIKs, CSV."""
+
+import csv
+
+import polars as pl
+from django.conf import settings
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from elections.models import Election
+from elections.stats import contest_totals, main_contest
+from forensics.analysis import AnalysisError, histograms
+from forensics.data import precinct_frame
+from forensics.models import Analysis, CleanedResult
+from forensics.plots import FORMATS, PLOTS
+from forensics.plots import render as render_plot
+from forensics.runs import save
+
+SORTS = {"region": False, "stations": True, "turnout": True, "leader_share": True, "anomaly": True,
+         "excess_votes": True}
+
+
+def analysis_for(election: Election) -> Analysis:
+    """The latest stored analysis; the first visit runs and stores one."""
+    found = election.analyses.first()
+    if found is None:
+        try:
+            found = save(election)
+        except AnalysisError as exc:
+            raise Http404(str(exc)) from exc
+    return found
+
+
+def index(request):
+    elections = [e for e in Election.objects.all()
+                 if (c := main_contest(e)) and contest_totals(c)["totals"]["precincts"]]
+    return render(request, "forensics/index.html", {"elections": elections})
+
+
+def election(request, slug):
+    election = get_object_or_404(Election, slug=slug)
+    analysis = analysis_for(election)
+    s = analysis.summary
+    sort = request.GET.get("sort", "anomaly")
+    if sort not in SORTS:
+        sort = "anomaly"
+    regions = sort_rows(s["regions"], sort)
+    top = max((r["anomaly"] or 0 for r in regions), default=0)
+    for r in regions:
+        r["bar"] = round(100 * (r["anomaly"] or 0) / top, 1) if top else 0
+    region = request.GET.get("region", "")[:200]
+    tiks = tik_table(analysis, region) if region else None
+    return render(request, "forensics/election.html", {
+        "election": election, "analysis": analysis, "s": s, "regions": regions, "sort": sort,
+        "region": region, "tiks": tiks, "plots": PLOTS,
+    })
+
+
+def sort_rows(rows, key):
+    """Rows by ``key`` (numbers largest first, names A–Z); blanks last."""
+    present = sorted((r for r in rows if r[key] is not None), key=lambda r: r[key], reverse=SORTS[key])
+    return present + [r for r in rows if r[key] is None]
+
+
+def tik_table(analysis, region):
+    rows = (
+        CleanedResult.objects.filter(analysis=analysis, protocol__precinct__region__name=region)
+        .select_related("protocol__precinct", "protocol__tik")
+    )
+    frame = pl.DataFrame(
+        [(r.protocol.tik.name if r.protocol.tik else "—", r.protocol.precinct_id, str(r.protocol.precinct),
+          r.protocol.registered, r.protocol.ballots_issued, r.protocol.ballots_in_boxes, r.leader_votes, r.excess)
+         for r in rows],
+        schema=["tik", "precinct_id", "precinct", "registered", "issued", "cast", "leader", "excess"], orient="row",
+    )
+    if frame.height == 0:
+        raise Http404("no stations in that region")
+    by_tik = (
+        frame.group_by("tik").agg(pl.len().alias("stations"), pl.col("registered", "issued", "cast", "leader",
+                                                                      "excess").sum())
+        .with_columns(turnout=(100 * pl.col("issued") / pl.col("registered")).round(2),
+                      share=(100 * pl.col("leader") / pl.col("cast")).round(2))
+        .sort("excess", descending=True)
+    )
+    stations = (
+        frame.with_columns(turnout=(100 * pl.col("issued") / pl.col("registered")).round(2),
+                           share=(100 * pl.col("leader") / pl.col("cast")).round(2))
+        .sort("excess", descending=True).head(50)
+    )
+    return {"tiks": by_tik.to_dicts(), "stations": stations.to_dicts()}
+
+
+def plot(request, slug, name, fmt):
+    if name not in PLOTS or fmt not in FORMATS:
+        raise Http404("no such plot")
+    election = get_object_or_404(Election, slug=slug)
+    analysis = analysis_for(election)
+    cache = settings.VAR_DIR / "forensics" / f"{analysis.pk}-{name}.{fmt}"
+    if not cache.exists():
+        frame, _meta = precinct_frame(election)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(".tmp")
+        tmp.write_bytes(render_plot(name, histograms(frame), short_title(election), fmt))
+        tmp.replace(cache)
+    response = HttpResponse(cache.read_bytes(), content_type=FORMATS[fmt])
+    if request.GET.get("download"):
+        response["Content-Disposition"] = f'attachment; filename="{slug}-{name}.{fmt}"'
+    return response
+
+
+def short_title(election):
+    name = election.name if len(election.name) <= 60 else election.name[:58].rsplit(" ", 1)[0] + " …"
+    return f"{name} ({election.date:%d.%m.%Y})"
+
+
+def regions_csv(request, slug):
+    analysis = analysis_for(get_object_or_404(Election, slug=slug))
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{slug}-regions.csv"'
+    columns = ["region", "stations", "registered", "turnout", "leader_share", "integer_observed",
+               "integer_expected", "anomaly", "integer_p", "excess_votes"]
+    writer = csv.DictWriter(response, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(analysis.summary["regions"])
+    return response
+
+
+def stations_csv(request, slug):
+    analysis = analysis_for(get_object_or_404(Election, slug=slug))
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{slug}-stations.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["region", "tik", "uik", "registered", "ballots_issued", "ballots_cast", "leader_votes",
+                     "estimated_excess", "leader_votes_cleaned"])
+    rows = (CleanedResult.objects.filter(analysis=analysis)
+            .values_list("protocol__precinct__region__name", "protocol__tik__name", "protocol__precinct__code",
+                         "protocol__registered", "protocol__ballots_issued", "protocol__ballots_in_boxes",
+                         "leader_votes", "excess")
+            .order_by("protocol__precinct__region__name", "protocol__precinct__number"))
+    for row in rows.iterator(chunk_size=5000):
+        writer.writerow([*row, row[6] - row[7]])
+    return response
