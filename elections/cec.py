@@ -30,6 +30,7 @@ from elections.protocols import control_breaks
 
 STATION_COLUMNS = {"level", "name", "region", "oik", "tik", "uik", "url"}
 REMOTE_TIK = "дистанционное электронное голосование"
+REMOTE_CODE = "ДЭГ"  # a region's remote e-voting, published as one pseudo-station
 
 # Protocol lines by the wording of their column, checked in this order; the
 # wording changed across years ("внесенных в списки", "включенных в список").
@@ -163,8 +164,16 @@ def identify_election(path: Path, frame: pl.DataFrame, year: int | None) -> Know
     )
 
 
-def read_cec_file(path: str | Path, year: int | None = None) -> CecFile:
+def read_cec_file(path: str | Path, year: int | None = None, remote: bool | None = None) -> CecFile:
+    """Read a CEC table; ``remote``: it holds remote e-voting per region.
+
+    ``remote`` defaults to whether the file is named like the CEC's
+    remote-voting tables (``…electronic-voting…``): those have one row per
+    region and no station columns.
+    """
     path = Path(path)
+    if remote is None:
+        remote = "electronic-voting" in path.name
     if not path.exists():
         raise CecFileError(f"{path}: no such file")
     raw = _read_bytes(path)
@@ -189,7 +198,7 @@ def read_cec_file(path: str | Path, year: int | None = None) -> CecFile:
             raise CecFileError(f"{path}: unknown layout: columns «{columns[kind]}» and «{header}» both read as {kind}")
         else:
             columns[kind] = header
-    missing = [c for c in ("region", "uik") if c not in frame.columns]
+    missing = [c for c in (("region",) if remote else ("region", "uik")) if c not in frame.columns]
     missing += [c for c in ("registered", "invalid") if c not in columns]
     if "valid" not in columns and "ballots_in_boxes" not in columns:
         missing.append("valid")
@@ -213,7 +222,7 @@ def read_cec_file(path: str | Path, year: int | None = None) -> CecFile:
         raise CecFileError(f"{path}, line {row['line']}, column «{gap}»: value missing (truncated row?)")
     has_result = empty == 0
 
-    stations = _stations(path, frame)
+    stations = _remote_regions(path, frame) if remote else _stations(path, frame)
     renamed = {header: name for name, header in columns.items()}
     lines = values.select(list(columns.values())).rename(renamed)
     for name in CORE_LINES:
@@ -301,6 +310,26 @@ def _stations(path: Path, frame: pl.DataFrame) -> pl.DataFrame:
         raise CecFileError(f"{path}, line {second}: {first['region']}, {first['code']} appears twice "
                            f"(first on line {first['line']})")
     return stations.select("line", "region_key", "region", "code", "number", "is_remote", "tik", "district")
+
+
+def _remote_regions(path: Path, frame: pl.DataFrame) -> pl.DataFrame:
+    """A region-level remote-voting table: one pseudo-station per region."""
+    if "uik" in frame.columns or "tik" in frame.columns:
+        raise CecFileError(f"{path}: has station columns (tik, uik), so it is not a region-level remote-voting table")
+    empty = frame.filter(pl.col("region").is_null())
+    if empty.height:
+        raise CecFileError(f"{path}, line {empty['line'][0]}, column «region»: empty")
+    stations = frame.select(
+        "line",
+        region_key=pl.col("region").map_elements(region_key, return_dtype=pl.String),
+        region=pl.col("region").map_elements(region_display_name, return_dtype=pl.String),
+        code=pl.lit(REMOTE_CODE), number=pl.lit(None, dtype=pl.Int64), is_remote=pl.lit(True),
+        tik=pl.lit(None, dtype=pl.String), district=pl.lit(None, dtype=pl.String),
+    )
+    twice = stations.filter(pl.col("region_key").is_duplicated())
+    if twice.height:
+        raise CecFileError(f"{path}, line {twice['line'][1]}: region {twice['region'][0]} appears twice")
+    return stations
 
 
 def _derive_totals(lines: pl.DataFrame) -> pl.DataFrame:

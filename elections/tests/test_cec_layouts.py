@@ -78,3 +78,12 @@ def test_2016_keeps_each_stations_single_mandate_district():
 )
 def test_classify_column(header, line):
     assert classify_column(header) == line
+
+
+def test_2024_remote_voting_table():
+    table = read_cec_file(FEDERAL / "2024-electronic-voting.csv")
+    assert table.election.slug == "president-2024"
+    assert table.rows == 29
+    assert table.protocols["is_remote"].all()
+    assert table.protocols["registered"].sum() == 8_434_406  # SOURCE-NOTES
+    assert table.breaks == []

@@ -167,3 +167,20 @@ def test_control_relation_breaks_are_reported_not_fatal(tmp_path):
     line8 = Protocol.objects.get(contest__election__slug="duma-2021", contest__kind="party_list",
                                  precinct__code=original["uik"], precinct__region__name=original["region"])
     assert line8.valid == original["valid"] + 5
+
+
+def test_remote_voting_and_paper_stations_of_one_election_coexist(tmp_path):
+    run("import_cec", str(FEDERAL / "2024-electronic-voting.csv"))
+    with zipfile.ZipFile(FEDERAL / "2024.csv.zip") as zf:
+        lines = zf.read("2024.csv").decode().splitlines()[:301]
+    paper = tmp_path / "2024.csv.zip"
+    with zipfile.ZipFile(paper, "w") as zf:
+        zf.writestr("2024.csv", "\n".join(lines) + "\n")
+    run("import_cec", str(paper))
+    contest = Contest.objects.get(election__slug="president-2024")
+    remote = contest.protocols.filter(precinct__is_remote=True)
+    assert remote.count() == 29 and remote.aggregate(r=Sum("registered"))["r"] == 8_434_406
+    assert contest.protocols.filter(precinct__is_remote=False).count() == 300
+    # Importing the paper table again (forced) leaves the remote voting alone.
+    run("import_cec", "--force", str(paper))
+    assert remote.count() == 29

@@ -1,6 +1,7 @@
 """Import a federal election from the CEC per-precinct table.
 
     python manage.py import_cec ../shared/data/russia-federal/2021.csv.zip
+    python manage.py import_cec ../shared/data/russia-federal/2024-electronic-voting.csv
 
 Any year of russia-federal/ is understood (see elections/cec.py for how the
 layout is detected). Where the election had single-mandate districts (2016,
@@ -51,14 +52,21 @@ class Command(Importer):
     def add_arguments(self, parser):
         super().add_arguments(parser)
         parser.add_argument("--year", type=int, help="the election's year, when the file name does not say it")
+        parser.add_argument("--remote", action="store_true", default=None,
+                            help="the table holds remote electronic voting per region (assumed when the file "
+                                 "name contains 'electronic-voting')")
 
     def load(self, path, options):
         steps = progress(total=4, desc="import_cec", unit="step")
         steps.set_postfix_str("reading")
         try:
-            table = read_cec_file(path, options.get("year"))
+            table = read_cec_file(path, options.get("year"), options.get("remote"))
         except CecFileError as exc:
             raise CommandError(str(exc)) from exc
+        if table.protocols["is_remote"].all():
+            # Its own source: importing it must not replace the stations'
+            # protocols of the same contest, nor they it.
+            self.source = "cec-remote"
         steps.update()
         known = table.election
         self.add_breaks(table.breaks)
