@@ -8,5 +8,6 @@ urlpatterns = [
     path("forensics/<slug:slug>/", views.election, name="election"),
     path("forensics/<slug:slug>/regions.csv", views.regions_csv, name="regions_csv"),
     path("forensics/<slug:slug>/stations.csv", views.stations_csv, name="stations_csv"),
+    path("forensics/<slug:slug>/summary.csv", views.summary_csv, name="summary_csv"),
     path("forensics/<slug:slug>/<str:name>.<str:fmt>", views.plot, name="plot"),
 ]

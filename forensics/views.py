@@ -125,6 +125,26 @@ def regions_csv(request, slug):
     return response
 
 
+def summary_csv(request, slug):
+    """The headline figures: totals, excess estimate, whole-percentage test."""
+    election = get_object_or_404(Election, slug=slug)
+    s = analysis_for(election).summary
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{slug}-summary.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["figure", "value"])
+    for key, value in s["totals"].items():
+        writer.writerow([f"totals.{key}", value])
+    for key in ("excess", "low", "high", "mode_turnout", "clean_share", "clean_stations", "grid_size"):
+        writer.writerow([f"excess.{key}", s["excess"][key]])
+    for test in ("turnout", "leader_share"):
+        for key in ("observed", "expected", "ratio", "p_value"):
+            writer.writerow([f"integers.{test}.{key}", s["integers"][test][key]])
+    writer.writerow(["integers.stations", s["integers"]["stations"]])
+    writer.writerow(["integers.draws", s["integers"]["draws"]])
+    return response
+
+
 def stations_csv(request, slug):
     analysis = analysis_for(get_object_or_404(Election, slug=slug))
     response = HttpResponse(content_type="text/csv; charset=utf-8")

@@ -3,6 +3,7 @@
 from ninja import NinjaAPI
 
 from elections.api import router as elections_router
+from smartvote.api import router as lookup_router
 
 api = NinjaAPI(
     title="Veche API",
@@ -12,3 +13,4 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/", elections_router)
+api.add_router("/", lookup_router)

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "veche",
     "elections",
     "forensics",
+    "smartvote",
 ]
 
 MIDDLEWARE = [

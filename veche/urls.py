@@ -11,4 +11,5 @@ urlpatterns = [
     path("api/", api.urls),
     path("", include("elections.urls")),
     path("", include("forensics.urls")),
+    path("", include("smartvote.urls")),
 ]

@@ -80,6 +80,9 @@ def test_page_plots_and_csv(client):
     regions = client.get("/forensics/duma-2021/regions.csv").content.decode().splitlines()
     assert regions[0].startswith("region,stations,registered,turnout,leader_share")
     assert len(regions) > 80
+    summary = dict(line.split(",", 1) for line in
+                   client.get("/forensics/duma-2021/summary.csv").content.decode().splitlines()[1:])
+    assert summary["totals.turnout"] == "51.48" and "integers.turnout.p_value" in summary
     stations = client.get("/forensics/duma-2021/stations.csv").content.decode().splitlines()
     assert stations[0].endswith("estimated_excess,leader_votes_cleaned")
     assert client.get("/forensics/duma-2021/comet.gif").status_code == 404

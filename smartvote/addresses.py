@@ -1,0 +1,164 @@
+"""Russian addresses as people type them, reduced to something comparable.
+
+"Садовая 108", "ул. Садовая, д. 108-110", "садовая ул 108 спб",
+"Садовая улица, дом 108-110" and "садоввая 108" must all reach the same
+building. ``parse`` splits a free-text address into the street's name words
+(without the kind of street, the city, the words "дом", "корпус"…), the house
+number, the korpus and the litera; ``street_similarity`` compares street
+names with room for typos. Everything is folded (case, ё→е, punctuation).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+
+# Kinds of street, with the ways people abbreviate them. They tell little
+# about which street is meant (there is a Садовая улица and no Садовый
+# проспект), so they are recorded but not required to match.
+STREET_KINDS = {
+    "улица": ["ул", "улица", "ул-ца"],
+    "проспект": ["пр", "пр-т", "прт", "просп", "проспект", "пр-кт", "пркт"],
+    "набережная": ["наб", "набережная", "нб"],
+    "переулок": ["пер", "переулок", "пер-к"],
+    "шоссе": ["ш", "шоссе", "шос"],
+    "бульвар": ["б-р", "бульвар", "бул", "бр"],
+    "площадь": ["пл", "площадь"],
+    "линия": ["линия", "лин"],
+    "проезд": ["проезд", "пр-д"],
+    "аллея": ["аллея", "ал"],
+    "дорога": ["дорога", "дор"],
+    "канал": ["канала", "канал", "кан"],
+}
+KIND_OF = {alias: kind for kind, aliases in STREET_KINDS.items() for alias in aliases}
+# Words that say where, not which street: dropped.
+PLACE_WORDS = {
+    "спб", "санкт-петербург", "санкт", "петербург", "питер", "г", "город", "россия", "рф", "в.о", "во",
+    "васильевского", "острова", "кв", "квартира", "подъезд", "п",
+}
+HOUSE_WORDS = {"д", "дом", "зд", "здание"}
+KORPUS_WORDS = {"к", "корп", "корпус", "кор"}
+LITERA_WORDS = {"лит", "литера", "литер", "л"}
+BUILDING_WORDS = {"стр", "строение", "помещение", "пом"}
+
+MAX_LENGTH = 200
+
+
+@dataclass
+class Address:
+    street: list[str] = field(default_factory=list)  # name words, folded, in order
+    kind: str = ""  # улица, проспект, … when given
+    house: int | None = None
+    house_to: int | None = None  # "108-110": a building on several numbers
+    korpus: str = ""
+    litera: str = ""
+
+    @property
+    def street_key(self) -> str:
+        return " ".join(sorted(self.street))
+
+    def __bool__(self):
+        return bool(self.street)
+
+
+def fold(text: str) -> str:
+    text = text.lower().replace("ё", "е")
+    text = re.sub(r"[«»\"“”„'`]", " ", text)
+    text = re.sub(r"[,;:()№#]", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def tokens(text: str) -> list[str]:
+    """Words and numbers; '108а' -> '108', 'а'; 'ул.садовая' -> 'ул', 'садовая'."""
+    text = fold(text)
+    text = re.sub(r"(^|\s)[вп]\.?\s?[ос]\.?(?=\s|$)", " ", text)  # "В.О.", "П.С.": the island, the side
+    text = re.sub(r"(?<=[а-яa-z])\.(?=[а-я])", ". ", text)  # "ул.садовая"
+    text = re.sub(r"(\d)([а-я])\b", r"\1 \2", text)  # "108а" -> "108 а"
+    text = re.sub(r"\b(д|к|корп|лит|стр)\.?(\d)", r"\1 \2", text)  # "д108", "к2"
+    parts = []
+    for word in text.split(" "):
+        word = word.strip(".")
+        if word:
+            parts.append(word)
+    return parts
+
+
+def parse(text: str) -> Address:
+    """An address from free text; an empty Address when there is no street."""
+    if not text:
+        return Address()
+    words = tokens(text[:MAX_LENGTH])
+    address = Address()
+    i = 0
+    expect = None  # what the next number is: house, korpus, litera
+    while i < len(words):
+        word = words[i]
+        number = re.fullmatch(r"(\d{1,4})(?:([-/])(\d{1,4}))?", word)
+        if expect == "skip" and word not in HOUSE_WORDS | KORPUS_WORDS | LITERA_WORDS:
+            i += 1  # "строение 1, помещение 2Н": not part of the building's number
+            continue
+        if word in HOUSE_WORDS:
+            expect = "house"
+        elif word in KORPUS_WORDS:
+            expect = "korpus"
+        elif word in LITERA_WORDS:
+            expect = "litera"
+        elif word in BUILDING_WORDS:
+            expect = "skip"
+        elif number:
+            if expect == "korpus" or (address.house is not None and expect is None and not address.korpus
+                                      and expect != "skip"):
+                address.korpus = number.group(1)
+            elif address.house is None and (expect == "house" or address.street):
+                address.house = int(number.group(1))
+                if number.group(2) == "/":  # "80/2": house 80, korpus 2
+                    address.korpus = number.group(3)
+                elif number.group(2) and int(number.group(3)) > address.house:  # "108-110": both numbers
+                    address.house_to = int(number.group(3))
+            else:
+                # A number before the street is part of its name ("16-я линия", "2 Советская").
+                address.street.append(number.group(1))
+            expect = None
+        elif re.fullmatch(r"\d{1,3}-?(я|й|ая|ий|ый|ой|го)", word):
+            address.street.append(re.match(r"\d+", word).group(0))  # "16-я" -> "16"
+        elif expect == "litera" or (len(word) == 1 and address.house is not None and not address.litera
+                                    and word not in KIND_OF):
+            address.litera = word
+            expect = None
+        elif word in KIND_OF:
+            address.kind = KIND_OF[word]
+        elif word in PLACE_WORDS:
+            pass
+        elif address.house is None:
+            address.street.append(word)
+        i += 1
+    return address
+
+
+def similarity(a: str, b: str) -> float:
+    if a == b:
+        return 1.0
+    if a.isdigit() or b.isdigit():
+        return 0.0
+    return SequenceMatcher(None, a, b).ratio()
+
+
+def street_similarity(query: list[str], street: list[str]) -> float:
+    """How well the typed street words match a street's (0…1).
+
+    Every typed word must find a counterpart (typos allowed); words of the
+    street nobody typed count against it a little ("Садовая" still finds
+    "Большая Садовая" if there is no plain "Садовая", but ranks it lower).
+    """
+    if not query or not street:
+        return 0.0
+    best = []
+    for word in query:
+        score = max(similarity(word, other) for other in street)
+        if score < 0.75:
+            return 0.0
+        best.append(score)
+    covered = sum(best) / len(best)
+    missing = max(0, len(street) - len(query))
+    return covered * (0.85 ** missing)

@@ -1,0 +1,216 @@
+"""From what a voter knows to their polling station and ballot.
+
+Three ways in, one answer:
+
+* a **home address**: matched against the published address ranges (which
+  decide where a home votes); failing that, against the addresses of the
+  polling-station buildings (someone may type the school's address);
+* a **UIK number** (with a region when it is ambiguous);
+* a **point** (a tap on a map, "my location"): the nearest polling-station
+  buildings, through a k-d tree over their coordinates.
+
+The answer is the precinct, its venue and the contests on its ballot at its
+latest election day; or a short list to choose from; or a message saying
+what was not found. Nothing typed is stored or logged.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.db.models import Max
+from scipy.spatial import cKDTree
+
+from elections.models import Candidate, ImportRun, Precinct, Protocol, Venue
+from smartvote.addresses import Address, parse, street_similarity
+from smartvote.models import AddressRange
+
+EARTH_KM = 6371.0
+STREET_THRESHOLD = 0.8
+
+
+@dataclass
+class Answer:
+    status: str  # found, choose, not_found
+    message: str = ""
+    precinct: Precinct | None = None
+    matched_by: str = ""  # address range, polling-station building, UIK number, nearest building
+    choices: list[dict] = field(default_factory=list)
+    distance_km: float | None = None
+
+
+# -- the venue index ----------------------------------------------------------
+class VenueIndex:
+    """Parsed venue addresses and a k-d tree of their coordinates.
+
+    Built on first use and rebuilt after an import or a change in the
+    venues, so new data is picked up without a restart.
+    """
+
+    _lock = threading.Lock()
+    _current: VenueIndex | None = None
+
+    def __init__(self, stamp):
+        self.stamp = stamp
+        venues = list(Venue.objects.filter(precincts__isnull=False).distinct()
+                      .values("id", "street", "building", "latitude", "longitude"))
+        self.addresses = [(v["id"], parse(f"{v['street'] or ''}, {v['building'] or ''}")) for v in venues]
+        self.addresses = [(i, a) for i, a in self.addresses if a.street and a.house is not None]
+        located = [v for v in venues if v["latitude"] is not None and v["longitude"] is not None]
+        self.located_ids = np.array([v["id"] for v in located], dtype=np.int64)
+        self.tree = cKDTree(unit_vectors(np.array([[v["latitude"], v["longitude"]] for v in located])
+                                         .reshape(-1, 2))) if located else None
+
+    @classmethod
+    def get(cls) -> VenueIndex:
+        # Venues and their precincts change by imports (and the admin, which
+        # changes the count or the newest id for additions and removals).
+        stamp = (ImportRun.objects.aggregate(m=Max("id"))["m"], Venue.objects.count(),
+                 Venue.objects.aggregate(m=Max("id"))["m"])
+        with cls._lock:
+            if cls._current is None or cls._current.stamp != stamp:
+                cls._current = VenueIndex(stamp)
+            return cls._current
+
+
+def unit_vectors(latlon: np.ndarray) -> np.ndarray:
+    lat, lon = np.radians(latlon[:, 0]), np.radians(latlon[:, 1])
+    return np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
+
+
+# -- ways in --------------------------------------------------------------------
+def by_point(lat: float, lon: float, limit: int = 5) -> Answer:
+    index = VenueIndex.get()
+    if index.tree is None:
+        return Answer("not_found", "No polling station with coordinates is imported.")
+    k = min(limit, len(index.located_ids))
+    chords, rows = index.tree.query(unit_vectors(np.array([[lat, lon]])), k=k)
+    chords, rows = np.atleast_1d(chords[0]), np.atleast_1d(rows[0])
+    kms = [2 * EARTH_KM * math.asin(min(1.0, c / 2)) for c in chords]
+    venues = Venue.objects.in_bulk([int(index.located_ids[r]) for r in rows])
+    choices = []
+    for km, row in zip(kms, rows, strict=True):
+        venue = venues[int(index.located_ids[row])]
+        for precinct in venue.precincts.select_related("region"):
+            choices.append(precinct_choice(precinct, venue, distance_km=round(km, 2)))
+    nearest = Precinct.objects.select_related("region", "venue").filter(
+        venue_id=int(index.located_ids[rows[0]])).first()
+    if len({c["venue_id"] for c in choices if c["distance_km"] == choices[0]["distance_km"]}) == 1 and nearest \
+            and nearest.venue.precincts.count() == 1:
+        return Answer("found", precinct=nearest, matched_by="nearest building", distance_km=round(kms[0], 2),
+                      choices=choices)
+    return Answer("choose", "The nearest polling stations; yours is decided by your home address.", choices=choices,
+                  distance_km=round(kms[0], 2))
+
+
+def by_uik(number: int, region_id: int | None = None) -> Answer:
+    precincts = Precinct.objects.filter(number=number, is_remote=False).select_related("region", "venue")
+    if region_id is not None:
+        precincts = precincts.filter(region_id=region_id)
+    found = list(precincts[:50])
+    if not found:
+        return Answer("not_found", f"No precinct (UIK) with number {number}"
+                      + (" in that region." if region_id is not None else "."))
+    if len(found) == 1:
+        return Answer("found", precinct=found[0], matched_by="UIK number")
+    return Answer("choose", f"UIK {number} exists in {len(found)} regions: choose yours.",
+                  choices=[precinct_choice(p, p.venue) for p in found])
+
+
+def by_address(text: str) -> Answer:
+    address = parse(text)
+    if not address:
+        return Answer("not_found", "Type a street and a house number, e.g. «Садовая 108».")
+    if address.house is None:
+        return Answer("not_found", "Add the house number, e.g. «Садовая 108».")
+    found = match_ranges(address)
+    if found:
+        precincts = {r.precinct_id: r.precinct for r in found}
+        if len(precincts) == 1:
+            return Answer("found", precinct=next(iter(precincts.values())), matched_by="address range")
+        return Answer("choose", "Several streets match: choose yours.",
+                      choices=[precinct_choice(p, p.venue, street=r.street) for r in found
+                               for p in [r.precinct]])
+    return match_venues(address)
+
+
+def match_ranges(address: Address) -> list[AddressRange]:
+    keys = set(AddressRange.objects.values_list("street_key", flat=True).distinct())
+    scored = [(street_similarity(address.street, key.split()), key) for key in keys]
+    best = max((s for s, _k in scored), default=0)
+    if best < STREET_THRESHOLD:
+        return []
+    keys = [k for s, k in scored if s >= best - 0.02]
+    ranges = AddressRange.objects.filter(street_key__in=keys).select_related("precinct__region", "precinct__venue")
+    if address.kind:
+        ranges = [r for r in ranges if r.street_kind in ("", address.kind)] or list(ranges)
+    return [r for r in ranges if r.covers(address.house)]
+
+
+def match_venues(address: Address) -> Answer:
+    index = VenueIndex.get()
+    scored = []
+    for venue_id, venue in index.addresses:
+        similarity = street_similarity(address.street, venue.street)
+        if similarity < STREET_THRESHOLD:
+            continue
+        if all(w.isdigit() for w in address.street) and address.kind and venue.kind != address.kind:
+            continue  # "16 линия" is not "16 улица"
+        score = similarity * 10
+        last = venue.house_to or venue.house
+        if venue.house <= address.house <= last:
+            score += 100
+            if address.korpus or venue.korpus:
+                score += 5 if address.korpus == venue.korpus else -3
+            if address.litera and address.litera == venue.litera:
+                score += 2
+        scored.append((score, venue_id))
+    if not scored:
+        return Answer("not_found", "No polling station or published address range matches that street. "
+                      "Try the UIK number from your invitation, or your location.")
+    scored.sort(reverse=True)
+    top = scored[0][0]
+    if top < 100:
+        venues = Venue.objects.in_bulk([v for _s, v in scored[:10]])
+        choices = [precinct_choice(p, venues[v]) for _s, v in scored[:10]
+                   for p in venues[v].precincts.select_related("region")]
+        return Answer("choose", "No polling station at that house number. Polling stations on that street:",
+                      choices=choices)
+    best = [v for s, v in scored if s == top]
+    precincts = list(Precinct.objects.filter(venue_id__in=best).select_related("region", "venue"))
+    if len(precincts) == 1:
+        return Answer("found", precinct=precincts[0], matched_by="polling-station building")
+    return Answer("choose", "Several polling stations vote in this building; yours is on your invitation.",
+                  choices=[precinct_choice(p, p.venue) for p in precincts])
+
+
+def precinct_choice(precinct: Precinct, venue: Venue | None, **extra) -> dict:
+    return {"precinct_id": precinct.pk, "uik": precinct.code, "region": precinct.region.name,
+            "region_id": precinct.region_id,
+            "venue_id": venue.pk if venue else None, "venue": venue.name if venue else "",
+            "address": venue.address if venue else "", **extra}
+
+
+# -- the ballot -----------------------------------------------------------------
+def ballot(precinct: Precinct) -> list[dict]:
+    """The contests on the precinct's ballot at its latest election day."""
+    protocols = Protocol.objects.filter(precinct=precinct).select_related("contest__election")
+    latest = protocols.aggregate(d=Max("contest__election__date"))["d"]
+    contests = []
+    for protocol in protocols.filter(contest__election__date=latest).order_by(
+            "contest__election__level", "contest__kind", "contest__number"):
+        contest = protocol.contest
+        candidates = Candidate.objects.filter(contest=contest).select_related("person", "party")
+        contests.append({
+            "contest_id": contest.pk, "election": contest.election.name, "election_slug": contest.election.slug,
+            "date": contest.election.date, "kind": contest.kind, "name": contest.name, "area": contest.area,
+            "number": contest.number,
+            "candidates": [{"name": c.person.full_name, "party": c.party.name if c.party else None,
+                            "self_nominated": c.self_nominated} for c in candidates],
+            # Filled once smart-voting recommendations are published.
+            "recommendation": None,
+        })
+    return contests
