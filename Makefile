@@ -54,9 +54,13 @@ test-sqlite: dev
 	@echo "=== tests on SQLite ==="
 	env -u DATABASE_URL $(BIN)/python -m pytest
 
+# An interrupted run can leave sessions on the test database (test_<name>)
+# that stop the next one from recreating it: end them first.
 test-pg: dev
 	@echo "=== tests on PostgreSQL ($(PG_URL)) ==="
-	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest
+	@$(BIN)/python -c "import psycopg; c = psycopg.connect('$(PG_URL)', autocommit=True); \
+		c.execute(\"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'test_' || current_database()\")"
+	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest --create-db
 
 bench: dev
 	$(BIN)/python bench/import_cec.py

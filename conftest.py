@@ -5,13 +5,20 @@ The session's test database gets the St Petersburg 2021 elections and the
 them. Tests run inside transactions on top of that and are rolled back.
 """
 
+import os
+import shutil
+import threading
+from wsgiref.simple_server import WSGIRequestHandler, make_server
+
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.core.wsgi import get_wsgi_application
 
 DATA = settings.SHARED_DATA_DIR
 SPB = DATA / "spb-2021"
 FEDERAL = DATA / "russia-federal"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 def pytest_report_header(config):
@@ -26,3 +33,37 @@ def django_db_setup(django_db_setup, django_db_blocker):
         call_command("import_spb2021", str(SPB), verbosity=0)
         call_command("import_cec", str(FEDERAL / "2021.csv.zip"), verbosity=0)
         call_command("import_cec", str(FEDERAL / "2011.csv.zip"), verbosity=0)
+
+
+class QuietHandler(WSGIRequestHandler):
+    def log_message(self, *args):  # no request lines (they carry addresses) in the test output
+        pass
+
+
+@pytest.fixture
+def site():
+    """The site served on a free local port, reading the test database."""
+    server = make_server("127.0.0.1", 0, get_wsgi_application(), handler_class=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def browser():
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("VECHE_REQUIRE_BROWSER"):
+            pytest.fail(f"chromium not found at {CHROMIUM} (apt-get install chromium)")
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run"],
+        )
+        yield browser
+        browser.close()

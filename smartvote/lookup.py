@@ -21,7 +21,9 @@ import threading
 from dataclasses import dataclass, field
 
 import numpy as np
-from django.db.models import Max
+from django.db.models import Count, Max
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from scipy.spatial import cKDTree
 
 from elections.models import Candidate, ImportRun, Precinct, Protocol, Venue
@@ -29,6 +31,9 @@ from smartvote.addresses import Address, parse, street_similarity
 from smartvote.models import AddressRange
 
 EARTH_KM = 6371.0
+# How an answer was found: machine-readable in the API, translated on pages.
+MATCHED_BY = [gettext_noop("address range"), gettext_noop("polling-station building"), gettext_noop("UIK number"),
+              gettext_noop("nearest building")]
 STREET_THRESHOLD = 0.8
 
 
@@ -42,6 +47,34 @@ class Answer:
     distance_km: float | None = None
 
 
+# -- what changes only by imports, cached per process ------------------------
+def data_stamp() -> tuple:
+    """Changes whenever an import or the address ranges change (two cheap queries)."""
+    ranges = AddressRange.objects.aggregate(m=Max("id"), n=Count("id"))
+    return ImportRun.objects.aggregate(m=Max("id"))["m"], ranges["m"], ranges["n"], Venue.objects.count()
+
+
+class Cached:
+    """A value computed from the data, kept until the data stamp changes."""
+
+    def __init__(self, compute, size=4096):
+        self.compute, self.size, self.stamp, self.values = compute, size, None, {}
+        self.lock = threading.Lock()
+
+    def get(self, stamp, *key):
+        with self.lock:
+            if stamp != self.stamp:
+                self.stamp, self.values = stamp, {}
+            if key in self.values:
+                return self.values[key]
+        value = self.compute(*key)
+        with self.lock:
+            if len(self.values) >= self.size:
+                self.values.pop(next(iter(self.values)))
+            self.values[key] = value
+        return value
+
+
 # -- the venue index ----------------------------------------------------------
 class VenueIndex:
     """Parsed venue addresses and a k-d tree of their coordinates.
@@ -50,11 +83,7 @@ class VenueIndex:
     venues, so new data is picked up without a restart.
     """
 
-    _lock = threading.Lock()
-    _current: VenueIndex | None = None
-
-    def __init__(self, stamp):
-        self.stamp = stamp
+    def __init__(self):
         venues = list(Venue.objects.filter(precincts__isnull=False).distinct()
                       .values("id", "street", "building", "latitude", "longitude"))
         self.addresses = [(v["id"], parse(f"{v['street'] or ''}, {v['building'] or ''}")) for v in venues]
@@ -65,15 +94,11 @@ class VenueIndex:
                                          .reshape(-1, 2))) if located else None
 
     @classmethod
-    def get(cls) -> VenueIndex:
-        # Venues and their precincts change by imports (and the admin, which
-        # changes the count or the newest id for additions and removals).
-        stamp = (ImportRun.objects.aggregate(m=Max("id"))["m"], Venue.objects.count(),
-                 Venue.objects.aggregate(m=Max("id"))["m"])
-        with cls._lock:
-            if cls._current is None or cls._current.stamp != stamp:
-                cls._current = VenueIndex(stamp)
-            return cls._current
+    def get(cls, stamp=None) -> VenueIndex:
+        return VENUE_INDEX.get(stamp or data_stamp())
+
+
+VENUE_INDEX = Cached(VenueIndex, size=1)
 
 
 def unit_vectors(latlon: np.ndarray) -> np.ndarray:
@@ -85,25 +110,21 @@ def unit_vectors(latlon: np.ndarray) -> np.ndarray:
 def by_point(lat: float, lon: float, limit: int = 5) -> Answer:
     index = VenueIndex.get()
     if index.tree is None:
-        return Answer("not_found", "No polling station with coordinates is imported.")
+        return Answer("not_found", _("No polling station with coordinates is imported."))
     k = min(limit, len(index.located_ids))
     chords, rows = index.tree.query(unit_vectors(np.array([[lat, lon]])), k=k)
-    chords, rows = np.atleast_1d(chords[0]), np.atleast_1d(rows[0])
-    kms = [2 * EARTH_KM * math.asin(min(1.0, c / 2)) for c in chords]
-    venues = Venue.objects.in_bulk([int(index.located_ids[r]) for r in rows])
-    choices = []
-    for km, row in zip(kms, rows, strict=True):
-        venue = venues[int(index.located_ids[row])]
-        for precinct in venue.precincts.select_related("region"):
-            choices.append(precinct_choice(precinct, venue, distance_km=round(km, 2)))
-    nearest = Precinct.objects.select_related("region", "venue").filter(
-        venue_id=int(index.located_ids[rows[0]])).first()
-    if len({c["venue_id"] for c in choices if c["distance_km"] == choices[0]["distance_km"]}) == 1 and nearest \
-            and nearest.venue.precincts.count() == 1:
-        return Answer("found", precinct=nearest, matched_by="nearest building", distance_km=round(kms[0], 2),
+    ids = [int(index.located_ids[r]) for r in np.atleast_1d(rows[0])]
+    kms = {i: round(2 * EARTH_KM * math.asin(min(1.0, c / 2)), 2)
+           for i, c in zip(ids, np.atleast_1d(chords[0]), strict=True)}
+    precincts = sorted(Precinct.objects.filter(venue_id__in=ids).select_related("region", "venue"),
+                       key=lambda p: (kms[p.venue_id], p.number or 0))
+    choices = [precinct_choice(p, p.venue, distance_km=kms[p.venue_id]) for p in precincts]
+    at_nearest = [p for p in precincts if p.venue_id == ids[0]]
+    if len(at_nearest) == 1:
+        return Answer("found", precinct=at_nearest[0], matched_by="nearest building", distance_km=kms[ids[0]],
                       choices=choices)
-    return Answer("choose", "The nearest polling stations; yours is decided by your home address.", choices=choices,
-                  distance_km=round(kms[0], 2))
+    return Answer("choose", _("The nearest polling stations; yours is decided by your home address."), choices=choices,
+                  distance_km=kms[ids[0]])
 
 
 def by_uik(number: int, region_id: int | None = None) -> Answer:
@@ -112,33 +133,44 @@ def by_uik(number: int, region_id: int | None = None) -> Answer:
         precincts = precincts.filter(region_id=region_id)
     found = list(precincts[:50])
     if not found:
-        return Answer("not_found", f"No precinct (UIK) with number {number}"
-                      + (" in that region." if region_id is not None else "."))
+        if region_id is not None:
+            return Answer("not_found", _("No precinct (UIK) with number %(n)s in that region.") % {"n": number})
+        return Answer("not_found", _("No precinct (UIK) with number %(n)s.") % {"n": number})
     if len(found) == 1:
         return Answer("found", precinct=found[0], matched_by="UIK number")
-    return Answer("choose", f"UIK {number} exists in {len(found)} regions: choose yours.",
+    message = _("UIK %(n)s exists in %(count)s regions: choose yours.") % {"n": number, "count": len(found)}
+    return Answer("choose", message,
                   choices=[precinct_choice(p, p.venue) for p in found])
 
 
 def by_address(text: str) -> Answer:
     address = parse(text)
     if not address:
-        return Answer("not_found", "Type a street and a house number, e.g. «Садовая 108».")
+        return Answer("not_found", _("Type a street and a house number, e.g. «Садовая 108»."))
     if address.house is None:
-        return Answer("not_found", "Add the house number, e.g. «Садовая 108».")
+        return Answer("not_found", _("Add the house number, e.g. «Садовая 108»."))
     found = match_ranges(address)
     if found:
         precincts = {r.precinct_id: r.precinct for r in found}
         if len(precincts) == 1:
             return Answer("found", precinct=next(iter(precincts.values())), matched_by="address range")
-        return Answer("choose", "Several streets match: choose yours.",
+        return Answer("choose", _("Several streets match: choose yours."),
                       choices=[precinct_choice(p, p.venue, street=r.street) for r in found
                                for p in [r.precinct]])
     return match_venues(address)
 
 
+def range_keys() -> frozenset:
+    return frozenset(AddressRange.objects.order_by().values_list("street_key", flat=True).distinct())
+
+
+RANGE_KEYS = Cached(range_keys, size=1)
+
+
 def match_ranges(address: Address) -> list[AddressRange]:
-    keys = set(AddressRange.objects.values_list("street_key", flat=True).distinct())
+    keys = RANGE_KEYS.get(data_stamp())
+    if not keys:
+        return []
     scored = [(street_similarity(address.street, key.split()), key) for key in keys]
     best = max((s for s, _k in scored), default=0)
     if best < STREET_THRESHOLD:
@@ -169,21 +201,21 @@ def match_venues(address: Address) -> Answer:
                 score += 2
         scored.append((score, venue_id))
     if not scored:
-        return Answer("not_found", "No polling station or published address range matches that street. "
-                      "Try the UIK number from your invitation, or your location.")
+        return Answer("not_found", _("No polling station or published address range matches that street. "
+                                     "Try the UIK number from your invitation, or your location."))
     scored.sort(reverse=True)
     top = scored[0][0]
     if top < 100:
         venues = Venue.objects.in_bulk([v for _s, v in scored[:10]])
         choices = [precinct_choice(p, venues[v]) for _s, v in scored[:10]
                    for p in venues[v].precincts.select_related("region")]
-        return Answer("choose", "No polling station at that house number. Polling stations on that street:",
+        return Answer("choose", _("No polling station at that house number. Polling stations on that street:"),
                       choices=choices)
     best = [v for s, v in scored if s == top]
     precincts = list(Precinct.objects.filter(venue_id__in=best).select_related("region", "venue"))
     if len(precincts) == 1:
         return Answer("found", precinct=precincts[0], matched_by="polling-station building")
-    return Answer("choose", "Several polling stations vote in this building; yours is on your invitation.",
+    return Answer("choose", _("Several polling stations vote in this building; yours is on your invitation."),
                   choices=[precinct_choice(p, p.venue) for p in precincts])
 
 
@@ -196,8 +228,16 @@ def precinct_choice(precinct: Precinct, venue: Venue | None, **extra) -> dict:
 
 # -- the ballot -----------------------------------------------------------------
 def ballot(precinct: Precinct) -> list[dict]:
-    """The contests on the precinct's ballot at its latest election day."""
-    protocols = Protocol.objects.filter(precinct=precinct).select_related("contest__election")
+    """The contests on the precinct's ballot at its latest election day.
+
+    Cached per precinct until the next import: it takes half a dozen queries
+    and every voter of the precinct asks the same.
+    """
+    return BALLOTS.get(data_stamp(), precinct.pk)
+
+
+def compute_ballot(precinct_id: int) -> list[dict]:
+    protocols = Protocol.objects.filter(precinct_id=precinct_id).select_related("contest__election")
     latest = protocols.aggregate(d=Max("contest__election__date"))["d"]
     contests = []
     for protocol in protocols.filter(contest__election__date=latest).order_by(
@@ -214,3 +254,6 @@ def ballot(precinct: Precinct) -> list[dict]:
             "recommendation": None,
         })
     return contests
+
+
+BALLOTS = Cached(compute_ballot)

@@ -1,49 +1,8 @@
 """The home page and an election page in a real browser (Debian's chromium)."""
 
-import os
-import shutil
-import threading
-from wsgiref.simple_server import WSGIRequestHandler, make_server
-
 import pytest
-from django.core.wsgi import get_wsgi_application
 
 pytestmark = [pytest.mark.django_db, pytest.mark.browser]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-
-class QuietHandler(WSGIRequestHandler):
-    def log_message(self, *args):  # no request lines (they carry addresses) in the test output
-        pass
-
-
-@pytest.fixture
-def site():
-    """The site served on a free local port, reading the test database."""
-    server = make_server("127.0.0.1", 0, get_wsgi_application(), handler_class=QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-
-
-@pytest.fixture
-def browser():
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("VECHE_REQUIRE_BROWSER"):
-            pytest.fail(f"chromium not found at {CHROMIUM} (apt-get install chromium)")
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"],
-        )
-        yield browser
-        browser.close()
 
 
 def test_home_then_an_election(site, browser, settings):

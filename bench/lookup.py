@@ -1,0 +1,108 @@
+"""Benchmark: /api/lookup under load, beside a static file from the same server.
+
+    .venv/bin/python bench/lookup.py [--seconds 10] [--connections 16]
+
+Serves the site with gunicorn (the production server, `make serve`'s
+settings) on a free loopback port, against the database DATABASE_URL points
+at (by default the demo's SQLite with the St Petersburg data), then runs
+`wrk` (Debian's package) for a bounded time against: an address lookup, a
+UIK lookup, a point lookup, and a static JSON file served by the same
+server (the baseline). Prints requests/s and p50/p99 latency for each, and
+the lookup's ratio to the static file. Targets: ≥ 1,000 lookups/s with
+p99 < 50 ms, and within 3× of the static file.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+QUERIES = {
+    "address": "/api/lookup?address=" + urllib.parse.quote("ул. Садовая, д. 108-110"),
+    "uik": "/api/lookup?uik=1545&region=",
+    "point": "/api/lookup?lat=59.911651&lon=30.402672",
+}
+STATIC = "/static/ninja/swagger-ui.css"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, seconds: float = 30):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except OSError:
+            time.sleep(0.3)
+    sys.exit(f"the server did not answer {url} in {seconds} s")
+
+
+def wrk(url: str, seconds: int, connections: int) -> dict:
+    out = subprocess.run(["wrk", "--latency", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", url],
+                         capture_output=True, text=True, check=True, timeout=seconds + 30).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+    def latency(label):
+        value, unit = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", out).groups()
+        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rate": rate, "p50": latency("50"), "p99": latency("99"), "errors": int(errors.group(1)) if errors else 0}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed: apt-get install wrk")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [str(ROOT / ".venv/bin/gunicorn"), "veche.wsgi", "--bind", f"127.0.0.1:{port}", "--workers",
+         str(args.workers), "--log-level", "warning"],
+        cwd=ROOT, env={**os.environ, "VECHE_ALLOWED_HOSTS": "127.0.0.1"}, start_new_session=True,
+    )
+    try:
+        wait_for(base + STATIC)
+        answer = json.loads(urllib.request.urlopen(base + "/api/lookup?uik=1545").read())
+        spb = [c["region_id"] for c in answer.get("choices", []) if "Санкт" in c["region"]]
+        QUERIES["uik"] += str(spb[0]) if spb else ""
+        for path in QUERIES.values():
+            urllib.request.urlopen(base + path).read()  # warm up, and fail early on an error
+        print(f"gunicorn, {args.workers} workers; wrk 2 threads, {args.connections} connections, "
+              f"{args.seconds} s each")
+        static = wrk(base + STATIC, args.seconds, args.connections)
+        print(f"{'request':<10}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'× static time':>15}  errors")
+        print(f"{'static':<10}{static['rate']:>10,.0f}{static['p50']:>9.2f}{static['p99']:>9.2f}{1:>15.1f}  "
+              f"{static['errors']}")
+        for name, path in QUERIES.items():
+            result = wrk(base + path, args.seconds, args.connections)
+            ratio = static["rate"] / result["rate"]
+            verdict = "met" if result["rate"] >= 1000 and result["p99"] < 50 and ratio <= 3 else "NOT MET"
+            print(f"{name:<10}{result['rate']:>10,.0f}{result['p50']:>9.2f}{result['p99']:>9.2f}{ratio:>15.1f}  "
+                  f"{result['errors']}  target (≥1000/s, p99<50 ms, ≤3× static): {verdict}")
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
