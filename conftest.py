@@ -14,6 +14,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.core.wsgi import get_wsgi_application
+from django.db import connections
 
 DATA = settings.SHARED_DATA_DIR
 SPB = DATA / "spb-2021"
@@ -38,6 +39,14 @@ def django_db_setup(django_db_setup, django_db_blocker):
 class QuietHandler(WSGIRequestHandler):
     def log_message(self, *args):  # no request lines (they carry addresses) in the test output
         pass
+
+    def handle(self):
+        # The server thread's own database connection must not outlive the
+        # request, or PostgreSQL cannot drop the test database afterwards.
+        try:
+            super().handle()
+        finally:
+            connections.close_all()
 
 
 @pytest.fixture
