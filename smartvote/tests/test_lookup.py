@@ -10,16 +10,9 @@ from django.core.management import CommandError, call_command
 from elections.models import Venue
 from smartvote.lookup import by_address, by_point, by_uik
 from smartvote.models import AddressRange
+from smartvote.tests.conftest import FIXTURE
 
 pytestmark = pytest.mark.django_db
-FIXTURE = "smartvote/tests/fixtures/spb_address_ranges.csv"
-
-
-@pytest.fixture
-def ranges():
-    call_command("import_address_ranges", FIXTURE, stdout=io.StringIO())
-
-
 def test_address_ranges_decide_a_home_address(ranges):
     assert AddressRange.objects.count() == 12
     answer = by_address("Фонарный пер., д. 5")
