@@ -15,7 +15,7 @@ JOIN elections_precinct pr ON pr.id = p.precinct_id
 JOIN elections_region r ON r.id = pr.region_id
 LEFT JOIN elections_commission t ON t.id = p.tik_id
 LEFT JOIN elections_vote v ON v.protocol_id = p.id AND v.choice_id = %s
-WHERE p.contest_id = %s AND p.has_result AND NOT pr.is_remote
+WHERE p.contest_id = %s AND p.has_result AND pr.is_remote = %s
 """
 SCHEMA = [("protocol_id", pl.Int64), ("region", pl.String), ("tik", pl.String), ("code", pl.String),
           ("registered", pl.Int64), ("ballots_issued", pl.Int64), ("ballots_in_boxes", pl.Int64),
@@ -36,7 +36,7 @@ def precinct_frame(election: Election, region: str | None = None) -> tuple[pl.Da
         raise AnalysisError("no party-list, presidential or referendum results to analyse")
     leader = leader_of(contest)
     with connection.cursor() as cursor:
-        cursor.execute(QUERY, [leader["choice_id"], contest.pk])
+        cursor.execute(QUERY, [leader["choice_id"], contest.pk, False])
         frame = pl.DataFrame(cursor.fetchall(), schema=SCHEMA, orient="row")
     if region:
         frame = frame.filter(pl.col("region").str.to_lowercase().str.contains(region.lower(), literal=True))
@@ -53,7 +53,7 @@ def remote_totals(election: Election) -> dict | None:
         return None
     leader = leader_of(contest)
     with connection.cursor() as cursor:
-        cursor.execute(QUERY.replace("NOT pr.is_remote", "pr.is_remote"), [leader["choice_id"], contest.pk])
+        cursor.execute(QUERY, [leader["choice_id"], contest.pk, True])
         rows = cursor.fetchall()
     if not rows:
         return None
