@@ -31,17 +31,15 @@ def protocol_totals(protocols) -> dict:
     return totals
 
 
-def choice_results(contest: Contest, protocols=None) -> list[dict]:
+def choice_results(contest: Contest) -> list[dict]:
     """Votes per ballot line, most first, with their share of ballots cast."""
-    votes = Vote.objects.filter(protocol__contest=contest)
-    if protocols is not None:
-        votes = votes.filter(protocol__in=protocols)
     rows = list(
-        votes.values("choice_id", "choice__name", "choice__party__short_name", "choice__candidate__person_id")
+        Vote.objects.filter(protocol__contest=contest)
+        .values("choice_id", "choice__name", "choice__party__short_name")
         .annotate(votes=Sum("votes"))
         .order_by("-votes", "choice__name")
     )
-    cast = (protocols if protocols is not None else contest.protocols).aggregate(n=Sum("ballots_in_boxes"))["n"]
+    cast = contest.protocols.aggregate(n=Sum("ballots_in_boxes"))["n"]
     return [
         {"choice_id": r["choice_id"], "name": r["choice__name"], "short_name": r["choice__party__short_name"] or "",
          "votes": r["votes"], "share": percent(r["votes"], cast)}

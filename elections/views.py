@@ -7,14 +7,9 @@ from django.utils.translation import gettext as _
 
 from elections.models import Candidate, Contest, Election, Precinct, Protocol, Region
 from elections.stats import contest_totals, election_summary, main_contest
+from veche.charts import with_bars
 
 PAGE = 50
-
-
-def with_bars(results):
-    """Add each line's bar width (% of the leader) for the CSS bar chart."""
-    top = max((r["votes"] for r in results), default=0)
-    return [{**r, "bar": round(100 * r["votes"] / top, 1) if top else 0} for r in results]
 
 
 def election_list(request):

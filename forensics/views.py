@@ -15,6 +15,7 @@ from forensics.models import Analysis, CleanedResult
 from forensics.plots import FORMATS, PLOTS
 from forensics.plots import render as render_plot
 from forensics.runs import save
+from veche.charts import with_bars
 
 SORTS = {"region": False, "stations": True, "turnout": True, "leader_share": True, "anomaly": True,
          "excess_votes": True}
@@ -44,10 +45,7 @@ def election(request, slug):
     sort = request.GET.get("sort", "anomaly")
     if sort not in SORTS:
         sort = "anomaly"
-    regions = sort_rows(s["regions"], sort)
-    top = max((r["anomaly"] or 0 for r in regions), default=0)
-    for r in regions:
-        r["bar"] = round(100 * (r["anomaly"] or 0) / top, 1) if top else 0
+    regions = with_bars(sort_rows(s["regions"], sort), key="anomaly")
     region = request.GET.get("region", "")[:200]
     tiks = tik_table(analysis, region) if region else None
     return render(request, "forensics/election.html", {

@@ -95,11 +95,9 @@ def test_integer_test_detects_injected_round_numbers():
     chosen = rng.random(frame.height) < 0.03
     registered = frame["registered"].to_numpy()
     whole = np.round(100 * frame["ballots_issued"].to_numpy() / registered)
-    forged = np.where(chosen, np.round(registered * whole / 100 / 10) * 10, frame["ballots_issued"].to_numpy())
-    # Ten-voter rounding of a whole percentage of 300–3000 keeps some exact:
-    # take those that land exactly on a whole percentage.
-    forged = np.where(chosen & (registered % 100 == 0), registered * whole / 100, forged).astype(np.int64)
-    forged = np.where(chosen, (registered * whole / 100).round().astype(np.int64), forged)
+    # The chosen stations report the voter count nearest to a whole
+    # percentage; those where it lands within 0.05 of it are forged.
+    forged = np.where(chosen, (registered * whole / 100).round().astype(np.int64), frame["ballots_issued"].to_numpy())
     exact = chosen & (np.abs(100 * forged / registered - whole) <= 0.05)
     frame = frame.with_columns(ballots_issued=pl.Series(np.where(exact, forged, frame["ballots_issued"].to_numpy())))
     result = integer_test(frame, draws=1000, seed=1, by_region=False)["turnout"]
