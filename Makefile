@@ -29,9 +29,13 @@ migrate: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
 
-# Imports the St Petersburg 2021 demo; a no-op when it is already imported.
+# Imports the St Petersburg 2021 demo with what its forecast needs (the 2016
+# federal results, the candidate facts); each step is a no-op when done.
 demo: migrate
 	$(BIN)/python manage.py import_spb2021 $(DATA)/spb-2021
+	$(BIN)/python manage.py import_cec $(DATA)/russia-federal/2016.csv.zip
+	$(BIN)/python manage.py import_smartvote_facts smartvote/fixtures/spb2021_facts.csv
+	$(BIN)/python manage.py smartvote_forecast duma-2021 spb-zaks-2021 --if-missing
 
 # gunicorn without an access log: no visitor's address is written anywhere.
 serve: install

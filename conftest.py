@@ -1,8 +1,9 @@
 """Fixtures shared by every app's tests: the real data, imported once.
 
 The session's test database gets the St Petersburg 2021 elections and the
-2021 and 2011 national CEC tables, the way `make run` and an organiser would import
-them. Tests run inside transactions on top of that and are rolled back.
+2021, 2011 and 2016 national CEC tables and the St Petersburg 2021 candidate
+facts, the way `make run` and an organiser would import them. Tests run inside
+transactions on top of that and are rolled back.
 """
 
 import os
@@ -19,6 +20,7 @@ from django.db import connections
 DATA = settings.SHARED_DATA_DIR
 SPB = DATA / "spb-2021"
 FEDERAL = DATA / "russia-federal"
+FACTS = settings.BASE_DIR / "smartvote" / "fixtures" / "spb2021_facts.csv"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
@@ -34,6 +36,9 @@ def django_db_setup(django_db_setup, django_db_blocker):
         call_command("import_spb2021", str(SPB), verbosity=0)
         call_command("import_cec", str(FEDERAL / "2021.csv.zip"), verbosity=0)
         call_command("import_cec", str(FEDERAL / "2011.csv.zip"), verbosity=0)
+        # The smart-voting forecast's history and the facts known before 2021.
+        call_command("import_cec", str(FEDERAL / "2016.csv.zip"), verbosity=0)
+        call_command("import_smartvote_facts", str(FACTS), verbosity=0)
 
 
 class QuietHandler(WSGIRequestHandler):

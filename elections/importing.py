@@ -17,6 +17,7 @@ gives it, for free:
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 from pathlib import Path
@@ -36,6 +37,26 @@ BATCH = 50_000
 def progress(iterable=None, **kwargs):
     """A progress bar on stderr; silent when stderr is not a terminal."""
     return tqdm(iterable, disable=None, unit_scale=True, dynamic_ncols=True, **kwargs)
+
+
+def read_csv(path: Path, columns: list[str]) -> list[tuple[int, dict]]:
+    """(line number, row) of a UTF-8 CSV file with a header holding these columns."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CommandError(f"{path}: cannot read: {exc}") from exc
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in columns if c not in (reader.fieldnames or [])]
+    if missing:
+        raise CommandError(f"{path}: missing column(s) {', '.join(missing)}; expected {', '.join(columns)}")
+    rows = []
+    for line, row in enumerate(reader, start=2):
+        if None in row:
+            raise CommandError(f"{path}, line {line}: more fields than the header's {len(reader.fieldnames)}")
+        rows.append((line, {k: (v or "").strip() for k, v in row.items()}))
+    if not rows:
+        raise CommandError(f"{path}: no rows")
+    return rows
 
 
 def bulk_insert(model, columns: list[str], frame: pl.DataFrame, label: str = "") -> int:

@@ -1,7 +1,5 @@
 """Plots of an election's station results (matplotlib, no display)."""
 
-import io
-
 import matplotlib
 
 matplotlib.use("Agg")
@@ -9,12 +7,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import LogNorm
 
+from veche.charts import FORMATS, figure_bytes
+
 PLOTS = {
     "comet": "Turnout and the leader's share (stations weighted by ballots cast)",
     "turnout": "Turnout, stations per 0.1-point bin",
     "share": "The leader's share, stations per 0.1-point bin",
 }
-FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
 
 
 def render(name: str, hist: dict, title: str, fmt: str) -> bytes:
@@ -50,8 +49,4 @@ def render(name: str, hist: dict, title: str, fmt: str) -> bytes:
         ax.set_axisbelow(True)
     ax.set_xlim(0, 100)
     ax.set_title(f"{title}\n{PLOTS[name]}", fontsize=9)
-    fig.tight_layout()
-    out = io.BytesIO()
-    fig.savefig(out, format=fmt, metadata={"Software": None} if fmt == "png" else {"Date": None})
-    plt.close(fig)
-    return out.getvalue()
+    return figure_bytes(fig, fmt)

@@ -1,11 +1,15 @@
-"""GET /api/lookup: the voter's precinct and ballot, by address, UIK or point."""
+"""Smart voting's API: the lookup (precinct and ballot by address, UIK or point), forecasts, signed lists."""
 
-from datetime import date
+import hashlib
+from datetime import date, datetime
 
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
+from elections.models import Contest, Election
 from smartvote.lookup import Answer, ballot, by_address, by_point, by_uik
+from smartvote.models import ListVersion
+from smartvote.publish import diff, latest_forecast, previous_version, public_key
 
 router = Router(tags=["lookup"])
 
@@ -100,3 +104,118 @@ def lookup(request, q: Query[LookupQuery]):
     if result.status == "not_found":
         raise HttpError(404, result.message)
     return as_json(result)
+
+
+# -- forecasts and published lists ---------------------------------------------
+lists_router = Router(tags=["smart voting"])
+
+
+class EvidenceOut(Schema):
+    input: str = Field(description="history, base, or a candidate fact's kind")
+    label: str
+    value: str | float | int | None = None
+    election: str | None = None
+    weight: float | None = None
+    share: float | None = None
+    note: str | None = None
+    source: str | None = None
+    effect: float | None = Field(None, description="added to the candidate's log strength")
+
+
+class CandidateForecastOut(Schema):
+    candidate_id: int
+    name: str
+    party: str
+    role: str = Field(description="ruling, aligned, eligible or withdrawn")
+    base: float | None = Field(None, description="starting share, % (from earlier results or a fixed prior)")
+    mean: float | None = Field(None, description="forecast share of the candidates' vote, %")
+    low: float | None = Field(None, description="10th percentile of the simulated share, %")
+    high: float | None = Field(None, description="90th percentile, %")
+    p_best: float | None = Field(None, description="probability of being the strongest non-ruling finisher")
+    p_beat: float | None = Field(None, description="probability of finishing ahead of every ruling candidate")
+    p_win: float | None = Field(None, description="probability of winning the seat")
+    evidence: list[EvidenceOut]
+
+
+class ContestForecastOut(Schema):
+    contest_id: int
+    number: int
+    name: str
+    recommended: int | None = Field(description="candidate_id of the forecast's pick")
+    candidates: list[CandidateForecastOut]
+    coverage: list[dict] = Field(description="how earlier results were carried onto the district")
+
+
+class ForecastOut(Schema):
+    election: str
+    created: datetime
+    draws: int
+    inputs: dict
+    contests: list[ContestForecastOut]
+
+
+class VersionOut(Schema):
+    number: int
+    published: datetime
+    sha256: str = Field(description="SHA-256 of the payload")
+    signature: str = Field(description="Ed25519 signature of the payload's UTF-8 bytes, base64")
+    public_key: str = Field(description="the organisers' Ed25519 public key, base64")
+
+
+class VersionDetailOut(VersionOut):
+    payload: str = Field(description="the signed JSON document, exactly as signed")
+    changes: list[dict] = Field(description="what changed since the previous version")
+
+
+def election_or_404(slug: str) -> Election:
+    election = Election.objects.filter(slug=slug).first()
+    if election is None:
+        raise HttpError(404, f"no election {slug}")
+    return election
+
+
+def version_out(version: ListVersion) -> dict:
+    return {"number": version.number, "published": version.published, "signature": version.signature,
+            "public_key": version.public_key, "sha256": hashlib.sha256(version.payload.encode()).hexdigest()}
+
+
+@lists_router.get("/smartvote/public-key", summary="The organisers' Ed25519 public key (base64)")
+def signing_public_key(request):
+    return {"public_key": public_key(), "algorithm": "Ed25519"}
+
+
+@lists_router.get("/smartvote/{slug}/forecast", response=ForecastOut,
+                  summary="The latest forecast of an election, per contest, with the evidence")
+def election_forecast(request, slug: str):
+    election = election_or_404(slug)
+    forecast = latest_forecast(election)
+    if forecast is None:
+        raise HttpError(404, f"no forecast for {slug} yet")
+    return {"election": slug, "created": forecast.created, "draws": forecast.draws, "inputs": forecast.inputs,
+            "contests": forecast.contests}
+
+
+@lists_router.get("/smartvote/contests/{contest_id}/forecast", response=ContestForecastOut,
+                  summary="The latest forecast of one contest")
+def contest_forecast(request, contest_id: int):
+    contest = Contest.objects.select_related("election").filter(pk=contest_id).first()
+    forecast = latest_forecast(contest.election) if contest else None
+    data = forecast.contest(contest_id) if forecast else None
+    if data is None:
+        raise HttpError(404, f"no forecast for contest {contest_id}")
+    return data
+
+
+@lists_router.get("/smartvote/{slug}/lists", response=list[VersionOut],
+                  summary="The published versions of an election's list, newest first")
+def list_versions(request, slug: str):
+    return [version_out(v) for v in election_or_404(slug).list_versions.order_by("-number")]
+
+
+@lists_router.get("/smartvote/{slug}/lists/{number}", response=VersionDetailOut,
+                  summary="One published version: the signed payload, its signature, the changes")
+def list_version(request, slug: str, number: int):
+    version = election_or_404(slug).list_versions.filter(number=number).first()
+    if version is None:
+        raise HttpError(404, f"no version {number} of {slug}")
+    return {**version_out(version), "payload": version.payload, "changes": diff(previous_version(version), version)}

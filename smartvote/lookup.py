@@ -16,6 +16,7 @@ what was not found. Nothing typed is stored or logged.
 
 from __future__ import annotations
 
+import json
 import math
 import threading
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from scipy.spatial import cKDTree
 
 from elections.models import Candidate, ImportRun, Precinct, Protocol, Venue
 from smartvote.addresses import Address, parse, street_similarity
-from smartvote.models import AddressRange
+from smartvote.models import AddressRange, ListVersion
 
 EARTH_KM = 6371.0
 # How an answer was found: machine-readable in the API, translated on pages.
@@ -49,9 +50,10 @@ class Answer:
 
 # -- what changes only by imports, cached per process ------------------------
 def data_stamp() -> tuple:
-    """Changes whenever an import or the address ranges change (two cheap queries)."""
+    """Changes whenever an import, the address ranges or a published list change (cheap queries)."""
     ranges = AddressRange.objects.aggregate(m=Max("id"), n=Count("id"))
-    return ImportRun.objects.aggregate(m=Max("id"))["m"], ranges["m"], ranges["n"], Venue.objects.count()
+    return (ImportRun.objects.aggregate(m=Max("id"))["m"], ranges["m"], ranges["n"], Venue.objects.count(),
+            ListVersion.objects.aggregate(m=Max("id"))["m"])
 
 
 class Cached:
@@ -239,7 +241,7 @@ def ballot(precinct: Precinct) -> list[dict]:
 def compute_ballot(precinct_id: int) -> list[dict]:
     protocols = Protocol.objects.filter(precinct_id=precinct_id).select_related("contest__election")
     latest = protocols.aggregate(d=Max("contest__election__date"))["d"]
-    contests = []
+    contests, lists = [], {}
     for protocol in protocols.filter(contest__election__date=latest).order_by(
             "contest__election__level", "contest__kind", "contest__number"):
         contest = protocol.contest
@@ -250,10 +252,22 @@ def compute_ballot(precinct_id: int) -> list[dict]:
             "number": contest.number,
             "candidates": [{"name": c.person.full_name, "party": c.party.name if c.party else None,
                             "self_nominated": c.self_nominated} for c in candidates],
-            # Filled once smart-voting recommendations are published.
-            "recommendation": None,
+            "recommendation": published_pick(contest, lists),
         })
     return contests
+
+
+def published_pick(contest, lists: dict) -> dict | None:
+    """The contest's row in the election's latest published list (only published lists reach voters)."""
+    if contest.election_id not in lists:
+        version = ListVersion.objects.filter(election_id=contest.election_id).order_by("-number").first()
+        lists[contest.election_id] = version and (version.number, {
+            r["contest_id"]: r for r in json.loads(version.payload)["recommendations"]})
+    found = lists[contest.election_id]
+    row = found and found[1].get(contest.pk)
+    if not row:
+        return None
+    return {"version": found[0], "candidate": row["candidate"], "source": row["source"], "reason": row["reason"]}
 
 
 BALLOTS = Cached(compute_ballot)

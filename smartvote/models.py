@@ -1,9 +1,10 @@
-"""Which precinct a home address votes in, as commissions publish it."""
+"""Smart voting's data: address ranges, the forecast's inputs, forecasts, decisions, lists."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from elections.models import Precinct, Region
+from elections.models import Candidate, Contest, Election, Party, Precinct, Region
 
 
 class AddressRange(models.Model):
@@ -44,3 +45,190 @@ class AddressRange(models.Model):
         if not self.house_from <= house <= self.house_to:
             return False
         return self.parity == "all" or (house % 2 == 1) == (self.parity == "odd")
+
+
+# -- the forecast's inputs beyond results --------------------------------------
+class ElectionSetup(models.Model):
+    """What organisers decide about an election before it is forecast.
+
+    Which parties' candidates are the ones to beat (the ruling party) or
+    side with them and are never recommended (aligned), which single
+    candidates count as ruling or aligned whatever their nomination (a
+    ruling party's candidate standing as self-nominated), and which earlier
+    elections' results are carried onto its districts.
+    """
+
+    election = models.OneToOneField(Election, on_delete=models.CASCADE, related_name="smartvote_setup")
+    ruling_parties = models.ManyToManyField(Party, related_name="+", verbose_name=_("ruling parties"))
+    aligned_parties = models.ManyToManyField(Party, related_name="+", blank=True,
+                                             verbose_name=_("parties aligned with the ruling party"))
+    ruling_candidates = models.ManyToManyField(Candidate, related_name="+", blank=True,
+                                               verbose_name=_("candidates of the ruling party (any nomination)"))
+    aligned_candidates = models.ManyToManyField(Candidate, related_name="+", blank=True,
+                                                verbose_name=_("candidates aligned with the ruling party"))
+    history = models.ManyToManyField(Election, related_name="+", blank=True,
+                                     verbose_name=_("earlier elections carried onto the districts"))
+    # Multiplies every candidate's uncertainty; set from a backtest's calibration.
+    sigma_scale = models.FloatField(_("uncertainty scale"), default=1.0)
+
+    class Meta:
+        verbose_name = _("smart-voting setup")
+        verbose_name_plural = _("smart-voting setups")
+
+    def __str__(self):
+        return str(self.election)
+
+
+class PartyLineage(models.Model):
+    """A party carries the votes of an earlier one (a rename or a merger)."""
+
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="predecessor_links")
+    predecessor = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="successor_links")
+    source = models.CharField(_("source"), max_length=500)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["party", "predecessor"], name="lineage_unique")]
+        verbose_name = _("party lineage")
+        verbose_name_plural = _("party lineages")
+
+    def __str__(self):
+        return f"{self.predecessor} → {self.party}"
+
+
+class CandidateFact(models.Model):
+    """Something public about a candidate that the forecast weighs, with its source."""
+
+    class Kind(models.TextChoices):
+        INCUMBENT = "incumbent", _("incumbent")  # value: same_seat | other_seat
+        EARLIER = "earlier_candidacy", _("earlier candidacy")  # value: elected | lost | registered | refused
+        RECOGNITION = "recognition", _("name recognition (0–3)")  # value: 0..3
+        ENDORSEMENT = "endorsement", _("endorsement")  # value: who endorses
+        WITHDRAWN = "withdrawn", _("withdrawn")  # value: date, YYYY-MM-DD
+        RULING = "ruling", _("the ruling party's candidate")  # whatever the nomination
+        ALIGNED = "aligned", _("aligned with the ruling party")
+
+    VALUES = {
+        Kind.INCUMBENT: {"same_seat", "other_seat"},
+        Kind.EARLIER: {"elected", "lost", "registered", "refused"},
+        Kind.RECOGNITION: {"0", "1", "2", "3"},
+    }
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="facts")
+    kind = models.CharField(_("fact"), max_length=20, choices=Kind.choices)
+    value = models.CharField(_("value"), max_length=200, blank=True, default="")
+    share = models.FloatField(_("share of the vote, %"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True, default="")
+    source = models.CharField(_("source"), max_length=500)
+    recorded = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["candidate", "kind", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["candidate", "kind", "value", "note"], name="fact_unique"),
+        ]
+        verbose_name = _("candidate fact")
+        verbose_name_plural = _("candidate facts")
+
+    def __str__(self):
+        return f"{self.candidate.person}: {self.get_kind_display()} {self.value}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        allowed = self.VALUES.get(self.kind)
+        if allowed and self.value not in allowed:
+            raise ValidationError({"value": _("must be one of: %s") % ", ".join(sorted(allowed))})
+        if self.share is not None and not 0 <= self.share <= 100:
+            raise ValidationError({"share": _("a share is between 0 and 100")})
+        if not self.source.strip():
+            raise ValidationError({"source": _("every fact needs a source")})
+
+
+# -- forecasts, editorial decisions and published lists -------------------------
+class Forecast(models.Model):
+    """One run of the forecast for an election: every contest, with its evidence."""
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="forecasts")
+    created = models.DateTimeField(auto_now_add=True)
+    draws = models.PositiveIntegerField()
+    seed = models.BigIntegerField()
+    inputs = models.JSONField()  # which inputs were used, the parameters
+    contests = models.JSONField()  # [{contest_id, candidates: [...], recommended, coverage}]
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        get_latest_by = ["created", "id"]
+        verbose_name = _("forecast")
+        verbose_name_plural = _("forecasts")
+
+    def __str__(self):
+        return f"{self.election.slug} {self.created:%Y-%m-%d %H:%M}"
+
+    def contest(self, contest_id: int) -> dict | None:
+        return next((c for c in self.contests if c["contest_id"] == contest_id), None)
+
+
+class Override(models.Model):
+    """An organiser's decision for one contest, replacing the forecast's pick.
+
+    Rows are never edited or deleted: the latest row of a contest is in
+    force, and all of them together are the audit log (who, when, why).
+    A row without a candidate returns the contest to the forecast's pick,
+    or with ``no_recommendation`` withholds a recommendation.
+    """
+
+    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="overrides")
+    candidate = models.ForeignKey(Candidate, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    no_recommendation = models.BooleanField(default=False)
+    reason = models.TextField(_("reason"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        verbose_name = _("override")
+        verbose_name_plural = _("overrides")
+
+    def __str__(self):
+        return f"{self.contest}: {self.candidate or '—'} ({self.author}, {self.created:%Y-%m-%d %H:%M})"
+
+
+class ListVersion(models.Model):
+    """A published, signed version of an election's recommendations.
+
+    ``payload`` is the exact UTF-8 JSON that was signed (Ed25519); anyone
+    holding the public key can check it without trusting this server.
+    """
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="list_versions")
+    number = models.PositiveIntegerField()
+    published = models.DateTimeField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    payload = models.TextField()
+    signature = models.CharField(max_length=200)  # base64
+    public_key = models.CharField(max_length=100)  # base64 of the Ed25519 verify key
+
+    class Meta:
+        ordering = ["election", "-number"]
+        constraints = [models.UniqueConstraint(fields=["election", "number"], name="list_version_unique")]
+        verbose_name = _("published list")
+        verbose_name_plural = _("published lists")
+
+    def __str__(self):
+        return f"{self.election.slug} v{self.number}"
+
+
+class Backtest(models.Model):
+    """A stored `smartvote_backtest --save` report: the evidence that the probabilities mean what they say."""
+
+    created = models.DateTimeField(auto_now_add=True)
+    targets = models.ManyToManyField(Election, related_name="+")
+    report = models.JSONField()
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        verbose_name = _("backtest")
+        verbose_name_plural = _("backtests")
+
+    def __str__(self):
+        return f"{', '.join(self.report.get('targets', []))} {self.created:%Y-%m-%d %H:%M}"

@@ -1,10 +1,31 @@
-"""The voter's lookup page (htmx: the answer replaces a part of the page)."""
+"""Smart voting's pages: the voter's lookup (htmx), the forecasts, the lists, the organisers' desk."""
 
-from django.shortcuts import render
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from elections.models import Region
+from elections.models import Contest, Election, Region
+from smartvote import plots
+from smartvote.forecast import ForecastError
+from smartvote.forecast import save as forecast_save
 from smartvote.lookup import ballot, by_address, by_point, by_uik
+from smartvote.models import Backtest, ListVersion, Override
+from smartvote.publish import (
+    PublishError,
+    diff,
+    document,
+    latest_forecast,
+    override,
+    picks,
+    previous_version,
+    public_key,
+    publish,
+    verify,
+)
+from veche.charts import FORMATS
 
 
 def lookup(request):
@@ -42,3 +63,117 @@ def lookup(request):
     }
     template = "smartvote/_answer.html" if request.headers.get("HX-Request") else "smartvote/lookup.html"
     return render(request, template, context)
+
+
+# -- forecasts, decisions and published lists ----------------------------------
+def smartvote_election(request, slug):
+    """An election's recommendations: the published list, the forecast behind it, the versions."""
+    election = get_object_or_404(Election, slug=slug)
+    forecast = latest_forecast(election)
+    versions = list(election.list_versions.order_by("-number"))
+    published = {r["contest_id"]: r for r in document(versions[0])["recommendations"]} if versions else {}
+    contests = []
+    for contest in forecast.contests if forecast else []:
+        pick = next((c for c in contest["candidates"] if c["candidate_id"] == contest["recommended"]), None)
+        contests.append({**contest, "pick": pick, "published": published.get(contest["contest_id"])})
+    return render(request, "smartvote/election.html", {
+        "election": election, "forecast": forecast, "contests": contests, "versions": versions,
+        "public_key": public_key(), "backtest": Backtest.objects.filter(targets=election).first(),
+        "can_edit": request.user.has_perm("smartvote.add_override"),
+    })
+
+
+def smartvote_contest(request, pk):
+    """One contest's forecast: every candidate's share distribution and the evidence."""
+    contest = get_object_or_404(Contest.objects.select_related("election"), pk=pk)
+    forecast = latest_forecast(contest.election)
+    data = forecast and forecast.contest(contest.pk)
+    if data is None:
+        raise Http404("no forecast for this contest")
+    return render(request, "smartvote/contest.html", {
+        "contest": contest, "forecast": forecast, "data": data,
+        "overrides": Override.objects.filter(contest=contest).select_related("candidate__person", "author"),
+    })
+
+
+def smartvote_contest_chart(request, pk, fmt):
+    contest = get_object_or_404(Contest.objects.select_related("election"), pk=pk)
+    forecast = latest_forecast(contest.election)
+    data = forecast and forecast.contest(contest.pk)
+    if data is None or fmt not in FORMATS:
+        raise Http404("no forecast for this contest")
+    return HttpResponse(plots.distributions(data, fmt), content_type=FORMATS[fmt])
+
+
+def list_version(request, slug, number):
+    """A published version: what it says, its signature, and what changed since the last."""
+    version = get_object_or_404(ListVersion.objects.select_related("election"), election__slug=slug, number=number)
+    if request.GET.get("format") == "json":
+        return JsonResponse({"payload": version.payload, "signature": version.signature,
+                             "public_key": version.public_key})
+    return render(request, "smartvote/list_version.html", {
+        "version": version, "document": document(version), "changes": diff(previous_version(version), version),
+        "verified": verify(version.payload.encode(), version.signature, version.public_key),
+    })
+
+
+def backtest_page(request, pk=None):
+    backtest = get_object_or_404(Backtest, pk=pk) if pk else Backtest.objects.first()
+    if backtest is None:
+        raise Http404("no backtest stored yet: run manage.py smartvote_backtest --save")
+    return render(request, "smartvote/backtest.html", {"backtest": backtest, "report": backtest.report})
+
+
+def backtest_plot(request, pk, fmt):
+    backtest = get_object_or_404(Backtest, pk=pk)
+    if fmt not in FORMATS:
+        raise Http404("unknown format")
+    report = backtest.report
+    return HttpResponse(plots.calibration(report["calibration"], report["calibration_unscaled"], fmt),
+                        content_type=FORMATS[fmt])
+
+
+@login_required
+@permission_required("smartvote.add_override", raise_exception=True)
+def editorial(request, slug):
+    """Organisers: recompute the forecast, override a pick with a reason, publish a signed version."""
+    election = get_object_or_404(Election, slug=slug)
+    error = ""
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "forecast":
+                if not request.user.has_perm("smartvote.add_forecast"):
+                    raise PermissionDenied
+                forecast_save(election)
+                messages.success(request, _("The forecast was recomputed."))
+            elif action == "override":
+                contest = get_object_or_404(Contest, pk=request.POST.get("contest"), election=election)
+                choice = request.POST.get("candidate", "")
+                candidate = None
+                if choice.isdigit():
+                    candidate = contest.candidates.filter(pk=int(choice)).first()
+                    if candidate is None:
+                        raise PublishError(_("That candidate does not stand in this contest."))
+                override(contest, request.user, request.POST.get("reason", ""), candidate,
+                         no_recommendation=choice == "none")
+                messages.success(request, _("The decision was recorded."))
+            elif action == "publish":
+                if not request.user.has_perm("smartvote.add_listversion"):
+                    raise PermissionDenied
+                version = publish(election, request.user)
+                messages.success(request, _("Version %(n)s was signed and published.") % {"n": version.number})
+            else:
+                raise PublishError(_("Unknown action."))
+            return redirect("smartvote:editorial", slug=slug)
+        except (PublishError, ForecastError) as exc:
+            error = str(exc)
+    forecast = latest_forecast(election)
+    current = picks(election, forecast) if forecast else []
+    by_contest = {c["contest_id"]: c for c in forecast.contests} if forecast else {}
+    rows = [{**row, "candidates": by_contest[row["contest_id"]]["candidates"]} for row in current]
+    return render(request, "smartvote/editorial.html", {
+        "election": election, "forecast": forecast, "rows": rows, "error": error,
+        "log": Override.objects.filter(contest__election=election).select_related(
+            "contest", "candidate__person", "author")[:200],
+    }, status=400 if error else 200)

@@ -3,6 +3,7 @@
 from ninja import NinjaAPI
 
 from elections.api import router as elections_router
+from smartvote.api import lists_router
 from smartvote.api import router as lookup_router
 
 api = NinjaAPI(
@@ -14,3 +15,4 @@ api = NinjaAPI(
 )
 api.add_router("/", elections_router)
 api.add_router("/", lookup_router)
+api.add_router("/", lists_router)

@@ -9,13 +9,12 @@ names, in one transaction: a bad row stops the import with its line number
 and nothing changes.
 """
 
-import csv
-import io
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from elections.importing import read_csv
 from elections.models import Precinct, Region
 from elections.names import region_key
 from smartvote.addresses import parse
@@ -32,20 +31,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         path = Path(options["path"])
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CommandError(f"{path}: cannot read: {exc}") from exc
-        reader = csv.DictReader(io.StringIO(text))
-        missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise CommandError(f"{path}: missing column(s) {', '.join(missing)}; expected {', '.join(COLUMNS)}")
         regions = {r.key: r for r in Region.objects.all()}
-        rows, seen = [], set()
-        for line, row in enumerate(reader, start=2):
-            rows.append(self.row(path, line, row, regions, seen))
-        if not rows:
-            raise CommandError(f"{path}: no rows")
+        seen = set()
+        rows = [self.row(path, line, row, regions, seen) for line, row in read_csv(path, COLUMNS)]
         with transaction.atomic():
             AddressRange.objects.filter(region__in={r.region for r in rows}).delete()
             AddressRange.objects.bulk_create(rows)

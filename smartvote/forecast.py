@@ -1,0 +1,318 @@
+"""The forecast: each candidate's share with its uncertainty, and who can beat the ruling party.
+
+The model, in three lines:
+
+1. A candidate's **base** is their party's list share in the district at
+   earlier elections (carried precinct by precinct, smartvote.carry), a
+   weighted mean that halves its weight every five years; a party's
+   predecessors count as the party (a rename, a merger). A self-nominated
+   candidate or a party without a history starts from a small fixed share
+   and a wide uncertainty: nothing is known about them.
+2. **Candidate facts** move the base on the log scale by fixed, published
+   amounts (EFFECTS): sitting in this seat, sitting in another, having won
+   or fought earlier elections, name recognition, endorsements. They are
+   priors, not fitted to any outcome, so a backtest cannot have learnt the
+   answer; a withdrawn candidate leaves the race.
+3. **Simulation**: each draw adds normal noise to every candidate's log
+   strength (its sd from what is known about them, times the election's
+   calibrated scale) and a common swing for or against the ruling side,
+   then takes the softmax as vote shares. Over the draws: the probability
+   of finishing ahead of the best ruling candidate, of winning the seat,
+   and of being the strongest non-ruling finisher; intervals of the share.
+
+The recommendation is the eligible candidate (not ruling, not aligned with
+it, not withdrawn) most likely to be the strongest non-ruling finisher: the
+one the votes against the ruling candidate should gather on, which is what
+can beat that candidate. (Ranking by the chance of beating the ruling
+candidate outright favours whoever is least known where that chance is
+small everywhere: a wide interval reaches further.) The chance of finishing
+ahead of the ruling candidate and of winning are shown beside it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+from django.utils.translation import gettext_noop
+
+from elections.models import Candidate, Contest, Election
+from smartvote.carry import carry, district_precincts
+from smartvote.models import CandidateFact, ElectionSetup, Forecast, PartyLineage
+
+# What the forecast can use; a backtest switches them off one by one.
+INPUTS = ("history", "cleaned", "incumbent", "earlier", "recognition", "endorsement")
+DRAWS = 10_000
+HISTORY_HALF_LIFE_YEARS = 5.0
+SELF_NOMINATED_SHARE = 0.02
+NEW_PARTY_SHARE = 0.03
+# Log-strength standard deviations: a party with a list history, without one.
+SIGMA_KNOWN = 0.30
+SIGMA_UNKNOWN = 0.80
+SIGMA_SWING = 0.15
+# Log-strength effects of the candidate facts (counts capped at MAX_COUNT).
+EFFECTS = {
+    "incumbent_same_seat": 0.70,
+    "incumbent_other_seat": 0.35,
+    "earlier_elected": 0.25,
+    "earlier_ran": 0.10,
+    "recognition": 0.20,  # per point of the 0–3 scale
+    "endorsement": 0.30,
+}
+MAX_COUNT = 2
+HISTOGRAM_BINS = 50  # of the share, 0–100 %, for the charts
+ROLES = [gettext_noop("ruling"), gettext_noop("aligned"), gettext_noop("eligible"), gettext_noop("withdrawn")]
+
+
+class ForecastError(Exception):
+    """The inputs do not allow a forecast; the message says what to fix."""
+
+
+@dataclass
+class Entry:
+    """One candidate as the model sees them."""
+
+    candidate_id: int
+    name: str
+    party: str
+    role: str  # ruling, aligned, eligible, withdrawn
+    base: float
+    sigma: float
+    evidence: list[dict] = field(default_factory=list)
+    strength: float = 0.0  # log base + effects
+
+
+def setup_of(election: Election) -> ElectionSetup:
+    try:
+        return election.smartvote_setup
+    except ElectionSetup.DoesNotExist:
+        raise ForecastError(
+            f"{election.slug}: no smart-voting setup; set its ruling party in the admin or with "
+            "import_smartvote_facts") from None
+
+
+def single_mandate(election: Election) -> list[Contest]:
+    """The election's single-mandate contests that have candidates on record.
+
+    A national election imported from the CEC tables has all 225 districts
+    but candidates only where a regional source gave them.
+    """
+    return list(election.contests.filter(kind=Contest.Kind.SINGLE_MANDATE, candidates__isnull=False)
+                .distinct().order_by("number"))
+
+
+def predecessors() -> dict[int, set[int]]:
+    """party_id → itself and every party it descends from."""
+    parents: dict[int, set[int]] = {}
+    for party, before in PartyLineage.objects.values_list("party_id", "predecessor_id"):
+        parents.setdefault(party, set()).add(before)
+    lines = {}
+    for party in parents:
+        seen, todo = {party}, [party]
+        while todo:
+            for before in parents.get(todo.pop(), ()):
+                if before not in seen:
+                    seen.add(before)
+                    todo.append(before)
+        lines[party] = seen
+    return lines
+
+
+def list_shares(election: Election, contests: list[Contest], history: list[Election], use) -> tuple[dict, dict]:
+    """({(contest_id, party_id, history_slug): share}, {contest_id: coverage per history})."""
+    shares, coverage = {}, {}
+    if "history" not in use or not history:
+        return shares, coverage
+    targets = district_precincts(contests)
+    for earlier in history:
+        carried = carry(earlier, contests, targets, cleaned="cleaned" in use)
+        totals = carried.votes.group_by("contest_id").agg(total=pl.col("votes").sum())
+        for contest_id, party_id, votes, total in carried.votes.join(totals, on="contest_id").iter_rows():
+            shares[(contest_id, party_id, earlier.slug)] = votes / total if total else 0.0
+        for row in carried.coverage.iter_rows(named=True):
+            coverage.setdefault(row.pop("contest_id"), []).append(
+                {"election": earlier.slug, "cleaned": carried.cleaned, **row})
+    return shares, coverage
+
+
+def entries_for(election: Election, contests: list[Contest], use=INPUTS, history=None) -> tuple[dict, dict]:
+    """({contest_id: [Entry]}, {contest_id: [coverage]}): the candidates with their base,
+    uncertainty, strength and evidence, and how each district's history was carried."""
+    setup = setup_of(election)
+    history = list(setup.history.order_by("-date")) if history is None else history
+    history = [h for h in history if h.date < election.date]
+    ruling_parties = set(setup.ruling_parties.values_list("id", flat=True))
+    aligned_parties = set(setup.aligned_parties.values_list("id", flat=True))
+    ruling_people = set(setup.ruling_candidates.values_list("id", flat=True))
+    aligned_people = set(setup.aligned_candidates.values_list("id", flat=True))
+    lines = predecessors()
+    shares, coverage = list_shares(election, contests, history, use)
+    facts: dict[int, list[CandidateFact]] = {}
+    for fact in CandidateFact.objects.filter(candidate__contest__in=contests):
+        facts.setdefault(fact.candidate_id, []).append(fact)
+    weights = {h.slug: 0.5 ** ((election.date - h.date).days / 365.25 / HISTORY_HALF_LIFE_YEARS) for h in history}
+
+    result = {}
+    candidates = Candidate.objects.filter(contest__in=contests).select_related("person", "party").order_by(
+        "contest_id", "person__last_name", "person__first_name", "id")
+    for cand in candidates:
+        own = facts.get(cand.pk, [])
+        kinds = {f.kind for f in own}
+        if CandidateFact.Kind.WITHDRAWN in kinds:
+            role = "withdrawn"
+        elif cand.pk in ruling_people or CandidateFact.Kind.RULING in kinds or cand.party_id in ruling_parties:
+            role = "ruling"
+        elif cand.pk in aligned_people or CandidateFact.Kind.ALIGNED in kinds or cand.party_id in aligned_parties:
+            role = "aligned"
+        else:
+            role = "eligible"
+        entry = Entry(cand.pk, cand.person.full_name, str(cand.nomination), role, 0.0, SIGMA_UNKNOWN)
+        # The ruling party's candidate under another nomination carries the ruling list's votes.
+        parties = [cand.party_id] if cand.party_id else []
+        if role == "ruling" and cand.party_id not in ruling_parties:
+            parties = sorted(ruling_parties)
+        base_from_history(entry, cand.contest_id, parties, shares, weights, lines)
+        apply_facts(entry, own, use)
+        result.setdefault(cand.contest_id, []).append(entry)
+    return result, coverage
+
+
+def base_from_history(entry: Entry, contest_id: int, parties: list[int], shares: dict, weights: dict,
+                      lines: dict) -> None:
+    if not parties:
+        entry.base = SELF_NOMINATED_SHARE
+        entry.evidence.append({"input": "base", "label": gettext_noop("self-nominated: a small fixed share"),
+                               "value": round(100 * SELF_NOMINATED_SHARE, 1)})
+    else:
+        family = set().union(*(lines.get(p, {p}) for p in parties))
+        found = {}
+        for slug, weight in weights.items():
+            parts = [shares[(contest_id, p, slug)] for p in family if (contest_id, p, slug) in shares]
+            if parts:
+                found[slug] = (sum(parts), weight)
+        if found:
+            total_weight = sum(w for _s, w in found.values())
+            entry.base = max(sum(s * w for s, w in found.values()) / total_weight, 1e-3)
+            entry.sigma = SIGMA_KNOWN
+            for slug, (share, weight) in found.items():
+                entry.evidence.append({"input": "history", "label": gettext_noop("party-list share in the district"),
+                                       "election": slug, "value": round(100 * share, 2),
+                                       "weight": round(weight / total_weight, 3)})
+        else:
+            entry.base = NEW_PARTY_SHARE
+            entry.evidence.append({"input": "base", "value": round(100 * NEW_PARTY_SHARE, 1),
+                                   "label": gettext_noop("no earlier list result: a small fixed share")})
+    entry.strength = math.log(entry.base)
+
+
+def apply_facts(entry: Entry, facts: list[CandidateFact], use) -> None:
+    counts = {"earlier_elected": 0, "earlier_ran": 0, "endorsement": 0}
+    for fact in facts:
+        effect, name = 0.0, None
+        if fact.kind == CandidateFact.Kind.INCUMBENT and "incumbent" in use:
+            name = f"incumbent_{fact.value}"
+        elif fact.kind == CandidateFact.Kind.EARLIER and "earlier" in use:
+            name = "earlier_elected" if fact.value == "elected" else "earlier_ran" if fact.value != "refused" else None
+        elif fact.kind == CandidateFact.Kind.RECOGNITION and "recognition" in use:
+            effect = EFFECTS["recognition"] * int(fact.value)
+        elif fact.kind == CandidateFact.Kind.ENDORSEMENT and "endorsement" in use:
+            name = "endorsement"
+        if name in counts:
+            counts[name] += 1
+            if counts[name] > MAX_COUNT:
+                name = None
+        if name:
+            effect = EFFECTS[name]
+        entry.strength += effect
+        entry.evidence.append({"input": fact.kind, "label": fact.get_kind_display(), "value": fact.value,
+                               "share": fact.share, "note": fact.note, "source": fact.source,
+                               "effect": round(effect, 3)})
+
+
+def simulate(entries: list[Entry], draws: int, rng: np.random.Generator, scale: float = 1.0) -> dict:
+    """Shares (draws × candidates) and the probabilities, for the candidates still standing."""
+    active = [e for e in entries if e.role != "withdrawn"]
+    mu = np.array([e.strength for e in active])
+    sigma = np.array([e.sigma for e in active]) * scale
+    ruling = np.array([e.role == "ruling" for e in active])
+    noise = rng.standard_normal((draws, len(active))) * sigma
+    swing = rng.standard_normal((draws, 1)) * SIGMA_SWING * scale
+    logits = mu + noise + swing * np.where(ruling, 1.0, -1.0)
+    logits -= logits.max(axis=1, keepdims=True)
+    shares = np.exp(logits)
+    shares /= shares.sum(axis=1, keepdims=True)
+    best_ruling = np.where(ruling, shares, -1.0).max(axis=1, keepdims=True)
+    other = np.where(ruling, -1.0, shares)
+    top_other = other.argmax(axis=1)
+    return {
+        "active": active,
+        "shares": shares,
+        "p_beat": ((shares > best_ruling) & ~ruling).mean(axis=0),
+        "p_win": np.bincount(shares.argmax(axis=1), minlength=len(active)) / draws,
+        "p_best": np.where(ruling, 0.0, np.bincount(top_other, minlength=len(active)) / draws),
+    }
+
+
+def contest_forecast(contest: Contest, entries: list[Entry], draws: int, rng, scale: float = 1.0,
+                     coverage: list | None = None) -> dict:
+    """The JSON-ready forecast of one contest."""
+    if not any(e.role == "ruling" for e in entries):
+        raise ForecastError(
+            f"{contest.election.slug}, {contest.name}: no candidate of the ruling party; mark the candidate the "
+            "ruling party backs (a 'ruling' fact or the election's setup), or leave the contest out")
+    sim = simulate(entries, draws, rng, scale)
+    out = []
+    edges = np.linspace(0, 1, HISTOGRAM_BINS + 1)
+    for i, entry in enumerate(sim["active"]):
+        column = sim["shares"][:, i]
+        q10, q50, q90 = np.quantile(column, [0.1, 0.5, 0.9])
+        out.append({
+            "candidate_id": entry.candidate_id, "name": entry.name, "party": entry.party, "role": entry.role,
+            "base": round(100 * entry.base, 2), "sigma": round(entry.sigma * scale, 3),
+            "strength": round(entry.strength, 4),
+            "mean": round(100 * float(column.mean()), 2), "low": round(100 * q10, 2),
+            "median": round(100 * q50, 2), "high": round(100 * q90, 2),
+            "p_beat": round(float(sim["p_beat"][i]), 4), "p_win": round(float(sim["p_win"][i]), 4),
+            "p_best": round(float(sim["p_best"][i]), 4),
+            "histogram": np.histogram(column, bins=edges)[0].tolist(),
+            "evidence": entry.evidence,
+        })
+    for entry in entries:
+        if entry.role == "withdrawn":
+            out.append({"candidate_id": entry.candidate_id, "name": entry.name, "party": entry.party,
+                        "role": entry.role, "evidence": entry.evidence})
+    eligible = [c for c in out if c["role"] == "eligible"]
+    pick = max(eligible, key=lambda c: (c["p_best"], c["p_beat"]), default=None)
+    out.sort(key=lambda c: -c.get("mean", -1))
+    return {"contest_id": contest.pk, "number": contest.number, "name": contest.name,
+            "recommended": pick["candidate_id"] if pick else None, "candidates": out, "coverage": coverage or []}
+
+
+def forecast(election: Election, draws: int = DRAWS, seed: int = 0, use=INPUTS, history=None,
+             contests: list[Contest] | None = None, scale: float | None = None) -> list[dict]:
+    """Every single-mandate contest of an election (or the given ones), forecast."""
+    contests = single_mandate(election) if contests is None else contests
+    if not contests:
+        raise ForecastError(f"{election.slug}: no single-mandate contests to forecast")
+    setup = setup_of(election)
+    scale = setup.sigma_scale if scale is None else scale
+    entries, coverage = entries_for(election, contests, use, history)
+    rng = np.random.default_rng(seed)
+    result = []
+    for contest in contests:
+        if contest.pk not in entries:
+            raise ForecastError(f"{election.slug}, {contest.name}: no candidates")
+        result.append(contest_forecast(contest, entries[contest.pk], draws, rng, scale, coverage.get(contest.pk)))
+    return result
+
+
+def save(election: Election, draws: int = DRAWS, seed: int = 0) -> Forecast:
+    """Forecast an election with every input and store it, for the pages and the lists."""
+    result = forecast(election, draws=draws, seed=seed)
+    setup = setup_of(election)
+    inputs = {"inputs": list(INPUTS), "history": [h.slug for h in setup.history.order_by("-date")],
+              "scale": setup.sigma_scale, "effects": EFFECTS,
+              "sigma": {"known": SIGMA_KNOWN, "unknown": SIGMA_UNKNOWN, "swing": SIGMA_SWING}}
+    return Forecast.objects.create(election=election, draws=draws, seed=seed, inputs=inputs, contests=result)

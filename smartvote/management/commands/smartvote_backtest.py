@@ -1,0 +1,101 @@
+"""Forecast past contests from what was known before them, and score the forecast.
+
+    python manage.py smartvote_backtest --target duma-2021 spb-zaks-2021 --history duma-2016
+        [--draws 10000] [--seed 0] [--json] [--plot calibration.svg] [--no-ablation] [--save]
+
+Prints a row per contest (the recommendation, its probability, forecast
+and actual share, the actual strongest non-ruling finisher), the summary
+(hits, Brier score, mean absolute error), the calibration table and the
+ablation table. ``--save`` stores the report for the site and sets the
+targets' uncertainty scale to the calibrated one.
+"""
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from elections.models import Election
+from smartvote.backtest import backtest
+from smartvote.forecast import ForecastError, setup_of
+from smartvote.models import Backtest
+from smartvote.plots import calibration
+
+
+def elections(slugs: list[str]) -> list[Election]:
+    found = {e.slug: e for e in Election.objects.filter(slug__in=slugs)}
+    missing = [s for s in slugs if s not in found]
+    if missing:
+        raise CommandError(f"no imported election {', '.join(missing)}; `manage.py elections` lists them")
+    return [found[s] for s in slugs]
+
+
+class Command(BaseCommand):
+    help = "Backtest the smart-voting forecast on past single-mandate contests."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--target", nargs="+", required=True, help="election slug(s) to forecast")
+        parser.add_argument("--history", nargs="+", required=True, help="earlier election slug(s) to carry")
+        parser.add_argument("--draws", type=int, default=10_000)
+        parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument("--json", action="store_true", help="the whole report as JSON")
+        parser.add_argument("--plot", help="write the calibration plot to this .svg or .png file")
+        parser.add_argument("--no-ablation", action="store_true", help="skip the ablation table")
+        parser.add_argument("--save", action="store_true",
+                            help="store the report and use its calibrated uncertainty scale for the targets")
+
+    def handle(self, *args, **options):
+        if not 100 <= options["draws"] <= 1_000_000:
+            raise CommandError("--draws must be between 100 and 1,000,000")
+        plot = Path(options["plot"]) if options["plot"] else None
+        if plot and plot.suffix not in (".svg", ".png"):
+            raise CommandError("--plot must end in .svg or .png")
+        targets, history = elections(options["target"]), elections(options["history"])
+        try:
+            report = backtest(targets, history, options["draws"], options["seed"],
+                              ablation=not options["no_ablation"],
+                              progress=lambda label: self.stderr.write(f"… {label}"))
+        except ForecastError as exc:
+            raise CommandError(str(exc)) from exc
+        if plot:
+            plot.write_bytes(calibration(report["calibration"], report["calibration_unscaled"], plot.suffix[1:]))
+        if options["save"]:
+            with transaction.atomic():
+                stored = Backtest.objects.create(report=report)
+                stored.targets.set(targets)
+                for target in targets:
+                    setup = setup_of(target)
+                    setup.sigma_scale = report["scale"]
+                    setup.save(update_fields=["sigma_scale"])
+        if options["json"]:
+            self.stdout.write(json.dumps(report, ensure_ascii=False, indent=1))
+            return
+        self.print_report(report)
+
+    def print_report(self, report):
+        out = self.stdout.write
+        out(f"{'contest':<44} {'recommended':<40} {'P(best)':>7} {'fcst':>6} {'real':>6}  "
+            f"{'strongest non-ruling finisher':<40} {'share':>6}")
+        for row in report["contests"]:
+            rec = row["recommended"] or {"name": "—", "party": "", "p_best": 0, "mean": 0}
+            strong = row["strongest"]
+            out(f"{row['name'][:44]:<44} {(rec['name'] + ' (' + rec['party'] + ')')[:40]:<40} "
+                f"{rec['p_best']:>7.2f} {rec['mean']:>6.1f} {row['recommended_actual'] or 0:>6.1f}  "
+                f"{(strong['name'] + ' (' + strong['party'] + ')')[:40]:<40} {strong['share']:>6.1f}"
+                f"{'  ✓' if row['hit'] else ''}")
+        s, u = report["summary"], report["summary_unscaled"]
+        out("")
+        out(f"hits: {s['hits']} of {s['contests']}   Brier: {s['brier']} (scale 1: {u['brier']})   "
+            f"MAE of shares: {s['mae']} points (scale 1: {u['mae']})   calibrated scale: {report['scale']}")
+        out("")
+        out("calibration (leave one contest out): forecast → observed (n)")
+        for b in report["calibration"]:
+            out(f"  {b['low']:.1f}–{b['high']:.1f}: {b['forecast']:.3f} → {b['observed']:.3f} ({b['n']})")
+        if report["ablation"]:
+            out("")
+            out(f"{'ablation: inputs':<58} {'hits':>6} {'Brier':>7} {'MAE':>6}")
+            for row in report["ablation"]:
+                brier = f"{row['brier']:.4f}" if row["brier"] is not None else "—"
+                mae = f"{row['mae']:.2f}" if row["mae"] is not None else "—"
+                out(f"{row['inputs']:<58} {row['hits']:>3}/{row['contests']:<2} {brier:>7} {mae:>6}")

@@ -1,0 +1,160 @@
+"""The forecast on real data: carrying 2016 onto the 2021 districts, the simulation, the facts, the backtest."""
+
+import numpy as np
+import polars as pl
+import pytest
+from django.core.management import CommandError, call_command
+
+from elections.models import Contest, Election, Precinct, Protocol
+from smartvote.backtest import backtest, naive_baselines
+from smartvote.carry import carry, district_precincts, donors
+from smartvote.forecast import ForecastError, forecast, save, single_mandate
+from smartvote.models import CandidateFact, ElectionSetup, Forecast
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def zaks():
+    return Election.objects.get(slug="spb-zaks-2021")
+
+
+@pytest.fixture
+def duma16():
+    return Election.objects.get(slug="duma-2016")
+
+
+def test_carry_covers_every_precinct_of_the_2021_districts(zaks, duma16):
+    contests = single_mandate(zaks)
+    assert len(contests) == 25
+    carried = carry(duma16, contests)
+    cov = carried.coverage
+    assert (cov["by_number"] + cov["by_coordinates"] + cov["missing"] == cov["precincts"]).all()
+    # Most precincts kept their numbers; the rest mostly found a neighbour.
+    assert cov["by_number"].sum() > 1800 and cov["by_coordinates"].sum() > 50 and cov["missing"].sum() < 60
+    # Carried votes never exceed what St Petersburg cast in 2016, and cover most of it.
+    spb = Protocol.objects.filter(contest__election=duma16, contest__kind="party_list",
+                                  precinct__region__key="город санкт-петербург")
+    valid_2016 = sum(spb.values_list("valid", flat=True))
+    assert 0.9 * valid_2016 < carried.votes["votes"].sum() < 1.1 * valid_2016
+
+
+def test_a_new_precinct_takes_its_nearest_neighbours_result(zaks, duma16):
+    targets = district_precincts(single_mandate(zaks))
+    voted = set(Protocol.objects.filter(contest__election=duma16).values_list("precinct_id", flat=True))
+    new = targets.filter(~pl.col("precinct_id").is_in(list(voted)) & pl.col("latitude").is_not_null()).row(0,
+                                                                                                           named=True)
+    coords = pl.DataFrame(
+        [(p.pk, p.venue.latitude, p.venue.longitude) for p in Precinct.objects.filter(
+            pk__in=voted, venue__latitude__isnull=False).select_related("venue")],
+        schema={"precinct_id": pl.Int64, "latitude": pl.Float64, "longitude": pl.Float64}, orient="row")
+    found = donors(targets.filter(pl.col("precinct_id") == new["precinct_id"]), voted, coords).row(0, named=True)
+    assert found["how"] == "coordinates" and found["donor_id"] in voted
+    distances = (coords["latitude"] - new["latitude"]) ** 2 + (coords["longitude"] - new["longitude"]) ** 2
+    assert found["donor_id"] == coords["precinct_id"][int(distances.arg_min())]
+
+
+def test_simulation_probabilities_and_intervals(zaks):
+    result = forecast(zaks, draws=4000, seed=1)
+    assert len(result) == 25
+    for contest in result:
+        standing = [c for c in contest["candidates"] if c["role"] != "withdrawn"]
+        assert sum(c["p_win"] for c in standing) == pytest.approx(1, abs=1e-3)
+        assert sum(c["p_best"] for c in standing if c["role"] != "ruling") == pytest.approx(1, abs=1e-3)
+        assert sum(c["mean"] for c in standing) == pytest.approx(100, abs=0.1)
+        assert all(c["low"] <= c["median"] <= c["high"] for c in standing)
+        pick = next(c for c in standing if c["candidate_id"] == contest["recommended"])
+        assert pick["role"] == "eligible"
+        assert pick["p_best"] == max(c["p_best"] for c in standing if c["role"] == "eligible")
+    # Candidates with no earlier votes (a party founded in 2020) get a wider interval
+    # relative to their share than candidates whose party has a history.
+    district_1 = result[0]["candidates"]
+    new = next(c for c in district_1 if c["party"] == "Новые Люди")
+    known = next(c for c in district_1 if c["party"] == "КПРФ")
+    assert any(e["input"] == "history" for e in known["evidence"])
+    assert not any(e["input"] == "history" for e in new["evidence"])
+    assert (new["high"] - new["low"]) / new["median"] > 1.5 * (known["high"] - known["low"]) / known["median"]
+
+
+def test_facts_move_the_forecast_and_show_as_evidence():
+    duma = Election.objects.get(slug="duma-2021")
+    contest = Contest.objects.get(election=duma, kind="single_mandate", number=214)
+    with_facts = forecast(duma, draws=2000, contests=[contest])[0]
+    without = forecast(duma, draws=2000, contests=[contest], use=("history",))[0]
+    drapeko = next(c for c in with_facts["candidates"] if c["name"].startswith("Драпеко"))
+    plain = next(c for c in without["candidates"] if c["name"].startswith("Драпеко"))
+    assert drapeko["mean"] > plain["mean"] + 3  # the sitting deputy of this very seat
+    incumbent = next(e for e in drapeko["evidence"] if e["input"] == "incumbent")
+    assert incumbent["value"] == "same_seat" and incumbent["effect"] > 0 and "everypolitician" in incumbent["source"]
+
+
+def test_withdrawal_takes_a_candidate_out():
+    duma = Election.objects.get(slug="duma-2021")
+    contest = Contest.objects.get(election=duma, kind="single_mandate", number=214)
+    drapeko = contest.candidates.get(person__last_name="Драпеко")
+    CandidateFact.objects.create(candidate=drapeko, kind="withdrawn", value="2021-09-10", source="test")
+    result = forecast(duma, draws=2000, contests=[contest])[0]
+    row = next(c for c in result["candidates"] if c["candidate_id"] == drapeko.pk)
+    assert row["role"] == "withdrawn" and "p_win" not in row and result["recommended"] != drapeko.pk
+    assert sum(c["p_win"] for c in result["candidates"] if "p_win" in c) == pytest.approx(1, abs=1e-3)
+
+
+def test_a_contest_without_a_ruling_candidate_is_refused_and_nothing_is_stored(zaks):
+    # District 3: United Russia nominated nobody; the fixture marks the self-nominated candidate it backed.
+    CandidateFact.objects.filter(kind="ruling", candidate__contest__election=zaks).delete()
+    before = Forecast.objects.count()
+    with pytest.raises(ForecastError, match="Округ №3: no candidate of the ruling party"):
+        save(zaks, draws=500)
+    assert Forecast.objects.count() == before
+
+
+def test_no_setup_or_no_contests_is_a_clear_error():
+    election = Election.objects.get(slug="duma-2021")
+    ElectionSetup.objects.filter(election=election).delete()
+    with pytest.raises(ForecastError, match="duma-2021: no smart-voting setup"):
+        forecast(election)
+    with pytest.raises(ForecastError, match="no single-mandate contests"):
+        forecast(Election.objects.get(slug="mo-avtovo-2021"))
+
+
+def test_forecast_command_stores_a_forecast(zaks):
+    call_command("smartvote_forecast", "spb-zaks-2021", "--draws", "500", verbosity=0)
+    stored = zaks.forecasts.get()
+    assert len(stored.contests) == 25 and stored.inputs["history"] == ["duma-2016"]
+    with pytest.raises(CommandError, match="no imported election nowhere"):
+        call_command("smartvote_forecast", "nowhere")
+
+
+def test_backtest_reproduces_the_naive_baselines_and_beats_them(duma16):
+    targets = [Election.objects.get(slug="duma-2021"), Election.objects.get(slug="spb-zaks-2021")]
+    # The issue's measurements: 6 of 33, and 9 of 33 with the aligned party (LDPR) left out.
+    naive = naive_baselines(targets, [duma16])
+    assert [(r["hits"], r["contests"]) for r in naive] == [(6, 33), (9, 33)]
+    report = backtest(targets, [duma16], draws=1500, ablation=False)
+    summary = report["summary"]
+    assert summary["contests"] == 33 and len(report["contests"]) == 33
+    assert summary["hits"] > 9  # candidate facts add what party shares cannot
+    # Better than spreading the probability evenly over each contest's non-ruling candidates.
+    even = np.mean([1 - 1 / (len(c.candidates.all()) - 1) for t in targets for c in single_mandate(t)])
+    assert summary["brier"] < even
+    assert 0 < summary["mae"] < 10
+    assert sum(b["n"] for b in report["calibration"]) == sum(len(c.candidates.all()) - 1
+                                                            for t in targets for c in single_mandate(t))
+
+
+def test_backtest_refuses_history_from_after_the_target(duma16):
+    with pytest.raises(ForecastError, match="is not before"):
+        backtest([duma16], [Election.objects.get(slug="duma-2021")], draws=200, ablation=False)
+
+
+def test_backtest_command_prints_tables_and_the_ablation(tmp_path):
+    plot = tmp_path / "calibration.svg"
+    from io import StringIO
+    out = StringIO()
+    call_command("smartvote_backtest", "--target", "duma-2021", "--history", "duma-2016", "--draws", "500",
+                 "--plot", str(plot), "--save", stdout=out, stderr=StringIO())
+    text = out.getvalue()
+    assert "hits:" in text and "Brier" in text and "ablation" in text and "naive" in text
+    assert plot.read_text().startswith("<?xml")
+    scale = ElectionSetup.objects.get(election__slug="duma-2021").sigma_scale
+    assert scale in (0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0)
