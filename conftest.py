@@ -66,6 +66,13 @@ def site():
 
 @pytest.fixture
 def browser():
+    """Debian's chromium through Playwright.
+
+    List it after every fixture that writes to the database, and touch the
+    database no more once it has started: Playwright's event loop changes
+    the context Django keeps its connection in, so a later query would use a
+    second connection outside the test's transaction.
+    """
     if not os.path.exists(CHROMIUM):
         if os.environ.get("VECHE_REQUIRE_BROWSER"):
             pytest.fail(f"chromium not found at {CHROMIUM} (apt-get install chromium)")

@@ -1,0 +1,151 @@
+"""The static mirror of the lookup: exported, served by a plain static server, used in Debian's chromium.
+
+The page must answer like the site (the same parser and matching, compared
+on the real queries of test_addresses), show the published recommendations,
+send nothing of what is typed (the static server's log holds only the files
+fetched before typing), and refuse to answer when any file was altered.
+"""
+
+import dataclasses
+import io
+import subprocess
+import sys
+import time
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
+
+from elections.models import Election
+from smartvote.addresses import parse
+from smartvote.lookup import by_address
+from smartvote.publish import publish
+from smartvote.tests.test_addresses import QUERIES
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def exported(tmp_path, ranges):
+    """The St Petersburg Legislative Assembly election exported with its first published list."""
+    zaks = Election.objects.get(slug="spb-zaks-2021")
+    call_command("smartvote_forecast", "spb-zaks-2021", "--draws", "500", stdout=io.StringIO())
+    publish(zaks, User.objects.create_user("organiser"))
+    out = tmp_path / "mirror"
+    call_command("export_lookup", str(out), "--election", "spb-zaks-2021", stdout=io.StringIO())
+    return out
+
+
+@pytest.fixture
+def served(exported, tmp_path):
+    """A static server on the export, its log in a file."""
+    log = tmp_path / "server.log"
+    with log.open("w") as fh:
+        server = subprocess.Popen(
+            [sys.executable, "-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", str(exported)],
+            stdout=fh, stderr=subprocess.STDOUT)
+        try:
+            port = None
+            for _ in range(100):
+                text = log.read_text()
+                if "port " in text:
+                    port = int(text.split("port ")[1].split()[0])
+                    break
+                time.sleep(0.05)
+            assert port, "the static server did not start"
+            yield f"http://127.0.0.1:{port}/", log
+        finally:
+            server.terminate()
+            server.wait(5)
+
+
+@pytest.fixture
+def site_answers(ranges):
+    """What the site's Python parser and lookup say for the real queries.
+
+    Computed before the browser starts: Playwright's event loop switches the
+    context Django keeps its connection in, so tests touch the database only
+    in fixtures listed before ``browser``.
+    """
+    queries = [q for q, _venue in QUERIES] + ["Садовая 101", "Фонарный 5", "Нигдешняя 1"]
+    answers = {}
+    for query in queries:
+        site = by_address(query)
+        answers[query] = {"parse": dataclasses.asdict(parse(query)), "status": site.status,
+                          "precinct": site.precinct.pk if site.precinct else None}
+    return answers
+
+
+def open_page(browser, url):
+    page = browser.new_page(locale="ru-RU")
+    page.goto(url)
+    page.wait_for_function("document.getElementById('status').textContent.length > 0 && "
+                           "(!document.getElementById('lookup').hidden || "
+                           "document.getElementById('status').className === 'error')", timeout=15000)
+    return page
+
+
+def test_the_mirror_parses_and_matches_like_the_site(served, site_answers, browser):
+    url, _log = served
+    page = open_page(browser, url)
+    assert not page.locator("#lookup").is_hidden()
+    mismatches = []
+    for query, site in site_answers.items():
+        assert page.evaluate("q => vecheMirror.parse(q)", query) == site["parse"], query
+        mirror = page.evaluate("q => { const a = vecheMirror.byAddress(q); "
+                               "return {status: a.status, precinct: a.precinct ? a.precinct.id : null}; }", query)
+        if mirror["status"] != site["status"] or (site["status"] == "found"
+                                                  and mirror["precinct"] != site["precinct"]):
+            mismatches.append((query, site, mirror))
+    assert mismatches == []
+
+
+def test_a_voter_finds_precinct_and_recommendation_and_nothing_typed_reaches_the_server(served, browser):
+    url, log = served
+    page = open_page(browser, url)
+    assert "Подпись проверена" in page.inner_text("#status")  # exported in Russian, the default
+    before = log.read_text()
+    page.fill("#address", "Садовая 101")  # a published address range: UIK 4
+    page.click("button[value=address]")
+    answer = page.inner_text("#answer")
+    assert "№4" in answer and "Садовая улица, дом 108-110" in answer
+    assert "Умное голосование:" in answer
+    page.fill("#uik", "1545")
+    page.click("button[value=uik]")
+    assert "№1545" in page.inner_text("#answer")
+    time.sleep(0.3)
+    after = log.read_text()
+    assert after == before, "typing made the page fetch something"
+    for typed in ("Садов", "%D0%A1%D0%B0%D0%B4", "101", "1545"):
+        assert typed not in after
+    fetched = {line.split('"GET ')[1].split()[0] for line in after.splitlines() if '"GET ' in line}
+    assert fetched <= {"/", "/mirror.js", "/nacl-fast.min.js", "/manifest.json", "/manifest.sig", "/contests.json",
+                       "/lists/spb-zaks-2021.json", "/data/gorod-sankt-peterburg-1.json"}
+
+
+@pytest.mark.parametrize("name, message", [
+    ("data/gorod-sankt-peterburg-1.json", "файл данных не совпадает с подписанным хешем"),
+    ("lists/spb-zaks-2021.json", "файл данных не совпадает с подписанным хешем"),
+    ("manifest.json", "её подпись не совпадает"),
+])
+def test_an_altered_copy_refuses_to_answer(served, exported, name, message, browser):
+    url, _log = served
+    path = exported / name
+    body = bytearray(path.read_bytes())
+    i = body.index(b'"uik":"4"') + 7 if b'"uik":"4"' in body else len(body) // 2
+    body[i] = ord("5") if body[i] != ord("5") else ord("6")
+    path.write_bytes(bytes(body))
+    page = browser.new_page(locale="en-GB")
+    page.goto(url)
+    page.wait_for_function("document.getElementById('status').className === 'error'", timeout=15000)
+    assert message in page.inner_text("#status")
+    assert page.locator("#lookup").is_hidden()
+
+
+def test_export_refuses_a_folder_it_did_not_make(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(CommandError, match="not empty"):
+        call_command("export_lookup", str(tmp_path), "--election", "spb-zaks-2021", stdout=io.StringIO())
+    assert (tmp_path / "notes.txt").read_text() == "mine" and not (tmp_path / "manifest.json").exists()
+    with pytest.raises(CommandError, match="no imported election"):
+        call_command("export_lookup", str(tmp_path / "new"), "--election", "nowhere")
