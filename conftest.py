@@ -54,6 +54,14 @@ class QuietHandler(WSGIRequestHandler):
             connections.close_all()
 
 
+@pytest.fixture(autouse=True)
+def fresh_lookup_stamp():
+    """Each test starts by reading the data stamp: a rolled-back test's data must not answer the next."""
+    from smartvote.lookup import forget_stamp
+
+    forget_stamp()
+
+
 @pytest.fixture
 def site():
     """The site served on a free local port, reading the test database."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 # Kinds of street, with the ways people abbreviate them. They tell little
 # about which street is meant (there is a Садовая улица and no Садовый
@@ -43,6 +44,7 @@ LITERA_WORDS = {"лит", "литера", "литер", "л"}
 BUILDING_WORDS = {"стр", "строение", "помещение", "пом"}
 
 MAX_LENGTH = 200
+WORD_THRESHOLD = 0.75  # a typed word and a street's word this similar are the same word, typos allowed
 
 
 @dataclass
@@ -136,12 +138,21 @@ def parse(text: str) -> Address:
     return address
 
 
+@lru_cache(maxsize=1 << 16)
 def similarity(a: str, b: str) -> float:
+    """difflib's ratio of two words; where even its upper bounds fall below
+    WORD_THRESHOLD, the bound (the decision is the same, and the lookup
+    compares a typed word with every street of the city)."""
     if a == b:
         return 1.0
     if a.isdigit() or b.isdigit():
         return 0.0
-    return SequenceMatcher(None, a, b).ratio()
+    bound = 2 * min(len(a), len(b)) / (len(a) + len(b))
+    if bound < WORD_THRESHOLD:
+        return bound
+    matcher = SequenceMatcher(None, a, b)
+    bound = matcher.quick_ratio()
+    return bound if bound < WORD_THRESHOLD else matcher.ratio()
 
 
 def street_similarity(query: list[str], street: list[str]) -> float:
@@ -156,7 +167,7 @@ def street_similarity(query: list[str], street: list[str]) -> float:
     best = []
     for word in query:
         score = max(similarity(word, other) for other in street)
-        if score < 0.75:
+        if score < WORD_THRESHOLD:
             return 0.0
         best.append(score)
     covered = sum(best) / len(best)

@@ -1,13 +1,17 @@
 """Smart voting's API: the lookup (precinct and ballot by address, UIK or point), forecasts, signed lists."""
 
 import hashlib
+import json
 from datetime import date, datetime
 
+from django.http import HttpResponse
+from django.utils import translation
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from elections.models import Contest, Election
-from smartvote.lookup import Answer, ballot, by_address, by_point, by_uik
+from smartvote.addresses import Address, parse
+from smartvote.lookup import Answer, Cached, ballot, by_parsed_address, by_point, by_uik, data_stamp
 from smartvote.models import ListVersion
 from smartvote.publish import diff, latest_forecast, previous_version, public_key
 
@@ -59,6 +63,10 @@ class VenueOut(Schema):
     longitude: float | None
 
 
+class Message(Schema):
+    detail: str
+
+
 class LookupOut(Schema):
     status: str = Field(description="found, or choose (see choices)")
     message: str
@@ -72,18 +80,43 @@ class LookupOut(Schema):
     choices: list[Choice] = []
 
 
-def answer(q: LookupQuery) -> Answer:
+def question(q: LookupQuery) -> tuple:
+    """The query reduced to what decides the answer: ("address", parsed), ("uik", n, region) or ("point", lat, lon).
+
+    Addresses typed differently that parse alike ("Садовая 108", "садовая ул. 108") are one question; a
+    point is taken to about a metre.
+    """
     given = [q.address is not None and q.address.strip() != "", q.uik is not None,
              q.lat is not None or q.lon is not None]
     if sum(given) != 1:
         raise HttpError(400, "Give one of: address, uik (with region if needed), or lat and lon.")
     if given[0]:
-        return by_address(q.address)
+        a = parse(q.address)
+        return ("address", tuple(a.street), a.kind, a.house, a.house_to, a.korpus, a.litera)
     if given[1]:
-        return by_uik(q.uik, q.region)
+        return ("uik", q.uik, q.region)
     if q.lat is None or q.lon is None:
         raise HttpError(400, "Give both lat and lon.")
-    return by_point(q.lat, q.lon)
+    return ("point", round(q.lat, 5), round(q.lon, 5))
+
+
+def respond(language: str, kind: str, *args) -> tuple[int, bytes]:
+    """(status, JSON body) of one question, validated against the schema once and kept until the data
+    change: voters of one precinct ask the same, and answering is the slow part."""
+    with translation.override(language):
+        if kind == "address":
+            street, *rest = args
+            result = by_parsed_address(Address(list(street), *rest))
+        elif kind == "uik":
+            result = by_uik(*args)
+        else:
+            result = by_point(*args)
+        if result.status == "not_found":
+            return 404, json.dumps({"detail": result.message}, ensure_ascii=False).encode()
+        return 200, LookupOut.model_validate(as_json(result)).model_dump_json().encode()
+
+
+RESPONSES = Cached(respond, size=20_000)
 
 
 def as_json(result: Answer) -> dict:
@@ -98,12 +131,11 @@ def as_json(result: Answer) -> dict:
     return body
 
 
-@router.get("/lookup", response=LookupOut, summary="Where do I vote, and what is on my ballot?")
+@router.get("/lookup", response={200: LookupOut, 404: Message},
+            summary="Where do I vote, and what is on my ballot?")
 def lookup(request, q: Query[LookupQuery]):
-    result = answer(q)
-    if result.status == "not_found":
-        raise HttpError(404, result.message)
-    return as_json(result)
+    status, body = RESPONSES.get(data_stamp(), translation.get_language(), *question(q))
+    return HttpResponse(body, status=status, content_type="application/json")
 
 
 # -- forecasts and published lists ---------------------------------------------

@@ -19,15 +19,17 @@ from __future__ import annotations
 import json
 import math
 import threading
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from django.db.models import Count, Max
+from django.db import connection
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from scipy.spatial import cKDTree
 
-from elections.models import Candidate, ImportRun, Precinct, Protocol, Venue
+from elections.models import Candidate, Contest, ImportRun, Precinct, Protocol, Venue
 from smartvote.addresses import Address, parse, street_similarity
 from smartvote.models import AddressRange, ListVersion
 
@@ -49,11 +51,37 @@ class Answer:
 
 
 # -- what changes only by imports, cached per process ------------------------
+STAMP_SQL = """SELECT (SELECT MAX(id) FROM elections_importrun),
+    (SELECT MAX(id) FROM smartvote_addressrange), (SELECT COUNT(*) FROM smartvote_addressrange),
+    (SELECT COUNT(*) FROM elections_venue), (SELECT MAX(id) FROM smartvote_listversion)"""
+
+
+STAMP_SECONDS = 1.0
+_stamp = {"value": None, "read": -1e9}
+
+
 def data_stamp() -> tuple:
-    """Changes whenever an import, the address ranges or a published list change (cheap queries)."""
-    ranges = AddressRange.objects.aggregate(m=Max("id"), n=Count("id"))
-    return (ImportRun.objects.aggregate(m=Max("id"))["m"], ranges["m"], ranges["n"], Venue.objects.count(),
-            ListVersion.objects.aggregate(m=Max("id"))["m"])
+    """Changes whenever an import, the address ranges or a published list change.
+
+    Read from the database at most once a second per process (one cheap
+    query), so every worker sees new data within a second and without a
+    restart; this process's own writes reset it at once (forget_stamp).
+    """
+    now = time.monotonic()
+    if now - _stamp["read"] > STAMP_SECONDS:
+        with connection.cursor() as cursor:
+            cursor.execute(STAMP_SQL)
+            _stamp["value"], _stamp["read"] = cursor.fetchone(), now
+    return _stamp["value"]
+
+
+def forget_stamp(**_signal):
+    _stamp["read"] = -1e9
+
+
+for _model in (ImportRun, AddressRange, ListVersion, Venue):
+    post_save.connect(forget_stamp, sender=_model, dispatch_uid=f"lookup-stamp-save-{_model.__name__}")
+    post_delete.connect(forget_stamp, sender=_model, dispatch_uid=f"lookup-stamp-delete-{_model.__name__}")
 
 
 class Cached:
@@ -130,9 +158,11 @@ def by_point(lat: float, lon: float, limit: int = 5) -> Answer:
 
 
 def by_uik(number: int, region_id: int | None = None) -> Answer:
-    precincts = Precinct.objects.filter(number=number, is_remote=False).select_related("region", "venue")
-    if region_id is not None:
-        precincts = precincts.filter(region_id=region_id)
+    precincts = Precinct.objects.select_related("region", "venue").order_by("region__name")
+    if region_id is not None:  # the unique (region, code) index: a real station's code is its number
+        precincts = precincts.filter(region_id=region_id, code=str(number), is_remote=False)
+    else:
+        precincts = precincts.filter(number=number, is_remote=False)
     found = list(precincts[:50])
     if not found:
         if region_id is not None:
@@ -146,7 +176,10 @@ def by_uik(number: int, region_id: int | None = None) -> Answer:
 
 
 def by_address(text: str) -> Answer:
-    address = parse(text)
+    return by_parsed_address(parse(text))
+
+
+def by_parsed_address(address: Address) -> Answer:
     if not address:
         return Answer("not_found", _("Type a street and a house number, e.g. «Садовая 108»."))
     if address.house is None:
@@ -239,35 +272,43 @@ def ballot(precinct: Precinct) -> list[dict]:
 
 
 def compute_ballot(precinct_id: int) -> list[dict]:
-    protocols = Protocol.objects.filter(precinct_id=precinct_id).select_related("contest__election")
-    latest = protocols.aggregate(d=Max("contest__election__date"))["d"]
-    contests, lists = [], {}
-    for protocol in protocols.filter(contest__election__date=latest).order_by(
-            "contest__election__level", "contest__kind", "contest__number"):
-        contest = protocol.contest
-        candidates = Candidate.objects.filter(contest=contest).select_related("person", "party")
-        contests.append({
-            "contest_id": contest.pk, "election": contest.election.name, "election_slug": contest.election.slug,
-            "date": contest.election.date, "kind": contest.kind, "name": contest.name, "area": contest.area,
-            "number": contest.number,
-            "candidates": [{"name": c.person.full_name, "party": c.party.name if c.party else None,
-                            "self_nominated": c.self_nominated} for c in candidates],
-            "recommendation": published_pick(contest, lists),
-        })
-    return contests
+    rows = list(Protocol.objects.filter(precinct_id=precinct_id).values_list(
+        "contest_id", "contest__election__date", "contest__election__level", "contest__kind", "contest__number"))
+    latest = max((r[1] for r in rows), default=None)
+    chosen = sorted((r for r in rows if r[1] == latest), key=lambda r: (r[2], r[3], r[4]))
+    stamp = data_stamp()
+    # Precincts of one district share their contests: each is built once.
+    return [CONTESTS.get(stamp, r[0]) for r in chosen]
 
 
-def published_pick(contest, lists: dict) -> dict | None:
+def compute_contest(contest_id: int) -> dict:
+    contest = Contest.objects.select_related("election").get(pk=contest_id)
+    candidates = Candidate.objects.filter(contest_id=contest_id).select_related("person", "party").order_by(
+        "person__last_name", "person__first_name", "person__middle_name")
+    return {
+        "contest_id": contest.pk, "election": contest.election.name, "election_slug": contest.election.slug,
+        "date": contest.election.date, "kind": contest.kind, "name": contest.name, "area": contest.area,
+        "number": contest.number,
+        "candidates": [{"name": c.person.full_name, "party": c.party.name if c.party else None,
+                        "self_nominated": c.self_nominated} for c in candidates],
+        "recommendation": published_pick(contest),
+    }
+
+
+def published_pick(contest: Contest) -> dict | None:
     """The contest's row in the election's latest published list (only published lists reach voters)."""
-    if contest.election_id not in lists:
-        version = ListVersion.objects.filter(election_id=contest.election_id).order_by("-number").first()
-        lists[contest.election_id] = version and (version.number, {
-            r["contest_id"]: r for r in json.loads(version.payload)["recommendations"]})
-    found = lists[contest.election_id]
+    found = LISTS.get(data_stamp(), contest.election_id)
     row = found and found[1].get(contest.pk)
     if not row:
         return None
     return {"version": found[0], "candidate": row["candidate"], "source": row["source"], "reason": row["reason"]}
 
 
+def latest_list(election_id: int) -> tuple[int, dict] | None:
+    version = ListVersion.objects.filter(election_id=election_id).order_by("-number").first()
+    return version and (version.number, {r["contest_id"]: r for r in json.loads(version.payload)["recommendations"]})
+
+
+CONTESTS = Cached(compute_contest)
+LISTS = Cached(latest_list, size=100)
 BALLOTS = Cached(compute_ballot)

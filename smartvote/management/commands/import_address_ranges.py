@@ -18,6 +18,7 @@ from elections.importing import read_csv
 from elections.models import Precinct, Region
 from elections.names import region_key
 from smartvote.addresses import parse
+from smartvote.lookup import forget_stamp
 from smartvote.models import AddressRange
 
 COLUMNS = ["region", "street", "house_from", "house_to", "parity", "uik"]
@@ -37,6 +38,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             AddressRange.objects.filter(region__in={r.region for r in rows}).delete()
             AddressRange.objects.bulk_create(rows)
+        forget_stamp()  # bulk_create sends no signal; this process answers from the new ranges at once
         self.stdout.write(f"{path}: {len(rows):,} address ranges imported for "
                           f"{len({r.region_id for r in rows})} region(s).")
 
