@@ -238,6 +238,13 @@ function precinctView(p) {
   const venue = region.venues[p.venue];
   const out = [el("h2", `${T.uik} №${p.uik}`)];
   if (venue) out.push(el("p", [venue.name, venue.address].filter((x) => x).join(", ")));
+  if (venue && venue.lat !== null) {
+    const pin = el("a", `${venue.lat.toFixed(5)}, ${venue.lon.toFixed(5)}`);
+    pin.href = `geo:${venue.lat.toFixed(5)},${venue.lon.toFixed(5)}`;  // the phone's own map app
+    const line = el("p", "", "note");
+    line.append(pin);
+    out.push(line);
+  }
   out.push(el("h3", T.ballot));
   for (const id of p.contests) {
     const contest = contests[id];
@@ -249,7 +256,7 @@ function precinctView(p) {
       section.append(el("p", pick.candidate ? `${T.smart}: ${pick.candidate.name} (${pick.candidate.party})` : T.no_pick, "pick"));
       const why = pick.source === "override" ? pick.reason
         : pick.candidate ? `${T.probability}: ${Number(pick.candidate.p_best).toFixed(2)}` : "";
-      section.append(el("p", `${why} · ${T.version} ${pick.version}`, "note"));
+      section.append(el("p", `${why} · ${T.version} ${pick.version}, ${pick.published.slice(0, 10)}`, "note"));
     } else if (contest.kind === "single_mandate" || contest.kind === "multi_mandate") {
       section.append(el("p", T.no_list, "note"));
     }
@@ -293,7 +300,7 @@ async function start() {
       const payload = new TextEncoder().encode(list.payload);
       if (list.public_key !== KEY || !nacl.sign.detached.verify(payload, b64(list.signature), key)) throw new Error(T.bad_list);
       const doc = JSON.parse(list.payload);
-      for (const row of doc.recommendations) picks[row.contest_id] = { ...row, version: doc.version };
+      for (const row of doc.recommendations) picks[row.contest_id] = { ...row, version: doc.version, published: doc.published };
     }
     const select = form.elements.region;
     for (const r of manifest.regions) select.append(new Option(r.name, r.file));
