@@ -11,22 +11,15 @@ ratio. Target: under 5 s for load plus analysis on a 2-core machine.
 """
 
 import argparse
-import os
 import statistics
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "veche.settings")
+import setup_django  # noqa: F401  (the project on the path, Django started)
 
-import django
-
-django.setup()
-
-from elections.models import Election  # noqa: E402
-from forensics.analysis import analyse, histograms  # noqa: E402
-from forensics.data import precinct_frame  # noqa: E402
+from elections.models import Election
+from forensics.analysis import analyse, histograms
+from forensics.data import precinct_frame
 
 TARGET = 5.0
 

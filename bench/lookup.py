@@ -87,12 +87,9 @@ def wrk(url: str, seconds: int, connections: int, paths: list[str] | None = None
 
 def spread() -> dict[str, list[str]]:
     """Many different queries per kind, from the demo's data and the tests' addresses."""
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "veche.settings")
-    import django
-
-    django.setup()
     import random
+
+    import setup_django  # noqa: F401  (the project on the path, Django started)
 
     from elections.models import Precinct, Region, Venue
     from smartvote.tests.test_addresses import QUERIES as ADDRESSES

@@ -11,23 +11,15 @@ contests with 10,000 simulations each in under 5 s.
 """
 
 import argparse
-import os
 import statistics
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "veche.settings")
+import numpy as np
+import setup_django  # noqa: F401  (the project on the path, Django started)
 
-import django
-
-django.setup()
-
-import numpy as np  # noqa: E402
-
-from elections.models import Election  # noqa: E402
-from smartvote.forecast import contest_forecast, entries_for, single_mandate  # noqa: E402
+from elections.models import Election
+from smartvote.forecast import contest_forecast, entries_for, single_mandate
 
 TARGET = 5.0
 
