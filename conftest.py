@@ -39,6 +39,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
         # The smart-voting forecast's history and the facts known before 2021.
         call_command("import_cec", str(FEDERAL / "2016.csv.zip"), verbosity=0)
         call_command("import_smartvote_facts", str(FACTS), verbosity=0)
+        call_command("pledges_demo", verbosity=0)  # committed: the browser test's server thread sees it
 
 
 class QuietHandler(WSGIRequestHandler):

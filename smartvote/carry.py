@@ -27,6 +27,7 @@ from scipy.spatial import cKDTree
 from elections.models import Contest, Election
 
 EARTH_KM = 6371.0
+TIED = 12  # at most this many precincts in one building share a new precinct's result
 
 
 @dataclass
@@ -34,7 +35,7 @@ class Carried:
     """One earlier election's list votes summed over each district of the target."""
 
     election: Election
-    votes: pl.DataFrame  # contest_id, party_id, votes
+    votes: pl.DataFrame  # contest_id, party_id, votes (fractional where a new precinct averages a building)
     coverage: pl.DataFrame  # contest_id, precincts, by_number, by_coordinates, missing
     cleaned: bool  # ruling votes with the forensic excess taken out
 
@@ -123,19 +124,30 @@ def unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
 
 
 def donors(targets: pl.DataFrame, voted: set[int], coordinates: pl.DataFrame) -> pl.DataFrame:
-    """precinct_id → donor_id (whose earlier result it takes) and how it was found."""
+    """precinct_id → donor_id (whose earlier result it takes), weight, and how it was found.
+
+    Several precincts often vote in the nearest building: a new precinct then
+    takes their mean (each with weight 1/k), so the answer does not hang on
+    which of them a query happens to list first.
+    """
     precincts = targets.unique("precinct_id").select("precinct_id", "latitude", "longitude")
     own = precincts.filter(pl.col("precinct_id").is_in(list(voted)))
     rest = precincts.filter(~pl.col("precinct_id").is_in(list(voted)) & pl.col("latitude").is_not_null())
-    found = [own.select("precinct_id", donor_id=pl.col("precinct_id"), how=pl.lit("number"))]
+    found = [own.select("precinct_id", donor_id=pl.col("precinct_id"), weight=pl.lit(1.0), how=pl.lit("number"))]
     known = coordinates.filter(pl.col("precinct_id").is_in(list(voted)) & pl.col("latitude").is_not_null())
     if rest.height and known.height:
         tree = cKDTree(unit_vectors(known["latitude"].to_numpy(), known["longitude"].to_numpy()))
-        _, nearest = tree.query(unit_vectors(rest["latitude"].to_numpy(), rest["longitude"].to_numpy()))
+        k = min(TIED, known.height)
+        distances, nearest = tree.query(unit_vectors(rest["latitude"].to_numpy(), rest["longitude"].to_numpy()),
+                                        k=k)
+        distances, nearest = distances.reshape(rest.height, k), nearest.reshape(rest.height, k)
+        tied = distances <= distances[:, :1] + 1e-9  # within ~6 mm of the nearest
+        rows, cols = np.nonzero(tied)
         found.append(pl.DataFrame({
-            "precinct_id": rest["precinct_id"],
-            "donor_id": known["precinct_id"].gather(nearest),
-            "how": ["coordinates"] * rest.height,
+            "precinct_id": rest["precinct_id"].gather(rows),
+            "donor_id": known["precinct_id"].gather(nearest[rows, cols]),
+            "weight": 1.0 / tied.sum(axis=1)[rows],
+            "how": ["coordinates"] * len(rows),
         }))
     return pl.concat(found)
 
@@ -152,7 +164,8 @@ def carry(election: Election, contests: list[Contest], targets: pl.DataFrame | N
     coordinates = pl.DataFrame(
         rows(f"""SELECT p.id, v.latitude, v.longitude FROM elections_precinct p
                  JOIN elections_venue v ON v.id = p.venue_id
-                 WHERE p.region_id IN ({marks}) AND v.latitude IS NOT NULL""", regions),
+                 WHERE p.region_id IN ({marks}) AND v.latitude IS NOT NULL
+                 ORDER BY p.id""", regions),  # ties (one building, several precincts): the lowest id
         schema={"precinct_id": pl.Int64, "latitude": pl.Float64, "longitude": pl.Float64}, orient="row",
     )
     found = donors(targets, voted, coordinates)
@@ -160,9 +173,10 @@ def carry(election: Election, contests: list[Contest], targets: pl.DataFrame | N
     carried = (
         assigned.filter(pl.col("donor_id").is_not_null())
         .join(votes, left_on="donor_id", right_on="precinct_id")
-        .group_by("contest_id", "party_id").agg(pl.col("votes").sum())
+        .group_by("contest_id", "party_id").agg((pl.col("votes") * pl.col("weight")).sum().round(6).alias("votes"))
         .sort("contest_id", "party_id")
     )
+    assigned = assigned.unique(["contest_id", "precinct_id"], keep="first")
     coverage = assigned.group_by("contest_id").agg(
         precincts=pl.len(),
         by_number=(pl.col("how") == "number").sum(),

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "elections",
     "forensics",
     "smartvote",
+    "pledges",
 ]
 
 MIDDLEWARE = [
@@ -126,6 +127,17 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {"django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False}},
 }
+
+# Mail goes out from memory. Without VECHE_EMAIL_HOST (the demo, the tests)
+# it stays in this process's outbox (locmem), never printed or written.
+EMAIL_HOST = os.environ.get("VECHE_EMAIL_HOST", "")
+EMAIL_BACKEND = ("django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST
+                 else "django.core.mail.backends.locmem.EmailBackend")
+EMAIL_PORT = int(os.environ.get("VECHE_EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("VECHE_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("VECHE_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = True
+DEFAULT_FROM_EMAIL = os.environ.get("VECHE_EMAIL_FROM", "Veche <noreply@localhost>")
 
 NINJA_PAGINATION_PER_PAGE = 100
 NINJA_PAGINATION_MAX_LIMIT = 1000

@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("elections.urls")),
     path("", include("forensics.urls")),
     path("", include("smartvote.urls")),
+    path("", include("pledges.urls")),
 ]

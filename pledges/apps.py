@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PledgesConfig(AppConfig):
+    """Threshold sign-ups and petitions whose supporters a seized server cannot betray."""
+
+    name = "pledges"
+    verbose_name = _("Pledges")

@@ -1,0 +1,42 @@
+"""Create the demo campaign (a no-op when it exists).
+
+    python manage.py pledges_demo
+
+For trying Veche out only: its private key is written to
+var/secrets/pledges-demo.key so that `pledges_export` can be shown. A real
+campaign's private key is made offline with `pledges_keygen` and never
+touches the server.
+"""
+
+import os
+
+from django.core.management.base import BaseCommand
+
+from pledges.models import Campaign, City
+from veche.sealing import new_keypair
+from veche.secrets import secrets_dir
+
+SLUG = "demo-rally"
+CITIES = ["Москва", "Санкт-Петербург", "Екатеринбург", "Новосибирск", "Казань"]
+
+
+class Command(BaseCommand):
+    help = "Create the demo pledge campaign."
+
+    def handle(self, *args, **options):
+        if Campaign.objects.filter(slug=SLUG).exists():
+            self.stdout.write(f"{SLUG}: exists.")
+            return
+        public, private = new_keypair()
+        folder = secrets_dir()
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = folder / "pledges-demo.key"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(private + "\n")
+        campaign = Campaign.objects.create(
+            slug=SLUG, title="Митинг будет объявлен, когда зарегистрируются 500 000 человек",
+            text="Дата и место митинга будут объявлены, когда наберётся порог. Подтвердите регистрацию по ссылке "
+                 "из письма: считаются только подтверждённые.", threshold=500_000, public_key=public)
+        City.objects.bulk_create([City(campaign=campaign, name=name) for name in CITIES])
+        self.stdout.write(f"{SLUG}: created; its demo private key is {path}.")

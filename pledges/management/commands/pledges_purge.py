@@ -1,0 +1,37 @@
+"""Delete every contact of a campaign after the event, leaving only the counts.
+
+    python manage.py pledges_purge CAMPAIGN --yes
+
+Removes the sealed contacts and the keyed hashes (with the pepper, a hash
+could confirm that a known address signed up), deletes unconfirmed pledges,
+and closes the campaign. Confirmed pledges stay as bare rows (city, hour):
+the counts and the chart.
+"""
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from pledges.models import Campaign, Pledge
+
+
+class Command(BaseCommand):
+    help = "Delete all contacts of a campaign, keeping the counts."
+
+    def add_arguments(self, parser):
+        parser.add_argument("campaign", help="the campaign's slug")
+        parser.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
+
+    def handle(self, *args, **options):
+        campaign = Campaign.objects.filter(slug=options["campaign"]).first()
+        if campaign is None:
+            raise CommandError(f"no campaign {options['campaign']}")
+        if not options["yes"]:
+            raise CommandError("this deletes every contact for good: add --yes")
+        with transaction.atomic():
+            dropped, _ = Pledge.objects.filter(campaign=campaign, confirmed__isnull=True).delete()
+            kept = Pledge.objects.filter(campaign=campaign).update(person=None, contact=None)
+            campaign.purged = timezone.now()
+            campaign.save(update_fields=["purged"])
+        self.stdout.write(f"{campaign.slug}: contacts deleted; {kept:,} confirmed pledges kept as counts, "
+                          f"{dropped:,} unconfirmed deleted.")

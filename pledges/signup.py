@@ -1,0 +1,168 @@
+"""Signing up, confirming and counting, with nothing about a person kept in the clear.
+
+The e-mail lives in memory for one request: it is normalised and keyed-hashed
+(to count each person once), sealed with the name to the organisers' public
+key, and the confirmation mail is sent from memory. Every sign-up gets the
+same answer ("check your inbox"), so the page never tells whether an address
+had signed up before; the mailbox owner learns it from the mail.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.core import signing
+from django.core.cache import cache
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.db.models.functions import TruncHour
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from pledges.models import Campaign, City, Pledge
+from veche.sealing import keyed_hash, seal
+
+log = logging.getLogger(__name__)
+CONFIRM_DAYS = 3
+MAX_EMAIL = 254
+MAX_NAME = 100
+# Providers that deliver "a.b+tag@" to "ab@": such spellings are one person.
+IGNORE_DOTS = {"gmail.com"}
+IGNORE_TAGS = {"gmail.com", "yandex.ru", "outlook.com", "hotmail.com", "protonmail.com", "proton.me", "icloud.com"}
+ALIASES = {"googlemail.com": "gmail.com", "ya.ru": "yandex.ru", "yandex.com": "yandex.ru", "yandex.by": "yandex.ru",
+           "yandex.kz": "yandex.ru", "yandex.ua": "yandex.ru", "pm.me": "proton.me"}
+EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]{1,64}@([a-z0-9-]{1,63}\.)+[a-z]{2,63}$")
+# Per client (keyed hash of its address, per hour) and per network (/24 or /48);
+# raised for load tests from one machine (bench/pledges.py).
+LIMIT_CLIENT = int(os.environ.get("VECHE_PLEDGE_LIMIT_CLIENT", "10"))
+LIMIT_NETWORK = int(os.environ.get("VECHE_PLEDGE_LIMIT_NETWORK", "100"))
+WINDOW = 3600
+
+
+SENT = gettext_lazy("Check your inbox: we sent you a mail. Your sign-up counts once you open its link.")
+
+
+class SignupError(ValueError):
+    """The sign-up cannot be taken; the message says why."""
+
+
+@dataclass
+class Outcome:
+    campaign: Campaign
+    message: str
+    confirmed_now: bool = False
+
+
+def normalise(email: str) -> str:
+    email = (email or "").strip().lower()
+    if len(email) > MAX_EMAIL or not EMAIL.match(email):
+        raise SignupError(_("This is not an e-mail address."))
+    local, domain = email.rsplit("@", 1)
+    domain = ALIASES.get(domain, domain)
+    if domain in IGNORE_TAGS:
+        local = local.split("+", 1)[0]
+    if domain in IGNORE_DOTS:
+        local = local.replace(".", "")
+    if domain == "yandex.ru":
+        local = local.replace(".", "-")  # Yandex treats them as one
+    if not local:
+        raise SignupError(_("This is not an e-mail address."))
+    return f"{local}@{domain}"
+
+
+def check_rate(client_ip: str) -> None:
+    """Refuse a client or network past its hourly limit; only keyed hashes are kept, and they expire."""
+    if not client_ip:
+        return
+    network = ".".join(client_ip.split(".")[:3]) if "." in client_ip else ":".join(client_ip.split(":")[:3])
+    hour = timezone.now().strftime("%Y%m%d%H")
+    for label, value, limit in (("client", client_ip, LIMIT_CLIENT), ("network", network, LIMIT_NETWORK)):
+        key = "rate:" + keyed_hash(f"rate-{label}:{hour}", value)
+        cache.add(key, 0, WINDOW)
+        if cache.incr(key) > limit:
+            raise SignupError(_("Too many sign-ups from your network; try again in an hour."))
+
+
+def sign_up(campaign: Campaign, city_id, email: str, name: str, confirm_url) -> Outcome:
+    """Take a sign-up and mail its confirmation link. ``confirm_url(token)`` makes the link absolute."""
+    if campaign.purged or (campaign.ends and campaign.ends < timezone.now()):
+        raise SignupError(_("This campaign is closed."))
+    city = City.objects.filter(campaign=campaign, pk=city_id).first() if str(city_id).isdigit() else None
+    if city is None:
+        raise SignupError(_("Choose your city from the list."))
+    name = (name or "").strip()
+    if len(name) > MAX_NAME:
+        raise SignupError(_("The name is longer than %(n)s characters.") % {"n": MAX_NAME})
+    person = keyed_hash(f"pledge-email:{campaign.pk}", normalise(email))
+    contact = seal(json.dumps({"email": email.strip(), "name": name}, ensure_ascii=False).encode(),
+                   campaign.public_key)
+    try:
+        with transaction.atomic():
+            pledge = Pledge.objects.create(campaign=campaign, city=city, person=person, contact=contact)
+    except IntegrityError:
+        pledge = Pledge.objects.get(campaign=campaign, person=person)
+    if pledge.confirmed:
+        subject, body = _("You are already counted"), _(
+            "Someone (we hope you) signed up again for «%(title)s» with this address. You were already counted: "
+            "nothing to do.") % {"title": campaign.title}
+    else:
+        token = signing.dumps({"p": pledge.pk}, salt="pledge-confirm", compress=True)
+        subject, body = _("Confirm your sign-up"), _(
+            "To be counted for «%(title)s», open this link within %(days)s days:\n\n%(link)s\n\n"
+            "If it was not you, ignore this mail: nothing will be counted.") % {
+            "title": campaign.title, "days": CONFIRM_DAYS, "link": confirm_url(token)}
+    try:
+        send_mail(subject, body, None, [email.strip()])
+    except Exception:  # an SMTP error names the address: it must never reach a log
+        log.error("a confirmation mail could not be sent (campaign %s)", campaign.slug)
+        raise SignupError(_("The mail could not be sent just now; please try again in a few minutes.")) from None
+    return Outcome(campaign, str(SENT))
+
+
+def confirm(token: str) -> Outcome:
+    try:
+        data = signing.loads(token, salt="pledge-confirm", max_age=timedelta(days=CONFIRM_DAYS))
+        pledge = Pledge.objects.select_related("campaign").get(pk=int(data["p"]))
+    except signing.SignatureExpired:
+        raise SignupError(_("This link has expired: sign up again to get a new one.")) from None
+    except (signing.BadSignature, KeyError, TypeError, ValueError, Pledge.DoesNotExist):
+        raise SignupError(_("This link is not valid. Copy it whole from the mail, or sign up again.")) from None
+    campaign = pledge.campaign
+    hour = timezone.now().replace(minute=0, second=0, microsecond=0)
+    done = Pledge.objects.filter(pk=pledge.pk, confirmed__isnull=True, contact__isnull=False).update(confirmed=hour)
+    if not done:
+        return Outcome(campaign, _("Your sign-up was already confirmed: you are counted."))
+    if campaign.reached is None and totals(campaign, fresh=True)["total"] >= campaign.threshold:
+        Campaign.objects.filter(pk=campaign.pk, reached__isnull=True).update(reached=timezone.now())
+    return Outcome(campaign, _("Confirmed: you are counted. Thank you!"), confirmed_now=True)
+
+
+def totals(campaign: Campaign, fresh: bool = False) -> dict:
+    """Confirmed pledges overall, per city and per hour; cached for two seconds (the pages poll)."""
+    key = f"pledge-totals:{campaign.pk}"
+    cached = None if fresh else cache.get(key)
+    if cached is not None:
+        return cached
+    confirmed = Pledge.objects.filter(campaign=campaign, confirmed__isnull=False)
+    per_city = dict(City.objects.filter(campaign=campaign).annotate(
+        n=Count("pledges", filter=Q(pledges__confirmed__isnull=False))).values_list("pk", "n"))
+    cities = [{"id": c.pk, "name": c.name, "threshold": c.threshold, "count": per_city.get(c.pk, 0)}
+              for c in campaign.cities.all()]
+    hours = list(confirmed.annotate(hour=TruncHour("confirmed")).values("hour").annotate(n=Count("id"))
+                 .order_by("hour"))
+    result = {"total": sum(per_city.values()), "threshold": campaign.threshold, "cities": cities,
+              "hours": [{"hour": h["hour"].isoformat(), "count": h["n"]} for h in hours]}
+    cache.set(key, result, 2)
+    return result
+
+
+def confirm_link(request):
+    return lambda token: request.build_absolute_uri(reverse("pledges:confirm", args=[token]))

@@ -1,0 +1,265 @@
+"""Pledges: sign-up, double opt-in, counting once, bad input, keys, export, purge, and the leak test."""
+
+import base64
+import csv
+import io
+import logging
+import re
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core import mail, signing
+from django.core.management import CommandError, call_command
+from django.db import connection, connections
+
+from pledges.models import Campaign, City, Pledge
+from pledges.signup import SignupError, normalise
+from veche.sealing import new_keypair
+
+pytestmark = pytest.mark.django_db
+CLIENT_IP = "203.0.113.77"
+# Names chosen not to occur in the imported election data (the leak test looks for them everywhere).
+PEOPLE = [
+    ("Evlampia.Kvasnikova+rally@gmail.com", "Евлампия Квасникова", "Москва"),
+    ("aristarkh-pugovkin@yandex.ru", "Аристарх Пуговкин", "Санкт-Петербург"),
+    ("Olimpiada.Rzhevskaya@mail.ru", "Олимпиада Ржевская", "Санкт-Петербург"),
+    ("feoktist.zvyagin1987@proton.me", "", "Москва"),
+]
+
+
+@pytest.fixture
+def keys():
+    return new_keypair()
+
+
+@pytest.fixture
+def campaign(keys):
+    campaign = Campaign.objects.create(slug="rally", title="Митинг", text="Объявим, когда наберётся порог.",
+                                       threshold=3, public_key=keys[0])
+    for name in ("Москва", "Санкт-Петербург"):
+        City.objects.create(campaign=campaign, name=name)
+    return campaign
+
+
+def sign_up(client, campaign, email, name="", city="Москва", **extra):
+    city_id = City.objects.get(campaign=campaign, name=city).pk if city else ""
+    return client.post(f"/pledges/{campaign.slug}/", {"email": email, "name": name, "city": city_id, **extra},
+                       REMOTE_ADDR=CLIENT_IP)
+
+
+def link_in(message) -> str:
+    return re.search(r"http://testserver(/pledges/confirm/\S+/)", message.body).group(1)
+
+
+def test_normalising_counts_one_person_once():
+    assert normalise("Anna.Smirnova+rally@GMail.com") == "annasmirnova@gmail.com"
+    assert normalise("annasmirnova@googlemail.com") == "annasmirnova@gmail.com"
+    assert normalise("i.petrov+x@ya.ru") == "i-petrov@yandex.ru"
+    assert normalise("Olga.K+tag@mail.ru") == "olga.k+tag@mail.ru"  # mail.ru keeps both
+    for bad in ("", "no-at-sign", "a@b", "a@@b.ru", "<script>@x.ru", "a b@c.ru", "x" * 300 + "@mail.ru", "+@gmail.com"):
+        with pytest.raises(SignupError):
+            normalise(bad)
+
+
+def test_sign_up_confirm_and_count(client, campaign):
+    response = sign_up(client, campaign, "Anna.Smirnova@gmail.com", "Анна")
+    assert response.status_code == 200 and "Проверьте почту" in response.content.decode()
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["Anna.Smirnova@gmail.com"]
+    assert Pledge.objects.filter(campaign=campaign, confirmed__isnull=False).count() == 0
+    link = link_in(mail.outbox[0])
+    page = client.get(link).content.decode()
+    assert "учтены" in page
+    assert Pledge.objects.filter(campaign=campaign, confirmed__isnull=False).count() == 1
+    again = client.get(link).content.decode()
+    assert "уже подтверждена" in again
+    assert Pledge.objects.filter(campaign=campaign, confirmed__isnull=False).count() == 1
+    counters = client.get(f"/pledges/{campaign.slug}/counters/").content.decode()
+    assert "<strong>1</strong>" in counters
+
+
+def test_the_same_person_counts_once_and_is_told_nothing_new(client, campaign):
+    answers = [sign_up(client, campaign, email).content.decode()
+               for email in ("anna.smirnova@gmail.com", "AnnaSmirnova+x@gmail.com", "ANNA.SMIRNOVA@googlemail.com")]
+    assert Pledge.objects.filter(campaign=campaign).count() == 1
+    messages = [re.search(r'role="status">([^<]*)<', a).group(1) for a in answers]
+    assert len(set(messages)) == 1  # the page says the same whether the address was known or not
+    client.get(link_in(mail.outbox[0]))
+    sign_up(client, campaign, "anna.smirnova+again@gmail.com")
+    assert "уже учтены" in mail.outbox[-1].body or "already counted" in mail.outbox[-1].body
+    assert Pledge.objects.filter(campaign=campaign, confirmed__isnull=False).count() == 1
+
+
+def test_the_threshold_is_reached_and_shown(client, campaign):
+    for email, name, city in PEOPLE[:3]:
+        sign_up(client, campaign, email, name, city)
+    for message in mail.outbox:
+        client.get(link_in(message))
+    campaign.refresh_from_db()
+    assert campaign.reached is not None
+    assert "порог достигнут" in client.get(f"/pledges/{campaign.slug}/").content.decode()
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"email": "not-an-address"}, "не адрес электронной почты"),
+    ({"email": "a@b.ru", "name": "Я" * 101}, "длиннее"),
+    ({"email": "a@b.ru", "city": ""}, "Выберите город"),
+])
+def test_bad_input_is_refused_and_nothing_changes(client, campaign, fields, message):
+    data = {"email": "", "name": "", "city": City.objects.get(campaign=campaign, name="Москва").pk, **fields}
+    response = client.post(f"/pledges/{campaign.slug}/", data, REMOTE_ADDR=CLIENT_IP)
+    assert response.status_code == 400 and message in response.content.decode()
+    assert Pledge.objects.filter(campaign=campaign).count() == 0 and mail.outbox == []
+
+
+def test_unknown_campaign_city_of_another_campaign_and_honeypot(client, campaign, keys):
+    assert client.post("/pledges/nowhere/", {"email": "a@b.ru"}).status_code == 404
+    other = Campaign.objects.create(slug="other", title="x", text="x", threshold=1, public_key=keys[0])
+    foreign = City.objects.create(campaign=other, name="Казань")
+    response = client.post(f"/pledges/{campaign.slug}/", {"email": "a@b.ru", "city": foreign.pk})
+    assert response.status_code == 400
+    bot = sign_up(client, campaign, "bot@example.com", website="http://spam.example")
+    assert bot.status_code == 200 and "Проверьте почту" in bot.content.decode()
+    assert Pledge.objects.filter(campaign=campaign).count() == 0 and mail.outbox == []
+
+
+def test_forged_and_expired_links_are_refused(client, campaign, monkeypatch):
+    sign_up(client, campaign, "a@b.ru")
+    link = link_in(mail.outbox[0])
+    forged = link[:-3] + ("A" if link[-3] != "A" else "B") + link[-2:]
+    assert client.get(forged).status_code == 400
+    pledge = Pledge.objects.get(campaign=campaign)
+    real_time = time.time
+    monkeypatch.setattr(signing.time, "time", lambda: real_time() - 4 * 86400)
+    old = signing.dumps({"p": pledge.pk}, salt="pledge-confirm", compress=True)
+    monkeypatch.setattr(signing.time, "time", real_time)
+    response = client.get(f"/pledges/confirm/{old}/")
+    assert response.status_code == 400 and "истёк" in response.content.decode()
+    assert Pledge.objects.filter(campaign=campaign, confirmed__isnull=False).count() == 0
+
+
+def test_rate_limit_per_client(client, campaign):
+    for i in range(10):
+        assert sign_up(client, campaign, f"person{i}@example.com").status_code == 200
+    assert sign_up(client, campaign, "one-more@example.com").status_code == 400
+    assert Pledge.objects.filter(campaign=campaign).count() == 10
+
+
+def test_keygen_export_and_purge(client, campaign, tmp_path):
+    key_file = tmp_path / "organisers.key"
+    out = io.StringIO()
+    call_command("pledges_keygen", "--out", str(key_file), stdout=out)
+    public = out.getvalue().split("public key: ")[1].strip()
+    assert key_file.stat().st_mode & 0o077 == 0
+    with pytest.raises(CommandError, match="exists"):
+        call_command("pledges_keygen", "--out", str(key_file), stdout=io.StringIO())
+    campaign.public_key = public
+    campaign.save()
+    for email, name, city in PEOPLE:
+        sign_up(client, campaign, email, name, city)
+    for message in mail.outbox[:3]:
+        client.get(link_in(message))
+    exported = tmp_path / "contacts.csv"
+    call_command("pledges_export", "rally", "--secret-key", str(key_file), "--out", str(exported),
+                 stderr=io.StringIO())
+    rows = list(csv.DictReader(exported.open(encoding="utf-8")))
+    assert sorted(r["email"] for r in rows) == sorted(p[0] for p in PEOPLE[:3])
+    assert {r["name"] for r in rows} == {p[1] for p in PEOPLE[:3]}
+    wrong = tmp_path / "wrong.key"
+    wrong.write_text(new_keypair()[1])
+    with pytest.raises(CommandError, match="does not open"):
+        call_command("pledges_export", "rally", "--secret-key", str(wrong), stdout=io.StringIO())
+    with pytest.raises(CommandError, match="--yes"):
+        call_command("pledges_purge", "rally")
+    call_command("pledges_purge", "rally", "--yes", stdout=io.StringIO())
+    assert Pledge.objects.filter(campaign=campaign).count() == 3
+    assert not Pledge.objects.filter(campaign=campaign, contact__isnull=False).exists()
+    assert not Pledge.objects.filter(campaign=campaign, person__isnull=False).exists()
+    assert "<strong>3</strong>" in client.get(f"/pledges/{campaign.slug}/counters/").content.decode()
+    with pytest.raises(CommandError, match="purged"):
+        call_command("pledges_export", "rally", "--secret-key", str(key_file), stdout=io.StringIO())
+
+
+# Tables only the election importers write (millions of rows): no pledge code path reaches them.
+RESULT_TABLES = {"elections_vote", "elections_protocol", "elections_turnoutsnapshot", "forensics_cleanedresult"}
+
+
+def database_text() -> str:
+    """Every other table's rows as text, read through the test's own connection (it sees this test's rows)."""
+    parts = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            if table in RESULT_TABLES:
+                continue
+            cursor.execute(f'SELECT * FROM "{table}"')
+            for row in cursor.fetchall():
+                parts.append(" ".join(bytes(v).hex() + " " + bytes(v).decode("latin-1")
+                                      if isinstance(v, (bytes, memoryview)) else str(v) for v in row))
+    return "\n".join(parts)
+
+
+def forms(secret: str) -> set[str]:
+    out = set()
+    for text in {secret, secret.lower(), secret.upper()}:
+        out |= {text, urllib.parse.quote(text), urllib.parse.quote_plus(text),
+                base64.b64encode(text.encode()).decode().rstrip("=")}
+    return {f for f in out if len(f) >= 4}
+
+
+def test_a_seized_server_reveals_nobody(client, campaign, caplog, capsys):
+    caplog.set_level(logging.DEBUG)
+    for email, name, city in PEOPLE:
+        sign_up(client, campaign, email, name, city)
+    for message in mail.outbox:
+        client.get(link_in(message))
+    sign_up(client, campaign, "not-an-address", "Фаддей Чужеземцев")  # a refused one too
+    assert Pledge.objects.filter(campaign=campaign, confirmed__isnull=False).count() == len(PEOPLE)
+    haystack = [database_text(), caplog.text, "\n".join(capsys.readouterr())]
+    var = Path(settings.VAR_DIR)
+    for path in var.rglob("*") if var.exists() else []:
+        if path.is_file() and path.stat().st_size < 50_000_000 and "sqlite3" not in path.name:
+            haystack.append(path.read_bytes().decode("latin-1") + path.read_bytes().decode("utf-8", "replace"))
+    secrets = [p[0] for p in PEOPLE] + [p[1] for p in PEOPLE if p[1]] + [normalise(p[0]) for p in PEOPLE]
+    secrets += [CLIENT_IP, "Фаддей Чужеземцев", "not-an-address"]
+    found = [(s, f, i, text[max(0, text.find(f) - 80):text.find(f) + 80]) for s in secrets for f in forms(s)
+             for i, text in enumerate(haystack) if f in text]  # what, in which form, where, around it
+    assert found == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite serialises writers: concurrency on PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_sign_ups(keys):
+    campaign = Campaign.objects.create(slug="crowd", title="x", text="x", threshold=10_000, public_key=keys[0])
+    city = City.objects.create(campaign=campaign, name="Москва")
+    from pledges.signup import sign_up as take
+
+    def run(emails, errors):
+        try:
+            for email in emails:
+                take(campaign, city.pk, email, "", lambda token: token)
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    try:
+        errors = []
+        threads = [threading.Thread(target=run, args=(["same.person@example.com"] * 10, errors)) for _ in range(20)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == [] and Pledge.objects.filter(campaign=campaign).count() == 1
+        threads = [threading.Thread(target=run, args=([f"p{i}-{j}@example.com" for j in range(10)], errors))
+                   for i in range(20)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == [] and Pledge.objects.filter(campaign=campaign).count() == 201
+    finally:
+        Pledge.objects.filter(campaign=campaign).delete()
+        campaign.delete()

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from pledges import views
+
+app_name = "pledges"
+urlpatterns = [
+    path("pledges/", views.index, name="index"),
+    path("pledges/confirm/<str:token>/", views.confirmation, name="confirm"),
+    path("pledges/<slug:slug>/", views.campaign_page, name="campaign"),
+    path("pledges/<slug:slug>/counters/", views.counters, name="counters"),
+]

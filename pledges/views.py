@@ -1,0 +1,56 @@
+"""The campaign page (sign-up form, live counters, announcement) and the confirmation link."""
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+
+from pledges.models import Campaign
+from pledges.signup import SENT, SignupError, check_rate, confirm, confirm_link, sign_up, totals
+from veche.charts import with_bars
+
+
+def context(campaign: Campaign) -> dict:
+    counts = totals(campaign)
+    return {"campaign": campaign, "counts": counts, "cities": with_bars(counts["cities"], key="count"),
+            "hours": with_bars(counts["hours"][-48:], key="count"),
+            "progress": min(100, round(100 * counts["total"] / campaign.threshold, 1)) if campaign.threshold else 0}
+
+
+@sensitive_post_parameters("email", "name")
+@sensitive_variables("email", "name")
+def campaign_page(request, slug):
+    campaign = get_object_or_404(Campaign, slug=slug)
+    message = error = ""
+    status = 200
+    if request.method == "POST":
+        email, name = request.POST.get("email", ""), request.POST.get("name", "")
+        if request.POST.get("website"):  # the honeypot: people do not see it, bots fill it
+            message = str(SENT)  # the same answer as a real sign-up; nothing is stored or sent
+        else:
+            try:
+                check_rate(request.META.get("REMOTE_ADDR", ""))
+                message = sign_up(campaign, request.POST.get("city", ""), email, name,
+                                  confirm_link(request)).message
+            except SignupError as exc:
+                error, status = str(exc), 400
+    return render(request, "pledges/campaign.html", {**context(campaign), "message": message, "error": error},
+                  status=status)
+
+
+def counters(request, slug):
+    campaign = get_object_or_404(Campaign, slug=slug)
+    return render(request, "pledges/_counters.html", context(campaign))
+
+
+def confirmation(request, token):
+    if len(token) > 500:
+        raise Http404
+    try:
+        outcome = confirm(token)
+    except SignupError as exc:
+        return render(request, "pledges/confirm.html", {"error": str(exc)}, status=400)
+    return render(request, "pledges/confirm.html", {**context(outcome.campaign), "message": outcome.message})
+
+
+def index(request):
+    return render(request, "pledges/index.html", {"campaigns": Campaign.objects.filter(purged__isnull=True)})

@@ -1,0 +1,58 @@
+"""Personal data in a form a seized server cannot read: keyed hashes and sealed boxes.
+
+* ``keyed_hash(purpose, text)``: HMAC-SHA256 under a key derived from the
+  pepper (a secret outside the database, veche.secrets) for one purpose, so
+  two uses never share hashes. It lets the server recognise the same e-mail
+  or the same client again without keeping either.
+* ``seal(data, public_key)``: a libsodium sealed box (PyNaCl) to the
+  organisers' X25519 public key. Only the holder of the private key, kept
+  offline, can open it; the server that sealed it cannot.
+"""
+
+import base64
+import hashlib
+import hmac
+
+from nacl.exceptions import CryptoError
+from nacl.public import PrivateKey, PublicKey, SealedBox
+
+from veche.secrets import secret
+
+
+class SealingError(ValueError):
+    """A key or a sealed value is not what it should be."""
+
+
+def keyed_hash(purpose: str, text: str) -> str:
+    key = hmac.new(secret("pepper").encode(), purpose.encode(), hashlib.sha256).digest()
+    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+
+
+def new_keypair() -> tuple[str, str]:
+    """(public, private), base64."""
+    private = PrivateKey.generate()
+    return (base64.b64encode(bytes(private.public_key)).decode(), base64.b64encode(bytes(private)).decode())
+
+
+def public_key(text: str) -> PublicKey:
+    try:
+        raw = base64.b64decode(text.strip(), validate=True)
+        if len(raw) != 32:
+            raise ValueError
+        return PublicKey(raw)
+    except (ValueError, TypeError):
+        raise SealingError("not a public key: expected 32 bytes in base64 (pledges_keygen prints one)") from None
+
+
+def seal(data: bytes, key: str) -> bytes:
+    return SealedBox(public_key(key)).encrypt(data)
+
+
+def unseal(box: bytes, private: str) -> bytes:
+    try:
+        raw = base64.b64decode(private.strip(), validate=True)
+        return SealedBox(PrivateKey(raw)).decrypt(bytes(box))
+    except (ValueError, TypeError) as exc:
+        raise SealingError("not a private key: expected 32 bytes in base64") from exc
+    except CryptoError as exc:
+        raise SealingError("this key does not open the sealed contacts (a different campaign's key?)") from exc
