@@ -4,10 +4,11 @@
 
 Makes a fresh PostgreSQL database (dropped afterwards) beside the test one
 (127.0.0.1:5432, or PG_ADMIN_URL), migrates it, creates a campaign, serves
-the site with gunicorn on loopback and posts distinct sign-ups with `wrk`
+the site with gunicorn on loopback and posts distinct sign-ups with `wrk` (as the page's htmx form does)
 for a bounded time, beside a static file from the same server. Prints
 sign-ups/s accepted, p50/p99, and the pledges in the database afterwards,
-which must equal the accepted count. Then a second run is cut by `kill -9`
+which must not be fewer than the accepted count (a few more were in flight when
+the load stopped). Then a second run is cut by `kill -9`
 of every server process half-way: every sign-up answered as accepted must be
 in the database. Target: ≥ 1,000 sign-ups/s with nothing lost.
 """
@@ -34,15 +35,17 @@ ADMIN = os.environ.get("PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postg
 STATIC = "/static/ninja/swagger-ui.css"
 SCRIPT = """
 local counter = 0
-local id = 0
-setup = function(thread) thread:set("id", math.random(1, 1e9)) end
+local threads = 0
+setup = function(thread) threads = threads + 1; thread:set("id", threads) end
 request = function()
   counter = counter + 1
-  local body = "csrfmiddlewaretoken=%(token)s&city=%(city)s&name=&email=b" .. id .. "-" .. counter .. "%%40example.org"
+  local body = "csrfmiddlewaretoken=%(token)s&city=%(city)s&name=&email=r%(run)s-t" .. id .. "-" .. counter
+    .. "%%40example.org"
   return wrk.format("POST", "/pledges/bench/", {
     ["Content-Type"] = "application/x-www-form-urlencoded",
     ["Cookie"] = "csrftoken=%(cookie)s",
     ["Referer"] = "%(base)s/pledges/bench/",
+    ["HX-Request"] = "true",
   }, body)
 end
 """
@@ -76,7 +79,8 @@ def run(env, args, kill_after=None):
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
         city = re.search(r'<option value="(\d+)">', page).group(1)
         script = Path(tempfile.mkstemp(suffix=".lua")[1])
-        script.write_text(SCRIPT % {"token": token, "city": city, "cookie": cookie, "base": base})
+        script.write_text(SCRIPT % {"token": token, "city": city, "cookie": cookie, "base": base,
+                                    "run": "k" if kill_after else "a"})
         command = ["wrk", "--latency", "-t2", f"-c{args.connections}", f"-d{args.seconds}s", "--timeout", "5s",
                    "-s", str(script), base + "/pledges/bench/"]
         load = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
@@ -135,9 +139,11 @@ def main():
               f"{static['p99']:6.2f} ms")
         print(f"sign-ups accepted {rate:>8,.0f} /s      p50 {ms['50']:6.2f} ms  p99 {ms['99']:6.2f} ms  "
               f"({static['rate'] / rate:.1f}× the static file's time)")
+        # A few more rows than answers: sign-ups in flight when the load stopped (stored, never answered).
         print(f"accepted {accepted:,}, pledges in the database {stored:,}: "
-              f"{'nothing lost' if stored == accepted else 'MISMATCH'}; target ≥ 1,000/s: "
-              f"{'met' if rate >= 1000 and stored == accepted else 'NOT MET'}")
+              f"{'nothing lost' if stored >= accepted else 'LOST ' + str(accepted - stored)}"
+              f" ({stored - accepted} in flight at the end); target ≥ 1,000/s: "
+              f"{'met' if rate >= 1000 and stored >= accepted else 'NOT MET'}")
         accepted_killed, _ms, _ = run(env, args, kill_after=args.seconds / 2)
         after = count(url) - stored
         print(f"kill -9 half-way: {accepted_killed:,} answered as accepted, {after:,} in the database: "

@@ -33,6 +33,10 @@ def campaign_page(request, slug):
                                   confirm_link(request)).message
             except SignupError as exc:
                 error, status = str(exc), 400
+    if request.method == "POST" and request.headers.get("HX-Request"):
+        # htmx swaps in just the answer (no counters to build for every sign-up);
+        # 200 even for a refusal, since htmx swaps nothing on an error status.
+        return render(request, "pledges/_answer.html", {"message": message, "error": error})
     return render(request, "pledges/campaign.html", {**context(campaign), "message": message, "error": error},
                   status=status)
 
