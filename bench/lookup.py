@@ -19,70 +19,25 @@ exercised the way many voters would, not one answer served again.
 
 import argparse
 import json
-import os
-import re
 import shutil
-import signal
-import socket
-import subprocess
 import sys
-import tempfile
-import time
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from load import STATIC, serve, stop, wrk
+
 QUERIES = {
     "address": "/api/lookup?address=" + urllib.parse.quote("ул. Садовая, д. 108-110"),
     "uik": "/api/lookup?uik=1545&region=",
     "point": "/api/lookup?lat=59.911651&lon=30.402672",
 }
-STATIC = "/static/ninja/swagger-ui.css"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(url: str, seconds: float = 30):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=2).read()
-            return
-        except OSError:
-            time.sleep(0.3)
-    sys.exit(f"the server did not answer {url} in {seconds} s")
-
-
-def wrk(url: str, seconds: int, connections: int, paths: list[str] | None = None) -> dict:
-    command = ["wrk", "--latency", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s"]
-    script = None
-    if paths:
-        # A Lua script that walks the list of paths, each thread from its own start.
-        script = Path(tempfile.mkstemp(suffix=".lua")[1])
-        quoted = ",".join(json.dumps(p) for p in paths)
-        script.write_text(f"local paths = {{{quoted}}}\nlocal i = math.random(#paths)\n"
-                          "request = function()\n  i = i % #paths + 1\n"
-                          "  return wrk.format('GET', paths[i])\nend\n")
-        command += ["-s", str(script)]
-    try:
-        out = subprocess.run([*command, url], capture_output=True, text=True, check=True,
-                             timeout=seconds + 30).stdout
-    finally:
-        if script:
-            script.unlink()
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-
-    def latency(label):
-        value, unit = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", out).groups()
-        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
-
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rate": rate, "p50": latency("50"), "p99": latency("99"), "errors": int(errors.group(1)) if errors else 0}
+def walk(paths: list[str]) -> str:
+    """A wrk Lua script that walks the list of paths, each thread from its own start."""
+    quoted = ",".join(json.dumps(p) for p in paths)
+    return (f"local paths = {{{quoted}}}\nlocal i = math.random(#paths)\n"
+            "request = function()\n  i = i % #paths + 1\n  return wrk.format('GET', paths[i])\nend\n")
 
 
 def spread() -> dict[str, list[str]]:
@@ -115,15 +70,8 @@ def main():
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install wrk")
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "veche.wsgi", "--bind", f"127.0.0.1:{port}", "--workers",
-         str(args.workers), "--log-level", "warning"],
-        cwd=ROOT, env={**os.environ, "VECHE_ALLOWED_HOSTS": "127.0.0.1"}, start_new_session=True,
-    )
+    server, base = serve(args.workers)
     try:
-        wait_for(base + STATIC)
         answer = json.loads(urllib.request.urlopen(base + "/api/lookup?uik=1545").read())
         spb = [c["region_id"] for c in answer.get("choices", []) if "Санкт" in c["region"]]
         QUERIES["uik"] += str(spb[0]) if spb else ""
@@ -138,13 +86,13 @@ def main():
         runs = [(name, path, None) for name, path in QUERIES.items()] + [
             (f"{name} spread", QUERIES[name], paths) for name, paths in spread().items()]
         for name, path, paths in runs:
-            result = wrk(base + path, args.seconds, args.connections, paths)
+            result = wrk(base + path, args.seconds, args.connections, walk(paths) if paths else None)
             ratio = static["rate"] / result["rate"]
             verdict = "met" if result["rate"] >= 1000 and result["p99"] < 50 and ratio <= 3 else "NOT MET"
             print(f"{name:<15}{result['rate']:>10,.0f}{result['p50']:>9.2f}{result['p99']:>9.2f}{ratio:>15.1f}  "
                   f"{result['errors']}  target (≥1000/s, p99<50 ms, ≤3× static): {verdict}")
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
+        stop(server)
         server.wait(timeout=30)
 
 

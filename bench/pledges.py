@@ -19,20 +19,12 @@ import os
 import re
 import signal
 import subprocess
-import sys
-import tempfile
-import time
 import urllib.request
-from pathlib import Path
 
 import psycopg
+from load import ROOT, STATIC, serve, stop, wrk
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from lookup import free_port, wait_for, wrk
-
-ROOT = Path(__file__).resolve().parent.parent
 ADMIN = os.environ.get("PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-STATIC = "/static/ninja/swagger-ui.css"
 SCRIPT = """
 local counter = 0
 local threads = 0
@@ -56,50 +48,26 @@ def manage(env, *args):
                    stdout=subprocess.DEVNULL)
 
 
-def start(env, port, workers):
-    return subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "veche.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-         "--log-level", "warning"], cwd=ROOT, env=env, start_new_session=True)
-
-
 def count(url) -> int:
     with psycopg.connect(url) as conn:
         return conn.execute("SELECT COUNT(*) FROM pledges_pledge").fetchone()[0]
 
 
 def run(env, args, kill_after=None):
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = start(env, port, args.workers)
+    server, base = serve(args.workers, env)
     try:
-        wait_for(base + STATIC)
         with urllib.request.urlopen(base + "/pledges/bench/") as response:
             page = response.read().decode()
             cookie = re.search(r"csrftoken=([^;]+)", response.headers["Set-Cookie"]).group(1)
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
         city = re.search(r'<option value="(\d+)">', page).group(1)
-        script = Path(tempfile.mkstemp(suffix=".lua")[1])
-        script.write_text(SCRIPT % {"token": token, "city": city, "cookie": cookie, "base": base,
-                                    "run": "k" if kill_after else "a"})
-        command = ["wrk", "--latency", "-t2", f"-c{args.connections}", f"-d{args.seconds}s", "--timeout", "5s",
-                   "-s", str(script), base + "/pledges/bench/"]
-        load = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-        if kill_after:
-            time.sleep(kill_after)
-            os.killpg(server.pid, signal.SIGKILL)
-        out = load.communicate(timeout=args.seconds + 60)[0]
-        script.unlink()
-        requests = int(re.search(r"(\d+) requests in", out).group(1))
-        errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-        accepted = requests - (int(errors.group(1)) if errors else 0)
-        latency = {p: re.search(rf"{p}%\s+([\d.]+)(us|ms|s)", out).groups() for p in ("50", "99")}
-        ms = {p: float(v) * {"us": 0.001, "ms": 1, "s": 1000}[u] for p, (v, u) in latency.items()}
-        return accepted, ms, base
+        script = SCRIPT % {"token": token, "city": city, "cookie": cookie, "base": base,
+                           "run": "k" if kill_after else "a"}
+        at = (kill_after, lambda: stop(server, signal.SIGKILL)) if kill_after else None
+        result = wrk(base + "/pledges/bench/", args.seconds, args.connections, script, at)
+        return result["requests"] - result["errors"], result
     finally:
-        try:
-            os.killpg(server.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
+        stop(server)
         server.wait(timeout=30)
 
 
@@ -122,33 +90,31 @@ def main():
             "from pledges.models import Campaign, City; from veche.sealing import new_keypair; "
             "c = Campaign.objects.create(slug='bench', title='bench', text='bench', threshold=10**9, "
             "public_key=new_keypair()[0]); City.objects.create(campaign=c, name='Москва')"))
-        port = free_port()
-        server = start(env, port, args.workers)
+        server, base = serve(args.workers, env)
         try:
-            wait_for(f"http://127.0.0.1:{port}{STATIC}")
-            static = wrk(f"http://127.0.0.1:{port}{STATIC}", args.seconds, args.connections)
+            static = wrk(base + STATIC, args.seconds, args.connections)
         finally:
-            os.killpg(server.pid, signal.SIGTERM)
+            stop(server)
             server.wait(timeout=30)
-        accepted, ms, _base = run(env, args)
+        accepted, ms = run(env, args)
         stored = count(url)
         rate = accepted / args.seconds
         print(f"gunicorn {args.workers} workers, PostgreSQL; wrk 2 threads, {args.connections} connections, "
               f"{args.seconds} s")
         print(f"static file       {static['rate']:>8,.0f} req/s   p50 {static['p50']:6.2f} ms  p99 "
               f"{static['p99']:6.2f} ms")
-        print(f"sign-ups accepted {rate:>8,.0f} /s      p50 {ms['50']:6.2f} ms  p99 {ms['99']:6.2f} ms  "
+        print(f"sign-ups accepted {rate:>8,.0f} /s      p50 {ms['p50']:6.2f} ms  p99 {ms['p99']:6.2f} ms  "
               f"({static['rate'] / rate:.1f}× the static file's time)")
         # A few more rows than answers: sign-ups in flight when the load stopped (stored, never answered).
         print(f"accepted {accepted:,}, pledges in the database {stored:,}: "
               f"{'nothing lost' if stored >= accepted else 'LOST ' + str(accepted - stored)}"
               f" ({stored - accepted} in flight at the end); target ≥ 1,000/s: "
               f"{'met' if rate >= 1000 and stored >= accepted else 'NOT MET'}")
-        accepted_killed, _ms, _ = run(env, args, kill_after=args.seconds / 2)
+        accepted_killed, _ = run(env, args, kill_after=args.seconds / 2)
         after = count(url) - stored
         print(f"kill -9 half-way: {accepted_killed:,} answered as accepted, {after:,} in the database: "
               f"{'none lost' if after >= accepted_killed else 'LOST ' + str(accepted_killed - after)}")
-        print(json.dumps({"accepted_per_s": rate, "p99_ms": ms["99"], "stored": stored, "accepted": accepted,
+        print(json.dumps({"accepted_per_s": rate, "p99_ms": ms["p99"], "stored": stored, "accepted": accepted,
                           "killed_accepted": accepted_killed, "killed_stored": after}))
     finally:
         with psycopg.connect(ADMIN, autocommit=True) as conn:

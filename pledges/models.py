@@ -7,9 +7,12 @@ times are kept to the hour: enough for the chart, too coarse to match
 against anything else.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from veche.sealing import SealingError, public_key
 
 
 class Campaign(models.Model):
@@ -42,10 +45,6 @@ class Campaign(models.Model):
         return reverse("pledges:campaign", args=[self.slug])
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
-        from veche.sealing import SealingError, public_key
-
         try:
             public_key(self.public_key)
         except SealingError as exc:

@@ -63,6 +63,7 @@ EFFECTS = {
 }
 MAX_COUNT = 2
 HISTOGRAM_BINS = 50  # of the share, 0–100 %, for the charts
+# The roles, marked for translation (pages show them with {% translate %}).
 ROLES = [gettext_noop("ruling"), gettext_noop("aligned"), gettext_noop("eligible"), gettext_noop("withdrawn")]
 
 

@@ -83,13 +83,19 @@ def smartvote_election(request, slug):
     })
 
 
-def smartvote_contest(request, pk):
-    """One contest's forecast: every candidate's share distribution and the evidence."""
+def contest_forecast_or_404(pk):
+    """(contest, its election's latest forecast, the contest's part of it), or 404."""
     contest = get_object_or_404(Contest.objects.select_related("election"), pk=pk)
     forecast = latest_forecast(contest.election)
     data = forecast and forecast.contest(contest.pk)
     if data is None:
         raise Http404("no forecast for this contest")
+    return contest, forecast, data
+
+
+def smartvote_contest(request, pk):
+    """One contest's forecast: every candidate's share distribution and the evidence."""
+    contest, forecast, data = contest_forecast_or_404(pk)
     return render(request, "smartvote/contest.html", {
         "contest": contest, "forecast": forecast, "data": data,
         "overrides": Override.objects.filter(contest=contest).select_related("candidate__person", "author"),
@@ -97,11 +103,9 @@ def smartvote_contest(request, pk):
 
 
 def smartvote_contest_chart(request, pk, fmt):
-    contest = get_object_or_404(Contest.objects.select_related("election"), pk=pk)
-    forecast = latest_forecast(contest.election)
-    data = forecast and forecast.contest(contest.pk)
-    if data is None or fmt not in FORMATS:
-        raise Http404("no forecast for this contest")
+    if fmt not in FORMATS:
+        raise Http404("unknown format")
+    _contest, _forecast, data = contest_forecast_or_404(pk)
     return HttpResponse(plots.distributions(data, fmt), content_type=FORMATS[fmt])
 
 

@@ -12,6 +12,7 @@
 import base64
 import hashlib
 import hmac
+from functools import cache
 
 from nacl.exceptions import CryptoError
 from nacl.public import PrivateKey, PublicKey, SealedBox
@@ -23,8 +24,14 @@ class SealingError(ValueError):
     """A key or a sealed value is not what it should be."""
 
 
+@cache
+def pepper() -> bytes:
+    """Read once per process (a sign-up hashes three times); rotating it needs a restart."""
+    return secret("pepper").encode()
+
+
 def keyed_hash(purpose: str, text: str) -> str:
-    key = hmac.new(secret("pepper").encode(), purpose.encode(), hashlib.sha256).digest()
+    key = hmac.new(pepper(), purpose.encode(), hashlib.sha256).digest()
     return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
 
 

@@ -1,0 +1,92 @@
+"""What the load benchmarks share: the production server on a free loopback port, and wrk.
+
+`serve` starts gunicorn (`make serve`'s settings) in its own process group
+and waits until it answers; `wrk` runs Debian's wrk for a bounded time,
+optionally with a Lua script and with an action part-way through (a
+`kill -9` of the server), and returns requests, requests/s, p50/p99 and the
+non-2xx count from its report.
+"""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+STATIC = "/static/ninja/swagger-ui.css"  # the baseline: a static file from the same server
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, seconds: float = 30):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except OSError:
+            time.sleep(0.3)
+    sys.exit(f"the server did not answer {url} in {seconds} s")
+
+
+def serve(workers: int, env: dict | None = None) -> tuple[subprocess.Popen, str]:
+    """gunicorn on a free port, answering; (process, base URL)."""
+    port = free_port()
+    server = subprocess.Popen(
+        [str(ROOT / ".venv/bin/gunicorn"), "veche.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+         "--log-level", "warning"],
+        cwd=ROOT, env={**os.environ, "VECHE_ALLOWED_HOSTS": "127.0.0.1", **(env or {})}, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    wait_for(base + STATIC)
+    return server, base
+
+
+def stop(server: subprocess.Popen, sig=signal.SIGTERM):
+    """Signal the server's whole process group (master and workers)."""
+    try:
+        os.killpg(server.pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def wrk(url: str, seconds: int, connections: int, script: str | None = None, at=None) -> dict:
+    """Load ``url`` with wrk; ``script`` is Lua source, ``at`` = (seconds, action) runs part-way."""
+    command = ["wrk", "--latency", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s"]
+    path = None
+    if script:
+        path = Path(tempfile.mkstemp(suffix=".lua")[1])
+        path.write_text(script)
+        command += ["-s", str(path)]
+    timer = threading.Timer(at[0], at[1]) if at else None
+    try:
+        load = subprocess.Popen([*command, url], stdout=subprocess.PIPE, text=True)
+        if timer:
+            timer.start()
+        out = load.communicate(timeout=seconds + 60)[0]
+        if load.returncode:
+            sys.exit(f"wrk failed:\n{out}")
+    finally:
+        if timer:
+            timer.cancel()
+        if path:
+            path.unlink()
+
+    def latency(label):
+        value, unit = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", out).groups()
+        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"requests": int(re.search(r"(\d+) requests in", out).group(1)),
+            "rate": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+            "p50": latency("50"), "p99": latency("99"), "errors": int(errors.group(1)) if errors else 0}
