@@ -37,6 +37,7 @@ demo: migrate
 	$(BIN)/python manage.py import_smartvote_facts smartvote/fixtures/spb2021_facts.csv
 	$(BIN)/python manage.py smartvote_forecast duma-2021 spb-zaks-2021 --if-missing
 	$(BIN)/python manage.py pledges_demo
+	$(BIN)/python manage.py import_violations $(DATA)/spb-2021/violations.jsonl.gz
 
 # gunicorn without an access log: no visitor's address is written anywhere.
 serve: install

@@ -1,9 +1,10 @@
 """Fixtures shared by every app's tests: the real data, imported once.
 
 The session's test database gets the St Petersburg 2021 elections and the
-2021, 2011 and 2016 national CEC tables and the St Petersburg 2021 candidate
-facts, the way `make run` and an organiser would import them. Tests run inside
-transactions on top of that and are rolled back.
+2021, 2011 and 2016 national CEC tables, the St Petersburg 2021 candidate
+facts and the map of violations' reports, the way `make run` and an
+organiser would import them. Tests run inside transactions on top of that
+and are rolled back.
 """
 
 import os
@@ -40,6 +41,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
         call_command("import_cec", str(FEDERAL / "2016.csv.zip"), verbosity=0)
         call_command("import_smartvote_facts", str(FACTS), verbosity=0)
         call_command("pledges_demo", verbosity=0)  # committed: the browser test's server thread sees it
+        call_command("import_violations", str(SPB / "violations.jsonl.gz"), verbosity=0)
 
 
 class QuietHandler(WSGIRequestHandler):

@@ -4,7 +4,8 @@
 and waits until it answers; `wrk` runs Debian's wrk for a bounded time,
 optionally with a Lua script and with an action part-way through (a
 `kill -9` of the server), and returns requests, requests/s, p50/p99 and the
-non-2xx count from its report.
+non-2xx count from its report. `throwaway_database` makes a migrated
+PostgreSQL database beside the test one for a run and drops it afterwards.
 """
 
 import os
@@ -17,10 +18,36 @@ import tempfile
 import threading
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 STATIC = "/static/ninja/swagger-ui.css"  # the baseline: a static file from the same server
+ADMIN = os.environ.get("PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+
+
+def manage(env, *args):
+    subprocess.run([str(ROOT / ".venv/bin/python"), "manage.py", *args], cwd=ROOT, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+@contextmanager
+def throwaway_database(**variables):
+    """(url, env) of a fresh, migrated PostgreSQL database; ``variables`` are added to the environment."""
+    import psycopg
+
+    name = f"veche_bench_{os.getpid()}"
+    url = ADMIN.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    env = {**os.environ, "DATABASE_URL": url, "VECHE_ALLOWED_HOSTS": "127.0.0.1", **variables}
+    try:
+        manage(env, "migrate", "--no-input")
+        manage(env, "collectstatic", "--no-input")
+        yield url, env
+    finally:
+        with psycopg.connect(ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def free_port() -> int:

@@ -15,16 +15,13 @@ in the database. Target: ≥ 1,000 sign-ups/s with nothing lost.
 
 import argparse
 import json
-import os
 import re
 import signal
-import subprocess
 import urllib.request
 
 import psycopg
-from load import ROOT, STATIC, serve, stop, wrk
+from load import STATIC, manage, serve, stop, throwaway_database, wrk
 
-ADMIN = os.environ.get("PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 SCRIPT = """
 local counter = 0
 local threads = 0
@@ -41,11 +38,6 @@ request = function()
   }, body)
 end
 """
-
-
-def manage(env, *args):
-    subprocess.run([str(ROOT / ".venv/bin/python"), "manage.py", *args], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
 
 
 def count(url) -> int:
@@ -77,15 +69,8 @@ def main():
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=4)
     args = parser.parse_args()
-    name = f"veche_bench_{os.getpid()}"
-    url = ADMIN.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    env = {**os.environ, "DATABASE_URL": url, "VECHE_ALLOWED_HOSTS": "127.0.0.1",
-           "VECHE_PLEDGE_LIMIT_CLIENT": "100000000", "VECHE_PLEDGE_LIMIT_NETWORK": "100000000"}
-    try:
-        manage(env, "migrate", "--no-input")
-        manage(env, "collectstatic", "--no-input")
+    with throwaway_database(VECHE_PLEDGE_LIMIT_CLIENT="100000000", VECHE_PLEDGE_LIMIT_NETWORK="100000000") as (
+            url, env):
         manage(env, "shell", "-c", (
             "from pledges.models import Campaign, City; from veche.sealing import new_keypair; "
             "c = Campaign.objects.create(slug='bench', title='bench', text='bench', threshold=10**9, "
@@ -116,9 +101,6 @@ def main():
               f"{'none lost' if after >= accepted_killed else 'LOST ' + str(accepted_killed - after)}")
         print(json.dumps({"accepted_per_s": rate, "p99_ms": ms["p99"], "stored": stored, "accepted": accepted,
                           "killed_accepted": accepted_killed, "killed_stored": after}))
-    finally:
-        with psycopg.connect(ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ class Campaign(models.Model):
     text = models.TextField(_("text"))
     threshold = models.PositiveIntegerField(_("threshold"))
     ends = models.DateTimeField(_("ends"), null=True, blank=True)
-    # The organisers' X25519 public key (base64) from `manage.py pledges_keygen`.
+    # The organisers' X25519 public key (base64) from `manage.py keygen`.
     public_key = models.CharField(_("organisers' public key"), max_length=60)
     reached = models.DateTimeField(_("threshold reached"), null=True, blank=True, editable=False)
     announcement = models.TextField(_("announcement (date, place)"), blank=True, default="")

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from pledges.models import Campaign, City, Pledge
+from veche.ratelimit import allow
 from veche.sealing import keyed_hash, seal
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,6 @@ EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]{1,64}@([a-z0-9-]{1,63}\.)+[a-z]{2,63}$
 # raised for load tests from one machine (bench/pledges.py).
 LIMIT_CLIENT = int(os.environ.get("VECHE_PLEDGE_LIMIT_CLIENT", "10"))
 LIMIT_NETWORK = int(os.environ.get("VECHE_PLEDGE_LIMIT_NETWORK", "100"))
-WINDOW = 3600
 
 
 SENT = gettext_lazy("Check your inbox: we sent you a mail. Your sign-up counts once you open its link.")
@@ -79,16 +79,9 @@ def normalise(email: str) -> str:
 
 
 def check_rate(client_ip: str) -> None:
-    """Refuse a client or network past its hourly limit; only keyed hashes are kept, and they expire."""
-    if not client_ip:
-        return
-    network = ".".join(client_ip.split(".")[:3]) if "." in client_ip else ":".join(client_ip.split(":")[:3])
-    hour = timezone.now().strftime("%Y%m%d%H")
-    for label, value, limit in (("client", client_ip, LIMIT_CLIENT), ("network", network, LIMIT_NETWORK)):
-        key = "rate:" + keyed_hash(f"rate-{label}:{hour}", value)
-        cache.add(key, 0, WINDOW)
-        if cache.incr(key) > limit:
-            raise SignupError(_("Too many sign-ups from your network; try again in an hour."))
+    """Refuse a client or network past its hourly limit (veche.ratelimit keeps only expiring keyed hashes)."""
+    if not allow("pledge", client_ip, LIMIT_CLIENT, LIMIT_NETWORK):
+        raise SignupError(_("Too many sign-ups from your network; try again in an hour."))
 
 
 def sign_up(campaign: Campaign, city_id, email: str, name: str, confirm_url) -> Outcome:

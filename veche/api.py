@@ -1,8 +1,11 @@
 """The JSON API. Its OpenAPI schema (/api/openapi.json) is the contract."""
 
+from django.core.exceptions import RequestDataTooBig
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 
 from elections.api import router as elections_router
+from monitor.api import router as monitor_router
 from smartvote.api import lists_router
 from smartvote.api import router as lookup_router
 
@@ -16,3 +19,10 @@ api = NinjaAPI(
 api.add_router("/", elections_router)
 api.add_router("/", lookup_router)
 api.add_router("/", lists_router)
+api.add_router("/", monitor_router)
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_big(request, exc):
+    message = _("The request is too large: at most 2.5 MB of text.")
+    return api.create_response(request, {"errors": {"__all__": message}, "detail": message}, status=413)

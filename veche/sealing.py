@@ -48,7 +48,7 @@ def public_key(text: str) -> PublicKey:
             raise ValueError
         return PublicKey(raw)
     except (ValueError, TypeError):
-        raise SealingError("not a public key: expected 32 bytes in base64 (pledges_keygen prints one)") from None
+        raise SealingError("not a public key: expected 32 bytes in base64 (keygen prints one)") from None
 
 
 def seal(data: bytes, key: str) -> bytes:
@@ -62,4 +62,4 @@ def unseal(box: bytes, private: str) -> bytes:
     except (ValueError, TypeError) as exc:
         raise SealingError("not a private key: expected 32 bytes in base64") from exc
     except CryptoError as exc:
-        raise SealingError("this key does not open the sealed contacts (a different campaign's key?)") from exc
+        raise SealingError("this key does not open the sealed data (a different key?)") from exc

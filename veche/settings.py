@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "forensics",
     "smartvote",
     "pledges",
+    "monitor",
 ]
 
 MIDDLEWARE = [

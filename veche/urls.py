@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("forensics.urls")),
     path("", include("smartvote.urls")),
     path("", include("pledges.urls")),
+    path("", include("monitor.urls")),
 ]

@@ -4,7 +4,7 @@
 
 For trying Veche out only: its private key is written to
 var/secrets/pledges-demo.key so that `pledges_export` can be shown. A real
-campaign's private key is made offline with `pledges_keygen` and never
+campaign's private key is made offline with `keygen` and never
 touches the server.
 """
 

@@ -24,7 +24,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("campaign", help="the campaign's slug")
-        parser.add_argument("--secret-key", required=True, help="file with the private key from pledges_keygen")
+        parser.add_argument("--secret-key", required=True, help="file with the private key from keygen")
         parser.add_argument("--out", help="CSV file to write (must not exist); standard output otherwise")
 
     def handle(self, *args, **options):

@@ -1,10 +1,11 @@
 """Make the organisers' key pair, on an offline machine.
 
-    python manage.py pledges_keygen --out organisers.key
+    python manage.py keygen --out organisers.key
 
 Writes the private key (base64) to FILE, readable by you only, and prints the
-public key to paste into the campaign. Keep FILE off the server: whoever has
-it can read every supporter's contact.
+public key: paste it into a pledge campaign, or give it to the server as
+VECHE_MONITOR_PUBLIC_KEY for the monitor's reports. Keep FILE off the server:
+whoever has it can read every contact sealed to that key.
 """
 
 import os
@@ -16,7 +17,7 @@ from veche.sealing import new_keypair
 
 
 class Command(BaseCommand):
-    help = "Make an X25519 key pair for sealing supporters' contacts; print the public key."
+    help = "Make an X25519 key pair for sealing contacts and personal data; print the public key."
 
     def add_arguments(self, parser):
         parser.add_argument("--out", required=True, help="file for the private key (must not exist)")

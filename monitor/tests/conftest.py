@@ -1,0 +1,43 @@
+import pytest
+from django.contrib.auth.models import Group, User
+from django.core.cache import cache
+
+
+@pytest.fixture(autouse=True)
+def fresh_state():
+    """The intake's hourly limits count in the cache; its copy of the cities and events must not outlive a test."""
+    from monitor.intake import _KNOWN
+
+    cache.clear()
+    _KNOWN.clear()
+
+
+def staff(username: str, role: str | None) -> User:
+    user = User.objects.create_user(username, password="correct horse battery staple", is_staff=True)
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def moderator(db):
+    return staff("moderator", "moderators")
+
+
+@pytest.fixture
+def editor(db):
+    return staff("editor", "editors")
+
+
+@pytest.fixture
+def nobody(db):
+    """Staff without a monitor role."""
+    return staff("volunteer", None)
+
+
+@pytest.fixture
+def client():
+    """Pages and messages in English, the language the assertions are written in."""
+    from django.test import Client
+
+    return Client(headers={"accept-language": "en"})

@@ -1,0 +1,391 @@
+"""Intake through the API and the form, bad input, moderation and roles, duplicates, counts, pages, open data."""
+
+import csv
+import io
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from PIL import Image
+
+from monitor import stats
+from monitor.intake import sealing_key
+from monitor.models import City, DetentionCount, Event, ModerationLog, Person, Report
+from monitor.moderation import ModerationError, act, recount
+from veche.sealing import unseal
+from veche.secrets import secrets_dir
+
+pytestmark = pytest.mark.django_db
+API = "/api/reports"
+
+
+def post(client, **fields):
+    return client.post(API, fields, content_type="application/json", REMOTE_ADDR="198.51.100.7",
+                       HTTP_ACCEPT_LANGUAGE="en")
+
+
+def detention(client, **fields):
+    data = {"kind": "detention", "happened": "2021-01-31T14:30", "city": "Санкт-Петербург"} | fields
+    response = post(client, **data)
+    assert response.status_code == 201, response.content
+    return Report.objects.get(pk=response.json()["id"])
+
+
+def demo_private_key() -> str:
+    sealing_key()
+    return (secrets_dir() / "monitor_private_key.DEMO").read_text().strip()
+
+
+def test_detention_through_the_api_is_new_and_seals_the_person(client):
+    report = detention(client, name="Евлампия Квасникова", age=17, person_contact="+7 900 000-00-00",
+                       reporter_contact="@witness", police_station="ОП №78", event="")
+    assert report.state == "new" and report.count == 1 and report.minors == 1
+    person = report.person
+    assert person.pseudonym.startswith("P-") and person.public_name == "" and person.minor
+    sealed = json.loads(unseal(person.sealed, demo_private_key()))
+    assert sealed == {"name": "Евлампия Квасникова", "age": 17, "contact": "+7 900 000-00-00"}
+    assert unseal(report.reporter, demo_private_key()) == b"@witness"
+    assert not ModerationLog.objects.filter(report=report).exists()  # the log starts with the first decision
+
+
+def test_prosecution_step_on_an_existing_record(client):
+    first = detention(client, name="Аристарх Пуговкин")
+    response = post(client, kind="prosecution", happened="2021-02-02", person=first.person.pseudonym,
+                    case_kind="administrative", article="ст. 20.2 КоАП РФ", step="admin_arrest", days=10,
+                    court="Дзержинский районный суд")
+    assert response.status_code == 201
+    step = Report.objects.get(pk=response.json()["id"])
+    assert step.person == first.person and step.days == 10
+
+
+def test_violation_through_the_api_finds_the_precinct(client):
+    response = post(client, kind="violation", happened="2021-09-19T20:05", elections=["duma-2021"], precinct=1496,
+                    categories=["finale:count_procedure_failure"], text="Подсчёт без оглашения бюллетеней.")
+    assert response.status_code == 201
+    report = Report.objects.get(pk=response.json()["id"])
+    assert report.precinct.code == "1496" and [str(c) for c in report.categories.all()] == [
+        "finale:count_procedure_failure"]
+
+
+def photo_with_location() -> bytes:
+    image = Image.new("RGB", (40, 30), "red")
+    exif = Image.Exif()
+    exif[0x010F] = "SecretCam"  # camera make
+    exif[0x8825] = {1: "N", 2: (59.0, 56.0, 0.0)}  # GPS
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif)
+    return out.getvalue()
+
+
+def test_detention_through_the_form_with_a_photo_stripped_of_metadata(client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    raw = photo_with_location()
+    assert b"SecretCam" in raw
+    response = client.post("/monitor/report/detention/", {
+        "happened": "2021-01-31T15:00", "city": "Москва", "count": "12", "journalists": "2",
+        "photos": SimpleUploadedFile("p.jpg", raw, "image/jpeg")}, REMOTE_ADDR="198.51.100.8")
+    assert response.status_code == 200 and "id=\"received\"" in response.content.decode()
+    report = Report.objects.latest("pk")
+    assert (report.city.name, report.count, report.journalists) == ("Москва", 12, 2)
+    clean = unseal(report.attachments.get().sealed, demo_private_key())
+    assert b"SecretCam" not in clean and Image.open(io.BytesIO(clean)).getexif() == {}
+    assert Image.open(io.BytesIO(clean)).size == (40, 30)
+
+
+def test_prosecution_and_violation_through_the_form(client):
+    response = client.post("/monitor/report/prosecution/", {
+        "happened": "2021-03-01", "name": "Олимпиада Ржевская", "case_kind": "criminal", "article": "ст. 212 УК РФ",
+        "step": "charge"}, REMOTE_ADDR="198.51.100.9")
+    assert response.status_code == 200
+    assert Report.objects.latest("pk").article == "ст. 212 УК РФ"
+    response = client.post("/monitor/report/violation/", {
+        "happened": "2021-09-19T09:00", "election": "spb-zaks-2021", "precinct": "341",
+        "categories": ["during:carousel_or_stuffing", "during:on_home"], "text": "Карусель у входа."},
+        REMOTE_ADDR="198.51.100.9")
+    assert response.status_code == 200
+    report = Report.objects.latest("pk")
+    assert report.precinct.code == "341" and report.categories.count() == 2
+    assert report.similar_to is not None  # the map of violations has reports from UIK 341 that day
+
+
+FUTURE = (timezone.localtime() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+
+
+@pytest.mark.parametrize(("fields", "field", "message"), [
+    ({"kind": "arrest"}, "kind", "Choose the kind"),
+    ({"kind": "detention", "city": "Москва"}, "happened", "Say when"),
+    ({"kind": "detention", "happened": "2021-01-31"}, "city", "required"),
+    ({"kind": "detention", "happened": FUTURE, "city": "Москва"}, "happened", "future"),
+    ({"kind": "detention", "happened": "31.01.2021", "city": "Москва"}, "happened", "YYYY-MM-DD"),
+    ({"kind": "detention", "happened": "1999-01-31", "city": "Москва"}, "happened", "before 2000"),
+    ({"kind": "detention", "happened": "2021-01-31", "city": "Атлантида"}, "city", "Unknown city"),
+    ({"kind": "detention", "happened": "2021-01-31", "city": "Москва", "count": 3, "journalists": 4},
+     "journalists", "More than"),
+    ({"kind": "detention", "happened": "2021-01-31", "city": "Москва", "text": "x" * 60_000}, "text", "At most"),
+    ({"kind": "detention", "happened": "2021-01-31", "city": "Москва", "text": "<script>alert(1)</script>"},
+     "text", "Plain text only"),
+    ({"kind": "detention", "happened": "2021-01-31", "city": "Москва", "place": "<img src=x onerror=alert(1)>"},
+     "place", "Plain text only"),
+    ({"kind": "detention", "happened": "2021-01-31", "city": "Москва", "links": ["javascript:alert(1)"]},
+     "links", "http"),
+    ({"kind": "detention", "happened": "2021-01-31", "city": "Москва'; DROP TABLE monitor_report; --"},
+     "city", "Unknown city"),
+    ({"kind": "detention", "happened": "2021-01-31", "city": "Москва", "consent": True}, "consent", "needs the name"),
+    ({"kind": "prosecution", "happened": "2021-01-31", "article": "ст. 212", "case_kind": "criminal",
+      "step": "charge"}, "name", "Name the person"),
+    ({"kind": "prosecution", "happened": "2021-01-31", "person": "P-ZZZZZZ", "article": "ст. 212",
+      "case_kind": "criminal", "step": "charge"}, "person", "No person"),
+    ({"kind": "prosecution", "happened": "2021-01-31", "name": "А Б", "article": "ст. 212", "case_kind": "civil",
+      "step": "charge"}, "case_kind", "administrative or criminal"),
+    ({"kind": "violation", "happened": "2021-09-19", "elections": ["duma-2021"], "precinct": 99999, "text": "x"},
+     "precinct", "no precinct"),
+    ({"kind": "violation", "happened": "2021-09-19", "elections": ["duma-1905"], "text": "x"}, "election",
+     "Unknown election"),
+    ({"kind": "violation", "happened": "2021-09-19", "elections": ["duma-2021"], "text": "x",
+      "categories": ["during:fraud"]}, "categories", "Unknown category"),
+    ({"kind": "violation", "happened": "2021-09-19", "elections": ["duma-2021"]}, "text", "required"),
+])
+def test_bad_input_gets_a_clear_error_and_changes_nothing(client, fields, field, message):
+    before = (Report.objects.count(), Person.objects.count(), ModerationLog.objects.count())
+    response = post(client, **fields)
+    assert response.status_code == 400
+    assert message in response.json()["errors"][field]
+    assert (Report.objects.count(), Person.objects.count(), ModerationLog.objects.count()) == before
+
+
+def test_bad_form_input_is_shown_and_nothing_is_stored(client):
+    before = Report.objects.count()
+    response = client.post("/monitor/report/detention/", {"happened": FUTURE, "city": "Москва",
+                                                           "text": "<script>alert(1)</script>"},
+                           HTTP_ACCEPT_LANGUAGE="en")
+    page = response.content.decode()
+    assert response.status_code == 400 and "future" in page and "Plain text only" in page
+    assert "<script>alert(1)" not in page  # the typed text comes back escaped
+    assert response["Cache-Control"] == "no-store" and Report.objects.count() == before
+
+
+def test_ten_megabytes_of_text_are_refused_with_a_message(client):
+    before = Report.objects.count()
+    response = client.post(API, json.dumps({"kind": "violation", "text": "я" * 5_000_000}),
+                           content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 413 and "too large" in response.json()["errors"]["__all__"]
+    response = client.post("/monitor/report/violation/", {"happened": "2021-09-19", "text": "я" * 5_000_000},
+                           HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400 and "too large" in response.content.decode()
+    assert Report.objects.count() == before
+
+
+def test_the_api_rate_limit(client, settings, monkeypatch):
+    monkeypatch.setattr("monitor.api.LIMIT_CLIENT", 2)
+    codes = [post(client, kind="detention", happened="2021-01-31", city="Москва").status_code for _ in range(3)]
+    assert codes == [201, 201, 429]
+
+
+def test_moderation_roles_and_log(client, moderator, editor, nobody):
+    report = detention(client, count=5, journalists=1)
+    page = f"/monitor/moderation/{report.pk}/"
+    assert client.get(page).status_code == 302  # anonymous: to the login page
+    assert client.post(page, {"action": "verify"}).status_code == 302
+    client.force_login(nobody)
+    assert client.post(page, {"action": "verify"}).status_code == 403
+    client.force_login(moderator)
+    assert "action-publish" not in client.get(page).content.decode()
+    assert client.post(page, {"action": "verify"}).status_code == 302
+    response = client.post(page, {"action": "publish"})
+    assert response.status_code == 400 and "role does not allow" in response.content.decode()
+    report.refresh_from_db()
+    assert report.state == "verified" and DetentionCount.objects.count() == 0
+    client.force_login(editor)
+    client.post(page, {"action": "publish"})
+    report.refresh_from_db()
+    assert report.state == "published"
+    log = list(report.log.values_list("action", "before", "after", "user__username"))
+    assert log == [("verify", "new", "verified", "moderator"),
+                   ("publish", "verified", "published", "editor")]
+
+
+def test_each_action_in_its_state_only_and_reasons_required(client, editor):
+    report = detention(client)
+    with pytest.raises(ModerationError, match="no longer in a state"):
+        act(report, "publish", editor)
+    with pytest.raises(ModerationError, match="Say why"):
+        act(report, "reject", editor, "")
+    act(report, "reject", editor, "no source")
+    with pytest.raises(ModerationError, match="no longer in a state"):
+        act(report, "verify", editor)
+    act(report, "reopen", editor, "a video appeared")
+    assert report.state == "new" and report.log.count() == 2
+
+
+def test_publishing_and_retracting_moves_the_counts(client, editor):
+    event = Event.objects.create(slug="rally-2021-01-31", name="Акция 31 января", date="2021-01-31")
+    report = detention(client, count=7, journalists=2, minors=1, event=event.slug)
+    act(report, "verify", editor)
+    act(report, "publish", editor)
+    row = DetentionCount.objects.get()
+    assert (row.city.name, row.event_key, str(row.day), row.detentions, row.journalists, row.minors, row.reports) == (
+        "Санкт-Петербург", event.pk, "2021-01-31", 7, 2, 1, 1)
+    act(report, "retract", editor, "the source withdrew it")
+    assert DetentionCount.objects.get().detentions == 0
+
+
+def test_duplicates_are_flagged_and_merged(client, moderator):
+    first = detention(client, name="Иванов Иван Петрович")
+    same = detention(client, name="Иван Иванoв", happened="2021-01-31T18:00")
+    other_day = detention(client, name="Иванов Иван", happened="2021-02-01T12:00")
+    other_city = detention(client, name="Иванов Иван", city="Москва")
+    other_person = detention(client, name="Петров Иван")
+    assert same.similar_to == first
+    assert other_day.similar_to is None and other_city.similar_to is None and other_person.similar_to is None
+    client.force_login(moderator)
+    page = client.get("/monitor/moderation/?state=new&flagged=1").content.decode()
+    assert f"/monitor/moderation/{same.pk}/" in page and f"/monitor/moderation/{other_day.pk}/" not in page
+    with pytest.raises(ModerationError):
+        act(same, "merge", moderator, target=same)
+    act(same, "merge", moderator, target=first)
+    assert same.state == "merged" and same.duplicate_of == first and same.person == first.person
+
+
+def publish(report, user):
+    act(report, "verify", user)
+    return act(report, "publish", user)
+
+
+def test_statistics_against_hand_counts(client, editor):
+    rally = Event.objects.create(slug="rally", name="Акция", date="2021-01-23")
+    other = Event.objects.create(slug="other", name="Другая акция", date="2021-01-31")
+    hand = [  # city, day, event, count, journalists, minors
+        ("Москва", "2021-01-23", rally, 40, 2, 1), ("Москва", "2021-01-23", rally, 1, 0, 0),
+        ("Москва", "2021-01-31", other, 25, 1, 0), ("Санкт-Петербург", "2021-01-23", rally, 30, 0, 3),
+        ("Санкт-Петербург", "2021-01-31", other, 12, 0, 0), ("Казань", "2021-01-31", None, 4, 1, 0),
+    ]
+    for city, day, event, count, journalists, minors in hand:
+        publish(detention(client, city=city, happened=f"{day}T13:00", event=event.slug if event else "",
+                          count=count, journalists=journalists, minors=minors), editor)
+    detention(client, city="Москва", count=1000)  # not published: not counted
+    data = stats.detentions()
+    assert data["totals"]["detentions"] == 112 and data["totals"]["journalists"] == 4
+    assert data["totals"]["minors"] == 4 and data["totals"]["reports"] == 6 and data["totals"]["cities"] == 3
+    assert [(c["city"], c["detentions"]) for c in data["cities"]] == [
+        ("Москва", 66), ("Санкт-Петербург", 42), ("Казань", 4)]
+    assert [(d["day"], d["detentions"]) for d in data["days"]] == [("2021-01-23", 71), ("2021-01-31", 41)]
+    assert [(e["slug"], e["detentions"]) for e in data["events"]] == [("rally", 71), ("other", 37), ("", 4)]
+    only = stats.detentions(stats.Filters(event=rally))
+    assert [(c["city"], c["detentions"]) for c in only["cities"]] == [("Москва", 41), ("Санкт-Петербург", 30)]
+    late = stats.detentions(stats.Filters.from_query({"since": "2021-01-24"})[0])
+    assert late["totals"]["detentions"] == 41
+    assert stats.Filters.from_query({"since": "вчера", "event": "nope"})[1].keys() == {"since", "event"}
+    before = list(DetentionCount.objects.order_by("city", "event_key", "day").values_list(
+        "city", "event_key", "day", "detentions", "journalists", "minors", "reports"))
+    recount()
+    assert list(DetentionCount.objects.order_by("city", "event_key", "day").values_list(
+        "city", "event_key", "day", "detentions", "journalists", "minors", "reports")) == before
+    page = client.get("/monitor/?event=rally")
+    assert page.status_code == 200 and 'data-city="Москва">41<' in page.content.decode()
+    assert client.get("/monitor/?since=never").status_code == 400
+    api = client.get("/api/monitor/stats/detentions?until=2021-01-23").json()
+    assert api["totals"]["detentions"] == 71
+    for chart in ("days", "cities"):
+        response = client.get(f"/monitor/charts/{chart}.svg?event=rally")
+        assert response.status_code == 200 and response.content.startswith(b"<?xml")
+    assert b"<svg" in client.get("/monitor/charts/precincts.svg?election=duma-2021").content
+
+
+def test_cases_people_pages_and_prisoners(client, editor):
+    named = detention(client, name="Аристарх Пуговкин", consent=True)
+    hidden = detention(client, name="Фаддей Чужеземцев", happened="2021-01-31T16:00")
+    for report in (named, hidden):
+        publish(report, editor)
+        step = post(client, kind="prosecution", happened="2021-02-03", person=report.person.pseudonym,
+                    case_kind="criminal", article="ст. 318 УК РФ", step="arrest", court="Басманный суд")
+        publish(Report.objects.get(pk=step.json()["id"]), editor)
+    Person.objects.filter(pk=named.person_id).update(write_to="ФКУ СИЗО-1, 191123, Санкт-Петербург")
+    named.person.refresh_from_db()
+    assert named.person.in_custody and named.person.cases.get().article == "ст. 318 УК РФ"
+    page = client.get(named.person.get_absolute_url()).content.decode()
+    assert "Аристарх Пуговкин" in page and "Басманный суд" in page and "СИЗО-1" in page
+    page = client.get(hidden.person.get_absolute_url()).content.decode()
+    assert "Чужеземцев" not in page and hidden.person.pseudonym in page and "Басманный" not in page
+    prisoners = client.get("/monitor/prisoners/").content.decode()
+    assert "Аристарх Пуговкин" in prisoners and "Чужеземцев" not in prisoners
+    assert stats.detentions()["totals"]["cases_criminal"] == 2
+    unpublished = detention(client, name="Никто Никакой")
+    assert client.get(unpublished.person.get_absolute_url()).status_code == 404
+    assert client.get(unpublished.get_absolute_url()).status_code == 404
+
+
+def test_open_data_shows_people_only_with_consent(client, editor):
+    publish(detention(client, name="Аристарх Пуговкин", consent=True, text="Задержан у метро"), editor)
+    publish(detention(client, name="Фаддей Чужеземцев", happened="2021-01-31T16:00"), editor)
+    body = b"".join(client.get("/monitor/data/detentions.csv").streaming_content).decode()
+    rows = list(csv.DictReader(io.StringIO(body)))
+    from monitor.export import COLUMNS
+
+    assert list(rows[0]) == [name for name, _label in COLUMNS["detentions"]]
+    assert [r["person_name"] for r in rows[-2:]] == ["Аристарх Пуговкин", ""]
+    assert "Чужеземцев" not in body and "метро" not in body
+    as_json = json.loads(b"".join(client.get("/monitor/data/detentions.json").streaming_content))
+    assert [r["id"] for r in as_json] == [int(r["id"]) for r in rows]
+    api = client.get("/api/monitor/data/detentions?offset=0&limit=5").json()
+    assert api == as_json[:5]
+    assert client.get("/api/monitor/data/secrets").status_code == 404
+
+
+def test_the_real_violations_are_imported_with_counts_per_category_as_in_the_file(client, settings):
+    import gzip
+    from collections import Counter
+
+    path = Path(settings.SHARED_DATA_DIR) / "spb-2021" / "violations.jsonl.gz"
+    rows = [json.loads(line) for line in gzip.open(path, "rt", encoding="utf-8")]
+    expected = Counter(f"{phase}:{code}" for r in rows for phase, codes in (r.get("violations") or {}).items()
+                       for code in set(codes))
+    imported = Report.objects.filter(source="kartanarusheniy")
+    assert imported.count() == 682 == len(rows) and set(imported.values_list("state", flat=True)) == {"published"}
+    data = stats.violations()
+    assert {f"{c['phase']}:{c['code']}": c["n"] for c in data["categories"]} == dict(expected)
+    assert imported.filter(precinct__isnull=False).count() == sum(1 for r in rows if r.get("related_to_uik"))
+    by_election = {e["slug"]: e["n"] for e in data["elections"]}
+    assert by_election["duma-2021"] == sum(1 for r in rows if "federal" in (r.get("electoral_district_types") or []))
+    out = io.StringIO()
+    call_command("import_violations", str(path), stdout=out)
+    assert "0 imported, 682 already there" in out.getvalue() and imported.count() == 682
+    page = client.get("/monitor/violations/").content.decode()
+    top = data["precincts"][0]
+    assert f"/precincts/{top['id']}/" in page and 'data-category="during:observer_rights_failure">219<' in page
+
+
+def test_a_bad_violations_file_imports_nothing(tmp_path):
+    from django.core.management import CommandError
+
+    bad = tmp_path / "bad.jsonl"
+    good = {"id": 1, "date": 1632049200000, "text": "ok", "violations": {"during": ["other"]}}
+    wrong = {"id": 2, "date": 1632049200000, "text": "x", "violations": {"during": ["bribery"]}}
+    bad.write_text(json.dumps(good) + "\n" + json.dumps(wrong) + "\n", encoding="utf-8")
+    before = Report.objects.count()
+    with pytest.raises(CommandError, match=r"line 2 .*Unknown category"):
+        call_command("import_violations", str(bad))
+    bad.write_text("{not json\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="line 1: not JSON"):
+        call_command("import_violations", str(bad))
+    assert Report.objects.count() == before
+
+
+def test_offline_export_opens_what_was_sealed(client, tmp_path):
+    report = detention(client, name="Евлампия Квасникова", person_contact="адвокат", reporter_contact="@w")
+    key = tmp_path / "key"
+    key.write_text(demo_private_key())
+    call_command("monitor_export", "--secret-key", str(key), "--out", str(tmp_path / "out"), "--report",
+                 str(report.pk), stdout=io.StringIO())
+    opened = json.loads((tmp_path / "out" / "reports.json").read_text())
+    assert opened == [{"id": report.pk, "kind": "detention", "state": "new", "reporter_contact": "@w",
+                       "person": {"pseudonym": report.person.pseudonym, "name": "Евлампия Квасникова",
+                                  "age": None, "contact": "адвокат"}}]
+
+
+def test_cities_are_listed_with_coordinates():
+    assert City.objects.count() >= 90
+    assert not City.objects.filter(latitude__isnull=True).exists()

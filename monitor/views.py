@@ -1,0 +1,197 @@
+"""Pages of the monitor: statistics with chart and map, report forms, people, open data, moderation."""
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+
+from elections.models import Election
+from monitor import plots, stats
+from monitor.export import COLUMNS, csv_lines, json_lines
+from monitor.intake import IntakeError, take
+from monitor.models import CATEGORIES, PHASES, City, Event, Person, Report
+from monitor.moderation import ModerationError, act, allowed_actions
+from veche.charts import FORMATS, with_bars
+from veche.ratelimit import allow
+
+PERSONAL = ("name", "age", "person_contact", "reporter_contact")
+
+
+def _filters(request):
+    filters, errors = stats.Filters.from_query(request.GET)
+    return filters, errors, request.GET.urlencode()
+
+
+def index(request):
+    filters, errors, query = _filters(request)
+    data = stats.detentions(filters, days=False)  # the page shows days as a chart only
+    context = {"data": data, "cities": with_bars(data["cities"], key="detentions"),
+               "events_rows": with_bars(data["events"], key="detentions"), "filters": filters,
+               "errors": errors, "query": query, "events": Event.objects.all()}
+    template = "monitor/_stats.html" if request.headers.get("HX-Request") else "monitor/index.html"
+    return render(request, template, context, status=400 if errors else 200)
+
+
+def chart(request, name, fmt):
+    """A chart of the counts, drawn once per question and state of the data (stats.state): drawing a
+    thousand days takes most of a second, and the pages poll every 30 s."""
+    if fmt not in FORMATS or name not in ("days", "cities", "precincts"):
+        raise Http404
+    key = f"monitor-chart:{stats.state()}:{get_language()}:{name}.{fmt}?{request.GET.urlencode()}"[:240]
+    cached = cache.get(key)
+    if cached is None:
+        cached = _draw(request, name, fmt)
+        if cached.status_code == 200:
+            cache.set(key, cached, 600)
+    return cached
+
+
+def _draw(request, name, fmt):
+    if name == "precincts":
+        election = Election.objects.filter(slug=request.GET.get("election", "")).first()
+        points = [{**p, "name": f"УИК {p['code']}"} for p in stats.violations(election)["precincts"]]
+        body = plots.bubbles(points, "n", _("Violation reports per precinct (UIK), at the polling station"),
+                             label_top=5, fmt=fmt, size=(7, 6), largest=250)
+    else:
+        filters, errors, _query = _filters(request)
+        if errors:
+            return HttpResponse("; ".join(f"{k}: {v}" for k, v in errors.items()), status=400,
+                                content_type="text/plain")
+        data = stats.detentions(filters)
+        if name == "days":
+            body = plots.days(data["days"], fmt)
+        else:
+            points = [{**c, "name": c["city"]} for c in data["cities"]]
+            body = plots.bubbles(points, "detentions", _("Detentions by city"), fmt=fmt)
+    return HttpResponse(body, content_type=FORMATS[fmt])
+
+
+@sensitive_post_parameters(*PERSONAL)
+def report_form(request, kind):
+    if kind not in Report.Kind.values:
+        raise Http404
+    errors, status = {}, 200
+    if request.method == "POST":
+        if request.POST.get("website"):  # the honeypot
+            return render(request, "monitor/received.html", {"report": None})
+        if not allow("monitor-report", request.META.get("REMOTE_ADDR", ""), 30, 300):
+            errors, status = {"__all__": _("Too many reports from your network; try again in an hour.")}, 429
+        else:
+            try:
+                report = take({**request.POST.dict(), "kind": kind,
+                               "categories": request.POST.getlist("categories"),
+                               "elections": request.POST.getlist("election")},
+                              request.FILES.getlist("photos"), source="form")
+                return render(request, "monitor/received.html", {"report": report})
+            except IntakeError as exc:
+                errors, status = exc.errors, 400
+    # Typed values come back so nothing is typed twice; never cached, never stored.
+    response = render(request, "monitor/report_form.html", {
+        "kind": kind, "kind_label": Report.Kind(kind).label, "errors": errors, "values": request.POST,
+        "cities": City.objects.all(), "events": Event.objects.all(),
+        "elections": Election.objects.filter(contests__isnull=False).distinct(),
+        "steps": Report.Step.choices, "categories": [(p, PHASES[p], list(c.items())) for p, c in CATEGORIES.items()],
+        "chosen": request.POST.getlist("categories")}, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def reports(request):
+    kind = request.GET.get("kind", "")
+    rows = Report.objects.filter(state=Report.State.PUBLISHED).select_related("city", "event", "person", "precinct")
+    if kind in Report.Kind.values:
+        rows = rows.filter(kind=kind)
+    page = Paginator(rows.order_by("-happened", "-pk"), 50).get_page(request.GET.get("page"))
+    return render(request, "monitor/reports.html", {"page": page, "kind": kind, "kinds": Report.Kind.choices})
+
+
+def report_detail(request, pk):
+    report = get_object_or_404(Report.objects.select_related("city", "event", "person", "precinct", "case"), pk=pk)
+    if report.state != Report.State.PUBLISHED and not request.user.has_perm("monitor.moderate_report"):
+        raise Http404
+    return render(request, "monitor/report.html", {"report": report})
+
+
+def person(request, pseudonym):
+    who = get_object_or_404(Person, pseudonym=pseudonym)
+    published = who.reports.filter(state=Report.State.PUBLISHED).select_related("city", "event", "case")
+    if not published.exists() and not request.user.has_perm("monitor.moderate_report"):
+        raise Http404
+    return render(request, "monitor/person.html", {
+        "person": who, "named": who.consent and bool(who.public_name),
+        "timeline": published.order_by("happened", "pk"), "cases": who.cases.all()})
+
+
+def prisoners(request):
+    held = Person.objects.filter(in_custody=True, reports__state=Report.State.PUBLISHED).distinct()
+    named = held.filter(consent=True).exclude(public_name="").prefetch_related("cases").order_by("public_name")
+    return render(request, "monitor/prisoners.html", {"named": named, "unnamed": held.count() - named.count()})
+
+
+def violations(request):
+    election = Election.objects.filter(slug=request.GET.get("election", "")).first()
+    data = stats.violations(election)
+    return render(request, "monitor/violations.html", {
+        "data": data, "election": election, "categories": with_bars(data["categories"], key="n"),
+        "areas": with_bars(data["areas"], key="n"), "precincts": data["precincts"][:50],
+        "elections": Election.objects.filter(violation_reports__isnull=False).distinct()})
+
+
+def open_data(request):
+    return render(request, "monitor/data.html", {"columns": COLUMNS})
+
+
+def dataset(request, name, fmt):
+    if name not in COLUMNS or fmt not in ("csv", "json"):
+        raise Http404
+    lines = csv_lines(name) if fmt == "csv" else json_lines(name)
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8" if fmt == "csv"
+                                     else "application/json")
+    response["Content-Disposition"] = f'inline; filename="veche-{name}.{fmt}"'
+    return response
+
+
+@login_required
+@permission_required("monitor.moderate_report", raise_exception=True)
+def moderation(request):
+    state = request.GET.get("state", "new")
+    rows = Report.objects.select_related("city", "precinct", "similar_to").order_by("pk")
+    if state in Report.State.values:
+        rows = rows.filter(state=state)
+    kind = request.GET.get("kind", "")
+    if kind in Report.Kind.values:
+        rows = rows.filter(kind=kind)
+    if request.GET.get("flagged"):
+        rows = rows.filter(similar_to__isnull=False)
+    counts = dict(Report.objects.values_list("state").annotate(n=Count("id")))
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(request, "monitor/moderation.html", {
+        "page": page, "state": state, "kind": kind, "kinds": Report.Kind.choices,
+        "states": [(code, label, counts.get(code, 0)) for code, label in Report.State.choices],
+        "flagged": bool(request.GET.get("flagged"))})
+
+
+@login_required
+@permission_required("monitor.moderate_report", raise_exception=True)
+def moderate(request, pk):
+    report = get_object_or_404(Report.objects.select_related("city", "event", "person", "precinct"), pk=pk)
+    error = ""
+    if request.method == "POST":
+        target = None
+        if request.POST.get("action") == "merge":
+            raw = request.POST.get("target", "").strip().lstrip("#")
+            target = Report.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+        try:
+            act(report, request.POST.get("action", ""), request.user, request.POST.get("reason", ""), target)
+            return redirect("monitor:moderate", pk=report.pk)
+        except ModerationError as exc:
+            error = str(exc)
+    similar = Report.objects.filter(Q(pk=report.similar_to_id) | Q(similar_to=report)).exclude(pk=report.pk)
+    return render(request, "monitor/moderate.html", {
+        "report": report, "actions": allowed_actions(report, request.user), "error": error,
+        "log": report.log.select_related("user"), "similar": similar}, status=400 if error else 200)

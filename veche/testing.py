@@ -1,0 +1,51 @@
+"""What a seized server gives away, for the leak tests: the database as dumped, the var/ files.
+
+``seized_text()`` is the database as its thief would read it — `pg_dump` on
+PostgreSQL, the SQLite file's bytes otherwise — with every file under var/.
+It reads committed data: call it from a test marked
+``django_db(transaction=True)``. The election results' tables (millions of
+numbers no personal data reaches) are dumped without their rows.
+"""
+
+import base64
+import subprocess
+import urllib.parse
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+RESULT_TABLES = ["elections_vote", "elections_protocol", "elections_turnoutsnapshot", "forensics_cleanedresult"]
+
+
+def seized_text() -> str:
+    if connection.vendor == "postgresql":
+        db = connection.settings_dict
+        command = ["pg_dump", "--no-owner", "-h", db["HOST"] or "127.0.0.1", "-p", str(db["PORT"] or 5432),
+                   "-U", db["USER"] or "postgres", *[f"--exclude-table-data={t}" for t in RESULT_TABLES], db["NAME"]]
+        dump = subprocess.run(command, check=True, capture_output=True, timeout=600).stdout
+    else:
+        connection.ensure_connection()
+        dump = connection.connection.serialize()
+    parts = [dump.decode("latin-1"), dump.decode("utf-8", "replace")]
+    var = Path(settings.VAR_DIR)
+    for path in var.rglob("*") if var.exists() else []:
+        if path.is_file() and path.stat().st_size < 50_000_000 and "sqlite3" not in path.name:
+            data = path.read_bytes()
+            parts += [data.decode("latin-1"), data.decode("utf-8", "replace")]
+    return "\n".join(parts)
+
+
+def forms(secret: str) -> set[str]:
+    """The secret as it might be written: as is, lower and upper case, URL-encoded, base64."""
+    out = set()
+    for text in {secret, secret.lower(), secret.upper()}:
+        out |= {text, urllib.parse.quote(text), urllib.parse.quote_plus(text),
+                base64.b64encode(text.encode()).decode().rstrip("=")}
+    return {f for f in out if len(f) >= 4}
+
+
+def leaks(secrets: list[str], texts: list[str]) -> list[tuple]:
+    """(secret, the form found, which text, what is around it) for every secret found in any form."""
+    return [(s, f, i, text[max(0, text.find(f) - 80):text.find(f) + 80]) for s in secrets for f in forms(s)
+            for i, text in enumerate(texts) if f in text]
