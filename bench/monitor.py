@@ -8,10 +8,11 @@ published detentions with COPY (cities by a Zipf law over the cities list,
 and minors) and rebuilds the counts with `monitor_recount`. Then, with the
 site served by gunicorn on loopback:
 
-* each statistics page and API answer (all, per event, per date range),
-  timed over repeated requests, beside a static file from the same server
-  and beside the same sums taken straight from the million report rows
-  (what the counts table saves). Target: every statistics page < 200 ms.
+* each statistics page and API answer (all, per event, per date range):
+  the first answer after a publication (which empties the pages' caches)
+  and the answers after it, beside a static file from the same server and
+  beside the same sums taken straight from the million report rows (what
+  the counts table saves). Target: every statistics page < 200 ms.
 * POST /api/reports with `wrk` for a bounded time: reports/s accepted, p99,
   and the rows in the database afterwards, which must not be fewer than the
   accepted count. Target: ≥ 500 reports/s with nothing lost.
@@ -74,6 +75,13 @@ def load(url: str, rows: int, seed: int = 0) -> None:
         conn.execute("ANALYZE monitor_report")
 
 
+def publication(url: str) -> None:
+    """What a publication does to the pages' caches: a new moderation-log row (stats.state)."""
+    with psycopg.connect(url) as conn:
+        conn.execute("INSERT INTO monitor_moderationlog (report_id, at, action, before, after, reason) "
+                     "SELECT MIN(id), now(), 'bench', 'published', 'published', '' FROM monitor_report")
+
+
 def timed(base: str, path: str, repeat: int) -> list[float]:
     out = []
     for _ in range(repeat):
@@ -124,15 +132,21 @@ def main():
             static = statistics.median(timed(base, STATIC, args.repeat))
             print(f"{'static file':<18} median {static:7.1f} ms")
             print(f"{'SQL over the rows':<18} median {raw:7.1f} ms   (per-city sums straight from the reports)")
+            print("answers are cached until the next publication: 'first' is the first answer after one "
+                  "(median of 5), 'then' the answers after it (median of the rest)")
             for label, path in PAGES:
-                timed(base, path, 2 * args.workers)  # each worker's first answer loads its code: not timed
-                times = timed(base, path, args.repeat)
-                median, worst = statistics.median(times), max(times)
-                figures[label] = median
-                verdict = "" if "chart" in label or "map" in label else ("  < 200 ms: met" if worst < 200
+                timed(base, path, 5 * args.workers)  # each worker's first answer loads its code: not timed
+                first = []
+                for _ in range(5):
+                    publication(url)
+                    first += timed(base, path, 1)
+                then = timed(base, path, args.repeat)
+                cold, warm = statistics.median(first), statistics.median(then)
+                figures[label] = {"first": cold, "then": warm}
+                verdict = "" if "chart" in label or "map" in label else ("  < 200 ms: met" if max(first) < 200
                                                                           else "  < 200 ms: NOT MET")
-                print(f"{label:<18} median {median:7.1f} ms   max {worst:7.1f} ms   "
-                      f"{median / static:5.1f}× the static file{verdict}")
+                print(f"{label:<18} first {cold:7.1f} ms (max {max(first):7.1f})  then {warm:6.1f} ms   "
+                      f"{cold / static:5.1f}× / {warm / static:4.1f}× the static file{verdict}")
             with psycopg.connect(url) as conn:
                 before = conn.execute("SELECT COUNT(*) FROM monitor_report").fetchone()[0]
             result = wrk(base + "/api/reports", args.seconds, args.connections, SCRIPT)
