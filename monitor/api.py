@@ -1,21 +1,15 @@
 """The monitor's API: report intake, published open data, statistics."""
 
-import os
 from itertools import islice
 
-from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from elections.models import Election
 from monitor import stats
 from monitor.export import COLUMNS, rows
-from monitor.intake import IntakeError, take
-from veche.ratelimit import allow
+from monitor.intake import IntakeError, TooMany, check_rate, take
 
 router = Router(tags=["monitor"])
-# Per client and network per hour; raised for load tests from one machine (bench/monitor.py).
-LIMIT_CLIENT = int(os.environ.get("VECHE_MONITOR_LIMIT_CLIENT", "60"))
-LIMIT_NETWORK = int(os.environ.get("VECHE_MONITOR_LIMIT_NETWORK", "600"))
 
 
 class ReportIn(Schema):
@@ -71,12 +65,11 @@ class Errors(Schema):
 
 @router.post("/reports", response={201: Received, 400: Errors, 429: Errors}, summary="File a report")
 def file_report(request, report: ReportIn):
-    if not allow("monitor-report", request.META.get("REMOTE_ADDR", ""), LIMIT_CLIENT, LIMIT_NETWORK):
-        return Status(429, {"errors": {"__all__": _("Too many reports from your network; try again in an hour.")}})
     try:
+        check_rate(request.META.get("REMOTE_ADDR", ""))
         saved = take(report.dict(), source="api")
     except IntakeError as exc:
-        return Status(400, {"errors": exc.errors})
+        return Status(429 if isinstance(exc, TooMany) else 400, {"errors": exc.errors})
     return Status(201, {"id": saved.pk, "state": saved.state, "likely_duplicate_of": saved.similar_to_id})
 
 

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from elections.models import Election, Precinct
 from monitor.models import CATEGORIES, Attachment, Case, City, Event, Person, Report, ViolationCategory
 from monitor.people import name_keys, new_pseudonym, same_person
+from veche.ratelimit import allow
 from veche.sealing import new_keypair, seal
 from veche.secrets import secrets_dir
 
@@ -41,12 +42,28 @@ LINK = re.compile(r"^https?://[^\s<>\"']{3,2000}$")
 PHOTO_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
 
+# Reports per client and per network per hour, for the form and the API alike;
+# raised for load tests from one machine (bench/monitor.py).
+LIMIT_CLIENT = int(os.environ.get("VECHE_MONITOR_LIMIT_CLIENT", "30"))
+LIMIT_NETWORK = int(os.environ.get("VECHE_MONITOR_LIMIT_NETWORK", "300"))
+
+
 class IntakeError(ValueError):
     """Why a report cannot be taken: ``errors`` maps each field to its message."""
 
     def __init__(self, errors: dict[str, str]):
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
         self.errors = errors
+
+
+class TooMany(IntakeError):
+    """The client or its network is past its hourly limit (answered with 429)."""
+
+
+def check_rate(client_ip: str) -> None:
+    """Count one more report from this client (veche.ratelimit keeps only expiring keyed hashes)."""
+    if not allow("monitor-report", client_ip, LIMIT_CLIENT, LIMIT_NETWORK):
+        raise TooMany({"__all__": _("Too many reports from your network; try again in an hour.")})
 
 
 @cache

@@ -13,11 +13,10 @@ from django.views.decorators.debug import sensitive_post_parameters
 from elections.models import Election
 from monitor import plots, stats
 from monitor.export import COLUMNS, csv_lines, json_lines
-from monitor.intake import IntakeError, take
+from monitor.intake import IntakeError, TooMany, check_rate, take
 from monitor.models import CATEGORIES, PHASES, City, Event, Person, Report
 from monitor.moderation import ModerationError, act, allowed_actions
 from veche.charts import FORMATS, with_bars
-from veche.ratelimit import allow
 
 PERSONAL = ("name", "age", "person_contact", "reporter_contact")
 
@@ -79,17 +78,14 @@ def report_form(request, kind):
     if request.method == "POST":
         if request.POST.get("website"):  # the honeypot
             return render(request, "monitor/received.html", {"report": None})
-        if not allow("monitor-report", request.META.get("REMOTE_ADDR", ""), 30, 300):
-            errors, status = {"__all__": _("Too many reports from your network; try again in an hour.")}, 429
-        else:
-            try:
-                report = take({**request.POST.dict(), "kind": kind,
-                               "categories": request.POST.getlist("categories"),
-                               "elections": request.POST.getlist("election")},
-                              request.FILES.getlist("photos"), source="form")
-                return render(request, "monitor/received.html", {"report": report})
-            except IntakeError as exc:
-                errors, status = exc.errors, 400
+        try:
+            check_rate(request.META.get("REMOTE_ADDR", ""))
+            report = take({**request.POST.dict(), "kind": kind, "categories": request.POST.getlist("categories"),
+                           "elections": request.POST.getlist("election")},
+                          request.FILES.getlist("photos"), source="form")
+            return render(request, "monitor/received.html", {"report": report})
+        except IntakeError as exc:
+            errors, status = exc.errors, 429 if isinstance(exc, TooMany) else 400
     # Typed values come back so nothing is typed twice; never cached, never stored.
     response = render(request, "monitor/report_form.html", {
         "kind": kind, "kind_label": Report.Kind(kind).label, "errors": errors, "values": request.POST,

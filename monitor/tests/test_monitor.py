@@ -179,10 +179,13 @@ def test_ten_megabytes_of_text_are_refused_with_a_message(client):
     assert Report.objects.count() == before
 
 
-def test_the_api_rate_limit(client, settings, monkeypatch):
-    monkeypatch.setattr("monitor.api.LIMIT_CLIENT", 2)
+def test_the_rate_limit(client, settings, monkeypatch):
+    monkeypatch.setattr("monitor.intake.LIMIT_CLIENT", 2)
     codes = [post(client, kind="detention", happened="2021-01-31", city="Москва").status_code for _ in range(3)]
     assert codes == [201, 201, 429]
+    form = client.post("/monitor/report/detention/", {"happened": "2021-01-31", "city": "Москва"},
+                       REMOTE_ADDR="198.51.100.7")  # the form and the API count against one limit
+    assert form.status_code == 429 and "Too many reports" in form.content.decode()
 
 
 def test_moderation_roles_and_log(client, moderator, editor, nobody):
