@@ -9,6 +9,7 @@ duplicate for the moderators.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -26,7 +27,7 @@ from monitor.models import CATEGORIES, Attachment, Case, City, Event, Person, Re
 from monitor.people import name_keys, new_pseudonym, same_person
 from veche.ratelimit import allow
 from veche.sealing import new_keypair, seal
-from veche.secrets import secrets_dir
+from veche.secrets import secret, secrets_dir
 
 MAX_TEXT = 50_000
 MAX_FIELD = 300
@@ -68,21 +69,19 @@ def check_rate(client_ip: str) -> None:
 
 @cache
 def sealing_key() -> str:
-    """The organisers' public key. For the demo a pair is made on first run; the private half is
-    written beside the other secrets, where a real deployment must never keep it (see keygen)."""
+    """The organisers' public key. Without one, the demo's pair is derived from a secret made on first run
+    (veche.secrets: every process derives the same pair); its private half is written beside the other
+    secrets for monitor_export, where a real deployment must never keep it (see keygen)."""
     key = os.environ.get("VECHE_MONITOR_PUBLIC_KEY", "").strip()
     if key:
         return key
-    path = secrets_dir() / "monitor_public_key"
-    if not path.exists():
-        public, private = new_keypair()
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        demo = secrets_dir() / "monitor_private_key.DEMO"
+    public, private = new_keypair(hashlib.sha256(secret("monitor_demo_key").encode()).digest())
+    demo = secrets_dir() / "monitor_private_key.DEMO"
+    if not demo.exists() or demo.read_text().strip() != private:  # the same bytes from every process
         fd = os.open(demo, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(private + "\n")
-        path.write_text(public + "\n")
-    return path.read_text().strip()
+    return public
 
 
 _KNOWN: dict = {}

@@ -35,9 +35,9 @@ def keyed_hash(purpose: str, text: str) -> str:
     return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
 
 
-def new_keypair() -> tuple[str, str]:
-    """(public, private), base64."""
-    private = PrivateKey.generate()
+def new_keypair(seed: bytes | None = None) -> tuple[str, str]:
+    """(public, private), base64; random, or the same pair for the same 32-byte seed."""
+    private = PrivateKey.from_seed(seed) if seed is not None else PrivateKey.generate()
     return (base64.b64encode(bytes(private.public_key)).decode(), base64.b64encode(bytes(private)).decode())
 
 
