@@ -10,6 +10,7 @@ import csv
 import io
 import json
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from monitor.models import DetentionCount, Event, Report
@@ -80,8 +81,6 @@ def rows(dataset: str):
 
 
 def _iso(moment) -> str:
-    from django.utils import timezone
-
     return timezone.localtime(moment).isoformat(timespec="minutes")
 
 

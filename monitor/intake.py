@@ -91,15 +91,11 @@ def known(model, key: str):
     """A city by name or an event by slug, from this process's copy of the list, read again each minute and
     whenever a key is not in it (reports come by the thousand per minute; the lists change a few times a day)."""
     field = "name" if model is City else "slug"
-    now = monotonic()
-    for attempt in range(2):
-        entry = _KNOWN.get(model)
-        if entry is None or now - entry[0] > 60 or attempt:
-            entry = _KNOWN[model] = (now, {getattr(o, field).lower(): o for o in model.objects.all()})
-        found = entry[1].get(key.lower())
-        if found is not None:
-            return found
-    return None
+    now, key = monotonic(), key.lower()
+    entry = _KNOWN.get(model)
+    if entry is None or now - entry[0] > 60 or key not in entry[1]:
+        entry = _KNOWN[model] = (now, {getattr(o, field).lower(): o for o in model.objects.all()})
+    return entry[1].get(key)
 
 
 def _text(data, field, errors, limit=MAX_FIELD, required=False) -> str:
@@ -348,8 +344,8 @@ def likely_duplicate(report: Report) -> Report | None:
         # Voting lasts up to three days (2021): the same violation may be reported on any of them.
         codes = set(report.categories.values_list("phase", "code")) or None
         near = (report.happened - timedelta(days=3), report.happened + timedelta(days=3))
-        for other in live.filter(precinct=report.precinct, happened__range=near):
-            if codes is None or codes & set(other.categories.values_list("phase", "code")):
+        for other in live.filter(precinct=report.precinct, happened__range=near).prefetch_related("categories"):
+            if codes is None or codes & {(c.phase, c.code) for c in other.categories.all()}:
                 return other
         return None
     if report.person_id is None or not report.person.name_keys:
