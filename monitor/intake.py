@@ -335,12 +335,15 @@ def likely_duplicate(report: Report) -> Report | None:
     """The earliest live report that is probably the same: the same person (names compared fuzzily)
     detained in the same city on the same day, the same case step, or a violation of the same category at the
     same precinct within three days."""
+    if report.kind == "violation":
+        comparable = report.precinct_id is not None
+    else:
+        comparable = bool(report.person and report.person.name_keys)
+    if not comparable:
+        return None  # nothing to compare by (most detentions are counts without names): no query
     live = Report.objects.filter(kind=report.kind).exclude(pk=report.pk).exclude(
         state__in=[Report.State.REJECTED, Report.State.MERGED]).order_by("pk")
-    day = timezone.localdate(report.happened)
     if report.kind == "violation":
-        if report.precinct_id is None:
-            return None
         # Voting lasts up to three days (2021): the same violation may be reported on any of them.
         codes = set(report.categories.values_list("phase", "code")) or None
         near = (report.happened - timedelta(days=3), report.happened + timedelta(days=3))
@@ -348,10 +351,8 @@ def likely_duplicate(report: Report) -> Report | None:
             if codes is None or codes & {(c.phase, c.code) for c in other.categories.all()}:
                 return other
         return None
-    if report.person_id is None or not report.person.name_keys:
-        return None
     if report.kind == "detention":
-        live = live.filter(city=report.city, happened__date=day)
+        live = live.filter(city=report.city, happened__date=timezone.localdate(report.happened))
     else:
         live = live.filter(article__iexact=report.article, step=report.step)
     for other in live.select_related("person").filter(person__isnull=False):

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
 
+import numpy as np
+
 # Kinds of street, with the ways people abbreviate them. They tell little
 # about which street is meant (there is a Садовая улица and no Садовый
 # проспект), so they are recorded but not required to match.
@@ -173,3 +175,52 @@ def street_similarity(query: list[str], street: list[str]) -> float:
     covered = sum(best) / len(best)
     missing = max(0, len(street) - len(query))
     return covered * (0.85 ** missing)
+
+
+class Streets:
+    """Street names by their words, for scoring a typed street against a whole city.
+
+    Only streets with a word like each typed word are scored: the others
+    would score 0 (street_similarity wants a counterpart for every typed
+    word). Which words are alike is first bounded for all of them at once
+    with letter counts (difflib's quick_ratio as a matrix), so a first
+    question about a street costs a fraction of a millisecond, not one
+    comparison with each of the city's streets.
+    """
+
+    def __init__(self, streets):
+        self.by_word: dict[str, set[tuple[str, ...]]] = {}
+        for street in streets:
+            for word in street:
+                self.by_word.setdefault(word, set()).add(tuple(street))
+        self.words = list(self.by_word)
+        self.letters = {c: i for i, c in enumerate(sorted({c for w in self.words for c in w}))}
+        self.counts = np.zeros((len(self.words), len(self.letters)))
+        for row, word in enumerate(self.words):
+            self.counts[row] = self.letter_counts(word)
+        self.lengths = np.array([len(w) for w in self.words])
+
+    def letter_counts(self, word: str) -> np.ndarray:
+        counts = np.zeros(len(self.letters))
+        for c in word:
+            if c in self.letters:
+                counts[self.letters[c]] += 1
+        return counts
+
+    def like(self, word: str) -> set[tuple[str, ...]]:
+        """The streets with a word that is ``word`` give or take a typo."""
+        bound = 2 * np.minimum(self.counts, self.letter_counts(word)).sum(axis=1) / (self.lengths + len(word))
+        found = set()
+        for i in np.flatnonzero(bound >= WORD_THRESHOLD):
+            if similarity(word, self.words[i]) >= WORD_THRESHOLD:
+                found |= self.by_word[self.words[i]]
+        return found
+
+    def scored(self, query: list[str]) -> list[tuple[float, tuple[str, ...]]]:
+        """(street_similarity, street) for every street that could match the query, best first."""
+        found = None
+        for word in query:
+            found = self.like(word) if found is None else found & self.like(word)
+            if not found:
+                return []
+        return sorted(((street_similarity(query, list(street)), street) for street in found or ()), reverse=True)

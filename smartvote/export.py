@@ -24,7 +24,9 @@ import base64
 import hashlib
 import shutil
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db.models import Max
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -40,7 +42,9 @@ from smartvote.publish import canonical, public_key, signing_key
 
 FORMAT = "veche-lookup-export/1"
 STATIC = Path(__file__).resolve().parent / "static" / "smartvote"
-SCRIPTS = {"mirror.js": STATIC / "mirror.js", "nacl-fast.min.js": STATIC / "vendor/tweetnacl-1.0.3/nacl-fast.min.js"}
+SCRIPTS = {"mirror.js": STATIC / "mirror.js", "nacl-fast.min.js": STATIC / "vendor/tweetnacl-1.0.3/nacl-fast.min.js",
+           "map.js": STATIC / "map.js", "leaflet.js": STATIC / "vendor/leaflet-1.9.4/leaflet.js",
+           "leaflet.css": STATIC / "vendor/leaflet-1.9.4/leaflet.css"}
 
 
 class ExportError(Exception):
@@ -143,6 +147,8 @@ def export(out: Path, elections: list[Election]) -> dict:
     index = render_to_string("smartvote/mirror.html", {
         "public_key": key, "fingerprint": fingerprint(key), "created": timezone.now(), "elections": elections,
         "vocabulary": vocabulary(), "texts": texts(),
+        "tiles": {"url": settings.TILE_URL, "attribution": settings.TILE_ATTRIBUTION,
+                  "host": urlsplit(settings.TILE_URL).netloc},
     })
     (out / "index.html").write_text(index, encoding="utf-8")
     manifest = {

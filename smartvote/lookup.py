@@ -30,7 +30,7 @@ from django.utils.translation import gettext_noop
 from scipy.spatial import cKDTree
 
 from elections.models import Candidate, Contest, ImportRun, Precinct, Protocol, Venue
-from smartvote.addresses import Address, parse, street_similarity
+from smartvote.addresses import Address, Streets, parse
 from smartvote.models import AddressRange, ListVersion
 
 EARTH_KM = 6371.0
@@ -114,14 +114,26 @@ class VenueIndex:
     """
 
     def __init__(self):
-        venues = list(Venue.objects.filter(precincts__isnull=False).distinct()
-                      .values("id", "street", "building", "latitude", "longitude"))
-        self.addresses = [(v["id"], parse(f"{v['street'] or ''}, {v['building'] or ''}")) for v in venues]
-        self.addresses = [(i, a) for i, a in self.addresses if a.street and a.house is not None]
-        located = [v for v in venues if v["latitude"] is not None and v["longitude"] is not None]
-        self.located_ids = np.array([v["id"] for v in located], dtype=np.int64)
-        self.tree = cKDTree(unit_vectors(np.array([[v["latitude"], v["longitude"]] for v in located])
+        # The precincts voting in each building, with their region and venue, for the answers.
+        self.precincts: dict[int, list[Precinct]] = {}
+        for p in Precinct.objects.filter(venue__isnull=False).select_related("region", "venue").order_by(
+                "number", "code"):
+            self.precincts.setdefault(p.venue_id, []).append(p)
+        venues = [ps[0].venue for ps in self.precincts.values()]
+        self.by_street: dict[tuple[str, ...], list[tuple[int, Address]]] = {}
+        for v in venues:
+            address = parse(f"{v.street or ''}, {v.building or ''}")
+            if address.street and address.house is not None:
+                self.by_street.setdefault(tuple(address.street), []).append((v.pk, address))
+        self.streets = Streets(self.by_street)
+        located = [v for v in venues if v.latitude is not None and v.longitude is not None]
+        self.located_ids = np.array([v.pk for v in located], dtype=np.int64)
+        self.points = [[round(v.latitude, 6), round(v.longitude, 6)] for v in located]  # for the map
+        self.tree = cKDTree(unit_vectors(np.array([[v.latitude, v.longitude] for v in located])
                                          .reshape(-1, 2))) if located else None
+
+    def at(self, venue_ids) -> list[Precinct]:
+        return [p for v in venue_ids for p in self.precincts.get(v, [])]
 
     @classmethod
     def get(cls, stamp=None) -> VenueIndex:
@@ -146,8 +158,7 @@ def by_point(lat: float, lon: float, limit: int = 5) -> Answer:
     ids = [int(index.located_ids[r]) for r in np.atleast_1d(rows[0])]
     kms = {i: round(2 * EARTH_KM * math.asin(min(1.0, c / 2)), 2)
            for i, c in zip(ids, np.atleast_1d(chords[0]), strict=True)}
-    precincts = sorted(Precinct.objects.filter(venue_id__in=ids).select_related("region", "venue"),
-                       key=lambda p: (kms[p.venue_id], p.number or 0))
+    precincts = sorted(index.at(ids), key=lambda p: (kms[p.venue_id], p.number or 0))
     choices = [precinct_choice(p, p.venue, distance_km=kms[p.venue_id]) for p in precincts]
     at_nearest = [p for p in precincts if p.venue_id == ids[0]]
     if len(at_nearest) == 1:
@@ -158,12 +169,12 @@ def by_point(lat: float, lon: float, limit: int = 5) -> Answer:
 
 
 def by_uik(number: int, region_id: int | None = None) -> Answer:
-    precincts = Precinct.objects.select_related("region", "venue").order_by("region__name")
-    if region_id is not None:  # the unique (region, code) index: a real station's code is its number
-        precincts = precincts.filter(region_id=region_id, code=str(number), is_remote=False)
+    if region_id is not None:  # a real station's code is its number
+        precinct = REGIONS.get(data_stamp(), region_id).precincts.get(str(number))
+        found = [precinct] if precinct else []
     else:
-        precincts = precincts.filter(number=number, is_remote=False)
-    found = list(precincts[:50])
+        found = list(Precinct.objects.select_related("region", "venue").filter(number=number, is_remote=False)
+                     .order_by("region__name")[:50])
     if not found:
         if region_id is not None:
             return Answer("not_found", _("No precinct (UIK) with number %(n)s in that region.") % {"n": number})
@@ -190,27 +201,23 @@ def by_parsed_address(address: Address) -> Answer:
         if len(precincts) == 1:
             return Answer("found", precinct=next(iter(precincts.values())), matched_by="address range")
         return Answer("choose", _("Several streets match: choose yours."),
-                      choices=[precinct_choice(p, p.venue, street=r.street) for r in found
-                               for p in [r.precinct]])
+                      choices=[precinct_choice(p, p.venue) for p in precincts.values()])
     return match_venues(address)
 
 
-def range_keys() -> frozenset:
-    return frozenset(AddressRange.objects.order_by().values_list("street_key", flat=True).distinct())
+def range_streets() -> Streets:
+    return Streets(key.split() for key in AddressRange.objects.order_by().values_list("street_key", flat=True)
+                   .distinct())
 
 
-RANGE_KEYS = Cached(range_keys, size=1)
+RANGE_STREETS = Cached(range_streets, size=1)
 
 
 def match_ranges(address: Address) -> list[AddressRange]:
-    keys = RANGE_KEYS.get(data_stamp())
-    if not keys:
+    scored = RANGE_STREETS.get(data_stamp()).scored(address.street)
+    if not scored or scored[0][0] < STREET_THRESHOLD:
         return []
-    scored = [(street_similarity(address.street, key.split()), key) for key in keys]
-    best = max((s for s, _k in scored), default=0)
-    if best < STREET_THRESHOLD:
-        return []
-    keys = [k for s, k in scored if s >= best - 0.02]
+    keys = [" ".join(street) for score, street in scored if score >= scored[0][0] - 0.02]
     ranges = AddressRange.objects.filter(street_key__in=keys).select_related("precinct__region", "precinct__venue")
     if address.kind:
         ranges = [r for r in ranges if r.street_kind in ("", address.kind)] or list(ranges)
@@ -220,65 +227,78 @@ def match_ranges(address: Address) -> list[AddressRange]:
 def match_venues(address: Address) -> Answer:
     index = VenueIndex.get()
     scored = []
-    for venue_id, venue in index.addresses:
-        similarity = street_similarity(address.street, venue.street)
+    for similarity, street in index.streets.scored(address.street):
         if similarity < STREET_THRESHOLD:
-            continue
-        if all(w.isdigit() for w in address.street) and address.kind and venue.kind != address.kind:
-            continue  # "16 линия" is not "16 улица"
-        score = similarity * 10
-        last = venue.house_to or venue.house
-        if venue.house <= address.house <= last:
-            score += 100
-            if address.korpus or venue.korpus:
-                score += 5 if address.korpus == venue.korpus else -3
-            if address.litera and address.litera == venue.litera:
-                score += 2
-        scored.append((score, venue_id))
+            break
+        for venue_id, venue in index.by_street[street]:
+            if all(w.isdigit() for w in address.street) and address.kind and venue.kind != address.kind:
+                continue  # "16 линия" is not "16 улица"
+            score = similarity * 10
+            last = venue.house_to or venue.house
+            if venue.house <= address.house <= last:
+                score += 100
+                if address.korpus or venue.korpus:
+                    score += 5 if address.korpus == venue.korpus else -3
+                if address.litera and address.litera == venue.litera:
+                    score += 2
+            scored.append((score, venue_id))
     if not scored:
         return Answer("not_found", _("No polling station or published address range matches that street. "
                                      "Try the UIK number from your invitation, or your location."))
     scored.sort(reverse=True)
     top = scored[0][0]
     if top < 100:
-        venues = Venue.objects.in_bulk([v for _s, v in scored[:10]])
-        choices = [precinct_choice(p, venues[v]) for _s, v in scored[:10]
-                   for p in venues[v].precincts.select_related("region")]
+        choices = [precinct_choice(p, p.venue) for p in index.at(v for _s, v in scored[:10])]
         return Answer("choose", _("No polling station at that house number. Polling stations on that street:"),
                       choices=choices)
-    best = [v for s, v in scored if s == top]
-    precincts = list(Precinct.objects.filter(venue_id__in=best).select_related("region", "venue"))
+    precincts = index.at(v for s, v in scored if s == top)
     if len(precincts) == 1:
         return Answer("found", precinct=precincts[0], matched_by="polling-station building")
     return Answer("choose", _("Several polling stations vote in this building; yours is on your invitation."),
                   choices=[precinct_choice(p, p.venue) for p in precincts])
 
 
-def precinct_choice(precinct: Precinct, venue: Venue | None, **extra) -> dict:
+def precinct_choice(precinct: Precinct, venue: Venue | None, distance_km: float | None = None) -> dict:
     return {"precinct_id": precinct.pk, "uik": precinct.code, "region": precinct.region.name,
             "region_id": precinct.region_id,
             "venue_id": venue.pk if venue else None, "venue": venue.name if venue else "",
-            "address": venue.address if venue else "", **extra}
+            "address": venue.address if venue else "", "distance_km": distance_km}
 
 
-# -- the ballot -----------------------------------------------------------------
-def ballot(precinct: Precinct) -> list[dict]:
-    """The contests on the precinct's ballot at its latest election day.
+# -- a region's precincts and ballots -------------------------------------------
+class RegionBook:
+    """A region's real polling stations by code and the contests on each one's ballot.
 
-    Cached per precinct until the next import: it takes half a dozen queries
-    and every voter of the precinct asks the same.
+    Loaded whole on the region's first question and kept until the data
+    change: voters' questions spread over a whole city, and two queries for
+    its 2,000 precincts cost less than a few dozen of them answered one by one.
     """
-    return BALLOTS.get(data_stamp(), precinct.pk)
+
+    def __init__(self, region_id: int):
+        self.precincts = {p.code: p for p in Precinct.objects.filter(region_id=region_id, is_remote=False)
+                          .select_related("region", "venue")}
+        rows = Protocol.objects.filter(precinct__region_id=region_id).values_list(
+            "precinct_id", "contest_id", "contest__election__date", "contest__election__level", "contest__kind",
+            "contest__number")
+        latest: dict[int, list] = {}  # precinct → its protocols at its latest election day
+        for row in rows:
+            kept = latest.setdefault(row[0], [row])
+            if row[2] > kept[0][2]:
+                latest[row[0]] = [row]
+            elif row[2] == kept[0][2] and row is not kept[0]:
+                kept.append(row)
+        self.ballots = {p: [r[1] for r in sorted(kept, key=lambda r: (r[3], r[4], r[5]))]
+                        for p, kept in latest.items()}
 
 
-def compute_ballot(precinct_id: int) -> list[dict]:
-    rows = list(Protocol.objects.filter(precinct_id=precinct_id).values_list(
-        "contest_id", "contest__election__date", "contest__election__level", "contest__kind", "contest__number"))
-    latest = max((r[1] for r in rows), default=None)
-    chosen = sorted((r for r in rows if r[1] == latest), key=lambda r: (r[2], r[3], r[4]))
+REGIONS = Cached(RegionBook, size=100)
+
+
+def ballot(precinct: Precinct) -> list[dict]:
+    """The contests on the precinct's ballot at its latest election day; precincts of one district share
+    their contests, each built once."""
     stamp = data_stamp()
-    # Precincts of one district share their contests: each is built once.
-    return [CONTESTS.get(stamp, r[0]) for r in chosen]
+    return [CONTESTS.get(stamp, c) for c in REGIONS.get(stamp, precinct.region_id).ballots.get(precinct.pk, [])]
 
 
 def compute_contest(contest_id: int) -> dict:
@@ -311,4 +331,3 @@ def latest_list(election_id: int) -> tuple[int, dict] | None:
 
 CONTESTS = Cached(compute_contest)
 LISTS = Cached(latest_list, size=100)
-BALLOTS = Cached(compute_ballot)

@@ -5,6 +5,7 @@ from smartvote import views
 app_name = "smartvote"
 urlpatterns = [
     path("lookup/", views.lookup, name="lookup"),
+    path("lookup/venues.json", views.venues, name="venues"),
     path("smartvote/backtest/", views.backtest_page, name="backtest_latest"),
     path("smartvote/backtest/<int:pk>/", views.backtest_page, name="backtest"),
     path("smartvote/backtest/<int:pk>/calibration.<str:fmt>", views.backtest_plot, name="backtest_plot"),

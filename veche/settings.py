@@ -7,9 +7,11 @@ VECHE_SECRETS_DIR that are generated on first run and never committed.
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from veche.secrets import secret
@@ -128,6 +130,18 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {"django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False}},
 }
+
+# Map tiles for the lookup's map. None by default: the map then shows the
+# polling stations as dots and loads nothing from any other host. A tile
+# server sees which area a voter looks at, so use one the organisers run or
+# trust, e.g. VECHE_TILE_URL=https://tiles.example.org/{z}/{x}/{y}.png and
+# VECHE_TILE_ATTRIBUTION="© OpenStreetMap contributors".
+TILE_URL = os.environ.get("VECHE_TILE_URL", "").strip()
+TILE_ATTRIBUTION = os.environ.get("VECHE_TILE_ATTRIBUTION", "")
+if TILE_URL and not (re.fullmatch(r"https?://[^/\s\"'<>]+/[^\s\"'<>]*", TILE_URL)
+                     and all(part in TILE_URL for part in ("{z}", "{x}", "{y}"))):
+    raise ImproperlyConfigured("VECHE_TILE_URL must be an http(s) address with {z}, {x} and {y} in it, "
+                               "e.g. https://tiles.example.org/{z}/{x}/{y}.png")
 
 # Mail goes out from memory. Without VECHE_EMAIL_HOST (the demo, the tests)
 # it stays in this process's outbox (locmem), never printed or written.

@@ -49,3 +49,13 @@ def leaks(secrets: list[str], texts: list[str]) -> list[tuple]:
     """(secret, the form found, which text, what is around it) for every secret found in any form."""
     return [(s, f, i, text[max(0, text.find(f) - 80):text.find(f) + 80]) for s in secrets for f in forms(s)
             for i, text in enumerate(texts) if f in text]
+
+
+def click_on_map(page, lat: float, lon: float):
+    """Click the lookup's map (smartvote/static/smartvote/map.js) at a point, once its stations are drawn."""
+    page.wait_for_selector("#map[data-stations]")
+    page.evaluate("([lat, lon]) => { document.getElementById('map').vecheMap.setView([lat, lon], 17, "
+                  "{animate: false}); }", [lat, lon])
+    page.locator("#map").scroll_into_view_if_needed()
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)

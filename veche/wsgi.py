@@ -5,3 +5,6 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "veche.settings")
 application = get_wsgi_application()
+# Import every view now (with numpy, scipy, polars and matplotlib behind them: about 4 s), while the
+# worker starts, rather than on its first visitor's request.
+import veche.urls  # noqa: E402, F401

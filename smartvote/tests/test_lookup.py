@@ -2,12 +2,16 @@
 
 import io
 import math
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 
-from elections.models import Venue
+from elections.models import Region, Venue
+from smartvote.api import Choice, ContestOut, LookupOut
 from smartvote.lookup import by_address, by_point, by_uik
 from smartvote.models import AddressRange
 from smartvote.tests.conftest import FIXTURE
@@ -99,6 +103,28 @@ def test_api_lookup(client, ranges):
     assert "/api/lookup" in client.get("/api/openapi.json").json()["paths"]
 
 
+@pytest.mark.parametrize("params", [
+    {"address": "Фонарный переулок 5"},  # found by an address range
+    {"address": "Хрустальная 12"},  # by a range, with its coordinates
+    {"address": "Садовая 108"},  # by a polling-station building
+    {"address": "Садовая 1000"},  # choose: the street's stations
+    {"uik": 1545},  # choose: several regions
+    {"uik": 4, "region": "spb"},  # found by number
+    {"lat": 59.911651, "lon": 30.402672},  # found: the nearest building
+    {"lat": 59.93, "lon": 30.31},  # near the centre
+])
+def test_api_answers_are_exactly_the_schema(client, ranges, params):
+    """The lookup writes its JSON itself (validating each cold answer cost a third of its time): every kind of
+    answer must be what LookupOut would make of it, field for field and in order."""
+    if params.get("region") == "spb":
+        params["region"] = Region.objects.get(key="город санкт-петербург").pk
+    body = client.get("/api/lookup", params).json()
+    expected = LookupOut.model_validate(body).model_dump(mode="json")
+    assert body == expected and list(body) == list(expected)
+    assert all(list(c) == list(Choice.model_fields) for c in body["choices"])
+    assert all(list(c) == list(ContestOut.model_fields) for c in body["contests"])
+
+
 @pytest.mark.parametrize(("params", "status"), [
     ({}, 400),
     ({"address": "   "}, 400),
@@ -127,3 +153,32 @@ def test_page(client, ranges):
     assert client.get("/lookup/", {"lat": "abc", "lon": "1"}, HTTP_ACCEPT_LANGUAGE="en").status_code == 200
     long = client.get("/lookup/", {"address": "д" * 10_000}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "too long" in long
+
+
+def test_map_without_tiles_loads_nothing_from_elsewhere(client):
+    response = client.get("/lookup/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "img-src 'self' data:;" in response["Content-Security-Policy"]
+    assert 'data-tiles=""' in response.content.decode()
+    venues = client.get("/lookup/venues.json").json()["venues"]
+    in_the_city = [(lat, lon) for lat, lon in venues if 59.5 < lat < 60.5 and 29.4 < lon < 30.9]
+    assert len(venues) > 900 and len(venues) - len(in_the_city) < 10  # a few stations abroad
+
+
+def test_map_with_the_organisers_tile_server(client, settings):
+    settings.TILE_URL = "https://tiles.example.org/osm/{z}/{x}/{y}.png"
+    settings.TILE_ATTRIBUTION = "© OpenStreetMap contributors"
+    response = client.get("/lookup/", HTTP_ACCEPT_LANGUAGE="en")
+    # Tiles from that host only: scripts, styles and data still from this site alone.
+    assert "img-src 'self' data: https://tiles.example.org;" in response["Content-Security-Policy"]
+    assert "script-src 'self';" in response["Content-Security-Policy"]
+    html = response.content.decode()
+    assert 'data-tiles="https://tiles.example.org/osm/{z}/{x}/{y}.png"' in html
+    assert "comes from tiles.example.org, which sees the area you look at" in html
+
+
+@pytest.mark.parametrize("url", ["tiles.example.org/{z}/{x}/{y}.png", "https://tiles.example.org/{z}/{x}.png",
+                                 "javascript:alert(1)//{z}/{x}/{y}", "https://t.example.org/{z}/{x}/{y}.png' x"])
+def test_a_bad_tile_server_setting_stops_the_start(url):
+    started = subprocess.run([sys.executable, "-c", "import django; django.setup()"], capture_output=True, text=True,
+                             env={**os.environ, "DJANGO_SETTINGS_MODULE": "veche.settings", "VECHE_TILE_URL": url})
+    assert started.returncode != 0 and "VECHE_TILE_URL must be an http(s) address" in started.stderr

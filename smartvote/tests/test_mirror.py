@@ -21,6 +21,7 @@ from smartvote.addresses import parse
 from smartvote.lookup import by_address
 from smartvote.publish import publish
 from smartvote.tests.test_addresses import QUERIES
+from veche.testing import click_on_map
 
 pytestmark = pytest.mark.django_db
 
@@ -113,13 +114,17 @@ def test_a_voter_finds_precinct_and_recommendation_and_nothing_typed_reaches_the
     page.fill("#uik", "1545")
     page.click("button[value=uik]")
     assert "№1545" in page.inner_text("#answer")
+    # A click on the map (no tiles: the region's stations as dots) is answered in the page as well.
+    click_on_map(page, 59.9312, 30.3516)
+    assert page.inner_text("#answer").startswith("Участок (УИК) №2216")  # Пушкинская 9, the nearest
     time.sleep(0.3)
     after = log.read_text()
     assert after == before, "typing made the page fetch something"
     for typed in ("Садов", "%D0%A1%D0%B0%D0%B4", "101", "1545"):
         assert typed not in after
     fetched = {line.split('"GET ')[1].split()[0] for line in after.splitlines() if '"GET ' in line}
-    assert fetched <= {"/", "/mirror.js", "/nacl-fast.min.js", "/manifest.json", "/manifest.sig", "/contests.json",
+    assert fetched <= {"/", "/mirror.js", "/nacl-fast.min.js", "/leaflet.js", "/leaflet.css", "/map.js",
+                       "/manifest.json", "/manifest.sig", "/contests.json",
                        "/lists/spb-zaks-2021.json", "/data/gorod-sankt-peterburg-1.json"}
 
 

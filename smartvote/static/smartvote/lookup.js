@@ -1,18 +1,34 @@
-// "Use my location": the browser's position fills the point form and submits
-// it to this site only. Nothing else is sent anywhere.
+// "Use my location" and the map: the point fills the point form and is sent
+// to this site only. Nothing else is sent anywhere.
 document.addEventListener("DOMContentLoaded", () => {
   const button = document.getElementById("use-location");
   const form = document.getElementById("locate");
   const status = document.getElementById("locate-status");
   if (!button || !form) return;
-  if (!("geolocation" in navigator)) { button.disabled = true; return; }
+  const ask = (lat, lon) => {
+    form.elements.lat.value = lat.toFixed(5);
+    form.elements.lon.value = lon.toFixed(5);
+    form.requestSubmit();
+  };
+  if (!("geolocation" in navigator)) button.disabled = true;
   button.addEventListener("click", () => {
     status.textContent = "…";
     navigator.geolocation.getCurrentPosition((pos) => {
-      form.elements.lat.value = pos.coords.latitude.toFixed(5);
-      form.elements.lon.value = pos.coords.longitude.toFixed(5);
       status.textContent = "";
-      form.requestSubmit();
+      ask(pos.coords.latitude, pos.coords.longitude);
     }, (err) => { status.textContent = err.message; }, { timeout: 10000 });
   });
+
+  const box = document.getElementById("map");
+  if (!box || !window.L) return;
+  box.hidden = false;
+  document.getElementById("map-note").hidden = false;
+  const map = vecheMap(box, { tiles: box.dataset.tiles, attribution: box.dataset.attribution, onPick: ask });
+  fetch(box.dataset.venues).then((r) => r.json()).then((data) => map.venues(data.venues));
+  const pin = () => {
+    const found = document.querySelector("#answer [data-lat]");
+    if (found) map.pin(Number(found.dataset.lat), Number(found.dataset.lon));
+  };
+  document.body.addEventListener("htmx:afterSwap", pin);
+  pin();
 });

@@ -125,6 +125,7 @@ function streetSimilarity(query, street) {
 
 // -- matching against the region's data (as smartvote/lookup.py does) ---------
 let region = null, contests = {}, picks = {};
+let map = null;  // the map of the region's stations (map.js), when Leaflet loaded
 
 function answer(status, message, precinct, choices) { return { status, message, precinct, choices: choices || [] }; }
 
@@ -219,6 +220,8 @@ function show(result) {
   box.replaceChildren();
   if (result.message) box.append(el("p", result.message, result.status === "not_found" ? "error" : "note"));
   if (result.precinct) box.append(...precinctView(result.precinct));
+  const venue = result.precinct && region.venues[result.precinct.venue];
+  if (map && venue && venue.lat !== null) map.pin(venue.lat, venue.lon);
   if (result.status === "choose") {
     const list = el("ul");
     for (const p of result.choices) {
@@ -284,6 +287,14 @@ async function bytes(name) {
 async function start() {
   const status = document.getElementById("status");
   const form = document.getElementById("lookup");
+  // The map draws the region's stations from the file already here; a click is answered here too.
+  const box = document.getElementById("map");
+  if (window.L) {
+    map = vecheMap(box, { tiles: box.dataset.tiles, attribution: box.dataset.attribution,
+      onPick: (lat, lon) => { if (region) show(byPoint(lat, lon)); } });
+  } else {
+    box.hidden = true;
+  }
   try {
     const key = b64(KEY);
     const raw = await bytes("manifest.json");
@@ -304,7 +315,12 @@ async function start() {
     }
     const select = form.elements.region;
     for (const r of manifest.regions) select.append(new Option(r.name, r.file));
-    const load = async () => { status.textContent = T.loading; region = await verified(select.value); status.textContent = T.ready; };
+    const load = async () => {
+      status.textContent = T.loading;
+      region = await verified(select.value);
+      status.textContent = T.ready;
+      if (map) map.venues(region.venues.map((v) => [v.lat, v.lon]));
+    };
     select.addEventListener("change", () => load().catch(fail));
     await load();
     form.hidden = false;
