@@ -14,6 +14,7 @@ import io
 import json
 import os
 import re
+from contextlib import nullcontext
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from time import monotonic
@@ -299,7 +300,11 @@ def take(data: dict, files=(), source: str = "form", source_key: str | None = No
                  "article", "court", "days", "case_kind", "step", "area", "precinct"):
         if name in clean:
             fields[name] = clean[name]
-    with transaction.atomic():
+    # Most reports are one row (a detention counted without names): the insert is its own transaction then,
+    # without the round trips of an explicit one. Anything with more rows is written all or nothing.
+    lone = not (clean.get("person") or clean.get("name") or clean.get("elections") or clean.get("categories")
+                or clean["photos"] or clean.get("precinct"))
+    with nullcontext() if lone else transaction.atomic():
         person = clean.get("person")
         if person is None and clean.get("name"):
             person = Person.objects.create(
@@ -314,13 +319,15 @@ def take(data: dict, files=(), source: str = "form", source_key: str | None = No
             reporter=seal(clean["reporter_contact"].encode(), key) if clean["reporter_contact"] else None)
         if clean.get("elections"):
             report.elections.set(clean["elections"])
-        ViolationCategory.objects.bulk_create(
-            ViolationCategory(report=report, phase=p, code=c) for p, c in clean.get("categories", []))
-        report.similar_to = likely_duplicate(report)
+        if clean.get("categories"):
+            ViolationCategory.objects.bulk_create(
+                ViolationCategory(report=report, phase=p, code=c) for p, c in clean["categories"])
+        report.similar_to = None if lone else likely_duplicate(report)
         if report.similar_to:
             report.save(update_fields=["similar_to"])
-        Attachment.objects.bulk_create(Attachment(report=report, content_type=t, size=len(b), sealed=seal(b, key))
-                                       for t, b in clean["photos"])
+        if clean["photos"]:
+            Attachment.objects.bulk_create(
+                Attachment(report=report, content_type=t, size=len(b), sealed=seal(b, key)) for t, b in clean["photos"])
     return report
 
 
