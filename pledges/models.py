@@ -10,6 +10,7 @@ against anything else.
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from veche.sealing import SealingError, public_key
@@ -43,6 +44,10 @@ class Campaign(models.Model):
 
     def get_absolute_url(self):
         return reverse("pledges:campaign", args=[self.slug])
+
+    @cached_property
+    def city_by_id(self) -> dict:
+        return {c.pk: c for c in self.cities.all()}
 
     def clean(self):
         try:

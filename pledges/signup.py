@@ -15,6 +15,7 @@ import os
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from time import monotonic
 
 from django.core import signing
 from django.core.cache import cache
@@ -22,6 +23,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.db.models.functions import TruncHour
+from django.db.models.signals import post_delete, post_save
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -84,11 +86,37 @@ def check_rate(client_ip: str) -> None:
         raise SignupError(_("Too many sign-ups from your network; try again in an hour."))
 
 
+# A campaign and its cities are read at most this often per process: a sign-up then needs no query to find
+# them. Changes saved in this process apply at once; other workers see them within this time (the purge waits).
+CAMPAIGN_SECONDS = 2.0
+_campaigns: dict[str, tuple[float, Campaign | None]] = {}
+
+
+def campaign_by_slug(slug: str) -> Campaign | None:
+    """The campaign, its cities (``city_by_id``) read with it."""
+    read, campaign = _campaigns.get(slug, (-1e9, None))
+    if monotonic() - read > CAMPAIGN_SECONDS:
+        campaign = Campaign.objects.filter(slug=slug).first()
+        if campaign is not None:
+            campaign.city_by_id  # noqa: B018  (read now, kept with the campaign)
+        _campaigns[slug] = (monotonic(), campaign)
+    return campaign
+
+
+def forget_campaigns(**_signal):
+    _campaigns.clear()
+
+
+for _model in (Campaign, City):
+    post_save.connect(forget_campaigns, sender=_model, dispatch_uid=f"pledges-forget-{_model.__name__}")
+    post_delete.connect(forget_campaigns, sender=_model, dispatch_uid=f"pledges-forget-delete-{_model.__name__}")
+
+
 def sign_up(campaign: Campaign, city_id, email: str, name: str, confirm_url) -> Outcome:
     """Take a sign-up and mail its confirmation link. ``confirm_url(token)`` makes the link absolute."""
     if campaign.purged or (campaign.ends and campaign.ends < timezone.now()):
         raise SignupError(_("This campaign is closed."))
-    city = City.objects.filter(campaign=campaign, pk=city_id).first() if str(city_id).isdigit() else None
+    city = campaign.city_by_id.get(int(city_id)) if str(city_id).isdigit() else None
     if city is None:
         raise SignupError(_("Choose your city from the list."))
     name = (name or "").strip()
@@ -135,6 +163,7 @@ def confirm(token: str) -> Outcome:
         return Outcome(campaign, _("Your sign-up was already confirmed: you are counted."))
     if campaign.reached is None and totals(campaign, fresh=True)["total"] >= campaign.threshold:
         Campaign.objects.filter(pk=campaign.pk, reached__isnull=True).update(reached=timezone.now())
+        forget_campaigns()
     return Outcome(campaign, _("Confirmed: you are counted. Thank you!"), confirmed_now=True)
 
 

@@ -5,7 +5,16 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
 from pledges.models import Campaign
-from pledges.signup import SENT, SignupError, check_rate, confirm, confirm_link, sign_up, totals
+from pledges.signup import (
+    SENT,
+    SignupError,
+    campaign_by_slug,
+    check_rate,
+    confirm,
+    confirm_link,
+    sign_up,
+    totals,
+)
 from veche.charts import with_bars
 
 
@@ -19,7 +28,9 @@ def context(campaign: Campaign) -> dict:
 @sensitive_post_parameters("email", "name")
 @sensitive_variables("email", "name")
 def campaign_page(request, slug):
-    campaign = get_object_or_404(Campaign, slug=slug)
+    campaign = campaign_by_slug(slug)
+    if campaign is None:
+        raise Http404
     message = error = ""
     status = 200
     if request.method == "POST":

@@ -171,7 +171,11 @@ def test_keygen_export_and_purge(client, campaign, tmp_path):
         call_command("pledges_export", "rally", "--secret-key", str(wrong), stdout=io.StringIO())
     with pytest.raises(CommandError, match="--yes"):
         call_command("pledges_purge", "rally")
+    client.get(f"/pledges/{campaign.slug}/")  # the campaign is now in this process's short-lived cache
     call_command("pledges_purge", "rally", "--yes", stdout=io.StringIO())
+    # The purge closed the campaign and waited out every worker's cached copy before deleting.
+    late = sign_up(client, campaign, "late.comer@example.com")
+    assert late.status_code == 400 and "закрыта" in late.content.decode()
     assert Pledge.objects.filter(campaign=campaign).count() == 3
     assert not Pledge.objects.filter(campaign=campaign, contact__isnull=False).exists()
     assert not Pledge.objects.filter(campaign=campaign, person__isnull=False).exists()

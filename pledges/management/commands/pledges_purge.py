@@ -8,11 +8,14 @@ and closes the campaign. Confirmed pledges stay as bare rows (city, hour):
 the counts and the chart.
 """
 
+import time
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
 from pledges.models import Campaign, Pledge
+from pledges.signup import CAMPAIGN_SECONDS
 
 
 class Command(BaseCommand):
@@ -28,10 +31,12 @@ class Command(BaseCommand):
             raise CommandError(f"no campaign {options['campaign']}")
         if not options["yes"]:
             raise CommandError("this deletes every contact for good: add --yes")
+        # Close it first, then wait until every worker's copy of the campaign (read at most every
+        # CAMPAIGN_SECONDS) has seen it closed, so that no sign-up lands after the contacts are gone.
+        Campaign.objects.filter(pk=campaign.pk).update(purged=timezone.now())
+        time.sleep(CAMPAIGN_SECONDS + 0.5)
         with transaction.atomic():
             dropped, _ = Pledge.objects.filter(campaign=campaign, confirmed__isnull=True).delete()
             kept = Pledge.objects.filter(campaign=campaign).update(person=None, contact=None)
-            campaign.purged = timezone.now()
-            campaign.save(update_fields=["purged"])
         self.stdout.write(f"{campaign.slug}: contacts deleted; {kept:,} confirmed pledges kept as counts, "
                           f"{dropped:,} unconfirmed deleted.")
