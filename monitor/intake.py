@@ -322,7 +322,7 @@ def take(data: dict, files=(), source: str = "form", source_key: str | None = No
         if clean.get("categories"):
             ViolationCategory.objects.bulk_create(
                 ViolationCategory(report=report, phase=p, code=c) for p, c in clean["categories"])
-        report.similar_to = None if lone else likely_duplicate(report)
+        report.similar_to = likely_duplicate(report)
         if report.similar_to:
             report.save(update_fields=["similar_to"])
         if clean["photos"]:

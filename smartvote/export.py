@@ -24,9 +24,7 @@ import base64
 import hashlib
 import shutil
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.db.models import Max
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -36,7 +34,7 @@ from elections.models import Candidate, Contest, Election, Precinct, Protocol, R
 from elections.names import latin_slug
 from smartvote import addresses
 from smartvote.addresses import parse
-from smartvote.lookup import STREET_THRESHOLD
+from smartvote.lookup import STREET_THRESHOLD, tile_server
 from smartvote.models import AddressRange, ListVersion
 from smartvote.publish import canonical, public_key, signing_key
 
@@ -147,8 +145,7 @@ def export(out: Path, elections: list[Election]) -> dict:
     index = render_to_string("smartvote/mirror.html", {
         "public_key": key, "fingerprint": fingerprint(key), "created": timezone.now(), "elections": elections,
         "vocabulary": vocabulary(), "texts": texts(),
-        "tiles": {"url": settings.TILE_URL, "attribution": settings.TILE_ATTRIBUTION,
-                  "host": urlsplit(settings.TILE_URL).netloc},
+        "tiles": tile_server(),
     })
     (out / "index.html").write_text(index, encoding="utf-8")
     manifest = {

@@ -21,8 +21,10 @@ import math
 import threading
 import time
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import numpy as np
+from django.conf import settings
 from django.db import connection
 from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext as _
@@ -141,6 +143,12 @@ class VenueIndex:
 
 
 VENUE_INDEX = Cached(VenueIndex, size=1)
+
+
+def tile_server() -> dict:
+    """The map's tile server (settings.TILE_URL; none by default), for the page and the mirror."""
+    return {"url": settings.TILE_URL, "attribution": settings.TILE_ATTRIBUTION,
+            "host": urlsplit(settings.TILE_URL).netloc}
 
 
 def unit_vectors(latlon: np.ndarray) -> np.ndarray:
@@ -277,18 +285,16 @@ class RegionBook:
     def __init__(self, region_id: int):
         self.precincts = {p.code: p for p in Precinct.objects.filter(region_id=region_id, is_remote=False)
                           .select_related("region", "venue")}
-        rows = Protocol.objects.filter(precinct__region_id=region_id).values_list(
+        rows = list(Protocol.objects.filter(precinct__region_id=region_id).values_list(
             "precinct_id", "contest_id", "contest__election__date", "contest__election__level", "contest__kind",
-            "contest__number")
-        latest: dict[int, list] = {}  # precinct → its protocols at its latest election day
-        for row in rows:
-            kept = latest.setdefault(row[0], [row])
-            if row[2] > kept[0][2]:
-                latest[row[0]] = [row]
-            elif row[2] == kept[0][2] and row is not kept[0]:
-                kept.append(row)
-        self.ballots = {p: [r[1] for r in sorted(kept, key=lambda r: (r[3], r[4], r[5]))]
-                        for p, kept in latest.items()}
+            "contest__number"))
+        latest: dict[int, object] = {}  # precinct → its latest election day
+        for precinct, _contest, day, *_order in rows:
+            latest[precinct] = max(day, latest.get(precinct, day))
+        self.ballots: dict[int, list[int]] = {}
+        for precinct, contest, day, *_order in sorted(rows, key=lambda r: r[3:]):
+            if day == latest[precinct]:
+                self.ballots.setdefault(precinct, []).append(contest)
 
 
 REGIONS = Cached(RegionBook, size=100)

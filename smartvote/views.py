@@ -1,8 +1,5 @@
 """Smart voting's pages: the voter's lookup (htmx), the forecasts, the lists, the organisers' desk."""
 
-from urllib.parse import urlsplit
-
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
@@ -14,7 +11,7 @@ from elections.models import Contest, Election, Region
 from smartvote import plots
 from smartvote.forecast import ForecastError
 from smartvote.forecast import save as forecast_save
-from smartvote.lookup import VenueIndex, ballot, by_address, by_point, by_uik
+from smartvote.lookup import VenueIndex, ballot, by_address, by_point, by_uik, tile_server
 from smartvote.models import Backtest, ListVersion, Override
 from smartvote.publish import (
     PublishError,
@@ -63,8 +60,7 @@ def lookup(request):
         "result": result, "error": error,
         "contests": ballot(result.precinct) if result and result.precinct else [],
         "regions": Region.objects.filter(precincts__isnull=False).distinct(),
-        "tiles": {"url": settings.TILE_URL, "attribution": settings.TILE_ATTRIBUTION,
-                  "host": urlsplit(settings.TILE_URL).netloc},
+        "tiles": tile_server(),
     }
     template = "smartvote/_answer.html" if request.headers.get("HX-Request") else "smartvote/lookup.html"
     return render(request, template, context)

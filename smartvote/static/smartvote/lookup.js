@@ -21,8 +21,6 @@ document.addEventListener("DOMContentLoaded", () => {
 
   const box = document.getElementById("map");
   if (!box || !window.L) return;
-  box.hidden = false;
-  document.getElementById("map-note").hidden = false;
   const map = vecheMap(box, { tiles: box.dataset.tiles, attribution: box.dataset.attribution, onPick: ask });
   fetch(box.dataset.venues).then((r) => r.json()).then((data) => map.venues(data.venues));
   const pin = () => {

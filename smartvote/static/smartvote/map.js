@@ -8,6 +8,9 @@
 //
 // vecheMap(element, {tiles, attribution, onPick}) returns {map, venues(points), pin(lat, lon)}.
 window.vecheMap = function (element, options) {
+  element.hidden = false;  // hidden until now: without Leaflet there is no map to show
+  const note = document.getElementById("map-note");
+  if (note) note.hidden = false;
   const map = L.map(element, { attributionControl: Boolean(options.tiles), zoomSnap: 0.5 });
   if (options.tiles) L.tileLayer(options.tiles, { attribution: options.attribution || "", maxZoom: 19 }).addTo(map);
   map.setView([options.lat || 59.94, options.lon || 30.31], options.zoom || 10);

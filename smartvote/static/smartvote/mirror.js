@@ -292,8 +292,6 @@ async function start() {
   if (window.L) {
     map = vecheMap(box, { tiles: box.dataset.tiles, attribution: box.dataset.attribution,
       onPick: (lat, lon) => { if (region) show(byPoint(lat, lon)); } });
-  } else {
-    box.hidden = true;
   }
   try {
     const key = b64(KEY);
