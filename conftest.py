@@ -65,6 +65,16 @@ def fresh_lookup_stamp():
     forget_stamp()
 
 
+@pytest.fixture(autouse=True)
+def own_cache(settings):
+    """Each test starts with an empty cache in its own process (rate-limit counters live there for an hour),
+    whatever VECHE_REDIS_URL says: emptying a shared Redis would empty it for every process using it."""
+    from django.core.cache import cache
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    cache.clear()
+
+
 @pytest.fixture
 def site():
     """The site served on a free local port, reading the test database."""

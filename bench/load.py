@@ -4,7 +4,9 @@
 and waits until it answers; `wrk` runs Debian's wrk for a bounded time,
 optionally with a Lua script and with an action part-way through (a
 `kill -9` of the server), and returns requests, requests/s, p50/p99 and the
-non-2xx count from its report. `throwaway_database` makes a migrated
+non-2xx count from its report, and the CPU time the server and PostgreSQL
+spent meanwhile (from /proc: on 2 cores a rate is bounded by what one
+request costs them together). `throwaway_database` makes a migrated
 PostgreSQL database beside the test one for a run and drops it afterwards.
 """
 
@@ -87,6 +89,22 @@ def stop(server: subprocess.Popen, sig=signal.SIGTERM):
         pass
 
 
+def cpu_seconds() -> dict:
+    """CPU seconds used so far by the server's processes (gunicorn) and by PostgreSQL's, from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used = {"server": 0.0, "postgres": 0.0}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:  # gone meanwhile
+            continue
+        name, fields = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+        kind = {"gunicorn": "server", "postgres": "postgres"}.get(name)
+        if kind:
+            used[kind] += (int(fields[11]) + int(fields[12])) / tick
+    return used
+
+
 def wrk(url: str, seconds: int, connections: int, script: str | None = None, at=None) -> dict:
     """Load ``url`` with wrk; ``script`` is Lua source, ``at`` = (seconds, action) runs part-way."""
     command = ["wrk", "--latency", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s"]
@@ -96,11 +114,13 @@ def wrk(url: str, seconds: int, connections: int, script: str | None = None, at=
         path.write_text(script)
         command += ["-s", str(path)]
     timer = threading.Timer(at[0], at[1]) if at else None
+    before = cpu_seconds()
     try:
         load = subprocess.Popen([*command, url], stdout=subprocess.PIPE, text=True)
         if timer:
             timer.start()
         out = load.communicate(timeout=seconds + 60)[0]
+        after = cpu_seconds()
         if load.returncode:
             sys.exit(f"wrk failed:\n{out}")
     finally:
@@ -116,4 +136,5 @@ def wrk(url: str, seconds: int, connections: int, script: str | None = None, at=
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {"requests": int(re.search(r"(\d+) requests in", out).group(1)),
             "rate": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-            "p50": latency("50"), "p99": latency("99"), "errors": int(errors.group(1)) if errors else 0}
+            "p50": latency("50"), "p99": latency("99"), "errors": int(errors.group(1)) if errors else 0,
+            "cpu": {kind: after[kind] - before[kind] for kind in after}}

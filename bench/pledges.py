@@ -1,22 +1,30 @@
 """Benchmark: sign-ups under load against the production server on PostgreSQL, and a kill -9.
 
-    .venv/bin/python bench/pledges.py [--seconds 10] [--connections 32] [--workers 4]
+    .venv/bin/python bench/pledges.py [--seconds 10] [--connections 32] [--workers 2]
 
 Makes a fresh PostgreSQL database (dropped afterwards) beside the test one
 (127.0.0.1:5432, or PG_ADMIN_URL), migrates it, creates a campaign, serves
 the site with gunicorn on loopback and posts distinct sign-ups with `wrk` (as the page's htmx form does)
-for a bounded time, beside a static file from the same server. Prints
+for a bounded time, beside a static file from the same server and beside
+the same form with its honeypot filled (answered alike, nothing stored, no
+mail: what the framework's request cycle alone costs on this machine). Prints
 sign-ups/s accepted, p50/p99, and the pledges in the database afterwards,
 which must not be fewer than the accepted count (a few more were in flight when
 the load stopped). Then a second run is cut by `kill -9`
 of every server process half-way: every sign-up answered as accepted must be
-in the database. Target: ≥ 1,000 sign-ups/s with nothing lost.
+in the database. Last, the same insert straight into PostgreSQL with pgbench
+(what the database takes alone, the part all web processes share). Also
+printed: the CPU the server and PostgreSQL spent per sign-up. Target:
+≥ 1,000 sign-ups/s with nothing lost.
 """
 
 import argparse
 import json
+import os
 import re
 import signal
+import subprocess
+import tempfile
 import urllib.request
 
 import psycopg
@@ -28,7 +36,7 @@ local threads = 0
 setup = function(thread) threads = threads + 1; thread:set("id", threads) end
 request = function()
   counter = counter + 1
-  local body = "csrfmiddlewaretoken=%(token)s&city=%(city)s&name=&email=r%(run)s-t" .. id .. "-" .. counter
+  local body = "csrfmiddlewaretoken=%(token)s&city=%(city)s&name=%(honeypot)s&email=r%(run)s-t" .. id .. "-" .. counter
     .. "%%40example.org"
   return wrk.format("POST", "/pledges/bench/", {
     ["Content-Type"] = "application/x-www-form-urlencoded",
@@ -40,12 +48,31 @@ end
 """
 
 
+# PostgreSQL alone: the sign-up's insert (a 64-character hash, a sealed contact of ~110 bytes) from pgbench.
+PGBENCH = """INSERT INTO pledges_pledge (campaign_id, city_id, person, contact)
+  VALUES (%(campaign)s, %(city)s, md5(random()::text) || md5(random()::text), decode(repeat('5a', 110), 'hex'))
+  ON CONFLICT (campaign_id, person) DO NOTHING;
+"""
+
+
+def database_alone(url: str, seconds: int, clients: int) -> float:
+    """Sign-up inserts per second that PostgreSQL commits by itself (pgbench, one per transaction)."""
+    with psycopg.connect(url) as conn:
+        campaign, city = conn.execute("SELECT campaign_id, id FROM pledges_city LIMIT 1").fetchone()
+    with tempfile.NamedTemporaryFile("w", suffix=".sql") as script:
+        script.write(PGBENCH % {"campaign": campaign, "city": city})
+        script.flush()
+        out = subprocess.run(["pgbench", "-n", "-f", script.name, "-c", str(clients), "-j", "2", "-T", str(seconds),
+                              url], capture_output=True, text=True, check=True).stdout
+    return float(re.search(r"tps = ([\d.]+)", out).group(1))
+
+
 def count(url) -> int:
     with psycopg.connect(url) as conn:
         return conn.execute("SELECT COUNT(*) FROM pledges_pledge").fetchone()[0]
 
 
-def run(env, args, kill_after=None):
+def run(env, args, kill_after=None, honeypot=False):
     server, base = serve(args.workers, env)
     try:
         with urllib.request.urlopen(base + "/pledges/bench/") as response:
@@ -54,7 +81,7 @@ def run(env, args, kill_after=None):
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
         city = re.search(r'<option value="(\d+)">', page).group(1)
         script = SCRIPT % {"token": token, "city": city, "cookie": cookie, "base": base,
-                           "run": "k" if kill_after else "a"}
+                           "run": "k" if kill_after else "a", "honeypot": "&website=x" if honeypot else ""}
         at = (kill_after, lambda: stop(server, signal.SIGKILL)) if kill_after else None
         result = wrk(base + "/pledges/bench/", args.seconds, args.connections, script, at)
         return result["requests"] - result["errors"], result
@@ -67,7 +94,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)  # as `make serve`
     args = parser.parse_args()
     with throwaway_database(VECHE_PLEDGE_LIMIT_CLIENT="100000000", VECHE_PLEDGE_LIMIT_NETWORK="100000000") as (
             url, env):
@@ -81,6 +108,7 @@ def main():
         finally:
             stop(server)
             server.wait(timeout=30)
+        cycle = run(env, args, honeypot=True)[1]
         accepted, ms = run(env, args)
         stored = count(url)
         rate = accepted / args.seconds
@@ -88,8 +116,15 @@ def main():
               f"{args.seconds} s")
         print(f"static file       {static['rate']:>8,.0f} req/s   p50 {static['p50']:6.2f} ms  p99 "
               f"{static['p99']:6.2f} ms")
+        print(f"honeypot (no work) {cycle['rate']:>8,.0f} req/s   p50 {cycle['p50']:6.2f} ms  p99 "
+              f"{cycle['p99']:6.2f} ms  (the request cycle alone: the most any form post can reach here)")
         print(f"sign-ups accepted {rate:>8,.0f} /s      p50 {ms['p50']:6.2f} ms  p99 {ms['p99']:6.2f} ms  "
               f"({static['rate'] / rate:.1f}× the static file's time)")
+        per = {kind: 1000 * seconds / max(accepted, 1) for kind, seconds in ms["cpu"].items()}
+        per_cycle = {kind: 1000 * seconds / max(cycle["requests"], 1) for kind, seconds in cycle["cpu"].items()}
+        print(f"CPU per sign-up: server {per['server']:.2f} ms + PostgreSQL {per['postgres']:.2f} ms; per honeypot "
+              f"post: server {per_cycle['server']:.2f} ms (1,000/s on {os.cpu_count()} cores leaves "
+              f"{os.cpu_count():.0f} ms per sign-up for everything, wrk included)")
         # A few more rows than answers: sign-ups in flight when the load stopped (stored, never answered).
         print(f"accepted {accepted:,}, pledges in the database {stored:,}: "
               f"{'nothing lost' if stored >= accepted else 'LOST ' + str(accepted - stored)}"
@@ -99,7 +134,12 @@ def main():
         after = count(url) - stored
         print(f"kill -9 half-way: {accepted_killed:,} answered as accepted, {after:,} in the database: "
               f"{'none lost' if after >= accepted_killed else 'LOST ' + str(accepted_killed - after)}")
-        print(json.dumps({"accepted_per_s": rate, "p99_ms": ms["p99"], "stored": stored, "accepted": accepted,
+        alone = database_alone(url, args.seconds, args.connections // 4)
+        print(f"PostgreSQL alone (pgbench, the same insert, {args.connections // 4} clients): {alone:,.0f} sign-ups/s "
+              "committed: the part every web process shares")
+        print(json.dumps({"database_alone_per_s": alone,
+                          "static_per_s": static["rate"], "honeypot_per_s": cycle["rate"], "accepted_per_s": rate,
+                          "cpu_ms_per_signup": per, "p99_ms": ms["p99"], "stored": stored, "accepted": accepted,
                           "killed_accepted": accepted_killed, "killed_stored": after}))
 
 

@@ -20,7 +20,7 @@ from time import monotonic
 from django.core import signing
 from django.core.cache import cache
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import connection
 from django.db.models import Count, Q
 from django.db.models.functions import TruncHour
 from django.db.models.signals import post_delete, post_save
@@ -112,6 +112,26 @@ for _model in (Campaign, City):
     post_delete.connect(forget_campaigns, sender=_model, dispatch_uid=f"pledges-forget-delete-{_model.__name__}")
 
 
+INSERT = ("INSERT INTO pledges_pledge (campaign_id, city_id, person, contact) VALUES (%s, %s, %s, %s) "
+          "ON CONFLICT (campaign_id, person) DO NOTHING RETURNING id")
+
+
+def store(campaign: Campaign, city: City, person: str, contact: bytes) -> tuple[int, object]:
+    """(pk, confirmed) of the person's pledge, new or earlier.
+
+    One statement that commits itself (no BEGIN/COMMIT round trips, no
+    IntegrityError to catch), the constraint ``pledge_once`` deciding between
+    concurrent sign-ups of one address. The ORM's create in a transaction
+    cost a quarter of a sign-up's CPU.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(INSERT, [campaign.pk, city.pk, person, contact])
+        row = cursor.fetchone()
+    if row is not None:
+        return row[0], None
+    return Pledge.objects.values_list("pk", "confirmed").get(campaign=campaign, person=person)
+
+
 def sign_up(campaign: Campaign, city_id, email: str, name: str, confirm_url) -> Outcome:
     """Take a sign-up and mail its confirmation link. ``confirm_url(token)`` makes the link absolute."""
     if campaign.purged or (campaign.ends and campaign.ends < timezone.now()):
@@ -125,17 +145,13 @@ def sign_up(campaign: Campaign, city_id, email: str, name: str, confirm_url) -> 
     person = keyed_hash(f"pledge-email:{campaign.pk}", normalise(email))
     contact = seal(json.dumps({"email": email.strip(), "name": name}, ensure_ascii=False).encode(),
                    campaign.public_key)
-    try:
-        with transaction.atomic():
-            pledge = Pledge.objects.create(campaign=campaign, city=city, person=person, contact=contact)
-    except IntegrityError:
-        pledge = Pledge.objects.get(campaign=campaign, person=person)
-    if pledge.confirmed:
+    pk, confirmed = store(campaign, city, person, contact)
+    if confirmed:
         subject, body = _("You are already counted"), _(
             "Someone (we hope you) signed up again for «%(title)s» with this address. You were already counted: "
             "nothing to do.") % {"title": campaign.title}
     else:
-        token = signing.dumps({"p": pledge.pk}, salt="pledge-confirm", compress=True)
+        token = signing.dumps({"p": pk}, salt="pledge-confirm", compress=True)
         subject, body = _("Confirm your sign-up"), _(
             "To be counted for «%(title)s», open this link within %(days)s days:\n\n%(link)s\n\n"
             "If it was not you, ignore this mail: nothing will be counted.") % {

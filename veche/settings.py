@@ -143,6 +143,20 @@ if TILE_URL and not (re.fullmatch(r"https?://[^/\s\"'<>]+/[^\s\"'<>]*", TILE_URL
     raise ImproperlyConfigured("VECHE_TILE_URL must be an http(s) address with {z}, {x} and {y} in it, "
                                "e.g. https://tiles.example.org/{z}/{x}/{y}.png")
 
+# The cache holds the rate limits' expiring keyed hashes (veche.ratelimit) and
+# short-lived copies of counts. Without VECHE_REDIS_URL each worker process
+# keeps its own, which is right for the demo but counts a client's hourly
+# limit per worker (two workers: twice the limit). With several workers or
+# hosts give them one Redis, e.g. VECHE_REDIS_URL=redis://127.0.0.1:6379/0,
+# one that keeps nothing on disk: everything in it expires within the hour.
+REDIS_URL = os.environ.get("VECHE_REDIS_URL", "").strip()
+if REDIS_URL and not re.fullmatch(r"(rediss?|unix)://[^\s\"'<>]+", REDIS_URL):
+    raise ImproperlyConfigured("VECHE_REDIS_URL must be a redis://, rediss:// or unix:// address, "
+                               "e.g. redis://127.0.0.1:6379/0")
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                      "KEY_PREFIX": "veche"} if REDIS_URL else
+          {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # Mail goes out from memory. Without VECHE_EMAIL_HOST (the demo, the tests)
 # it stays in this process's outbox (locmem), never printed or written.
 EMAIL_HOST = os.environ.get("VECHE_EMAIL_HOST", "")

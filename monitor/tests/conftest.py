@@ -1,14 +1,12 @@
 import pytest
 from django.contrib.auth.models import Group, User
-from django.core.cache import cache
 
 
 @pytest.fixture(autouse=True)
 def fresh_state():
-    """The intake's hourly limits count in the cache; its copy of the cities and events must not outlive a test."""
+    """The intake's copy of the cities and events must not outlive a test (the cache is emptied for every test)."""
     from monitor.intake import _KNOWN
 
-    cache.clear()
     _KNOWN.clear()
 
 
