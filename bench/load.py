@@ -105,6 +105,11 @@ def cpu_seconds() -> dict:
     return used
 
 
+def cpu_ms(result: dict, answered: int) -> dict:
+    """CPU milliseconds per answered request, server and PostgreSQL, from a ``wrk`` result."""
+    return {kind: 1000 * seconds / max(answered, 1) for kind, seconds in result["cpu"].items()}
+
+
 def wrk(url: str, seconds: int, connections: int, script: str | None = None, at=None) -> dict:
     """Load ``url`` with wrk; ``script`` is Lua source, ``at`` = (seconds, action) runs part-way."""
     command = ["wrk", "--latency", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s"]

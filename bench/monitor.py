@@ -31,7 +31,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import psycopg
-from load import STATIC, manage, serve, stop, throwaway_database, wrk
+from load import STATIC, cpu_ms, manage, serve, stop, throwaway_database, wrk
 
 SCRIPT = """
 counter = 0
@@ -171,9 +171,9 @@ def main():
               f"({static_load['rate'] / rate:.1f}× the static file's time); {result['errors']} refused")
         print(f"reports refused        {refused['rate']:>8,.0f} /s     p99 {refused['p99']:6.1f} ms  (dated 2099: "
               "the request cycle and the check alone, nothing written)")
-        per = {kind: 1000 * seconds / max(accepted, 1) for kind, seconds in result["cpu"].items()}
+        per = cpu_ms(result, accepted)
         print(f"CPU per report: server {per['server']:.2f} ms + PostgreSQL {per['postgres']:.2f} ms; per refused "
-              f"report: server {1000 * refused['cpu']['server'] / max(refused['requests'], 1):.2f} ms "
+              f"report: server {cpu_ms(refused, refused['requests'])['server']:.2f} ms "
               f"(500/s on {os.cpu_count()} cores leaves {2 * os.cpu_count():.0f} ms per report for everything, "
               "wrk included)")
         print(f"accepted {accepted:,}, stored {stored:,}: "

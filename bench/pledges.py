@@ -28,7 +28,7 @@ import tempfile
 import urllib.request
 
 import psycopg
-from load import STATIC, manage, serve, stop, throwaway_database, wrk
+from load import STATIC, cpu_ms, manage, serve, stop, throwaway_database, wrk
 
 SCRIPT = """
 local counter = 0
@@ -120,8 +120,7 @@ def main():
               f"{cycle['p99']:6.2f} ms  (the request cycle alone: the most any form post can reach here)")
         print(f"sign-ups accepted {rate:>8,.0f} /s      p50 {ms['p50']:6.2f} ms  p99 {ms['p99']:6.2f} ms  "
               f"({static['rate'] / rate:.1f}× the static file's time)")
-        per = {kind: 1000 * seconds / max(accepted, 1) for kind, seconds in ms["cpu"].items()}
-        per_cycle = {kind: 1000 * seconds / max(cycle["requests"], 1) for kind, seconds in cycle["cpu"].items()}
+        per, per_cycle = cpu_ms(ms, accepted), cpu_ms(cycle, cycle["requests"])
         print(f"CPU per sign-up: server {per['server']:.2f} ms + PostgreSQL {per['postgres']:.2f} ms; per honeypot "
               f"post: server {per_cycle['server']:.2f} ms (1,000/s on {os.cpu_count()} cores leaves "
               f"{os.cpu_count():.0f} ms per sign-up for everything, wrk included)")

@@ -31,9 +31,9 @@ def count(keys: list[str]) -> list[int]:
     if settings.CACHES["default"]["BACKEND"] == REDIS:
         # Django's RedisCache takes three round trips per counter (add, then incr's exists and incr).
         pipe = redis_client(settings.CACHES["default"]["LOCATION"]).pipeline(transaction=False)
-        for key in keys:
-            pipe.incr(f"veche:{key}")
-            pipe.expire(f"veche:{key}", WINDOW)
+        for key in map(cache.make_key, keys):  # the cache's own prefix and version
+            pipe.incr(key)
+            pipe.expire(key, WINDOW)
         return pipe.execute()[::2]
     values = []
     for key in keys:
