@@ -6,6 +6,10 @@ DATA ?= ../shared/data
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+# `make run` is the demo: keys a real server must never hold (a signing key, the monitor's private key, the
+# pepper) are made in var/secrets/ and every page says "demo". A real server is given the organisers' public
+# keys and the pepper instead (README, "Running it for real") and VECHE_DEMO=0. The tests set their own.
+export VECHE_DEMO ?= 1
 
 .PHONY: run serve install dev migrate demo test test-sqlite test-pg lint bench lock messages clean
 
@@ -39,10 +43,10 @@ demo: migrate
 	$(BIN)/python manage.py pledges_demo
 	$(BIN)/python manage.py import_violations $(DATA)/spb-2021/violations.jsonl.gz
 
-# gunicorn without an access log: no visitor's address is written anywhere.
+# gunicorn with veche/gunicorn.py: no access log, no address and no exact time in the error log.
 serve: install
 	@echo "Veche at http://$(HOST):$(PORT)/"
-	$(BIN)/gunicorn veche.wsgi --bind $(HOST):$(PORT) --workers 2 --timeout 120
+	$(BIN)/gunicorn -c veche/gunicorn.py veche.wsgi --bind $(HOST):$(PORT)
 
 lint: dev
 	$(BIN)/ruff check .

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.wsgi import get_wsgi_application
 from django.db import connections
+from django.test import override_settings
 
 DATA = settings.SHARED_DATA_DIR
 SPB = DATA / "spb-2021"
@@ -40,7 +41,8 @@ def django_db_setup(django_db_setup, django_db_blocker):
         # The smart-voting forecast's history and the facts known before 2021.
         call_command("import_cec", str(FEDERAL / "2016.csv.zip"), verbosity=0)
         call_command("import_smartvote_facts", str(FACTS), verbosity=0)
-        call_command("pledges_demo", verbosity=0)  # committed: the browser test's server thread sees it
+        with override_settings(DEMO=True):  # the demo campaign keeps its key on the server: demo mode only
+            call_command("pledges_demo", verbosity=0)  # committed: the browser test's server thread sees it
         call_command("import_violations", str(SPB / "violations.jsonl.gz"), verbosity=0)
 
 

@@ -42,7 +42,7 @@ def throwaway_database(**variables):
     url = ADMIN.rsplit("/", 1)[0] + "/" + name
     with psycopg.connect(ADMIN, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    env = {**os.environ, "DATABASE_URL": url, "VECHE_ALLOWED_HOSTS": "127.0.0.1", **variables}
+    env = {"VECHE_DEMO": "1", **os.environ, "DATABASE_URL": url, "VECHE_ALLOWED_HOSTS": "127.0.0.1", **variables}
     try:
         manage(env, "migrate", "--no-input")
         manage(env, "collectstatic", "--no-input")
@@ -70,12 +70,14 @@ def wait_for(url: str, seconds: float = 30):
 
 
 def serve(workers: int, env: dict | None = None) -> tuple[subprocess.Popen, str]:
-    """gunicorn on a free port, answering; (process, base URL)."""
+    """gunicorn on a free port with `make serve`'s settings (veche/gunicorn.py), answering; (process, base URL).
+    In demo mode unless the environment gives the keys: a benchmark's data is made up."""
     port = free_port()
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "veche.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-         "--log-level", "warning"],
-        cwd=ROOT, env={**os.environ, "VECHE_ALLOWED_HOSTS": "127.0.0.1", **(env or {})}, start_new_session=True)
+        [str(ROOT / ".venv/bin/gunicorn"), "-c", "veche/gunicorn.py", "veche.wsgi", "--bind", f"127.0.0.1:{port}",
+         "--workers", str(workers), "--log-level", "warning"],
+        cwd=ROOT, env={"VECHE_DEMO": "1", **os.environ, "VECHE_ALLOWED_HOSTS": "127.0.0.1", **(env or {})},
+        start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     wait_for(base + STATIC)
     return server, base

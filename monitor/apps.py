@@ -5,6 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class MonitorConfig(AppConfig):
     name = "monitor"
     verbose_name = _("Monitor")
+    # Tables that hold personal data (sealed people, reporters' contacts, photos): `manage.py erase` scrubs
+    # their free space.
+    personal_tables = ["monitor_person", "monitor_report", "monitor_attachment"]
 
     def ready(self):
         from django.db.models.signals import post_delete, post_save

@@ -3,20 +3,22 @@
 ``take(data, files)`` checks every field first and raises ``IntakeError``
 with a message per field, writing nothing; otherwise it stores the report as
 *new* in one transaction, with what identifies anyone sealed to the
-organisers' public key (``VECHE_MONITOR_PUBLIC_KEY``) and flags a likely
-duplicate for the moderators.
+organisers' public key (``VECHE_MONITOR_PUBLIC_KEY``; veche.keys refuses to
+go on without it outside demo mode) and flags a likely duplicate for the
+moderators where the server can tell without names: a violation at the same
+precinct, a step of the same person's case. Names are compared offline
+(``manage.py monitor_duplicates``), where the private key is: nothing
+stored here lets anyone test a name.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import os
 import re
 from contextlib import nullcontext
 from datetime import date, datetime, time, timedelta
-from functools import cache
 from time import monotonic
 
 from django.db import transaction
@@ -25,10 +27,10 @@ from django.utils.translation import gettext as _
 
 from elections.models import Election, Precinct
 from monitor.models import CATEGORIES, Attachment, Case, City, Event, Person, Report, ViolationCategory
-from monitor.people import name_keys, new_pseudonym, same_person
+from monitor.people import new_pseudonym
+from veche.keys import monitor_public_key
 from veche.ratelimit import allow
-from veche.sealing import new_keypair, seal
-from veche.secrets import secret, secrets_dir
+from veche.sealing import seal
 
 MAX_TEXT = 50_000
 MAX_FIELD = 300
@@ -66,23 +68,6 @@ def check_rate(client_ip: str) -> None:
     """Count one more report from this client (veche.ratelimit keeps only expiring keyed hashes)."""
     if not allow("monitor-report", client_ip, LIMIT_CLIENT, LIMIT_NETWORK):
         raise TooMany({"__all__": _("Too many reports from your network; try again in an hour.")})
-
-
-@cache
-def sealing_key() -> str:
-    """The organisers' public key. Without one, the demo's pair is derived from a secret made on first run
-    (veche.secrets: every process derives the same pair); its private half is written beside the other
-    secrets for monitor_export, where a real deployment must never keep it (see keygen)."""
-    key = os.environ.get("VECHE_MONITOR_PUBLIC_KEY", "").strip()
-    if key:
-        return key
-    public, private = new_keypair(hashlib.sha256(secret("monitor_demo_key").encode()).digest())
-    demo = secrets_dir() / "monitor_private_key.DEMO"
-    if not demo.exists() or demo.read_text().strip() != private:  # the same bytes from every process
-        fd = os.open(demo, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(private + "\n")
-    return public
 
 
 _KNOWN: dict = {}
@@ -294,7 +279,7 @@ def take(data: dict, files=(), source: str = "form", source_key: str | None = No
     """Check, then store the report (and its person) as new, in one transaction; IntakeError changes nothing.
     ``extra``: what an import's source says beyond the form's fields, kept as it came."""
     clean = check(data, files)
-    key = sealing_key()
+    key = monitor_public_key()
     fields = {k: clean[k] for k in ("kind", "happened", "text", "links", "reporter_role")}
     for name in ("place", "police_station", "charges", "count", "journalists", "minors", "city", "event",
                  "article", "court", "days", "case_kind", "step", "area", "precinct"):
@@ -311,7 +296,6 @@ def take(data: dict, files=(), source: str = "form", source_key: str | None = No
                 pseudonym=_free_pseudonym(), consent=clean["consent"],
                 public_name=clean["name"] if clean["consent"] else "",
                 city=clean.get("city"), journalist=clean["journalist"], minor=clean["minor"],
-                name_keys=name_keys(clean["name"]),
                 sealed=seal(json.dumps({"name": clean["name"], "age": clean["age"],
                                         "contact": clean["person_contact"]}, ensure_ascii=False).encode(), key))
         report = Report.objects.create(
@@ -339,13 +323,13 @@ def _free_pseudonym() -> str:
 
 
 def likely_duplicate(report: Report) -> Report | None:
-    """The earliest live report that is probably the same: the same person (names compared fuzzily)
-    detained in the same city on the same day, the same case step, or a violation of the same category at the
-    same precinct within three days."""
+    """The earliest live report that is probably the same, where the server can tell without names: a violation
+    of the same category at the same precinct within three days, or the same step of the same person's case
+    (named by their pseudonym). Named people are compared offline, with the private key (monitor_duplicates)."""
     if report.kind == "violation":
         comparable = report.precinct_id is not None
     else:
-        comparable = bool(report.person and report.person.name_keys)
+        comparable = report.kind == "prosecution" and report.person_id is not None
     if not comparable:
         return None  # nothing to compare by (most detentions are counts without names): no query
     live = Report.objects.filter(kind=report.kind).exclude(pk=report.pk).exclude(
@@ -358,11 +342,4 @@ def likely_duplicate(report: Report) -> Report | None:
             if codes is None or codes & {(c.phase, c.code) for c in other.categories.all()}:
                 return other
         return None
-    if report.kind == "detention":
-        live = live.filter(city=report.city, happened__date=timezone.localdate(report.happened))
-    else:
-        live = live.filter(article__iexact=report.article, step=report.step)
-    for other in live.select_related("person").filter(person__isnull=False):
-        if other.person_id == report.person_id or same_person(report.person.name_keys, other.person.name_keys):
-            return other
-    return None
+    return live.filter(person=report.person, article__iexact=report.article, step=report.step).first()

@@ -8,15 +8,19 @@ publication, so that the statistics read thousands of rows, not millions.
 
 People are pseudonymous by default. What identifies someone (name, age,
 contacts, the reporter's contact, photos) is sealed to the organisers'
-offline key (veche.sealing) before it is written; the server keeps only
-keyed hashes of name parts, to flag likely duplicates. A name is kept
-readable only when the person consented to be named publicly.
+offline key (veche.sealing) before it is written, and nothing derived from a
+name is kept: likely duplicates of named people are found offline, where
+the private key is (monitor_duplicates). A name is kept readable only when
+the person consented to be named publicly. When a report came in is kept to
+the hour: an exact time could be matched with a provider's connection logs.
 """
 
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from veche.hours import this_hour
 
 
 class City(models.Model):
@@ -63,8 +67,6 @@ class Person(models.Model):
     city = models.ForeignKey(City, null=True, blank=True, on_delete=models.SET_NULL, related_name="people")
     journalist = models.BooleanField(_("journalist"), default=False)
     minor = models.BooleanField(_("minor"), default=False)
-    # Keyed hashes of the name's parts and their one-letter deletions (monitor.people).
-    name_keys = models.JSONField(default=list, blank=True, editable=False)
     # Sealed JSON of what was reported about the person (name, age, contacts).
     sealed = models.BinaryField(null=True, editable=False)
 
@@ -132,7 +134,7 @@ class Report(models.Model):
 
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.NEW)
-    received = models.DateTimeField(_("received"), auto_now_add=True)
+    received = models.DateTimeField(_("received"), default=this_hour)  # to the hour
     # "form", "api", or the import's name; source_key keeps imports idempotent.
     source = models.CharField(max_length=20)
     source_key = models.CharField(max_length=100, null=True, blank=True, unique=True)

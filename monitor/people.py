@@ -1,21 +1,22 @@
-"""People in reports: pseudonyms, and fuzzy name matching on keyed hashes only.
+"""People in reports: pseudonyms, and fuzzy name matching.
 
 A name is never kept readable without consent, yet moderators must see that
 "Иванов Иван" on 31 January in St Petersburg and "Иван Иванoв" (a typo) in
-another report are likely one person. Each part of the normalised name is
-stored as keyed hashes (veche.sealing) of the part itself and of every
-variant with one letter deleted: two parts within one typo of each other
-(a letter missing, added or changed) share one of these hashes. Initials
-("И.") are stored as a hash of the letter and match any part that begins
-with it. Whoever takes the database without the pepper learns nothing from
-them; with the pepper they could only test names they already suspect.
+another report are likely one person. That comparison runs offline, where
+the organisers' private key opens the sealed names (monitor_duplicates):
+the server keeps nothing derived from a name, since anything it could
+compare, a dictionary could test (keyed hashes of name parts were
+recovered by a 300,000-word dictionary in seconds once the key was found).
+
+Each part of the normalised name becomes the part itself and every variant
+with one letter deleted: two parts within one typo of each other (a letter
+missing, added or changed) share one of them. Initials ("И.") match any part
+that begins with the letter.
 """
 
 import re
 import secrets
 from itertools import permutations
-
-from veche.sealing import keyed_hash
 
 PSEUDONYM_ALPHABET = "ABCDEFGHJKLMNPRSTUVWXYZ23456789"  # no 0/O, 1/I/Q lookalikes
 FOLD = str.maketrans({"ё": "е", "й": "и", "ъ": "ь"})
@@ -32,24 +33,21 @@ def name_parts(name: str) -> list[str]:
     return sorted(p for p in re.split(r"[^\w]+", name) if p and not p.isdigit())
 
 
-def _hash(text: str) -> str:
-    return keyed_hash("monitor-name", text)[:16]
-
-
 def name_keys(name: str) -> list[list[str]]:
-    """Per part: [hash of its first letter] for an initial, else its hash and its one-deletion hashes."""
+    """Per part: [its first letter] for an initial, else its first letter, itself and its one-deletion variants.
+    Made in memory on the offline machine and never stored."""
     keys = []
     for part in name_parts(name):
         if len(part) == 1:
-            keys.append(["i" + _hash("^" + part)])
+            keys.append(["^" + part])
             continue
         variants = {part} | ({part[:i] + part[i + 1:] for i in range(len(part))} if len(part) >= 4 else set())
-        keys.append(["i" + _hash("^" + part[0]), *sorted(_hash(v) for v in variants)])
+        keys.append(["^" + part[0], *sorted(variants)])
     return keys
 
 
 def _part_match(a: list[str], b: list[str]) -> str:
-    """"full" when two parts share a hash, "initial" when only the first letter agrees, else ""."""
+    """"full" when two parts share a variant, "initial" when only the first letter agrees, else ""."""
     if len(a) > 1 and len(b) > 1 and set(a[1:]) & set(b[1:]):
         return "full"
     return "initial" if a[0] == b[0] and (len(a) == 1 or len(b) == 1) else ""

@@ -7,3 +7,5 @@ class PledgesConfig(AppConfig):
 
     name = "pledges"
     verbose_name = _("Pledges")
+    # Tables that hold personal data (contacts and keyed hashes): `manage.py erase` scrubs their free space.
+    personal_tables = ["pledges_pledge"]

@@ -2,9 +2,13 @@
 
 The e-mail lives in memory for one request: it is normalised and keyed-hashed
 (to count each person once), sealed with the name to the organisers' public
-key, and the confirmation mail is sent from memory. Every sign-up gets the
-same answer ("check your inbox"), so the page never tells whether an address
-had signed up before; the mailbox owner learns it from the mail.
+key, and the confirmation mail is sent from memory. Nothing that leaves the
+server tells whether an address had signed up before: every sign-up gets the
+same answer on the page, takes the same one statement in the database, and
+gets the same mail — same subject, same text, a link of the same length —
+whether it is new, waiting or already counted. A state that reads mail at
+its own providers and signs up a list of suspects learns nothing from it;
+only the page the link opens says where the sign-up stands.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from pledges.models import Campaign, City, Pledge
+from veche.hours import this_hour
 from veche.ratelimit import allow
 from veche.sealing import keyed_hash, seal
 
@@ -112,12 +117,14 @@ for _model in (Campaign, City):
     post_delete.connect(forget_campaigns, sender=_model, dispatch_uid=f"pledges-forget-delete-{_model.__name__}")
 
 
+# The no-op update makes the statement return the earlier pledge's id as well: new and known sign-ups take
+# the same single round trip, so the time of the answer does not tell them apart either.
 INSERT = ("INSERT INTO pledges_pledge (campaign_id, city_id, person, contact) VALUES (%s, %s, %s, %s) "
-          "ON CONFLICT (campaign_id, person) DO NOTHING RETURNING id")
+          "ON CONFLICT (campaign_id, person) DO UPDATE SET person = EXCLUDED.person RETURNING id")
 
 
-def store(campaign: Campaign, city: City, person: str, contact: bytes) -> tuple[int, object]:
-    """(pk, confirmed) of the person's pledge, new or earlier.
+def store(campaign: Campaign, city: City, person: str, contact: bytes) -> int:
+    """The id of the person's pledge, new or earlier (an earlier one keeps its city and contact).
 
     One statement that commits itself (no BEGIN/COMMIT round trips, no
     IntegrityError to catch), the constraint ``pledge_once`` deciding between
@@ -126,10 +133,25 @@ def store(campaign: Campaign, city: City, person: str, contact: bytes) -> tuple[
     """
     with connection.cursor() as cursor:
         cursor.execute(INSERT, [campaign.pk, city.pk, person, contact])
-        row = cursor.fetchone()
-    if row is not None:
-        return row[0], None
-    return Pledge.objects.values_list("pk", "confirmed").get(campaign=campaign, person=person)
+        return cursor.fetchone()[0]
+
+
+# Confirmation links are one length whatever the pledge's id: the mail's size says nothing either.
+LINK_SALT = "pledge-confirm"
+
+
+def token_for(pk: int) -> str:
+    return signing.TimestampSigner(salt=LINK_SALT).sign(f"{pk:012d}")
+
+
+def pledge_of(token: str) -> int:
+    """The pledge id in a link; SignatureExpired or BadSignature otherwise (KeyError, ValueError: damaged)."""
+    signer = signing.TimestampSigner(salt=LINK_SALT)
+    value = signer.unsign(token, max_age=timedelta(days=CONFIRM_DAYS))
+    if value.isdigit():
+        return int(value)
+    # Links mailed before links had one length (signing.dumps, the same signer) stay good for their three days.
+    return int(signer.unsign_object(token, max_age=timedelta(days=CONFIRM_DAYS))["p"])
 
 
 def sign_up(campaign: Campaign, city_id, email: str, name: str, confirm_url) -> Outcome:
@@ -145,17 +167,13 @@ def sign_up(campaign: Campaign, city_id, email: str, name: str, confirm_url) -> 
     person = keyed_hash(f"pledge-email:{campaign.pk}", normalise(email))
     contact = seal(json.dumps({"email": email.strip(), "name": name}, ensure_ascii=False).encode(),
                    campaign.public_key)
-    pk, confirmed = store(campaign, city, person, contact)
-    if confirmed:
-        subject, body = _("You are already counted"), _(
-            "Someone (we hope you) signed up again for «%(title)s» with this address. You were already counted: "
-            "nothing to do.") % {"title": campaign.title}
-    else:
-        token = signing.dumps({"p": pk}, salt="pledge-confirm", compress=True)
-        subject, body = _("Confirm your sign-up"), _(
-            "To be counted for «%(title)s», open this link within %(days)s days:\n\n%(link)s\n\n"
-            "If it was not you, ignore this mail: nothing will be counted.") % {
-            "title": campaign.title, "days": CONFIRM_DAYS, "link": confirm_url(token)}
+    pk = store(campaign, city, person, contact)
+    # The same mail whether the address is new, waiting or counted: the link's page says which.
+    subject, body = _("Confirm your sign-up"), _(
+        "To be counted for «%(title)s», open this link within %(days)s days:\n\n%(link)s\n\n"
+        "If you had signed up before, the link shows where your sign-up stands; you are never counted twice. "
+        "If it was not you, ignore this mail: nothing will be counted.") % {
+        "title": campaign.title, "days": CONFIRM_DAYS, "link": confirm_url(token_for(pk))}
     try:
         send_mail(subject, body, None, [email.strip()])
     except Exception:  # an SMTP error names the address: it must never reach a log
@@ -166,15 +184,14 @@ def sign_up(campaign: Campaign, city_id, email: str, name: str, confirm_url) -> 
 
 def confirm(token: str) -> Outcome:
     try:
-        data = signing.loads(token, salt="pledge-confirm", max_age=timedelta(days=CONFIRM_DAYS))
-        pledge = Pledge.objects.select_related("campaign").get(pk=int(data["p"]))
+        pledge = Pledge.objects.select_related("campaign").get(pk=pledge_of(token))
     except signing.SignatureExpired:
         raise SignupError(_("This link has expired: sign up again to get a new one.")) from None
     except (signing.BadSignature, KeyError, TypeError, ValueError, Pledge.DoesNotExist):
         raise SignupError(_("This link is not valid. Copy it whole from the mail, or sign up again.")) from None
     campaign = pledge.campaign
-    hour = timezone.now().replace(minute=0, second=0, microsecond=0)
-    done = Pledge.objects.filter(pk=pledge.pk, confirmed__isnull=True, contact__isnull=False).update(confirmed=hour)
+    done = Pledge.objects.filter(pk=pledge.pk, confirmed__isnull=True, contact__isnull=False).update(
+        confirmed=this_hour())
     if not done:
         return Outcome(campaign, _("Your sign-up was already confirmed: you are counted."))
     if campaign.reached is None and totals(campaign, fresh=True)["total"] >= campaign.threshold:

@@ -14,7 +14,8 @@ from elections.models import Contest, Election
 from smartvote.addresses import Address, parse
 from smartvote.lookup import Answer, Cached, ballot, by_parsed_address, by_point, by_uik, data_stamp
 from smartvote.models import ListVersion
-from smartvote.publish import diff, latest_forecast, previous_version, public_key
+from smartvote.publish import check, diff, latest_forecast, previous_version
+from veche import keys, signing
 
 router = Router(tags=["lookup"])
 
@@ -193,7 +194,10 @@ class VersionOut(Schema):
     published: datetime
     sha256: str = Field(description="SHA-256 of the payload")
     signature: str = Field(description="Ed25519 signature of the payload's UTF-8 bytes, base64")
-    public_key: str = Field(description="the organisers' Ed25519 public key, base64")
+    public_key: str = Field(description="the signer's Ed25519 public key, base64: a key of the organisers' chain")
+    trusted: bool = Field(description="whether the signature holds for a key of the organisers' chain that is not "
+                                      "revoked (checked by this server; check it yourself with keys.json)")
+    demo: bool = Field(description="signed with the demo's own key: not a real recommendation")
 
 
 class VersionDetailOut(VersionOut):
@@ -209,13 +213,31 @@ def election_or_404(slug: str) -> Election:
 
 
 def version_out(version: ListVersion) -> dict:
+    verdict = check(version)
     return {"number": version.number, "published": version.published, "signature": version.signature,
-            "public_key": version.public_key, "sha256": hashlib.sha256(version.payload.encode()).hexdigest()}
+            "public_key": version.public_key, "sha256": hashlib.sha256(version.payload.encode()).hexdigest(),
+            "trusted": verdict.trusted, "demo": verdict.demo}
 
 
-@lists_router.get("/smartvote/public-key", summary="The organisers' Ed25519 public key (base64)")
+class KeysOut(Schema):
+    public_key: str | None = Field(description="the root: the first Ed25519 key of the organisers' chain, base64")
+    fingerprint: str | None = Field(description="the root's fingerprint, as the organisers publish it")
+    algorithm: str = "Ed25519"
+    demo: bool = Field(description="the root is the demo's own key")
+    keyring: dict | None = Field(description="the key chain (veche-keyring/1): rotations and revocations, each "
+                                             "signed; follow it from the root")
+
+
+@lists_router.get("/smartvote/public-key", response=KeysOut,
+                  summary="The organisers' signing keys: the pinned root and the chain from it")
 def signing_public_key(request):
-    return {"public_key": public_key(), "algorithm": "Ed25519"}
+    root = keys.signing_root()
+    try:
+        current = keys.chain()
+    except signing.SigningError:
+        current = None
+    return {"public_key": root, "fingerprint": root and signing.fingerprint(root),
+            "demo": keys.demo_signing_key() is not None, "keyring": current and current.document()}
 
 
 @lists_router.get("/smartvote/{slug}/forecast", response=ForecastOut,

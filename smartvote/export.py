@@ -11,17 +11,22 @@ fetches whole files chosen by the voter's region, never by what they type,
 so the address never leaves the browser, and the server that hosts the copy
 learns nothing a visitor typed.
 
-A mirror could be altered, so the export signs a manifest (every file's
-SHA-512) with the organisers' Ed25519 key; the page checks the manifest's
-signature against the public key it carries (also shown on the main site),
-each file's hash, and each list's own signature, and refuses to answer if
-anything does not match.
+A mirror could be altered, so the folder carries a manifest (every file's
+SHA-512) that the organisers sign offline (veche/signing.py sign
+OUT_DIR/manifest.json, which checks every file against it first), and the
+organisers' key chain (keys.json). The page pins the chain's root (the key
+whose fingerprint the organisers publish), follows the chain from it,
+checks the manifest's signature, each file's hash and each list's own
+signature, and refuses to answer if anything does not hold; it also
+remembers the chain it saw, and refuses one that drops or forks it. The
+server never signs a manifest, except the demo's, with its demo key, and
+then the manifest and the page say "demo".
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
+import json
 import shutil
 from pathlib import Path
 
@@ -36,7 +41,9 @@ from smartvote import addresses
 from smartvote.addresses import parse
 from smartvote.lookup import STREET_THRESHOLD, tile_server
 from smartvote.models import AddressRange, ListVersion
-from smartvote.publish import canonical, public_key, signing_key
+from smartvote.publish import latest_trusted
+from veche import keys, signing
+from veche.signing import canonical, fingerprint
 
 FORMAT = "veche-lookup-export/1"
 STATIC = Path(__file__).resolve().parent / "static" / "smartvote"
@@ -127,9 +134,18 @@ def export(out: Path, elections: list[Election]) -> dict:
         name = f"data/{latin_slug(region.name) or region.pk}-{region.pk}.json"
         files.append(write_json(out, name, region_data(region, contest_ids)))
         regions.append({"name": region.name, "file": name})
+    root = keys.signing_root()
+    try:
+        chain = keys.chain()
+    except signing.SigningError as exc:
+        raise ExportError(f"the key chain stored on this server does not hold: {exc}") from None
+    if root is None:
+        raise ExportError("no signing root: set VECHE_SIGNING_ROOT to the organisers' first public key "
+                          "(veche/signing.py new-root), or run the demo with VECHE_DEMO=1")
+    files.append(write_json(out, "keys.json", chain.document()))
     lists = []
     for election in elections:
-        version = election.list_versions.order_by("-number").first()
+        version = latest_trusted(election)
         if version:
             name = f"lists/{election.slug}.json"
             files.append(write_json(out, name, {"election": election.slug, "number": version.number,
@@ -141,11 +157,10 @@ def export(out: Path, elections: list[Election]) -> dict:
     # shown on the page with the one the organisers publish elsewhere.
     for name, source in SCRIPTS.items():
         shutil.copyfile(source, out / name)
-    key = public_key()
+    demo = keys.demo_signing_key()
     index = render_to_string("smartvote/mirror.html", {
-        "public_key": key, "fingerprint": fingerprint(key), "created": timezone.now(), "elections": elections,
-        "vocabulary": vocabulary(), "texts": texts(),
-        "tiles": tile_server(),
+        "root": root, "fingerprint": fingerprint(root), "created": timezone.now(), "elections": elections,
+        "vocabulary": vocabulary(), "texts": texts(), "tiles": tile_server(),
     })
     (out / "index.html").write_text(index, encoding="utf-8")
     manifest = {
@@ -154,17 +169,37 @@ def export(out: Path, elections: list[Election]) -> dict:
         "regions": regions, "lists": lists,
         "files": {name: hashlib.sha512((out / name).read_bytes()).hexdigest() for name in sorted(files)},
     }
+    if demo:
+        manifest["demo"] = True
     body = canonical(manifest)
+    for old in ("manifest.sig", "public-key.txt"):
+        (out / old).unlink(missing_ok=True)
     (out / "manifest.json").write_bytes(body)
-    (out / "manifest.sig").write_text(base64.b64encode(signing_key().sign(body).signature).decode())
-    (out / "public-key.txt").write_text(key + "\n")
+    if demo:
+        attach_signature(out, signing.sign(body, demo))
     return manifest
 
 
-def fingerprint(key: str) -> str:
-    """A short, readable form of the public key for people to compare."""
-    digest = hashlib.sha256(base64.b64decode(key)).hexdigest()[:20].upper()
-    return " ".join(digest[i:i + 4] for i in range(0, 20, 4))
+def attach_signature(out: Path, signature) -> str:
+    """Check the organisers' signature of the folder's manifest (and every file against it), then put it in the
+    folder as manifest.sig; the signer's fingerprint, or ExportError saying what does not hold."""
+    try:
+        manifest_bytes = (out / "manifest.json").read_bytes()
+        manifest = signing.load_canonical(manifest_bytes)
+        record = signing.parse_signature(signature)
+        chain = keys.chain()
+        if chain is None:
+            raise signing.SigningError("no signing root is configured")
+        signer = chain.check(manifest_bytes, record)
+    except OSError as exc:
+        raise ExportError(f"{out}: {exc.strerror} (export first)") from None
+    except signing.SigningError as exc:
+        raise ExportError(str(exc)) from None
+    problems = signing.check_folder(out, manifest)
+    if problems:
+        raise ExportError("the folder does not match its manifest: " + "; ".join(problems))
+    (out / "manifest.sig").write_text(json.dumps(record) + "\n")
+    return fingerprint(signer)
 
 
 def vocabulary() -> dict:
@@ -179,6 +214,12 @@ def texts() -> dict:
     """The page's messages, in the export's language."""
     return {
         "bad_manifest": _("This copy has been altered: its signature does not match. Do not trust it."),
+        "no_signature": _("This copy is not signed by the organisers yet: do not trust it."),
+        "bad_keys": _("This copy's key chain does not descend from the organisers' root key. Do not trust it."),
+        "keys_changed": _("The organisers' key chain in this copy differs from the one this browser saw before: "
+                          "a key was dropped or someone else holds one. Do not trust this copy; ask the organisers "
+                          "on their channels."),
+        "demo": _("Demo copy: signed with the demo's own key, not by organisers. Its recommendations mean nothing."),
         "bad_file": _("This copy has been altered: a data file does not match its signed hash. Do not trust it."),
         "bad_list": _("This copy has been altered: a recommendation list is not signed by the organisers. "
                       "Do not trust it."),

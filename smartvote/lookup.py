@@ -31,9 +31,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from scipy.spatial import cKDTree
 
-from elections.models import Candidate, Contest, ImportRun, Precinct, Protocol, Venue
+from elections.models import Candidate, Contest, Election, ImportRun, Precinct, Protocol, Venue
 from smartvote.addresses import Address, Streets, parse
 from smartvote.models import AddressRange, ListVersion
+from smartvote.publish import latest_trusted
+from veche.models import SigningStatement
 
 EARTH_KM = 6371.0
 # How an answer was found: machine-readable in the API, translated on pages.
@@ -55,7 +57,8 @@ class Answer:
 # -- what changes only by imports, cached per process ------------------------
 STAMP_SQL = """SELECT (SELECT MAX(id) FROM elections_importrun),
     (SELECT MAX(id) FROM smartvote_addressrange), (SELECT COUNT(*) FROM smartvote_addressrange),
-    (SELECT COUNT(*) FROM elections_venue), (SELECT MAX(id) FROM smartvote_listversion)"""
+    (SELECT COUNT(*) FROM elections_venue), (SELECT MAX(id) FROM smartvote_listversion),
+    (SELECT COUNT(*) FROM smartvote_listversion), (SELECT MAX(seq) FROM veche_signingstatement)"""
 
 
 STAMP_SECONDS = 1.0
@@ -63,7 +66,7 @@ _stamp = {"value": None, "read": -1e9}
 
 
 def data_stamp() -> tuple:
-    """Changes whenever an import, the address ranges or a published list change.
+    """Changes whenever an import, the address ranges, a published list or the signing key chain change.
 
     Read from the database at most once a second per process (one cheap
     query), so every worker sees new data within a second and without a
@@ -81,7 +84,7 @@ def forget_stamp(**_signal):
     _stamp["read"] = -1e9
 
 
-for _model in (ImportRun, AddressRange, ListVersion, Venue):
+for _model in (ImportRun, AddressRange, ListVersion, Venue, SigningStatement):
     post_save.connect(forget_stamp, sender=_model, dispatch_uid=f"lookup-stamp-save-{_model.__name__}")
     post_delete.connect(forget_stamp, sender=_model, dispatch_uid=f"lookup-stamp-delete-{_model.__name__}")
 
@@ -331,7 +334,8 @@ def published_pick(contest: Contest) -> dict | None:
 
 
 def latest_list(election_id: int) -> tuple[int, dict] | None:
-    version = ListVersion.objects.filter(election_id=election_id).order_by("-number").first()
+    """The newest version whose organisers' signature holds: a row written without their key never reaches voters."""
+    version = latest_trusted(Election.objects.get(pk=election_id))
     return version and (version.number, {r["contest_id"]: r for r in json.loads(version.payload)["recommendations"]})
 
 

@@ -196,8 +196,10 @@ class Override(models.Model):
 class ListVersion(models.Model):
     """A published, signed version of an election's recommendations.
 
-    ``payload`` is the exact UTF-8 JSON that was signed (Ed25519); anyone
-    holding the public key can check it without trusting this server.
+    ``payload`` is the exact UTF-8 JSON the organisers signed offline
+    (Ed25519, veche/signing.py); anyone holding their key chain can check it
+    without trusting this server, and the server checks it again before it
+    shows or uses it (smartvote.publish.check).
     """
 
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="list_versions")
@@ -206,7 +208,7 @@ class ListVersion(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     payload = models.TextField()
     signature = models.CharField(max_length=200)  # base64
-    public_key = models.CharField(max_length=100)  # base64 of the Ed25519 verify key
+    public_key = models.CharField(max_length=100)  # base64 of the signer's Ed25519 key, one of the chain
 
     class Meta:
         ordering = ["election", "-number"]
@@ -216,6 +218,27 @@ class ListVersion(models.Model):
 
     def __str__(self):
         return f"{self.election.slug} v{self.number}"
+
+
+class ListDraft(models.Model):
+    """The next version of an election's list, frozen and waiting for the organisers' offline signature.
+
+    ``payload`` is exactly what they will sign (smartvote.publish.prepare);
+    one draft per election, replaced when the organisers prepare again.
+    """
+
+    election = models.OneToOneField(Election, on_delete=models.CASCADE, related_name="list_draft")
+    number = models.PositiveIntegerField()
+    payload = models.TextField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("list awaiting signature")
+        verbose_name_plural = _("lists awaiting signature")
+
+    def __str__(self):
+        return f"{self.election.slug} v{self.number} (draft)"
 
 
 class Backtest(models.Model):

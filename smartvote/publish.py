@@ -1,55 +1,59 @@
 """Organisers' decisions and the signed, versioned lists they publish.
 
-A list version is a canonical JSON document (sorted keys, UTF-8, no
-spaces) holding, per contest, the recommended candidate, where the pick
-came from (the forecast or an organiser's override, with the reason) and
-its probabilities, plus the SHA-256 of the previous version: versions form
-a chain, and a mirror can check that none was dropped. The document is
-signed with Ed25519 (PyNaCl); the signing key comes from the environment
-or a file outside the database (veche.secrets), so a seized database
-cannot forge a list.
+A list version is a canonical JSON document (veche.signing.canonical)
+holding, per contest, the recommended candidate, where the pick came from
+(the forecast or an organiser's override, with the reason) and its
+probabilities, plus the SHA-256 of the previous version: versions form a
+chain, and a mirror can check that none was dropped.
+
+The server never holds the organisers' signing key. Publishing is three steps:
+
+1. ``prepare`` freezes what a list published now would say as a draft
+   (``ListDraft``) with its number and the hash of the version before;
+2. the organisers download it as a signing request and sign it on their
+   offline machine with veche/signing.py, which shows them the list and what
+   changed since the last version;
+3. ``publish_signed`` takes the signature back (editorial desk, or
+   ``manage.py smartvote_publish``), checks it against the organisers' key
+   chain and the draft, and only then stores the version.
+
+In demo mode without an organisers' root, ``publish_demo`` runs the three
+steps with the demo key, and the document itself says ``"demo": true``.
+Every reader checks again (``check``, ``latest_trusted``): a version someone
+wrote into the database without the organisers' key is never shown as
+signed nor used.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from nacl.exceptions import BadSignatureError
-from nacl.signing import SigningKey, VerifyKey
+from django.utils.translation import gettext as _
 
 from elections.models import Candidate, Contest, Election
-from smartvote.models import Forecast, ListVersion, Override
-from veche.secrets import secret
+from smartvote.models import Forecast, ListDraft, ListVersion, Override
+from veche import keys, signing
+from veche.signing import SigningError, canonical
 
 
 class PublishError(Exception):
     """Publishing is not possible now; the message says why."""
 
 
-def signing_key() -> SigningKey:
-    """The organisers' Ed25519 key: the SHA-256 of the secret `smartvote_signing_key`."""
-    return SigningKey(hashlib.sha256(secret("smartvote_signing_key").encode()).digest())
+@dataclass
+class Verdict:
+    """What a reader may conclude from a version's signature."""
 
-
-def public_key() -> str:
-    return base64.b64encode(bytes(signing_key().verify_key)).decode()
-
-
-def canonical(document: dict) -> bytes:
-    return json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
-
-
-def verify(payload: bytes, signature: str, key: str) -> bool:
-    """True when ``signature`` (base64) is the key's signature of exactly these bytes."""
-    try:
-        VerifyKey(base64.b64decode(key, validate=True)).verify(payload, base64.b64decode(signature, validate=True))
-    except (BadSignatureError, ValueError, TypeError):
-        return False
-    return True
+    trusted: bool
+    message: str
+    fingerprint: str = ""
+    status: str = ""  # the signer's standing in the chain: current, retired (or revoked, when not trusted)
+    demo: bool = False
 
 
 def latest_forecast(election: Election) -> Forecast | None:
@@ -102,35 +106,120 @@ def picks(election: Election, forecast: Forecast) -> list[dict]:
     return out
 
 
-def publish(election: Election, user) -> ListVersion:
-    """Sign and store the next version of the election's list."""
+def document_for(election: Election, number: int, previous: ListVersion | None, demo: bool) -> dict:
     forecast = latest_forecast(election)
     if forecast is None:
-        raise PublishError(f"{election.slug}: no forecast yet; compute one first")
-    key = signing_key()
-    for _attempt in range(3):
+        raise PublishError(_("%(slug)s: no forecast yet; compute one first.") % {"slug": election.slug})
+    document = {
+        "format": signing.LIST_FORMAT,
+        "election": {"slug": election.slug, "name": election.name, "date": election.date.isoformat()},
+        "version": number,
+        "published": timezone.now().replace(microsecond=0).isoformat(),
+        "previous_sha256": hashlib.sha256(previous.payload.encode()).hexdigest() if previous else None,
+        "forecast": {"created": forecast.created.isoformat(), "draws": forecast.draws},
+        "recommendations": picks(election, forecast),
+    }
+    if demo:
+        document["demo"] = True
+    return document
+
+
+def prepare(election: Election, user) -> ListDraft:
+    """Freeze the list as it stands as the next version's draft, for the organisers to sign offline."""
+    if keys.signing_root() is None:
+        raise PublishError(_("No signing key is configured: the organisers make their key chain offline "
+                             "(veche/signing.py new-root) and the server is given its root as VECHE_SIGNING_ROOT."))
+    previous = election.list_versions.order_by("-number").first()
+    number = previous.number + 1 if previous else 1
+    payload = canonical(document_for(election, number, previous, demo=keys.demo_signing_key() is not None))
+    draft, _created = ListDraft.objects.update_or_create(
+        election=election, defaults={"number": number, "payload": payload.decode(), "author": user})
+    return draft
+
+
+def signing_request(draft: ListDraft) -> bytes:
+    """The file the organisers carry to the offline machine: the draft and the signed version it follows."""
+    previous = draft.election.list_versions.filter(number=draft.number - 1).first()
+    return json.dumps({"format": signing.REQUEST_FORMAT, "payload": draft.payload,
+                       "previous": previous and {"payload": previous.payload, "signature": signing.signature_record(
+                           previous.public_key, previous.signature)}},
+                      ensure_ascii=False, indent=1).encode()
+
+
+def publish_signed(election: Election, signature_file, user) -> ListVersion:
+    """Publish the election's draft with the organisers' signature of it; PublishError (nothing stored) if the
+    signature is not theirs, not of this draft, or the draft no longer follows the latest version."""
+    try:
+        signature = signing.parse_signature(signature_file)
+    except SigningError as exc:
+        raise PublishError(str(exc)) from None
+    with transaction.atomic():
+        draft = ListDraft.objects.select_for_update().filter(election=election).first()
+        if draft is None:
+            raise PublishError(_("There is no list awaiting a signature: prepare one first."))
+        latest = election.list_versions.order_by("-number").first()
+        if draft.number != (latest.number + 1 if latest else 1) or json.loads(draft.payload)["previous_sha256"] != (
+                latest and hashlib.sha256(latest.payload.encode()).hexdigest()):
+            raise PublishError(_("Another version was published after this draft was prepared: prepare the "
+                                 "list again and sign the new draft."))
+        try:
+            current = keys.chain()
+            if current is None:
+                raise SigningError(_("No signing key is configured on this server."))
+            signer = current.check(draft.payload.encode(), signature)
+        except SigningError as exc:
+            raise PublishError(_("The signature was refused: %(why)s") % {"why": exc}) from None
+        document = json.loads(draft.payload)
         try:
             with transaction.atomic():
-                previous = election.list_versions.order_by("-number").first()
-                number = previous.number + 1 if previous else 1
-                now = timezone.now().replace(microsecond=0)
-                document = {
-                    "format": "veche-smartvote-list/1",
-                    "election": {"slug": election.slug, "name": election.name, "date": election.date.isoformat()},
-                    "version": number,
-                    "published": now.isoformat(),
-                    "previous_sha256": hashlib.sha256(previous.payload.encode()).hexdigest() if previous else None,
-                    "forecast": {"created": forecast.created.isoformat(), "draws": forecast.draws},
-                    "recommendations": picks(election, forecast),
-                }
-                payload = canonical(document)
-                return ListVersion.objects.create(
-                    election=election, number=number, published=now, author=user, payload=payload.decode(),
-                    signature=base64.b64encode(key.sign(payload).signature).decode(),
-                    public_key=base64.b64encode(bytes(key.verify_key)).decode())
-        except IntegrityError:  # another organiser published the same number a moment earlier
-            continue
-    raise PublishError("the list is being published by someone else; try again")
+                version = ListVersion.objects.create(
+                    election=election, number=draft.number, published=datetime.fromisoformat(document["published"]),
+                    author=user,
+                    payload=draft.payload, signature=signature["signature"], public_key=signer)
+        except IntegrityError:
+            raise PublishError(_("This version was published a moment ago by someone else.")) from None
+        draft.delete()
+    return version
+
+
+def publish_demo(election: Election, user) -> ListVersion:
+    """Demo mode only: the three steps at once, signed with the demo key the server holds."""
+    key = keys.demo_signing_key()
+    if key is None:
+        raise PublishError(_("Only the demo signs on the server; these lists are signed offline by the organisers."))
+    draft = prepare(election, user)
+    return publish_signed(election, signing.sign(draft.payload.encode(), key), user)
+
+
+def check(version: ListVersion, current: signing.Chain | None = None) -> Verdict:
+    """Is this stored version the organisers' signed document for this election and number?"""
+    fingerprint = ""
+    try:
+        fingerprint = signing.fingerprint(version.public_key)
+        current = current or keys.chain()
+        if current is None:
+            raise SigningError(_("No signing key is configured on this server: no list can be trusted."))
+        signer = current.check(version.payload.encode(), {"key": version.public_key, "signature": version.signature})
+        data = json.loads(version.payload)
+        if data.get("version") != version.number or data.get("election", {}).get("slug") != version.election.slug:
+            raise SigningError(_("The signed document is for another election or version than the one shown."))
+    except SigningError as exc:
+        return Verdict(False, str(exc), fingerprint)
+    return Verdict(True, "", fingerprint, current.status[signer], bool(data.get("demo")))
+
+
+def latest_trusted(election: Election) -> ListVersion | None:
+    """The newest version whose signature holds (an untrusted row someone added is passed over)."""
+    try:
+        current = keys.chain()
+    except SigningError:
+        return None
+    if current is None:
+        return None
+    for version in election.list_versions.order_by("-number").select_related("election"):
+        if check(version, current).trusted:
+            return version
+    return None
 
 
 def document(version: ListVersion) -> dict:
@@ -138,23 +227,8 @@ def document(version: ListVersion) -> dict:
 
 
 def diff(old: ListVersion | None, new: ListVersion) -> list[dict]:
-    """What changed per contest from one version to the next."""
-    before = {r["contest_id"]: r for r in document(old)["recommendations"]} if old else {}
-    changes = []
-    for row in document(new)["recommendations"]:
-        was = before.pop(row["contest_id"], None)
-        old_name = was and was["candidate"] and was["candidate"]["name"]
-        new_name = row["candidate"] and row["candidate"]["name"]
-        if was is None:
-            changes.append({"contest": row["contest"], "change": "added", "before": None, "after": new_name,
-                            "reason": row["reason"]})
-        elif old_name != new_name:
-            changes.append({"contest": row["contest"], "change": "changed", "before": old_name, "after": new_name,
-                            "reason": row["reason"]})
-    for was in before.values():
-        changes.append({"contest": was["contest"], "change": "removed",
-                        "before": was["candidate"] and was["candidate"]["name"], "after": None, "reason": ""})
-    return changes
+    """What changed per contest from one version to the next (the signing tool shows the organisers the same)."""
+    return signing.list_changes(document(old) if old else None, document(new))
 
 
 def previous_version(version: ListVersion) -> ListVersion | None:

@@ -12,19 +12,23 @@ from smartvote import plots
 from smartvote.forecast import ForecastError
 from smartvote.forecast import save as forecast_save
 from smartvote.lookup import VenueIndex, ballot, by_address, by_point, by_uik, tile_server
-from smartvote.models import Backtest, ListVersion, Override
+from smartvote.models import Backtest, ListDraft, ListVersion, Override
 from smartvote.publish import (
     PublishError,
+    check,
     diff,
     document,
     latest_forecast,
+    latest_trusted,
     override,
     picks,
+    prepare,
     previous_version,
-    public_key,
-    publish,
-    verify,
+    publish_demo,
+    publish_signed,
+    signing_request,
 )
+from veche import keys, signing
 from veche.charts import FORMATS
 
 
@@ -79,16 +83,45 @@ def smartvote_election(request, slug):
     election = get_object_or_404(Election, slug=slug)
     forecast = latest_forecast(election)
     versions = list(election.list_versions.order_by("-number"))
-    published = {r["contest_id"]: r for r in document(versions[0])["recommendations"]} if versions else {}
+    latest = latest_trusted(election)
+    published = {r["contest_id"]: r for r in document(latest)["recommendations"]} if latest else {}
     contests = []
     for contest in forecast.contests if forecast else []:
         pick = next((c for c in contest["candidates"] if c["candidate_id"] == contest["recommended"]), None)
         contests.append({**contest, "pick": pick, "published": published.get(contest["contest_id"])})
     return render(request, "smartvote/election.html", {
         "election": election, "forecast": forecast, "contests": contests, "versions": versions,
-        "public_key": public_key(), "backtest": Backtest.objects.filter(targets=election).first(),
+        "latest": latest, "latest_verdict": latest and check(latest), "root": key_context(),
+        "backtest": Backtest.objects.filter(targets=election).first(),
         "can_edit": request.user.has_perm("smartvote.add_override"),
     })
+
+
+def key_context() -> dict:
+    """The pinned root and the chain, as pages show them (or why there is none to show)."""
+    root = keys.signing_root()
+    try:
+        current = keys.chain()
+        error = ""
+    except signing.SigningError as exc:
+        current, error = None, str(exc)
+    return {"root": root, "fingerprint": root and signing.fingerprint(root), "chain": current, "error": error,
+            "demo": keys.demo_signing_key() is not None,
+            "keys": [{"key": k, "fingerprint": signing.fingerprint(k), "status": current.status[k],
+                      "since": current.since[k], "revoked": current.revoked.get(k)} for k in current.keys]
+            if current else []}
+
+
+def signing_keys(request):
+    """The organisers' key chain: the pinned root, every key since and what became of it; keys.json to check."""
+    context = key_context()
+    if request.GET.get("format") == "json":
+        if context["chain"] is None:
+            raise Http404("no key chain")
+        response = JsonResponse(context["chain"].document(), json_dumps_params={"ensure_ascii": False, "indent": 1})
+        response["Content-Disposition"] = 'attachment; filename="keys.json"'
+        return response
+    return render(request, "smartvote/keys.html", context)
 
 
 def contest_forecast_or_404(pk):
@@ -118,14 +151,14 @@ def smartvote_contest_chart(request, pk, fmt):
 
 
 def list_version(request, slug, number):
-    """A published version: what it says, its signature, and what changed since the last."""
+    """A published version: what it says, whether its signature holds, and what changed since the last."""
     version = get_object_or_404(ListVersion.objects.select_related("election"), election__slug=slug, number=number)
     if request.GET.get("format") == "json":
-        return JsonResponse({"payload": version.payload, "signature": version.signature,
-                             "public_key": version.public_key})
+        return JsonResponse(signing.signature_record(version.public_key, version.signature) | {
+            "payload": version.payload})
     return render(request, "smartvote/list_version.html", {
         "version": version, "document": document(version), "changes": diff(previous_version(version), version),
-        "verified": verify(version.payload.encode(), version.signature, version.public_key),
+        "verdict": check(version), "root": key_context(),
     })
 
 
@@ -148,7 +181,8 @@ def backtest_plot(request, pk, fmt):
 @login_required
 @permission_required("smartvote.add_override", raise_exception=True)
 def editorial(request, slug):
-    """Organisers: recompute the forecast, override a pick with a reason, publish a signed version."""
+    """Organisers: recompute the forecast, override a pick with a reason, prepare a version, upload its
+    offline signature (or, in the demo only, sign it here), update the key chain."""
     election = get_object_or_404(Election, slug=slug)
     error = ""
     if request.method == "POST":
@@ -170,15 +204,14 @@ def editorial(request, slug):
                 override(contest, request.user, request.POST.get("reason", ""), candidate,
                          no_recommendation=choice == "none")
                 messages.success(request, _("The decision was recorded."))
-            elif action == "publish":
+            elif action in ("prepare", "signature", "demo", "discard", "keyring"):
                 if not request.user.has_perm("smartvote.add_listversion"):
                     raise PermissionDenied
-                version = publish(election, request.user)
-                messages.success(request, _("Version %(n)s was signed and published.") % {"n": version.number})
+                publishing(request, election, action)
             else:
                 raise PublishError(_("Unknown action."))
             return redirect("smartvote:editorial", slug=slug)
-        except (PublishError, ForecastError) as exc:
+        except (PublishError, ForecastError, signing.SigningError) as exc:
             error = str(exc)
     forecast = latest_forecast(election)
     current = picks(election, forecast) if forecast else []
@@ -186,6 +219,54 @@ def editorial(request, slug):
     rows = [{**row, "candidates": by_contest[row["contest_id"]]["candidates"]} for row in current]
     return render(request, "smartvote/editorial.html", {
         "election": election, "forecast": forecast, "rows": rows, "error": error,
+        "draft": ListDraft.objects.filter(election=election).first(), "root": key_context(),
+        "latest": election.list_versions.order_by("-number").first(),
         "log": Override.objects.filter(contest__election=election).select_related(
             "contest", "candidate__person", "author")[:200],
     }, status=400 if error else 200)
+
+
+MAX_UPLOAD = 1_000_000
+
+
+def uploaded(request, field: str) -> str:
+    """A small file the organisers upload, or the same text pasted."""
+    upload = request.FILES.get(field)
+    if upload is not None:
+        if upload.size > MAX_UPLOAD:
+            raise PublishError(_("The file is too large for a signature or a key chain."))
+        return upload.read().decode("utf-8", "replace")
+    text = request.POST.get(f"{field}_text", "").strip()
+    if not text:
+        raise PublishError(_("Choose the file, or paste its content."))
+    return text
+
+
+def publishing(request, election, action):
+    if action == "prepare":
+        draft = prepare(election, request.user)
+        messages.success(request, _("Version %(n)s is ready for signing: download the request below.") % {
+            "n": draft.number})
+    elif action == "signature":
+        version = publish_signed(election, uploaded(request, "signature"), request.user)
+        messages.success(request, _("The signature holds: version %(n)s is published.") % {"n": version.number})
+    elif action == "demo":
+        version = publish_demo(election, request.user)
+        messages.success(request, _("Version %(n)s was signed with the demo key and published.") % {
+            "n": version.number})
+    elif action == "discard":
+        ListDraft.objects.filter(election=election).delete()
+        messages.success(request, _("The draft was discarded."))
+    else:
+        _chain, added = keys.load_keyring(uploaded(request, "keyring"))
+        messages.success(request, _("The key chain was checked; %(n)s new statement(s) stored.") % {"n": added})
+
+
+@login_required
+@permission_required("smartvote.add_listversion", raise_exception=True)
+def editorial_request(request, slug):
+    """The draft as a signing request, to carry to the offline machine."""
+    draft = get_object_or_404(ListDraft.objects.select_related("election"), election__slug=slug)
+    response = HttpResponse(signing_request(draft), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="{slug}-v{draft.number}.request.json"'
+    return response

@@ -2,6 +2,6 @@ from django.apps import AppConfig
 
 
 class VecheConfig(AppConfig):
-    """The site shell: base templates, home page, static files, i18n."""
+    """The site shell: base templates, home page, static files, i18n; the organisers' key chain."""
 
     name = "veche"

@@ -1,9 +1,12 @@
 """Personal data in a form a seized server cannot read: keyed hashes and sealed boxes.
 
 * ``keyed_hash(purpose, text)``: HMAC-SHA256 under a key derived from the
-  pepper (a secret outside the database, veche.secrets) for one purpose, so
-  two uses never share hashes. It lets the server recognise the same e-mail
-  or the same client again without keeping either.
+  pepper for one purpose, so two uses never share hashes. It lets the server
+  recognise the same e-mail again without keeping it. The pepper lives in
+  memory only (``VECHE_PEPPER``, or ``VECHE_PEPPER_FILE`` on tmpfs): with
+  the disk alone the hashes are 256-bit-keyed noise that no dictionary
+  opens; a seized *running* server gives the pepper away with its memory
+  (docs/threat-model.md).
 * ``seal(data, public_key)``: a libsodium sealed box (PyNaCl) to the
   organisers' X25519 public key. Only the holder of the private key, kept
   offline, can open it; the server that sealed it cannot.
@@ -14,10 +17,12 @@ import hashlib
 import hmac
 from functools import cache
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from nacl.exceptions import CryptoError
 from nacl.public import PrivateKey, PublicKey, SealedBox
 
-from veche.secrets import secret
+from veche.secrets import memory_secret, secret
 
 
 class SealingError(ValueError):
@@ -26,7 +31,14 @@ class SealingError(ValueError):
 
 @cache
 def pepper() -> bytes:
-    """Read once per process (a sign-up hashes three times); rotating it needs a restart."""
+    """From memory, or in demo mode only from var/secrets/. Read once per process; rotating it needs a restart."""
+    value = memory_secret("pepper")
+    if value:
+        return value.encode()
+    if not settings.DEMO:
+        raise ImproperlyConfigured("The pepper is not set: give it as VECHE_PEPPER, or as VECHE_PEPPER_FILE on a "
+                                   "memory filesystem (e.g. /run/veche/pepper), never on the disk; "
+                                   "or run the demo with VECHE_DEMO=1")
     return secret("pepper").encode()
 
 

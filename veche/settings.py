@@ -14,18 +14,40 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from veche.sealing import SealingError, public_key
 from veche.secrets import secret
+from veche.signing import SigningError, public_key_text
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VECHE_VAR_DIR", BASE_DIR / "var"))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+# The database, the secrets and the static files: readable by the server's own user only.
+VAR_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
+VAR_DIR.chmod(0o700)
 SHARED_DATA_DIR = Path(os.environ.get("VECHE_SHARED_DATA", BASE_DIR.parent / "shared" / "data"))
 
 SECRET_KEY = secret("django_secret_key")
+
+# Demo mode (VECHE_DEMO=1, as `make run` sets it): keys a real server must never hold — a signing key the
+# server signs with, the monitor's private key, the pepper on disk — are made in var/secrets/ when not given,
+# and every page, list and mirror says "demo". Without it the server holds public keys only and will not
+# start without them (veche.keys.startup_problems).
+DEMO = os.environ.get("VECHE_DEMO", "") == "1"
+# The organisers' X25519 public key the monitor seals people's details to (manage.py keygen, offline).
+MONITOR_PUBLIC_KEY = os.environ.get("VECHE_MONITOR_PUBLIC_KEY", "").strip()
+# The first Ed25519 key of the organisers' signing chain (veche/signing.py new-root, offline).
+SIGNING_ROOT = os.environ.get("VECHE_SIGNING_ROOT", "").strip()
+try:
+    if MONITOR_PUBLIC_KEY:
+        public_key(MONITOR_PUBLIC_KEY)
+    if SIGNING_ROOT:
+        SIGNING_ROOT = public_key_text(SIGNING_ROOT)
+except (SealingError, SigningError) as exc:
+    raise ImproperlyConfigured(f"VECHE_MONITOR_PUBLIC_KEY / VECHE_SIGNING_ROOT: {exc}") from None
 DEBUG = os.environ.get("VECHE_DEBUG", "") == "1"
 ALLOWED_HOSTS = os.environ.get("VECHE_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",")
 
 INSTALLED_APPS = [
+    "veche",  # first: its templates (the admin's frame with the demo banner, 404) come before the apps' own
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -34,7 +56,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "ninja",  # serves the API docs' Swagger UI from our own static files, not a CDN
-    "veche",
     "elections",
     "forensics",
     "smartvote",
@@ -65,6 +86,7 @@ TEMPLATES = [
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
+                "veche.views.demo_mode",
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
@@ -81,11 +103,20 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the site read while an import writes; the timeout covers the rest.
+    # WAL lets the site read while an import writes; the timeout covers the rest. secure_delete overwrites
+    # what is deleted or replaced with zeros, so a purged contact does not stay in the file's free space.
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 30,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-262144;",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-262144; "
+                        "PRAGMA secure_delete=ON;",
     }
+    # Made readable by this user only before SQLite first opens it: its -wal and -shm files take the same mode.
+    SQLITE_FILE = Path(DATABASES["default"]["NAME"])
+    if SQLITE_FILE.name and str(SQLITE_FILE) != ":memory:":
+        os.close(os.open(SQLITE_FILE, os.O_WRONLY | os.O_CREAT, 0o600))
+        for suffix in ("", "-wal", "-shm"):
+            if (path := Path(f"{SQLITE_FILE}{suffix}")).exists():
+                path.chmod(0o600)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -122,11 +153,14 @@ X_FRAME_OPTIONS = "DENY"
 
 # Logs go to stderr only and carry no request data: Django's own loggers are
 # kept, but the request logger (which prints paths and, behind proxies, may
-# carry addresses) is limited to errors without the request attached.
+# carry addresses) is limited to errors without the request attached. Every
+# line is formatted by veche.logs: any IP address in it is masked and its time
+# is kept to the hour (gunicorn's own log goes through the same, veche/gunicorn.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"safe": {"()": "veche.logs.SafeFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "safe"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {"django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False}},
 }
@@ -165,7 +199,8 @@ EMAIL_BACKEND = ("django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST
 EMAIL_PORT = int(os.environ.get("VECHE_EMAIL_PORT", "587"))
 EMAIL_HOST_USER = os.environ.get("VECHE_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("VECHE_EMAIL_PASSWORD", "")
-EMAIL_USE_TLS = True
+# STARTTLS to the mail server; "0" only for a relay on the same host (the seizure test's).
+EMAIL_USE_TLS = os.environ.get("VECHE_EMAIL_TLS", "1") != "0"
 DEFAULT_FROM_EMAIL = os.environ.get("VECHE_EMAIL_FROM", "Veche <noreply@localhost>")
 
 NINJA_PAGINATION_PER_PAGE = 100

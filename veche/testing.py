@@ -59,3 +59,47 @@ def click_on_map(page, lat: float, lon: float):
     page.locator("#map").scroll_into_view_if_needed()
     box = page.locator("#map").bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
+class MailSink:
+    """An SMTP server on a free local port that keeps what it is sent: the mail provider, for the seizure test.
+
+    Speaks just enough SMTP for Django's SMTP backend without STARTTLS
+    (VECHE_EMAIL_TLS=0): EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT.
+    """
+
+    def __init__(self):
+        import socketserver
+        import threading
+
+        sink = self
+        self.messages: list[bytes] = []
+
+        class Session(socketserver.StreamRequestHandler):
+            def handle(self):
+                self.wfile.write(b"220 sink ESMTP\r\n")
+                while line := self.rfile.readline():
+                    verb = line[:4].upper()
+                    if verb == b"DATA":
+                        self.wfile.write(b"354 go on\r\n")
+                        body = []
+                        while (part := self.rfile.readline()) not in (b".\r\n", b".\n", b""):
+                            body.append(part[1:] if part.startswith(b"..") else part)
+                        sink.messages.append(b"".join(body))
+                        self.wfile.write(b"250 kept\r\n")
+                    elif verb == b"QUIT":
+                        self.wfile.write(b"221 bye\r\n")
+                        return
+                    elif verb == b"EHLO":
+                        self.wfile.write(b"250-sink\r\n250 8BITMIME\r\n")
+                    else:
+                        self.wfile.write(b"250 ok\r\n")
+
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Session)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()

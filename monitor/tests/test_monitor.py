@@ -7,16 +7,15 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.conf import settings
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 from PIL import Image
 
 from monitor import stats
-from monitor.intake import sealing_key
 from monitor.models import City, DetentionCount, Event, ModerationLog, Person, Report
 from monitor.moderation import ModerationError, act, recount
 from veche.sealing import unseal
-from veche.secrets import secrets_dir
 
 pytestmark = pytest.mark.django_db
 API = "/api/reports"
@@ -34,9 +33,9 @@ def detention(client, **fields):
     return Report.objects.get(pk=response.json()["id"])
 
 
-def demo_private_key() -> str:
-    sealing_key()
-    return (secrets_dir() / "monitor_private_key.DEMO").read_text().strip()
+def private_key() -> str:
+    """The organisers' private key, on their offline machine (veche/test_settings.py)."""
+    return (settings.OFFLINE_DIR / "monitor.key").read_text().strip()
 
 
 def test_detention_through_the_api_is_new_and_seals_the_person(client):
@@ -45,9 +44,9 @@ def test_detention_through_the_api_is_new_and_seals_the_person(client):
     assert report.state == "new" and report.count == 1 and report.minors == 1
     person = report.person
     assert person.pseudonym.startswith("P-") and person.public_name == "" and person.minor
-    sealed = json.loads(unseal(person.sealed, demo_private_key()))
+    sealed = json.loads(unseal(person.sealed, private_key()))
     assert sealed == {"name": "Евлампия Квасникова", "age": 17, "contact": "+7 900 000-00-00"}
-    assert unseal(report.reporter, demo_private_key()) == b"@witness"
+    assert unseal(report.reporter, private_key()) == b"@witness"
     assert not ModerationLog.objects.filter(report=report).exists()  # the log starts with the first decision
 
 
@@ -91,7 +90,7 @@ def test_detention_through_the_form_with_a_photo_stripped_of_metadata(client):
     assert response.status_code == 200 and "id=\"received\"" in response.content.decode()
     report = Report.objects.latest("pk")
     assert (report.city.name, report.count, report.journalists) == ("Москва", 12, 2)
-    clean = unseal(report.attachments.get().sealed, demo_private_key())
+    clean = unseal(report.attachments.get().sealed, private_key())
     assert b"SecretCam" not in clean and Image.open(io.BytesIO(clean)).getexif() == {}
     assert Image.open(io.BytesIO(clean)).size == (40, 30)
 
@@ -236,12 +235,24 @@ def test_publishing_and_retracting_moves_the_counts(client, editor):
     assert DetentionCount.objects.get().detentions == 0
 
 
-def test_duplicates_are_flagged_and_merged(client, moderator):
+def test_duplicates_are_found_offline_flagged_and_merged(client, moderator, tmp_path):
     first = detention(client, name="Иванов Иван Петрович")
     same = detention(client, name="Иван Иванoв", happened="2021-01-31T18:00")
     other_day = detention(client, name="Иванов Иван", happened="2021-02-01T12:00")
     other_city = detention(client, name="Иванов Иван", city="Москва")
     other_person = detention(client, name="Петров Иван")
+    assert same.similar_to is None  # the server cannot compare names: it keeps nothing derived from them
+    key, flags = tmp_path / "organisers.key", tmp_path / "flags.json"
+    key.write_text(private_key())
+    call_command("monitor_duplicates", "--secret-key", str(key), "--out", str(flags), stdout=io.StringIO())
+    assert json.loads(flags.read_text()) == {"format": "veche-monitor-flags/1", "flags": [[same.pk, first.pk]]}
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"format": "veche-monitor-flags/1", "flags": [[same.pk, 10**9]]}))
+    with pytest.raises(CommandError, match="does not name two reports"):
+        call_command("monitor_flag_duplicates", str(bad))
+    call_command("monitor_flag_duplicates", str(flags), stdout=io.StringIO())
+    for report in (same, other_day, other_city, other_person):
+        report.refresh_from_db()
     assert same.similar_to == first
     assert other_day.similar_to is None and other_city.similar_to is None and other_person.similar_to is None
     client.force_login(moderator)
@@ -380,7 +391,7 @@ def test_a_bad_violations_file_imports_nothing(tmp_path):
 def test_offline_export_opens_what_was_sealed(client, tmp_path):
     report = detention(client, name="Евлампия Квасникова", person_contact="адвокат", reporter_contact="@w")
     key = tmp_path / "key"
-    key.write_text(demo_private_key())
+    key.write_text(private_key())
     call_command("monitor_export", "--secret-key", str(key), "--out", str(tmp_path / "out"), "--report",
                  str(report.pk), stdout=io.StringIO())
     opened = json.loads((tmp_path / "out" / "reports.json").read_text())

@@ -8,32 +8,45 @@ fetched before typing), and refuse to answer when any file was altered.
 
 import dataclasses
 import io
+import json
+import shutil
 import subprocess
 import sys
 import time
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 
 from elections.models import Election
 from smartvote.addresses import parse
 from smartvote.lookup import by_address
-from smartvote.publish import publish
+from smartvote.tests.offline import publish_offline
 from smartvote.tests.test_addresses import QUERIES
+from veche import signing
 from veche.testing import click_on_map
 
 pytestmark = pytest.mark.django_db
 
 
+def sign_offline(folder, key="root.key"):
+    """What the organisers run on their offline machine: the signing tool checks the folder, then signs."""
+    assert signing.main(["sign", str(folder / "manifest.json"), "--key", str(settings.OFFLINE_DIR / key),
+                         "--keyring", str(settings.OFFLINE_DIR / "keys.json"), "--yes"], out=io.StringIO()) == 0
+
+
 @pytest.fixture
 def exported(tmp_path, ranges):
-    """The St Petersburg Legislative Assembly election exported with its first published list."""
+    """The St Petersburg Legislative Assembly election exported with its first published list, signed offline."""
     zaks = Election.objects.get(slug="spb-zaks-2021")
     call_command("smartvote_forecast", "spb-zaks-2021", "--draws", "500", stdout=io.StringIO())
-    publish(zaks, User.objects.create_user("organiser"))
+    publish_offline(zaks, User.objects.create_user("organiser"))
     out = tmp_path / "mirror"
     call_command("export_lookup", str(out), "--election", "spb-zaks-2021", stdout=io.StringIO())
+    assert not (out / "manifest.sig").exists()  # the server has nothing to sign it with
+    sign_offline(out)
+    call_command("export_lookup", str(out), "--signature", str(out / "manifest.sig"), stdout=io.StringIO())
     return out
 
 
@@ -124,7 +137,7 @@ def test_a_voter_finds_precinct_and_recommendation_and_nothing_typed_reaches_the
         assert typed not in after
     fetched = {line.split('"GET ')[1].split()[0] for line in after.splitlines() if '"GET ' in line}
     assert fetched <= {"/", "/mirror.js", "/nacl-fast.min.js", "/leaflet.js", "/leaflet.css", "/map.js",
-                       "/manifest.json", "/manifest.sig", "/contests.json",
+                       "/manifest.json", "/manifest.sig", "/keys.json", "/contests.json",
                        "/lists/spb-zaks-2021.json", "/data/gorod-sankt-peterburg-1.json"}
 
 
@@ -154,3 +167,82 @@ def test_export_refuses_a_folder_it_did_not_make(tmp_path):
     assert (tmp_path / "notes.txt").read_text() == "mine" and not (tmp_path / "manifest.json").exists()
     with pytest.raises(CommandError, match="no imported election"):
         call_command("export_lookup", str(tmp_path / "new"), "--election", "nowhere")
+
+
+def variant(site, exported, name, statements=None, key="root.key"):
+    """A copy of the export under ``site``, with these key-chain statements, its manifest signed offline again."""
+    copy = site / name
+    shutil.copytree(exported, copy)
+    if statements is not None:
+        keyring = json.loads((copy / "keys.json").read_text())
+        (copy / "keys.json").write_bytes(signing.canonical({**keyring, "statements": statements}))
+        manifest = json.loads((copy / "manifest.json").read_bytes())
+        manifest["files"]["keys.json"] = signing.sha512((copy / "keys.json").read_bytes())
+        (copy / "manifest.json").write_bytes(signing.canonical(manifest))
+    (copy / "manifest.sig").unlink()
+    sign_offline(copy, key)
+    return copy
+
+
+def test_the_page_follows_rotation_and_refuses_a_chain_cut_short_or_forked(exported, tmp_path, browser):
+    """A copy signed after a rotation is accepted; a browser that has seen the longer chain refuses a copy that
+    drops its last statement (a revocation, say), and one whose chain was forked with the stolen root key."""
+    site = tmp_path / "site"
+    site.mkdir()
+    root = signing.read_key(settings.OFFLINE_DIR / "root.key")
+    chain = signing.chain(signing.public_of(root), [])
+    rotated = [signing.statement(chain, root, "endorse", signing.public_of(signing.new_key()))]
+    forked = [signing.statement(chain, root, "endorse", signing.public_of(signing.new_key()))]
+    variant(site, exported, "before")
+    variant(site, exported, "after", rotated)
+    variant(site, exported, "forked", forked)
+    server = subprocess.Popen([sys.executable, "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory",
+                               str(site)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        port = int(server.stdout.readline().split("port ")[1].split()[0])
+        context = browser.new_context(locale="ru-RU")  # one browser: one memory of the chain
+
+        def verdict(name):
+            page = context.new_page()
+            page.goto(f"http://127.0.0.1:{port}/{name}/index.html")
+            page.wait_for_function("document.getElementById('status').className === 'error' || "
+                                   "!document.getElementById('lookup').hidden", timeout=15000)
+            text = page.inner_text("#status")
+            page.close()
+            return text
+
+        assert "Подпись проверена" in verdict("before")  # the export's language: Russian
+        assert "Подпись проверена" in verdict("after")  # the chain grew by a rotation: fine
+        assert "отличается от той, что этот браузер видел раньше" in verdict("before")  # cut short
+        assert "отличается от той, что этот браузер видел раньше" in verdict("forked")
+        fresh = browser.new_context(locale="ru-RU")  # a browser that never saw the longer chain
+        page = fresh.new_page()
+        page.goto(f"http://127.0.0.1:{port}/forked/index.html")
+        page.wait_for_function("!document.getElementById('lookup').hidden", timeout=15000)
+    finally:
+        server.terminate()
+        server.wait(5)
+
+
+def test_an_unsigned_or_foreign_signed_copy_refuses_to_answer(exported, tmp_path, browser):
+    site = tmp_path / "site"
+    site.mkdir()
+    unsigned = site / "unsigned"
+    shutil.copytree(exported, unsigned)
+    (unsigned / "manifest.sig").unlink()
+    foreign = site / "foreign"
+    shutil.copytree(exported, foreign)
+    (foreign / "manifest.sig").write_text(json.dumps(signing.sign((foreign / "manifest.json").read_bytes(),
+                                                                  signing.new_key())))
+    server = subprocess.Popen([sys.executable, "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory",
+                               str(site)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        port = int(server.stdout.readline().split("port ")[1].split()[0])
+        for name, message in (("unsigned", "ещё не подписана организаторами"), ("foreign", "её подпись не совпадает")):
+            page = browser.new_page(locale="ru-RU")
+            page.goto(f"http://127.0.0.1:{port}/{name}/index.html")
+            page.wait_for_function("document.getElementById('status').className === 'error'", timeout=15000)
+            assert message in page.inner_text("#status") and page.locator("#lookup").is_hidden()
+    finally:
+        server.terminate()
+        server.wait(5)

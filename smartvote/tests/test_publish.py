@@ -1,17 +1,28 @@
-"""Editorial control and publication: overrides and their log, signed versions, diffs, API, pages."""
+"""Editorial control and publication: overrides and their log, offline-signed versions, diffs, API, pages."""
 
 import base64
 import json
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.utils import translation
 
 from elections.models import Contest, Election
 from smartvote.forecast import save
-from smartvote.models import ListVersion, Override
-from smartvote.publish import PublishError, diff, override, overrides_in_force, public_key, publish, verify
+from smartvote.models import ListDraft, ListVersion, Override
+from smartvote.publish import PublishError, check, diff, override, overrides_in_force, prepare, publish_signed
+from smartvote.tests.offline import publish_offline as publish
+from smartvote.tests.offline import root_key, sign_request
+from veche import signing
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """Messages raised outside a request in English, as asserted (a request activates its own language)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -58,20 +69,41 @@ def test_the_latest_override_is_in_force_and_every_one_is_logged(duma, organiser
 
 def test_a_published_list_is_signed_and_a_changed_byte_fails(duma, organiser):
     version = publish(duma, organiser)
-    assert version.number == 1 and version.public_key == public_key()
+    assert version.number == 1 and version.public_key == signing.public_of(root_key())
     payload = version.payload.encode()
-    assert verify(payload, version.signature, version.public_key)
+    assert signing.signature_valid(payload, version.public_key, version.signature) and check(version).trusted
     document = json.loads(payload)
-    assert document["version"] == 1 and document["previous_sha256"] is None
+    assert document["version"] == 1 and document["previous_sha256"] is None and "demo" not in document
     assert len(document["recommendations"]) == 8
     for i in (0, len(payload) // 2, len(payload) - 1):
         tampered = bytearray(payload)
         tampered[i] ^= 0x01
-        assert not verify(bytes(tampered), version.signature, version.public_key)
+        assert not signing.signature_valid(bytes(tampered), version.public_key, version.signature)
     signature = bytearray(base64.b64decode(version.signature))
     signature[0] ^= 0x01
-    assert not verify(payload, base64.b64encode(bytes(signature)).decode(), version.public_key)
-    assert not verify(payload, "not base64!", version.public_key)
+    assert not signing.signature_valid(payload, version.public_key, base64.b64encode(bytes(signature)).decode())
+    assert not signing.signature_valid(payload, version.public_key, "not base64!")
+
+
+def test_the_server_publishes_only_what_the_organisers_signed_offline(duma, organiser):
+    with pytest.raises(PublishError, match="no list awaiting"):
+        publish_signed(duma, signing.sign(b"{}", root_key()), organiser)
+    draft = prepare(duma, organiser)
+    stranger = signing.new_key()  # not in the organisers' chain
+    for bad, message in ((signing.sign(draft.payload.encode(), stranger), "not in the organisers' key chain"),
+                         (signing.sign(draft.payload.encode() + b" ", root_key()), "does not match"),
+                         ("not a signature", "not a signature file"),
+                         ({"format": "veche-signature/1", "key": "AAAA", "signature": "AAAA"}, "not a signature")):
+        with pytest.raises(PublishError, match=message):
+            publish_signed(duma, bad, organiser)
+    assert ListVersion.objects.count() == 0 and ListDraft.objects.count() == 1
+    # A draft overtaken by another version is refused even with a good signature.
+    stale = signing.sign(draft.payload.encode(), root_key())
+    publish(duma, organiser)
+    ListDraft.objects.create(election=duma, number=1, payload=draft.payload, author=organiser)
+    with pytest.raises(PublishError, match="Another version was published"):
+        publish_signed(duma, stale, organiser)
+    assert ListVersion.objects.count() == 1
 
 
 def test_a_later_version_shows_its_differences(duma, organiser):
@@ -102,9 +134,12 @@ def test_api_lists_versions_and_forecasts(client, duma, organiser):
     publish(duma, organiser)
     versions = client.get("/api/smartvote/duma-2021/lists").json()
     assert [v["number"] for v in versions] == [1]
+    assert versions[0]["trusted"] is True and versions[0]["demo"] is False
     detail = client.get("/api/smartvote/duma-2021/lists/1").json()
-    assert verify(detail["payload"].encode(), detail["signature"], detail["public_key"])
-    assert client.get("/api/smartvote/public-key").json()["public_key"] == detail["public_key"]
+    keys = client.get("/api/smartvote/public-key").json()
+    assert keys["public_key"] == detail["public_key"] == signing.public_of(root_key())
+    chain = signing.chain(keys["public_key"], keys["keyring"]["statements"])
+    assert chain.check(detail["payload"].encode(), {"key": detail["public_key"], "signature": detail["signature"]})
     forecast = client.get("/api/smartvote/duma-2021/forecast").json()
     assert len(forecast["contests"]) == 8
     contest_id = forecast["contests"][0]["contest_id"]
@@ -132,12 +167,23 @@ def test_pages_and_the_organisers_desk(client, duma, organiser):
     response = client.post(desk, {"action": "override", "contest": contest.pk, "candidate": "none", "reason": ""})
     assert response.status_code == 400 and Override.objects.count() == 0
     client.post(desk, {"action": "override", "contest": contest.pk, "candidate": "none", "reason": "Not this time"})
-    client.post(desk, {"action": "publish"})
+    assert client.post(desk, {"action": "publish"}).status_code == 400  # the server has nothing to sign with
+    client.post(desk, {"action": "prepare"})
+    request = client.get(desk + "request.json")
+    assert request["Content-Disposition"] == 'attachment; filename="duma-2021-v1.request.json"'
+    wrong = signing.sign(json.loads(request.content)["payload"].encode(), signing.new_key())
+    response = client.post(desk, {"action": "signature", "signature_text": json.dumps(wrong)})
+    assert response.status_code == 400 and "не входит в цепочку" in response.content.decode()
+    assert not ListVersion.objects.exists()
+    signature = json.dumps(sign_request(request.content)).encode()
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.post(desk, {"action": "signature", "signature": SimpleUploadedFile("duma-2021-v1.request.sig", signature)})
     version = ListVersion.objects.get(election=duma)
     row = next(r for r in json.loads(version.payload)["recommendations"] if r["contest_id"] == contest.pk)
     assert row["candidate"] is None and row["reason"] == "Not this time"
     page = client.get(f"/smartvote/duma-2021/lists/{version.number}/").content.decode()
-    assert "Подпись верна" in page  # the site speaks Russian unless asked otherwise
+    assert "Подписано ключом организаторов" in page  # the site speaks Russian unless asked otherwise
 
 
 def test_the_lookup_shows_the_published_pick(client, duma, organiser):

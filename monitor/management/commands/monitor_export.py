@@ -16,6 +16,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from monitor.models import Report
+from veche.commands import read_file
 from veche.sealing import SealingError, unseal
 
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
@@ -31,10 +32,7 @@ class Command(BaseCommand):
         parser.add_argument("--report", type=int, action="append", help="only this report (repeatable)")
 
     def handle(self, *args, **options):
-        try:
-            private = Path(options["secret_key"]).read_text().strip()
-        except OSError as exc:
-            raise CommandError(f"{options['secret_key']}: {exc.strerror}") from exc
+        private = read_file(options["secret_key"]).strip()
         reports = Report.objects.select_related("person").prefetch_related("attachments").order_by("pk")
         if options["state"]:
             reports = reports.filter(state=options["state"])

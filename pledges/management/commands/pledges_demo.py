@@ -2,15 +2,17 @@
 
     python manage.py pledges_demo
 
-For trying Veche out only: its private key is written to
-var/secrets/pledges-demo.key so that `pledges_export` can be shown. A real
-campaign's private key is made offline with `keygen` and never
-touches the server.
+For trying Veche out only, in demo mode (VECHE_DEMO=1, as `make run` sets
+it): its private key is written to var/secrets/pledges-demo.key so that
+`pledges_export` can be shown, and every page says the site is a demo. A
+real campaign's private key is made offline with `keygen` and never touches
+the server; outside demo mode this command refuses.
 """
 
 import os
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from pledges.models import Campaign, City
 from veche.sealing import new_keypair
@@ -24,6 +26,8 @@ class Command(BaseCommand):
     help = "Create the demo pledge campaign."
 
     def handle(self, *args, **options):
+        if not settings.DEMO:
+            raise CommandError("the demo campaign keeps its private key on the server: demo mode only (VECHE_DEMO=1)")
         if Campaign.objects.filter(slug=SLUG).exists():
             self.stdout.write(f"{SLUG}: exists.")
             return

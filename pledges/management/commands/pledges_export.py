@@ -11,11 +11,11 @@ import csv
 import json
 import os
 import sys
-from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from pledges.models import Campaign, Pledge
+from veche.commands import read_file
 from veche.sealing import SealingError, unseal
 
 
@@ -33,10 +33,7 @@ class Command(BaseCommand):
             raise CommandError(f"no campaign {options['campaign']}")
         if campaign.purged:
             raise CommandError(f"{campaign.slug}: the contacts were purged on {campaign.purged:%Y-%m-%d}")
-        try:
-            private = Path(options["secret_key"]).read_text().strip()
-        except OSError as exc:
-            raise CommandError(f"{options['secret_key']}: {exc.strerror}") from exc
+        private = read_file(options["secret_key"]).strip()
         pledges = Pledge.objects.filter(campaign=campaign, confirmed__isnull=False, contact__isnull=False)
         rows = []
         for pledge in pledges.select_related("city").order_by("id").iterator():

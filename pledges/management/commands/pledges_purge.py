@@ -5,7 +5,9 @@
 Removes the sealed contacts and the keyed hashes (with the pepper, a hash
 could confirm that a known address signed up), deletes unconfirmed pledges,
 and closes the campaign. Confirmed pledges stay as bare rows (city, hour):
-the counts and the chart.
+the counts and the chart. Then it erases them from the database's files too
+(veche.erase: the SQLite WAL, PostgreSQL's old row versions and WAL), which
+a plain DELETE leaves behind; backups made before stay as they were.
 """
 
 import time
@@ -16,6 +18,7 @@ from django.utils import timezone
 
 from pledges.models import Campaign, Pledge
 from pledges.signup import CAMPAIGN_SECONDS
+from veche.erase import EraseError, scrub
 
 
 class Command(BaseCommand):
@@ -40,3 +43,10 @@ class Command(BaseCommand):
             kept = Pledge.objects.filter(campaign=campaign).update(person=None, contact=None)
         self.stdout.write(f"{campaign.slug}: contacts deleted; {kept:,} confirmed pledges kept as counts, "
                           f"{dropped:,} unconfirmed deleted.")
+        try:
+            steps = scrub([Pledge._meta.db_table])
+        except EraseError as exc:
+            raise CommandError(f"{campaign.slug}: the contacts are deleted, but not yet erased from the database "
+                               f"files: {exc}") from None
+        self.stdout.write(f"Erased from the database files ({'; '.join(steps)}). Delete the backups made before "
+                          "now as well (docs/threat-model.md).")

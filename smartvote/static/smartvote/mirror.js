@@ -1,8 +1,11 @@
 // Veche's lookup as a static page (smartvote/export.py). Everything a voter
 // types is matched here, in the browser, against data downloaded whole; no
-// request depends on it. Before answering, the page checks the organisers'
-// Ed25519 signature of the manifest, the SHA-512 of every data file, and the
-// signature of every recommendation list (tweetnacl), and refuses otherwise.
+// request depends on it. Before answering, the page follows the organisers'
+// key chain (keys.json) from the root key it pins, as veche/signing.py does,
+// then checks the Ed25519 signature of the manifest, the SHA-512 of every
+// data file and the signature of every recommendation list (tweetnacl), and
+// refuses otherwise. It remembers the chain it saw (localStorage) and refuses
+// a later copy whose chain drops or forks it.
 //
 // The address parser follows smartvote/addresses.py step by step, with its
 // word lists read from the page; a test compares the two on real queries.
@@ -10,7 +13,7 @@
 
 const VOCAB = JSON.parse(document.getElementById("vocabulary").textContent);
 const T = JSON.parse(document.getElementById("texts").textContent);
-const KEY = document.body.dataset.publicKey;
+const ROOT = document.body.dataset.rootKey;
 const EARTH_KM = 6371.0;
 const WORD = "[\\p{L}\\p{N}_]";
 
@@ -284,6 +287,49 @@ async function bytes(name) {
   return new Uint8Array(await response.arrayBuffer());
 }
 
+// -- the organisers' key chain, as veche/signing.py follows it ------------------
+function followChain(keyring) {
+  if (!keyring || keyring.format !== "veche-keyring/1" || keyring.root !== ROOT) throw new Error(T.bad_keys);
+  const keys = [ROOT], status = { [ROOT]: "current" }, heads = [hex(nacl.hash(b64(ROOT)))];
+  keyring.statements.forEach((statement, i) => {
+    const payload = new TextEncoder().encode(statement.payload);
+    const data = JSON.parse(statement.payload);
+    const signer = status[data.signer];
+    if (data.format !== "veche-key-statement/1" || data.seq !== i + 1 || data.previous !== heads[i]
+        || !signer || signer === "revoked"
+        || !nacl.sign.detached.verify(payload, b64(statement.signature), b64(data.signer))) throw new Error(T.bad_keys);
+    if (data.type === "endorse" && signer === "current" && !(data.key in status)) {
+      status[data.signer] = "retired";
+      status[data.key] = "current";
+      keys.push(data.key);
+    } else if (data.type === "revoke" && data.key in status && status[data.key] !== "revoked"
+               && keys.indexOf(data.signer) >= keys.indexOf(data.key)) {
+      status[data.key] = "revoked";
+    } else {
+      throw new Error(T.bad_keys);
+    }
+    heads.push(hex(nacl.hash(payload)));
+  });
+  return { status, heads };
+}
+
+function signedBy(chain, payload, record) {
+  const standing = record && chain.status[record.key];
+  return Boolean(standing && standing !== "revoked"
+                 && nacl.sign.detached.verify(payload, b64(record.signature), b64(record.key)));
+}
+
+// A browser that has seen the chain at some length refuses a copy whose chain is shorter (a revocation
+// dropped) or differs up to that length (forked by someone holding a stolen key).
+function remember(chain) {
+  const slot = `veche-keys:${ROOT}`;
+  let seen = null;
+  try { seen = JSON.parse(localStorage.getItem(slot)); } catch (error) { return; }  // no storage: nothing to compare
+  const length = chain.heads.length - 1;
+  if (seen && (length < seen.length || chain.heads[seen.length] !== seen.head)) throw new Error(T.keys_changed);
+  try { localStorage.setItem(slot, JSON.stringify({ length, head: chain.heads[length] })); } catch (error) { /* private mode */ }
+}
+
 async function start() {
   const status = document.getElementById("status");
   const form = document.getElementById("lookup");
@@ -294,10 +340,17 @@ async function start() {
       onPick: (lat, lon) => { if (region) show(byPoint(lat, lon)); } });
   }
   try {
-    const key = b64(KEY);
     const raw = await bytes("manifest.json");
-    if (!nacl.sign.detached.verify(raw, b64(text.decode(await bytes("manifest.sig"))), key)) throw new Error(T.bad_manifest);
+    const keyring = await bytes("keys.json");
+    const chain = followChain(JSON.parse(text.decode(keyring)));
+    remember(chain);
+    let signature = null;
+    try { signature = JSON.parse(text.decode(await bytes("manifest.sig"))); } catch (error) { throw new Error(T.no_signature); }
+    if (!signedBy(chain, raw, signature)) throw new Error(T.bad_manifest);
     const manifest = JSON.parse(text.decode(raw));
+    if (hex(nacl.hash(keyring)) !== manifest.files["keys.json"]) throw new Error(T.bad_file);
+    const demo = (on) => { if (on) { const note = document.getElementById("demo"); note.textContent = T.demo; note.hidden = false; } };
+    demo(manifest.demo);
     const verified = async (name) => {
       const body = await bytes(name);
       if (hex(nacl.hash(body)) !== manifest.files[name]) throw new Error(T.bad_file);
@@ -306,9 +359,10 @@ async function start() {
     contests = await verified("contests.json");
     for (const name of manifest.lists) {
       const list = await verified(name);
-      const payload = new TextEncoder().encode(list.payload);
-      if (list.public_key !== KEY || !nacl.sign.detached.verify(payload, b64(list.signature), key)) throw new Error(T.bad_list);
       const doc = JSON.parse(list.payload);
+      if (!signedBy(chain, new TextEncoder().encode(list.payload), { key: list.public_key, signature: list.signature })
+          || doc.version !== list.number || doc.election.slug !== list.election) throw new Error(T.bad_list);
+      demo(doc.demo);
       for (const row of doc.recommendations) picks[row.contest_id] = { ...row, version: doc.version, published: doc.published };
     }
     const select = form.elements.region;

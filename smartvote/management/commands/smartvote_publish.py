@@ -1,0 +1,53 @@
+"""Publish an election's list with the organisers' offline signature, from the command line.
+
+    python manage.py smartvote_publish SLUG --request OUT.json --user NAME   # freeze the list as a draft; write it
+    python manage.py smartvote_publish SLUG --signature FILE.sig --user NAME # check the signature; publish
+    python manage.py smartvote_publish SLUG --demo --user NAME                # demo mode only: sign with the demo key
+
+Between the two, on the offline machine: python3 signing.py sign OUT.json
+--key organisers.key --keyring keys.json (it shows the list and what changed,
+and asks before it signs). The editorial desk does the same in the browser.
+"""
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from smartvote.management.commands.smartvote_backtest import elections
+from smartvote.publish import PublishError, prepare, publish_demo, publish_signed, signing_request
+from veche.commands import read_file
+
+
+class Command(BaseCommand):
+    help = "Prepare a list version for offline signing, or publish it with the organisers' signature."
+
+    def add_arguments(self, parser):
+        parser.add_argument("election", help="the election's slug")
+        parser.add_argument("--user", required=True, help="the organiser's user name, for the log")
+        what = parser.add_mutually_exclusive_group(required=True)
+        what.add_argument("--request", help="write the signing request to this file (must not exist)")
+        what.add_argument("--signature", help="the signature file the signing tool wrote")
+        what.add_argument("--demo", action="store_true", help="demo mode only: sign with the demo key and publish")
+
+    def handle(self, *args, **options):
+        [election] = elections([options["election"]])
+        user = get_user_model().objects.filter(username=options["user"]).first()
+        if user is None or not user.has_perm("smartvote.add_listversion"):
+            raise CommandError(f"{options['user']}: no such user with the right to publish lists")
+        try:
+            if options["request"]:
+                draft = prepare(election, user)
+                try:
+                    with open(options["request"], "xb") as fh:
+                        fh.write(signing_request(draft))
+                except FileExistsError:
+                    raise CommandError(f"{options['request']} exists: choose a new file") from None
+                self.stdout.write(f"Version {draft.number} of {election.slug} written to {options['request']} for "
+                                  "signing on the offline machine.")
+                return
+            if options["demo"]:
+                version = publish_demo(election, user)
+            else:
+                version = publish_signed(election, read_file(options["signature"]), user)
+        except PublishError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(f"Version {version.number} of {election.slug} published (the signature holds).")
