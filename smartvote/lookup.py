@@ -58,7 +58,7 @@ class Answer:
 STAMP_SQL = """SELECT (SELECT MAX(id) FROM elections_importrun),
     (SELECT MAX(id) FROM smartvote_addressrange), (SELECT COUNT(*) FROM smartvote_addressrange),
     (SELECT COUNT(*) FROM elections_venue), (SELECT MAX(id) FROM smartvote_listversion),
-    (SELECT COUNT(*) FROM smartvote_listversion), (SELECT MAX(seq) FROM veche_signingstatement)"""
+    (SELECT COUNT(*) FROM smartvote_listversion), (SELECT MAX(id) FROM veche_signingstatement)"""
 
 
 STAMP_SECONDS = 1.0

@@ -96,7 +96,7 @@ def chain() -> signing.Chain | None:
     if root is None:
         return None
     return signing.chain(root, [{"payload": s.payload, "signature": s.signature}
-                                for s in SigningStatement.objects.order_by("seq")])
+                                for s in SigningStatement.objects.filter(root=root).order_by("seq")])
 
 
 def load_keyring(text) -> tuple[signing.Chain, int]:
@@ -120,13 +120,13 @@ def load_keyring(text) -> tuple[signing.Chain, int]:
     verified = signing.chain(root, statements)
     with transaction.atomic():
         stored = [{"payload": s.payload, "signature": s.signature}
-                  for s in SigningStatement.objects.select_for_update().order_by("seq")]
+                  for s in SigningStatement.objects.select_for_update().filter(root=root).order_by("seq")]
         if not signing.extends(stored, statements):
             raise signing.SigningError(_("This key chain does not continue the one stored here: it drops or "
                                          "changes a statement. A chain may only grow."))
         new = statements[len(stored):]
         SigningStatement.objects.bulk_create(
-            SigningStatement(seq=len(stored) + i, payload=s["payload"], signature=s["signature"])
+            SigningStatement(root=root, seq=len(stored) + i, payload=s["payload"], signature=s["signature"])
             for i, s in enumerate(new, 1))
     return verified, len(new)
 

@@ -1,10 +1,11 @@
 """What the shared core stores: the organisers' key chain, statement by statement.
 
 Each row is one signed statement exactly as the signing tool wrote it
-(veche/signing.py); rows are only ever added (veche.keys.load_keyring), and
-the whole chain is checked from the pinned root every time it is read, so a
-row someone adds or alters with the database makes every signature untrusted
-instead of trusted.
+(veche/signing.py), under the root it descends from; rows are only ever added
+(veche.keys.load_keyring), and the whole chain is checked from the pinned
+root every time it is read, so a row someone adds or alters with the database
+makes every signature untrusted instead of trusted. A new root (a chain
+started afresh) reads only its own rows.
 """
 
 from django.db import models
@@ -12,14 +13,16 @@ from django.utils.translation import gettext_lazy as _
 
 
 class SigningStatement(models.Model):
-    seq = models.PositiveIntegerField(primary_key=True)
+    root = models.CharField(max_length=60)  # base64 of the chain's first key
+    seq = models.PositiveIntegerField()
     payload = models.TextField()  # the canonical JSON that was signed
     signature = models.CharField(max_length=100)  # base64 Ed25519
 
     class Meta:
-        ordering = ["seq"]
+        ordering = ["root", "seq"]
+        constraints = [models.UniqueConstraint(fields=["root", "seq"], name="statement_once")]
         verbose_name = _("key-chain statement")
         verbose_name_plural = _("key-chain statements")
 
     def __str__(self):
-        return f"statement {self.seq}"
+        return f"statement {self.seq} of {self.root[:8]}…"

@@ -483,8 +483,9 @@ def cmd_revoke(args, out):
     out.write(_("Key %(f)s revoked. Upload %(r)s to the server.\n") % {"f": fingerprint(target), "r": args.keyring})
 
 
-def _request(path: Path, current: Chain | None) -> tuple[bytes, dict, dict | None]:
-    """(payload, document, previous document) of a file to sign: a signing request or a document itself."""
+def _request(path: Path, current: Chain | None, out) -> tuple[bytes, dict, dict | None]:
+    """(payload, document, previous document) of a file to sign: a signing request or a document itself.
+    A previous version the chain does not trust is said loudly, not refused: the next version replaces it."""
     raw = Path(path).read_bytes()
     try:
         outer = json.loads(raw)
@@ -499,7 +500,11 @@ def _request(path: Path, current: Chain | None) -> tuple[bytes, dict, dict | Non
             if hashlib.sha256(before).hexdigest() != document.get("previous_sha256"):
                 raise SigningError(_("The previous version in the request is not the one this version follows."))
             if current is not None:
-                current.check(before, parse_signature(previous.get("signature")))
+                try:
+                    current.check(before, parse_signature(previous.get("signature")))
+                except SigningError as exc:
+                    out.write(_("WARNING: the version this one follows is not trusted (%(why)s); the changes "
+                                "below are against it.\n") % {"why": exc})
             return payload, document, load_canonical(before)
         return payload, document, None
     return raw, load_canonical(raw), None
@@ -512,7 +517,7 @@ def cmd_sign(args, out):
         raise SigningError(_("This key is not the current key of the chain in %(r)s: sign with the current one.")
                            % {"r": args.keyring})
     path = Path(args.file)
-    payload, document, previous = _request(path, current)
+    payload, document, previous = _request(path, current, out)
     if document.get("format") not in (LIST_FORMAT, MANIFEST_FORMAT):
         raise SigningError(_("Only smart-voting lists and mirror manifests are signed with this command."))
     out.write("\n".join(describe(document, previous)) + "\n")
@@ -534,7 +539,7 @@ def cmd_show(args, out):
     if current:
         out.write("\n".join(describe_chain(current)) + "\n")
     if args.file:
-        payload, document, previous = _request(Path(args.file), current)
+        payload, document, previous = _request(Path(args.file), current, out)
         out.write("\n".join(describe(document, previous)) + "\n")
         sig = Path(args.signature) if args.signature else Path(args.file).with_suffix(".sig")
         if current and sig.exists():

@@ -6,6 +6,7 @@ than what was shown. The chain may grow by rotation and revocation, never
 change; the server follows it from the pinned root.
 """
 
+import hashlib
 import io
 import json
 import os
@@ -142,6 +143,16 @@ def test_rotation_and_revocation_follow_the_rules_of_the_chain(tmp_path):
     with pytest.raises(signing.SigningError, match="revoked key"):
         chain.check(payload, signing.sign(payload, signing.read_key(tmp_path / "second.key")))
     assert chain.check(payload, signing.sign(payload, signing.read_key(root_file))) == root  # retired: still good
+    # A version signed by the revoked key can still be followed — the next one replaces it — with a warning.
+    first = {"format": signing.LIST_FORMAT, "election": {"slug": "e", "name": "E", "date": "2021-09-19"},
+             "version": 1, "published": "x", "previous_sha256": None, "forecast": {}, "recommendations": []}
+    before = signing.canonical(first)
+    after = signing.canonical({**first, "version": 2, "previous_sha256": hashlib.sha256(before).hexdigest()})
+    request = tmp_path / "e-v2.request.json"
+    request.write_text(json.dumps({"format": signing.REQUEST_FORMAT, "payload": after.decode(), "previous": {
+        "payload": before.decode(), "signature": signing.sign(before, signing.read_key(tmp_path / "second.key"))}}))
+    shown = run("sign", request, "--key", tmp_path / "third.key", "--keyring", ring, "--yes")
+    assert "WARNING: the version this one follows is not trusted" in shown and "revoked key" in shown
     statements = signing.read_keyring(ring.read_text())[1]
     for broken in (statements[:1] + statements[2:], [statements[1], statements[0], statements[2]],
                    [*statements[:2], {**statements[2], "signature": statements[1]["signature"]}]):
@@ -195,7 +206,8 @@ def test_the_server_follows_rotation_and_revocation(tmp_path, organiser):
         keys.load_keyring(json.dumps({**ring, "root": signing.public_of(other)}))
     assert SigningStatement.objects.count() == 2
     # A statement written into the database without the keys makes the chain, and every list, untrusted.
-    SigningStatement.objects.create(seq=3, payload=SigningStatement.objects.get(seq=2).payload, signature="AAAA")
+    stored = SigningStatement.objects.get(seq=2)
+    SigningStatement.objects.create(root=stored.root, seq=3, payload=stored.payload, signature="AAAA")
     assert not check(second).trusted and latest_trusted(duma) is None
 
 
