@@ -15,7 +15,7 @@ from smartvote.addresses import Address, parse
 from smartvote.lookup import Answer, Cached, ballot, by_parsed_address, by_point, by_uik, data_stamp
 from smartvote.models import ListVersion
 from smartvote.publish import check, diff, latest_forecast, previous_version
-from veche import keys, signing
+from veche import keys
 
 router = Router(tags=["lookup"])
 
@@ -231,13 +231,9 @@ class KeysOut(Schema):
 @lists_router.get("/smartvote/public-key", response=KeysOut,
                   summary="The organisers' signing keys: the pinned root and the chain from it")
 def signing_public_key(request):
-    root = keys.signing_root()
-    try:
-        current = keys.chain()
-    except signing.SigningError:
-        current = None
-    return {"public_key": root, "fingerprint": root and signing.fingerprint(root),
-            "demo": keys.demo_signing_key() is not None, "keyring": current and current.document()}
+    known = keys.standing()
+    return {"public_key": known["root"], "fingerprint": known["fingerprint"], "demo": known["demo"],
+            "keyring": known["chain"] and known["chain"].document()}
 
 
 @lists_router.get("/smartvote/{slug}/forecast", response=ForecastOut,

@@ -25,7 +25,6 @@ then the manifest and the page say "demo".
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -121,6 +120,14 @@ def export(out: Path, elections: list[Election]) -> dict:
     """Write the static lookup for these elections into ``out``; returns the manifest."""
     if not elections:
         raise ExportError("no election to export: import one first, or name it with --election")
+    root = keys.signing_root()
+    try:
+        chain = keys.chain()
+    except signing.SigningError as exc:
+        raise ExportError(f"the key chain stored on this server does not hold: {exc}") from None
+    if root is None:
+        raise ExportError("no signing root: set VECHE_SIGNING_ROOT to the organisers' first public key "
+                          "(veche/signing.py new-root), or run the demo with VECHE_DEMO=1")
     out.mkdir(parents=True, exist_ok=True)
     if any(out.iterdir()) and not (out / "manifest.json").exists():
         raise ExportError(f"{out} is not empty and holds no earlier export: choose an empty folder")
@@ -134,14 +141,6 @@ def export(out: Path, elections: list[Election]) -> dict:
         name = f"data/{latin_slug(region.name) or region.pk}-{region.pk}.json"
         files.append(write_json(out, name, region_data(region, contest_ids)))
         regions.append({"name": region.name, "file": name})
-    root = keys.signing_root()
-    try:
-        chain = keys.chain()
-    except signing.SigningError as exc:
-        raise ExportError(f"the key chain stored on this server does not hold: {exc}") from None
-    if root is None:
-        raise ExportError("no signing root: set VECHE_SIGNING_ROOT to the organisers' first public key "
-                          "(veche/signing.py new-root), or run the demo with VECHE_DEMO=1")
     files.append(write_json(out, "keys.json", chain.document()))
     lists = []
     for election in elections:
@@ -167,7 +166,7 @@ def export(out: Path, elections: list[Election]) -> dict:
         "format": FORMAT, "created": timezone.now().replace(microsecond=0).isoformat(),
         "elections": [{"slug": e.slug, "name": e.name, "date": e.date.isoformat()} for e in elections],
         "regions": regions, "lists": lists,
-        "files": {name: hashlib.sha512((out / name).read_bytes()).hexdigest() for name in sorted(files)},
+        "files": {name: signing.sha512((out / name).read_bytes()) for name in sorted(files)},
     }
     if demo:
         manifest["demo"] = True

@@ -107,6 +107,7 @@ def picks(election: Election, forecast: Forecast) -> list[dict]:
 
 
 def document_for(election: Election, number: int, previous: ListVersion | None, demo: bool) -> dict:
+    """The list version a signature will cover: what is published now, chained to the version before."""
     forecast = latest_forecast(election)
     if forecast is None:
         raise PublishError(_("%(slug)s: no forecast yet; compute one first.") % {"slug": election.slug})
@@ -173,9 +174,9 @@ def publish_signed(election: Election, signature_file, user) -> ListVersion:
         try:
             with transaction.atomic():
                 version = ListVersion.objects.create(
-                    election=election, number=draft.number, published=datetime.fromisoformat(document["published"]),
-                    author=user,
-                    payload=draft.payload, signature=signature["signature"], public_key=signer)
+                    election=election, number=draft.number, author=user, payload=draft.payload,
+                    published=datetime.fromisoformat(document["published"]), signature=signature["signature"],
+                    public_key=signer)
         except IntegrityError:
             raise PublishError(_("This version was published a moment ago by someone else.")) from None
         draft.delete()

@@ -91,30 +91,15 @@ def smartvote_election(request, slug):
         contests.append({**contest, "pick": pick, "published": published.get(contest["contest_id"])})
     return render(request, "smartvote/election.html", {
         "election": election, "forecast": forecast, "contests": contests, "versions": versions,
-        "latest": latest, "latest_verdict": latest and check(latest), "root": key_context(),
+        "latest": latest, "latest_verdict": latest and check(latest), "root": keys.standing(),
         "backtest": Backtest.objects.filter(targets=election).first(),
         "can_edit": request.user.has_perm("smartvote.add_override"),
     })
 
 
-def key_context() -> dict:
-    """The pinned root and the chain, as pages show them (or why there is none to show)."""
-    root = keys.signing_root()
-    try:
-        current = keys.chain()
-        error = ""
-    except signing.SigningError as exc:
-        current, error = None, str(exc)
-    return {"root": root, "fingerprint": root and signing.fingerprint(root), "chain": current, "error": error,
-            "demo": keys.demo_signing_key() is not None,
-            "keys": [{"key": k, "fingerprint": signing.fingerprint(k), "status": current.status[k],
-                      "since": current.since[k], "revoked": current.revoked.get(k)} for k in current.keys]
-            if current else []}
-
-
 def signing_keys(request):
     """The organisers' key chain: the pinned root, every key since and what became of it; keys.json to check."""
-    context = key_context()
+    context = keys.standing()
     if request.GET.get("format") == "json":
         if context["chain"] is None:
             raise Http404("no key chain")
@@ -158,7 +143,7 @@ def list_version(request, slug, number):
             "payload": version.payload})
     return render(request, "smartvote/list_version.html", {
         "version": version, "document": document(version), "changes": diff(previous_version(version), version),
-        "verdict": check(version), "root": key_context(),
+        "verdict": check(version), "root": keys.standing(),
     })
 
 
@@ -219,7 +204,7 @@ def editorial(request, slug):
     rows = [{**row, "candidates": by_contest[row["contest_id"]]["candidates"]} for row in current]
     return render(request, "smartvote/editorial.html", {
         "election": election, "forecast": forecast, "rows": rows, "error": error,
-        "draft": ListDraft.objects.filter(election=election).first(), "root": key_context(),
+        "draft": ListDraft.objects.filter(election=election).first(), "root": keys.standing(),
         "latest": election.list_versions.order_by("-number").first(),
         "log": Override.objects.filter(contest__election=election).select_related(
             "contest", "candidate__person", "author")[:200],

@@ -41,10 +41,6 @@ MONITOR_DEMO_PRIVATE = "monitor_private_key.DEMO"
 DEMO_ONLY = ["smartvote_signing_key", "monitor_demo_key", MONITOR_DEMO_PRIVATE, "pepper", "pledges-demo.key"]
 
 
-def demo() -> bool:
-    return settings.DEMO
-
-
 def monitor_public_key() -> str:
     """The key the monitor seals to. Never a quiet fallback: outside demo mode a missing key is an error."""
     if settings.MONITOR_PUBLIC_KEY:
@@ -97,6 +93,20 @@ def chain() -> signing.Chain | None:
         return None
     return signing.chain(root, [{"payload": s.payload, "signature": s.signature}
                                 for s in SigningStatement.objects.filter(root=root).order_by("seq")])
+
+
+def standing() -> dict:
+    """The pinned root and the chain as pages and the API show them, or why there is none to show."""
+    root = signing_root()
+    try:
+        current, error = chain(), ""
+    except signing.SigningError as exc:
+        current, error = None, str(exc)
+    return {"root": root, "fingerprint": root and signing.fingerprint(root), "chain": current, "error": error,
+            "demo": demo_signing_key() is not None,
+            "keys": [{"key": k, "fingerprint": signing.fingerprint(k), "status": current.status[k],
+                      "since": current.since[k], "revoked": current.revoked.get(k)} for k in current.keys]
+            if current else []}
 
 
 def load_keyring(text) -> tuple[signing.Chain, int]:

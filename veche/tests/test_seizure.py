@@ -276,7 +276,7 @@ def seized(tmp_path_factory):
         env["VECHE_MONITOR_PUBLIC_KEY"] = monitor_public
         env["VECHE_SIGNING_ROOT"] = signing.public_of(signing.read_key(offline / "root.key"))
         result.pepper = base64.b64encode(os.urandom(48))
-        if signing_fs_is_memory(shm):
+        if on_memory_filesystem(shm):
             pepper_file.write_bytes(result.pepper)
             pepper_file.chmod(0o600)
             env["VECHE_PEPPER_FILE"] = str(pepper_file)
@@ -397,7 +397,7 @@ def seized(tmp_path_factory):
         shutil.rmtree(top, ignore_errors=True)
 
 
-def signing_fs_is_memory(path: Path) -> bool:
+def on_memory_filesystem(path: Path) -> bool:
     from veche.secrets import MEMORY_FILESYSTEMS, filesystem_of
 
     return path.exists() and filesystem_of(path) in MEMORY_FILESYSTEMS
