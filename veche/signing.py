@@ -360,7 +360,8 @@ def describe(document: dict, previous: dict | None = None) -> list[str]:
             who = (f"{row['candidate']['name']} ({row['candidate'].get('party') or _('self-nominated')})"
                    if row["candidate"] else _("no recommendation"))
             why = (_("override: %(r)s") % {"r": row["reason"]} if row["source"] == "override"
-                   else _("forecast, P(strongest) = %(p)s") % {"p": (row["candidate"] or {}).get("p_best")})
+                   else _("forecast, P(strongest) = %(p)s") % {"p": row["candidate"].get("p_best")}
+                   if row["candidate"] else _("forecast"))
             lines.append(f"  {row['contest']}: {who} — {why}")
         changes = list_changes(previous, document)
         if previous is not None:
