@@ -67,11 +67,6 @@ def salt(hour: str, expires: int) -> bytes:
     return value
 
 
-def forget_salts() -> None:
-    with _lock:
-        _salts.clear()
-
-
 def count(keys: list[str], expires: int) -> list[int]:
     """Add one to each counter (gone a minute after the hour ends); their new values."""
     if shared():
