@@ -50,7 +50,7 @@ def _sqlite(tables: list[str]) -> list[str]:
         if not cursor.fetchone()[0]:
             raise EraseError("this SQLite connection runs without secure_delete: freed space keeps its bytes")
         for table in tables:
-            cursor.execute(f'ANALYZE "{table}"')  # names from the code, never from input
+            cursor.execute(f'ANALYZE "{table}"')  # names from the code, or checked against the database's tables
         for _attempt in range(TRIES):
             # (busy, pages in the WAL, pages checkpointed); TRUNCATE leaves the -wal empty when not busy.
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -66,7 +66,7 @@ def _postgresql(tables: list[str]) -> list[str]:
     done = []
     with connection.cursor() as cursor:
         for table in tables:
-            cursor.execute(f'VACUUM (FULL, ANALYZE) "{table}"')  # names from the code, never from input
+            cursor.execute(f'VACUUM (FULL, ANALYZE) "{table}"')  # names from the code, or checked (manage.py erase)
         done.append("VACUUM (FULL, ANALYZE) " + ", ".join(tables))
         cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
         if cursor.fetchone()[0]:

@@ -28,10 +28,12 @@ from functools import cache
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
 from django.utils.translation import gettext as _
 from nacl.signing import SigningKey
 
 from veche import signing
+from veche.models import SigningStatement
 from veche.sealing import new_keypair, pepper
 from veche.secrets import SecretError, secret, secrets_dir
 
@@ -86,13 +88,14 @@ def chain() -> signing.Chain | None:
 
     A stored statement that does not check (someone with the database added
     or changed one) raises SigningError: then no signature is trusted."""
-    from veche.models import SigningStatement
-
     root = signing_root()
-    if root is None:
-        return None
-    return signing.chain(root, [{"payload": s.payload, "signature": s.signature}
-                                for s in SigningStatement.objects.filter(root=root).order_by("seq")])
+    return None if root is None else signing.chain(root, stored(root))
+
+
+def stored(root: str, lock: bool = False) -> list[dict]:
+    """The statements stored under this root, in order, as the signing tool writes them."""
+    rows = SigningStatement.objects.filter(root=root).order_by("seq")
+    return [{"payload": s.payload, "signature": s.signature} for s in (rows.select_for_update() if lock else rows)]
 
 
 def standing() -> dict:
@@ -115,10 +118,6 @@ def load_keyring(text) -> tuple[signing.Chain, int]:
     The file must start from this server's root and continue the stored
     chain: a chain may grow, never change, so a file that drops or alters a
     statement (a revocation, say) is refused and nothing is stored."""
-    from django.db import transaction
-
-    from veche.models import SigningStatement
-
     root, statements = signing.read_keyring(text)
     if signing_root() is None:
         raise signing.SigningError(_("This server has no signing root: set VECHE_SIGNING_ROOT to the first public "
@@ -129,14 +128,13 @@ def load_keyring(text) -> tuple[signing.Chain, int]:
                                                      "root": signing.fingerprint(signing_root())})
     verified = signing.chain(root, statements)
     with transaction.atomic():
-        stored = [{"payload": s.payload, "signature": s.signature}
-                  for s in SigningStatement.objects.select_for_update().filter(root=root).order_by("seq")]
-        if not signing.extends(stored, statements):
+        known = stored(root, lock=True)
+        if not signing.extends(known, statements):
             raise signing.SigningError(_("This key chain does not continue the one stored here: it drops or "
                                          "changes a statement. A chain may only grow."))
-        new = statements[len(stored):]
+        new = statements[len(known):]
         SigningStatement.objects.bulk_create(
-            SigningStatement(root=root, seq=len(stored) + i, payload=s["payload"], signature=s["signature"])
+            SigningStatement(root=root, seq=len(known) + i, payload=s["payload"], signature=s["signature"])
             for i, s in enumerate(new, 1))
     return verified, len(new)
 
