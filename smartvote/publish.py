@@ -209,10 +209,11 @@ def check(version: ListVersion, current: signing.Chain | None = None) -> Verdict
     return Verdict(True, "", fingerprint, current.status[signer], bool(data.get("demo")))
 
 
-def latest_trusted(election: Election) -> ListVersion | None:
-    """The newest version whose signature holds (an untrusted row someone added is passed over)."""
+def latest_trusted(election: Election, current: signing.Chain | None = None) -> ListVersion | None:
+    """The newest version whose signature holds (an untrusted row someone added is passed over); ``current``
+    is the key chain when the caller has read it already."""
     try:
-        current = keys.chain()
+        current = current or keys.chain()
     except SigningError:
         return None
     if current is None:

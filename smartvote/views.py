@@ -83,7 +83,8 @@ def smartvote_election(request, slug):
     election = get_object_or_404(Election, slug=slug)
     forecast = latest_forecast(election)
     versions = list(election.list_versions.order_by("-number"))
-    latest = latest_trusted(election)
+    known = keys.standing()  # the chain, read once for the page
+    latest = latest_trusted(election, known["chain"])
     published = {r["contest_id"]: r for r in document(latest)["recommendations"]} if latest else {}
     contests = []
     for contest in forecast.contests if forecast else []:
@@ -91,7 +92,7 @@ def smartvote_election(request, slug):
         contests.append({**contest, "pick": pick, "published": published.get(contest["contest_id"])})
     return render(request, "smartvote/election.html", {
         "election": election, "forecast": forecast, "contests": contests, "versions": versions,
-        "latest": latest, "latest_verdict": latest and check(latest), "root": keys.standing(),
+        "latest": latest, "latest_verdict": latest and check(latest, known["chain"]), "root": known,
         "backtest": Backtest.objects.filter(targets=election).first(),
         "can_edit": request.user.has_perm("smartvote.add_override"),
     })
@@ -141,9 +142,10 @@ def list_version(request, slug, number):
     if request.GET.get("format") == "json":
         return JsonResponse(signing.signature_record(version.public_key, version.signature) | {
             "payload": version.payload})
+    known = keys.standing()
     return render(request, "smartvote/list_version.html", {
         "version": version, "document": document(version), "changes": diff(previous_version(version), version),
-        "verdict": check(version), "root": keys.standing(),
+        "verdict": check(version, known["chain"]), "root": known,
     })
 
 
