@@ -48,8 +48,11 @@ serve: install
 	@echo "Veche at http://$(HOST):$(PORT)/"
 	$(BIN)/gunicorn -c veche/gunicorn.py veche.wsgi --bind $(HOST):$(PORT)
 
+# Lint, the formatting, and the types of the shared core and the data core (pyproject.toml says which).
 lint: dev
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # The suite on SQLite, then on PostgreSQL when it is reachable.
 test: lint

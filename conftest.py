@@ -60,11 +60,12 @@ class QuietHandler(WSGIRequestHandler):
 
 
 @pytest.fixture(autouse=True)
-def fresh_lookup_stamp():
-    """Each test starts by reading the data stamp: a rolled-back test's data must not answer the next."""
-    from smartvote.lookup import forget_stamp
+def fresh_copies():
+    """Each test starts from the database: a rolled-back test's data must not answer the next from a copy kept
+    in this process (core.cache)."""
+    from core.cache import forget_everything
 
-    forget_stamp()
+    forget_everything()
 
 
 @pytest.fixture(autouse=True)

@@ -47,7 +47,7 @@ def spread() -> dict[str, list[str]]:
     import setup_django  # noqa: F401  (the project on the path, Django started)
 
     from elections.models import Precinct, Region, Venue
-    from smartvote.tests.test_addresses import QUERIES as ADDRESSES
+    from lookup.tests.test_addresses import QUERIES as ADDRESSES
 
     region = Region.objects.get(key="город санкт-петербург").pk
     numbers = Precinct.objects.filter(region_id=region, is_remote=False).values_list("number", flat=True)

@@ -99,7 +99,7 @@ def main():
     with throwaway_database(VECHE_PLEDGE_LIMIT_CLIENT="100000000", VECHE_PLEDGE_LIMIT_NETWORK="100000000") as (
             url, env):
         manage(env, "shell", "-c", (
-            "from pledges.models import Campaign, City; from veche.sealing import new_keypair; "
+            "from pledges.models import Campaign, City; from core.sealing import new_keypair; "
             "c = Campaign.objects.create(slug='bench', title='bench', text='bench', threshold=10**9, "
             "public_key=new_keypair()[0]); City.objects.create(campaign=c, name='Москва')"))
         server, base = serve(args.workers, env)

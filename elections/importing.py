@@ -17,82 +17,18 @@ gives it, for free:
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 from pathlib import Path
 
 import polars as pl
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils.timezone import localtime
-from tqdm import tqdm
 
+from core.bulk import bulk_insert
+from core.commands import progress
 from elections.models import LINE_NAMES, Choice, Commission, Contest, ImportRun, Precinct, Protocol, Region, Vote
 from elections.stats import refresh_totals
-
-BATCH = 50_000
-
-
-def progress(iterable=None, **kwargs):
-    """A progress bar on stderr; silent when stderr is not a terminal."""
-    return tqdm(iterable, disable=None, unit_scale=True, dynamic_ncols=True, **kwargs)
-
-
-def read_csv(path: Path, columns: list[str]) -> list[tuple[int, dict]]:
-    """(line number, row) of a UTF-8 CSV file with a header holding these columns."""
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CommandError(f"{path}: cannot read: {exc}") from exc
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in columns if c not in (reader.fieldnames or [])]
-    if missing:
-        raise CommandError(f"{path}: missing column(s) {', '.join(missing)}; expected {', '.join(columns)}")
-    rows = []
-    for line, row in enumerate(reader, start=2):
-        if None in row:
-            raise CommandError(f"{path}, line {line}: more fields than the header's {len(reader.fieldnames)}")
-        rows.append((line, {k: (v or "").strip() for k, v in row.items()}))
-    if not rows:
-        raise CommandError(f"{path}: no rows")
-    return rows
-
-
-def bulk_insert(model, columns: list[str], frame: pl.DataFrame, label: str = "") -> int:
-    """Append the rows of ``frame`` (its columns in ``columns`` order) to a table.
-
-    PostgreSQL gets them through COPY, SQLite through executemany in large
-    batches: an order of magnitude faster than the ORM for millions of rows.
-    """
-    table = model._meta.db_table
-    frame = frame.select(columns)
-    if frame.height == 0:
-        return 0
-    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
-    bar = progress(total=frame.height, desc=label or table, unit="rows", leave=False)
-    connection.ensure_connection()
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            for start in range(0, frame.height, BATCH * 4):
-                buffer = io.BytesIO()
-                chunk = frame.slice(start, BATCH * 4)
-                chunk.write_csv(buffer, include_header=False, null_value="")
-                with cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN (FORMAT csv)") as copy:
-                    copy.write(buffer.getvalue())
-                bar.update(chunk.height)
-        else:
-            # The raw sqlite3 cursor: Django's wrapper rewrites every row's
-            # parameters, which costs more than the insert itself.
-            raw = connection.connection.cursor()
-            # Table and column names come from the model, never from input.
-            sql = f"INSERT INTO {table} ({quoted}) VALUES ({', '.join(['?'] * len(columns))})"  # noqa: S608
-            for chunk in frame.iter_slices(BATCH):
-                raw.executemany(sql, chunk.iter_rows())
-                bar.update(chunk.height)
-            raw.close()
-    bar.close()
-    return frame.height
 
 
 def key_frame(queryset, *fields, schema=None) -> pl.DataFrame:

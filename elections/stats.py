@@ -70,7 +70,7 @@ def main_contest(election: Election) -> Contest | None:
 
 def election_summary(election: Election) -> dict:
     contest = main_contest(election)
-    stored = contest_totals(contest) if contest else {"totals": protocol_totals(Protocol.objects.none()),
+    stored: dict = contest_totals(contest) if contest else {"totals": protocol_totals(Protocol.objects.none()),
                                                       "results": []}
     totals = stored["totals"]
     return {

@@ -5,9 +5,9 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
+from core.charts import with_bars
 from elections.models import Candidate, Contest, Election, Precinct, Protocol, Region
 from elections.stats import contest_totals, election_summary, main_contest
-from veche.charts import with_bars
 
 PAGE = 50
 

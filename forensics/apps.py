@@ -7,3 +7,5 @@ class ForensicsConfig(AppConfig):
 
     name = "forensics"
     verbose_name = _("Forensics")
+    # Per-station estimates, numbers only: the leak tests dump the table without its rows.
+    result_tables = ["forensics_cleanedresult"]

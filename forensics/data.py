@@ -1,28 +1,15 @@
-"""The per-station table the analyses read, from the database or a CEC file."""
+"""The per-station table the analyses read, and the excess they leave for the forecast to take out."""
 
 import polars as pl
-from django.db import connection
 
-from elections.models import Contest, Election
+from elections.frames import station_results
+from elections.models import Election
 from elections.stats import contest_totals, main_contest
 from forensics.analysis import AnalysisError
-
-QUERY = """
-SELECT p.id, r.name, COALESCE(t.name, ''), pr.code, p.registered, p.ballots_issued, p.ballots_in_boxes,
-       COALESCE(v.votes, 0)
-FROM elections_protocol p
-JOIN elections_precinct pr ON pr.id = p.precinct_id
-JOIN elections_region r ON r.id = pr.region_id
-LEFT JOIN elections_commission t ON t.id = p.tik_id
-LEFT JOIN elections_vote v ON v.protocol_id = p.id AND v.choice_id = %s
-WHERE p.contest_id = %s AND p.has_result AND pr.is_remote = %s
-"""
-SCHEMA = [("protocol_id", pl.Int64), ("region", pl.String), ("tik", pl.String), ("code", pl.String),
-          ("registered", pl.Int64), ("ballots_issued", pl.Int64), ("ballots_in_boxes", pl.Int64),
-          ("leader", pl.Int64)]
+from forensics.models import Analysis, CleanedResult
 
 
-def leader_of(contest: Contest) -> dict:
+def leader_of(contest) -> dict:
     results = contest_totals(contest)["results"]
     if not results:
         raise AnalysisError(f"{contest} has no published votes")
@@ -35,9 +22,7 @@ def precinct_frame(election: Election, region: str | None = None) -> tuple[pl.Da
     if contest is None:
         raise AnalysisError("no party-list, presidential or referendum results to analyse")
     leader = leader_of(contest)
-    with connection.cursor() as cursor:
-        cursor.execute(QUERY, [leader["choice_id"], contest.pk, False])
-        frame = pl.DataFrame(cursor.fetchall(), schema=SCHEMA, orient="row")
+    frame = station_results(contest, leader["choice_id"]).rename({"votes": "leader"})
     if region:
         frame = frame.filter(pl.col("region").str.to_lowercase().str.contains(region.lower(), literal=True))
     if frame.height == 0:
@@ -52,12 +37,31 @@ def remote_totals(election: Election) -> dict | None:
     if contest is None:
         return None
     leader = leader_of(contest)
-    with connection.cursor() as cursor:
-        cursor.execute(QUERY, [leader["choice_id"], contest.pk, True])
-        rows = cursor.fetchall()
-    if not rows:
+    frame = station_results(contest, leader["choice_id"], remote=True)
+    if frame.height == 0:
         return None
-    registered, issued, cast, votes = (sum(r[i] or 0 for r in rows) for i in (4, 5, 6, 7))
-    return {"pseudo_stations": len(rows), "registered": registered, "ballots_issued": issued,
+    registered, issued, cast, votes = (frame[c].fill_null(0).sum() for c in (
+        "registered", "ballots_issued", "ballots_in_boxes", "votes"))
+    return {"pseudo_stations": frame.height, "registered": registered, "ballots_issued": issued,
             "turnout": round(100 * issued / registered, 2) if registered else None,
             "leader_share": round(100 * votes / cast, 2) if cast else None}
+
+
+def cleaned_excess(election: Election, region_ids: list[int], votes: pl.DataFrame) -> pl.DataFrame | None:
+    """precinct_id, party_id, excess: the ballots the latest stored analysis of the election estimates were
+    added to the leader's list at each station of these regions; None when no analysis is stored.
+
+    ``votes`` is the election's party-list votes there (elections.frames.party_list_votes): the leader's
+    list at a station is the one whose votes equal the leader's count the analysis stored.
+    """
+    analysis = Analysis.objects.filter(election=election).order_by("-created").first()
+    if analysis is None:
+        return None
+    stored = CleanedResult.objects.filter(analysis=analysis, excess__gt=0,
+                                          protocol__precinct__region_id__in=region_ids)
+    cleaned = pl.DataFrame(list(stored.values_list("protocol_id", "leader_votes", "excess")),
+                           schema={"protocol_id": pl.Int64, "leader_votes": pl.Int64, "excess": pl.Int64},
+                           orient="row")
+    frame = cleaned.join(votes, left_on=["protocol_id", "leader_votes"], right_on=["protocol_id", "votes"])
+    # Two lists with the leader's exact count at one station: nobody knows which; take neither.
+    return frame.select("precinct_id", "party_id", "excess").filter(pl.len().over("precinct_id") == 1)

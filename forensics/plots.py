@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import LogNorm
 
-from veche.charts import FORMATS, figure_bytes
+from core.charts import FORMATS, figure_bytes
 
 PLOTS = {
     "comet": "Turnout and the leader's share (stations weighted by ballots cast)",

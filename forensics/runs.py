@@ -4,7 +4,7 @@ import numpy as np
 import polars as pl
 from django.db import transaction
 
-from elections.importing import bulk_insert
+from core.bulk import bulk_insert
 from elections.models import Election
 from forensics.analysis import analyse
 from forensics.data import precinct_frame, remote_totals

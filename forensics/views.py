@@ -7,6 +7,7 @@ from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from core.charts import with_bars
 from elections.models import Election
 from elections.stats import contest_totals, main_contest
 from forensics.analysis import AnalysisError, histograms
@@ -15,7 +16,6 @@ from forensics.models import Analysis, CleanedResult
 from forensics.plots import FORMATS, PLOTS
 from forensics.plots import render as render_plot
 from forensics.runs import save
-from veche.charts import with_bars
 
 SORTS = {"region": False, "stations": True, "turnout": True, "leader_share": True, "anomaly": True,
          "excess_votes": True}

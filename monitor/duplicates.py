@@ -14,9 +14,9 @@ import json
 from django.db import transaction
 from django.utils import timezone
 
+from core.sealing import unseal
 from monitor.models import Report
 from monitor.people import name_keys, same_person
-from veche.sealing import unseal
 
 FORMAT = "veche-monitor-flags/1"
 

@@ -8,7 +8,7 @@ publication, so that the statistics read thousands of rows, not millions.
 
 People are pseudonymous by default. What identifies someone (name, age,
 contacts, the reporter's contact, photos) is sealed to the organisers'
-offline key (veche.sealing) before it is written, and nothing derived from a
+offline key (core.sealing) before it is written, and nothing derived from a
 name is kept: likely duplicates of named people are found offline, where
 the private key is (monitor_duplicates). A name is kept readable only when
 the person consented to be named publicly. When a report came in is kept to
@@ -20,7 +20,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from veche.hours import this_hour
+from core.hours import this_hour
 
 
 class City(models.Model):

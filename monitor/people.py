@@ -66,3 +66,13 @@ def same_person(a: list[list[str]], b: list[list[str]]) -> bool:
         if all(matches) and "full" in matches:
             return True
     return False
+
+
+def free_pseudonym() -> str:
+    """A pseudonym no person has yet."""
+    from monitor.models import Person
+
+    while True:
+        pseudonym = new_pseudonym()
+        if not Person.objects.filter(pseudonym=pseudonym).exists():
+            return pseudonym

@@ -14,7 +14,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from django.utils.translation import gettext as _
 
-from veche.charts import figure_bytes
+from core.charts import figure_bytes
 
 RED, BLUE, GREY = "#a4000f", "#2f5f98", "#8a8a8a"
 

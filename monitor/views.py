@@ -10,13 +10,13 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
+from core.charts import FORMATS, with_bars
 from elections.models import Election
 from monitor import plots, stats
 from monitor.export import COLUMNS, csv_lines, json_lines
 from monitor.intake import IntakeError, TooMany, check_rate, take
 from monitor.models import CATEGORIES, PHASES, City, Event, Person, Report
 from monitor.moderation import ModerationError, act, allowed_actions
-from veche.charts import FORMATS, with_bars
 
 PERSONAL = ("name", "age", "person_contact", "reporter_contact")
 

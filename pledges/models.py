@@ -1,7 +1,7 @@
 """Campaigns, their cities and pledges: counts in the clear, people never.
 
 A pledge row holds a keyed hash of the normalised e-mail (to count each
-person once; veche.sealing) and the contact sealed to the campaign's
+person once; core.sealing) and the contact sealed to the campaign's
 public key; the private key stays with the organisers, offline. Confirmation
 times are kept to the hour: enough for the chart, too coarse to match
 against anything else.
@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from veche.sealing import SealingError, public_key
+from core.sealing import SealingError, public_key
 
 
 class Campaign(models.Model):

@@ -19,7 +19,6 @@ import os
 import re
 from dataclasses import dataclass
 from datetime import timedelta
-from time import monotonic
 
 from django.core import signing
 from django.core.cache import cache
@@ -27,16 +26,16 @@ from django.core.mail import send_mail
 from django.db import connection
 from django.db.models import Count, Q
 from django.db.models.functions import TruncHour
-from django.db.models.signals import post_delete, post_save
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.cache import Cached, Freshness
+from core.hours import this_hour
+from core.ratelimit import allow
+from core.sealing import keyed_hash, seal
 from pledges.models import Campaign, City, Pledge
-from veche.hours import this_hour
-from veche.ratelimit import allow
-from veche.sealing import keyed_hash, seal
 
 log = logging.getLogger(__name__)
 CONFIRM_DAYS = 3
@@ -86,7 +85,7 @@ def normalise(email: str) -> str:
 
 
 def check_rate(client_ip: str) -> None:
-    """Refuse a client or network past its hourly limit (veche.ratelimit keeps only expiring keyed hashes)."""
+    """Refuse a client or network past its hourly limit (core.ratelimit keeps only expiring keyed hashes)."""
     if not allow("pledge", client_ip, LIMIT_CLIENT, LIMIT_NETWORK):
         raise SignupError(_("Too many sign-ups from your network; try again in an hour."))
 
@@ -94,27 +93,22 @@ def check_rate(client_ip: str) -> None:
 # A campaign and its cities are read at most this often per process: a sign-up then needs no query to find
 # them. Changes saved in this process apply at once; other workers see them within this time (the purge waits).
 CAMPAIGN_SECONDS = 2.0
-_campaigns: dict[str, tuple[float, Campaign | None]] = {}
+CAMPAIGNS = Freshness("pledges", ["pledges.Campaign", "pledges.City"], every=CAMPAIGN_SECONDS)
+
+
+def read_campaign(slug: str) -> Campaign | None:
+    campaign = Campaign.objects.filter(slug=slug).first()
+    if campaign is not None:
+        campaign.city_by_id  # noqa: B018  (read now, kept with the campaign)
+    return campaign
+
+
+CAMPAIGN = Cached(read_campaign, CAMPAIGNS, size=1000)
 
 
 def campaign_by_slug(slug: str) -> Campaign | None:
     """The campaign, its cities (``city_by_id``) read with it."""
-    read, campaign = _campaigns.get(slug, (-1e9, None))
-    if monotonic() - read > CAMPAIGN_SECONDS:
-        campaign = Campaign.objects.filter(slug=slug).first()
-        if campaign is not None:
-            campaign.city_by_id  # noqa: B018  (read now, kept with the campaign)
-        _campaigns[slug] = (monotonic(), campaign)
-    return campaign
-
-
-def forget_campaigns(**_signal):
-    _campaigns.clear()
-
-
-for _model in (Campaign, City):
-    post_save.connect(forget_campaigns, sender=_model, dispatch_uid=f"pledges-forget-{_model.__name__}")
-    post_delete.connect(forget_campaigns, sender=_model, dispatch_uid=f"pledges-forget-delete-{_model.__name__}")
+    return CAMPAIGN.get(slug)
 
 
 # The no-op update makes the statement return the earlier pledge's id as well: new and known sign-ups take
@@ -196,7 +190,7 @@ def confirm(token: str) -> Outcome:
         return Outcome(campaign, _("Your sign-up was already confirmed: you are counted."))
     if campaign.reached is None and totals(campaign, fresh=True)["total"] >= campaign.threshold:
         Campaign.objects.filter(pk=campaign.pk, reached__isnull=True).update(reached=timezone.now())
-        forget_campaigns()
+        CAMPAIGNS.forget()
     return Outcome(campaign, _("Confirmed: you are counted. Thank you!"), confirmed_now=True)
 
 

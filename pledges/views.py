@@ -4,6 +4,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
+from core.charts import with_bars
 from pledges.models import Campaign
 from pledges.signup import (
     SENT,
@@ -15,7 +16,6 @@ from pledges.signup import (
     sign_up,
     totals,
 )
-from veche.charts import with_bars
 
 
 def context(campaign: Campaign) -> dict:

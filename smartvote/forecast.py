@@ -38,8 +38,9 @@ import numpy as np
 import polars as pl
 from django.utils.translation import gettext_noop
 
+from elections.frames import contest_precincts
 from elections.models import Candidate, Contest, Election
-from smartvote.carry import carry, district_precincts
+from smartvote.carry import carry
 from smartvote.models import CandidateFact, ElectionSetup, Forecast, PartyLineage
 
 # What the forecast can use; a backtest switches them off one by one.
@@ -126,7 +127,7 @@ def list_shares(election: Election, contests: list[Contest], history: list[Elect
     shares, coverage = {}, {}
     if "history" not in use or not history:
         return shares, coverage
-    targets = district_precincts(contests)
+    targets = contest_precincts(contests)
     for earlier in history:
         carried = carry(earlier, contests, targets, cleaned="cleaned" in use)
         totals = carried.votes.group_by("contest_id").agg(total=pl.col("votes").sum())

@@ -1,50 +1,10 @@
-"""Smart voting's data: address ranges, the forecast's inputs, forecasts, decisions, lists."""
+"""Smart voting's data: the forecast's inputs, forecasts, decisions, lists."""
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from elections.models import Candidate, Contest, Election, Party, Precinct, Region
-
-
-class AddressRange(models.Model):
-    """Houses of one street (a number range, all/odd/even) assigned to a UIK.
-
-    Commissions publish precinct boundaries as lists of streets and house
-    numbers; `manage.py import_address_ranges` loads them.
-    """
-
-    class Parity(models.TextChoices):
-        ALL = "all", _("all")
-        ODD = "odd", _("odd")
-        EVEN = "even", _("even")
-
-    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="address_ranges")
-    street = models.CharField(max_length=200)  # as published
-    street_key = models.CharField(max_length=200, db_index=True)  # folded name words, sorted
-    street_kind = models.CharField(max_length=20, blank=True, default="")
-    house_from = models.PositiveIntegerField()
-    house_to = models.PositiveIntegerField()
-    parity = models.CharField(max_length=4, choices=Parity.choices, default=Parity.ALL)
-    precinct = models.ForeignKey(Precinct, on_delete=models.CASCADE, related_name="address_ranges")
-
-    class Meta:
-        ordering = ["region", "street_key", "house_from"]
-        constraints = [
-            models.CheckConstraint(condition=models.Q(house_from__lte=models.F("house_to")), name="range_ordered"),
-            models.UniqueConstraint(fields=["region", "street_key", "house_from", "house_to", "parity"],
-                                    name="range_unique"),
-        ]
-        verbose_name = _("address range")
-        verbose_name_plural = _("address ranges")
-
-    def __str__(self):
-        return f"{self.street} {self.house_from}–{self.house_to} ({self.parity}) → {self.precinct}"
-
-    def covers(self, house: int) -> bool:
-        if not self.house_from <= house <= self.house_to:
-            return False
-        return self.parity == "all" or (house % 2 == 1) == (self.parity == "odd")
+from elections.models import Candidate, Contest, Election, Party
 
 
 # -- the forecast's inputs beyond results --------------------------------------
@@ -197,7 +157,7 @@ class ListVersion(models.Model):
     """A published, signed version of an election's recommendations.
 
     ``payload`` is the exact UTF-8 JSON the organisers signed offline
-    (Ed25519, veche/signing.py); anyone holding their key chain can check it
+    (Ed25519, core/signing.py); anyone holding their key chain can check it
     without trusting this server, and the server checks it again before it
     shows or uses it (smartvote.publish.check).
     """

@@ -6,7 +6,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from veche.charts import figure_bytes
+from core.charts import figure_bytes
 
 ROLE_COLOURS = {"ruling": "#a4000f", "aligned": "#8a8a8a", "eligible": "#2f5f98"}
 

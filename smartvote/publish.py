@@ -1,6 +1,6 @@
 """Organisers' decisions and the signed, versioned lists they publish.
 
-A list version is a canonical JSON document (veche.signing.canonical)
+A list version is a canonical JSON document (core.signing.canonical)
 holding, per contest, the recommended candidate, where the pick came from
 (the forecast or an organiser's override, with the reason) and its
 probabilities, plus the SHA-256 of the previous version: versions form a
@@ -11,7 +11,7 @@ The server never holds the organisers' signing key. Publishing is three steps:
 1. ``prepare`` freezes what a list published now would say as a draft
    (``ListDraft``) with its number and the hash of the version before;
 2. the organisers download it as a signing request and sign it on their
-   offline machine with veche/signing.py, which shows them the list and what
+   offline machine with core/signing.py, which shows them the list and what
    changed since the last version;
 3. ``publish_signed`` takes the signature back (editorial desk, or
    ``manage.py smartvote_publish``), checks it against the organisers' key
@@ -32,13 +32,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import keys, signing
+from core.signing import SigningError, canonical
 from elections.models import Candidate, Contest, Election
 from smartvote.models import Forecast, ListDraft, ListVersion, Override
-from veche import keys, signing
-from veche.signing import SigningError, canonical
 
 
 class PublishError(Exception):
@@ -129,7 +130,7 @@ def prepare(election: Election, user) -> ListDraft:
     """Freeze the list as it stands as the next version's draft, for the organisers to sign offline."""
     if keys.signing_root() is None:
         raise PublishError(_("No signing key is configured: the organisers make their key chain offline "
-                             "(veche/signing.py new-root) and the server is given its root as VECHE_SIGNING_ROOT."))
+                             "(core/signing.py new-root) and the server is given its root as VECHE_SIGNING_ROOT."))
     previous = election.list_versions.order_by("-number").first()
     number = previous.number + 1 if previous else 1
     payload = canonical(document_for(election, number, previous, demo=keys.demo_signing_key() is not None))
@@ -222,6 +223,20 @@ def latest_trusted(election: Election, current: signing.Chain | None = None) -> 
         if check(version, current).trusted:
             return version
     return None
+
+
+def last_published_day():
+    """The date of the latest election with a published list, or None."""
+    return ListVersion.objects.aggregate(d=Max("election__date"))["d"]
+
+
+def published_picks(election_id: int) -> tuple[int, dict[int, dict]] | None:
+    """(version number, {contest id: its row}) of the election's newest list whose organisers' signature holds,
+    or None: what the lookup shows voters (a row written without the organisers' key never reaches them)."""
+    version = latest_trusted(Election.objects.get(pk=election_id))
+    if version is None:
+        return None
+    return version.number, {r["contest_id"]: r for r in json.loads(version.payload)["recommendations"]}
 
 
 def document(version: ListVersion) -> dict:

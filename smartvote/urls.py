@@ -4,8 +4,6 @@ from smartvote import views
 
 app_name = "smartvote"
 urlpatterns = [
-    path("lookup/", views.lookup, name="lookup"),
-    path("lookup/venues.json", views.venues, name="venues"),
     path("smartvote/keys/", views.signing_keys, name="keys"),
     path("smartvote/backtest/", views.backtest_page, name="backtest_latest"),
     path("smartvote/backtest/<int:pk>/", views.backtest_page, name="backtest"),

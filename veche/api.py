@@ -5,9 +5,9 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 
 from elections.api import router as elections_router
+from lookup.api import router as lookup_router
 from monitor.api import router as monitor_router
-from smartvote.api import lists_router
-from smartvote.api import router as lookup_router
+from smartvote.api import router as smartvote_router
 
 api = NinjaAPI(
     title="Veche API",
@@ -18,7 +18,7 @@ api = NinjaAPI(
 )
 api.add_router("/", elections_router)
 api.add_router("/", lookup_router)
-api.add_router("/", lists_router)
+api.add_router("/", smartvote_router)
 api.add_router("/", monitor_router)
 
 

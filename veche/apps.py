@@ -2,6 +2,7 @@ from django.apps import AppConfig
 
 
 class VecheConfig(AppConfig):
-    """The site shell: base templates, home page, static files, i18n; the organisers' key chain."""
+    """The project shell: settings, URLs, the API that gathers every tool's router, the home page, the base
+    templates and static files. Nothing here is imported by a tool or by the shared core."""
 
     name = "veche"

@@ -1,14 +1,14 @@
 """gunicorn's settings for Veche: `gunicorn -c veche/gunicorn.py veche.wsgi` (make serve does).
 
 No access log, an error log that names no client and keeps times to the hour
-(veche.logs), and a unix socket, when bound to one, that only the server's
+(core.logs), and a unix socket, when bound to one, that only the server's
 user and group (the web server in front) may open.
 """
 
 import os
 import stat
 
-logger_class = "veche.logs.GunicornLogger"
+logger_class = "core.logs.GunicornLogger"
 control_socket_disable = True  # no runtime-control socket in the user's home
 accesslog = None
 errorlog = "-"

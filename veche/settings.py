@@ -14,9 +14,9 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from veche.sealing import SealingError, public_key
-from veche.secrets import secret
-from veche.signing import SigningError, public_key_text
+from core.sealing import SealingError, public_key
+from core.secrets import secret
+from core.signing import SigningError, public_key_text
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VECHE_VAR_DIR", BASE_DIR / "var"))
@@ -30,11 +30,11 @@ SECRET_KEY = secret("django_secret_key")
 # Demo mode (VECHE_DEMO=1, as `make run` sets it): keys a real server must never hold — a signing key the
 # server signs with, the monitor's private key, the pepper on disk — are made in var/secrets/ when not given,
 # and every page, list and mirror says "demo". Without it the server holds public keys only and will not
-# start without them (veche.keys.startup_problems).
+# start without them (core.keys.startup_problems).
 DEMO = os.environ.get("VECHE_DEMO", "") == "1"
 # The organisers' X25519 public key the monitor seals people's details to (manage.py keygen, offline).
 MONITOR_PUBLIC_KEY = os.environ.get("VECHE_MONITOR_PUBLIC_KEY", "").strip()
-# The first Ed25519 key of the organisers' signing chain (veche/signing.py new-root, offline).
+# The first Ed25519 key of the organisers' signing chain (core/signing.py new-root, offline).
 SIGNING_ROOT = os.environ.get("VECHE_SIGNING_ROOT", "").strip()
 try:
     if MONITOR_PUBLIC_KEY:
@@ -56,8 +56,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "ninja",  # serves the API docs' Swagger UI from our own static files, not a CDN
-    "elections",
+    "core",  # the shared helpers; imports no tool
+    "elections",  # the data core
     "forensics",
+    "lookup",
     "smartvote",
     "pledges",
     "monitor",
@@ -65,7 +67,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "veche.middleware.content_security_policy",
+    "core.middleware.content_security_policy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -154,12 +156,12 @@ X_FRAME_OPTIONS = "DENY"
 # Logs go to stderr only and carry no request data: Django's own loggers are
 # kept, but the request logger (which prints paths and, behind proxies, may
 # carry addresses) is limited to errors without the request attached. Every
-# line is formatted by veche.logs: any IP address in it is masked and its time
+# line is formatted by core.logs: any IP address in it is masked and its time
 # is kept to the hour (gunicorn's own log goes through the same, veche/gunicorn.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"safe": {"()": "veche.logs.SafeFormatter"}},
+    "formatters": {"safe": {"()": "core.logs.SafeFormatter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "safe"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {"django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False}},
@@ -177,7 +179,7 @@ if TILE_URL and not (re.fullmatch(r"https?://[^/\s\"'<>]+/[^\s\"'<>]*", TILE_URL
     raise ImproperlyConfigured("VECHE_TILE_URL must be an http(s) address with {z}, {x} and {y} in it, "
                                "e.g. https://tiles.example.org/{z}/{x}/{y}.png")
 
-# The cache holds the rate limits' expiring keyed hashes (veche.ratelimit) and
+# The cache holds the rate limits' expiring keyed hashes (core.ratelimit) and
 # short-lived copies of counts. Without VECHE_REDIS_URL each worker process
 # keeps its own, which is right for the demo but counts a client's hourly
 # limit per worker (two workers: twice the limit). With several workers or

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from nacl.public import PrivateKey
 
-from veche import signing
+from core import signing
 
 OFFLINE_DIR = Path(tempfile.mkdtemp(prefix="veche-offline-"))
 atexit.register(shutil.rmtree, OFFLINE_DIR, ignore_errors=True)

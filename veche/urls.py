@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("", include("elections.urls")),
     path("", include("forensics.urls")),
+    path("", include("lookup.urls")),
     path("", include("smartvote.urls")),
     path("", include("pledges.urls")),
     path("", include("monitor.urls")),

@@ -1,7 +1,7 @@
 # Keyed hashes of name parts are dropped (a dictionary opened them once their key was found), and the time a
-# report came in is cut to the hour; then the old bytes are erased from the database files (veche.erase).
+# report came in is cut to the hour; then the old bytes are erased from the database files (core.erase).
 
-import veche.hours
+import core.hours
 from django.db import migrations, models
 from django.db.models.functions import Trunc
 
@@ -13,7 +13,7 @@ def forget(apps, schema_editor):
 
 
 def erase(apps, schema_editor):
-    from veche.erase import EraseError, scrub
+    from core.erase import EraseError, scrub
 
     try:
         scrub(["monitor_person", "monitor_report"])
@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="report",
             name="received",
-            field=models.DateTimeField(default=veche.hours.this_hour, verbose_name="received"),
+            field=models.DateTimeField(default=core.hours.this_hour, verbose_name="received"),
         ),
         migrations.RunPython(erase, migrations.RunPython.noop),
     ]

@@ -2,14 +2,6 @@ import pytest
 from django.contrib.auth.models import Group, User
 
 
-@pytest.fixture(autouse=True)
-def fresh_state():
-    """The intake's copy of the cities and events must not outlive a test (the cache is emptied for every test)."""
-    from monitor.intake import _KNOWN
-
-    _KNOWN.clear()
-
-
 def staff(username: str, role: str | None) -> User:
     user = User.objects.create_user(username, password="correct horse battery staple", is_staff=True)
     if role:

@@ -4,9 +4,9 @@ import logging
 
 import pytest
 
+from core.testing import leaks, seized_text
 from monitor.models import City, Person, Report
 from monitor.moderation import act
-from veche.testing import leaks, seized_text
 
 CLIENT_IP = "203.0.113.199"
 # Names chosen not to occur in the imported data.

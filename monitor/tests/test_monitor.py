@@ -12,10 +12,10 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 from PIL import Image
 
+from core.sealing import unseal
 from monitor import stats
 from monitor.models import City, DetentionCount, Event, ModerationLog, Person, Report
 from monitor.moderation import ModerationError, act, recount
-from veche.sealing import unseal
 
 pytestmark = pytest.mark.django_db
 API = "/api/reports"

@@ -13,10 +13,10 @@ from django.core.management import CommandError, call_command
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
+from core.sealing import new_keypair
+from core.testing import leaks, seized_text
 from pledges.models import Campaign, City, Pledge
 from pledges.signup import SignupError, normalise, token_for
-from veche.sealing import new_keypair
-from veche.testing import leaks, seized_text
 
 pytestmark = pytest.mark.django_db
 CLIENT_IP = "203.0.113.77"

@@ -4,8 +4,8 @@ import json
 
 from django.conf import settings
 
+from core import signing
 from smartvote.publish import prepare, publish_signed, signing_request
-from veche import signing
 
 
 def root_key():

@@ -5,9 +5,10 @@ import polars as pl
 import pytest
 from django.core.management import CommandError, call_command
 
+from elections.frames import contest_precincts
 from elections.models import Contest, Election, Precinct, Protocol
 from smartvote.backtest import backtest, naive_baselines
-from smartvote.carry import carry, district_precincts, donors
+from smartvote.carry import carry, donors
 from smartvote.forecast import ForecastError, forecast, save, single_mandate
 from smartvote.models import CandidateFact, ElectionSetup, Forecast
 
@@ -40,7 +41,7 @@ def test_carry_covers_every_precinct_of_the_2021_districts(zaks, duma16):
 
 
 def test_a_new_precinct_takes_its_nearest_neighbours_result(zaks, duma16):
-    targets = district_precincts(single_mandate(zaks))
+    targets = contest_precincts(single_mandate(zaks))
     voted = set(Protocol.objects.filter(contest__election=duma16).values_list("precinct_id", flat=True))
     new = targets.filter(~pl.col("precinct_id").is_in(list(voted)) & pl.col("latitude").is_not_null()).row(0,
                                                                                                            named=True)

@@ -7,13 +7,13 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.utils import translation
 
+from core import signing
 from elections.models import Contest, Election
 from smartvote.forecast import save
 from smartvote.models import ListDraft, ListVersion, Override
 from smartvote.publish import PublishError, check, diff, override, overrides_in_force, prepare, publish_signed
 from smartvote.tests.offline import publish_offline as publish
 from smartvote.tests.offline import root_key, sign_request
-from veche import signing
 
 pytestmark = pytest.mark.django_db
 

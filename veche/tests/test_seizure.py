@@ -49,8 +49,8 @@ from django.db import connection
 from nacl.signing import SigningKey
 from PIL import Image
 
-from veche import signing
-from veche.testing import MailSink, leaks
+from core import signing
+from core.testing import MailSink, leaks
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
@@ -398,7 +398,7 @@ def seized(tmp_path_factory):
 
 
 def on_memory_filesystem(path: Path) -> bool:
-    from veche.secrets import MEMORY_FILESYSTEMS, filesystem_of
+    from core.secrets import MEMORY_FILESYSTEMS, filesystem_of
 
     return path.exists() and filesystem_of(path) in MEMORY_FILESYSTEMS
 
@@ -457,7 +457,7 @@ def digests(key: bytes, purposes: list[str], text: str) -> list[str]:
     if key:
         out += [hmac.new(key, data, hashlib.sha256).hexdigest(), hashlib.sha256(key + data).hexdigest()]
         for purpose in purposes:
-            # veche.sealing.keyed_hash, and the old rate-limit scheme beside the new one
+            # core.sealing.keyed_hash, and the old rate-limit scheme beside the new one
             out.append(hmac.new(hmac.new(key, purpose.encode(), hashlib.sha256).digest(), data,
                                 hashlib.sha256).hexdigest())
             out.append(hmac.new(key, f"{purpose}:{text}".encode(), hashlib.sha256).hexdigest())

@@ -14,8 +14,9 @@ import re
 import polars as pl
 from django.core.management.base import CommandError
 
+from core.commands import progress
 from elections.cec import CecFileError, read_cec_file
-from elections.importing import Importer, ensure_choices, progress
+from elections.importing import Importer, ensure_choices
 from elections.models import LINE_NAMES, Candidate, Contest, Election, Party, Person
 from elections.names import party_key, party_short_name
 

@@ -10,20 +10,19 @@ the national CEC table gives (matched by the CEC's election id), so both
 sources fill one election; where both have a precinct's protocol, the one
 imported first is kept and the other compared with it.
 
-The violation reports in the same folder belong to the monitor.
+The dataset's format is read by ``elections.spbik`` (no database); this
+command stores what it reads. The violation reports in the same folder
+belong to the monitor.
 """
 
-import gzip
-import hashlib
 import json
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import polars as pl
 from django.core.management.base import CommandError
 
-from elections.importing import Importer, ensure_choices, progress
+from elections import spbik
+from elections.importing import Importer, ensure_choices
 from elections.models import (
     LINE_NAMES,
     Candidate,
@@ -35,59 +34,9 @@ from elections.models import (
     TurnoutSnapshot,
     Venue,
 )
-from elections.names import latin_slug, party_key, region_display_name, region_key
+from elections.names import party_key, region_display_name, region_key
 from elections.protocols import control_breaks
-
-FILES = ["elections.json", "electoral_districts.json", "parties.json", "candidates.json", "precincts.json",
-         "venues.json", "protocols.jsonl.gz"]
-REGION = "город Санкт-Петербург"
-MOSCOW = ZoneInfo("Europe/Moscow")
-
-# Our protocol line <- where the dataset keeps it.
-LINES = {
-    "registered": "voters.registered_count",
-    "ballots_received": "papers.received_count",
-    "issued_early": "voters.ahead_of_time_count",
-    "issued_at_station": "voters.walk_by_count",
-    "issued_outside": "voters.on_home_count",
-    "cancelled": "papers.destroyed_count",
-    "in_portable_boxes": "papers.portable_box_count",
-    "in_stationary_boxes": "papers.stationary_box_count",
-    "invalid": "papers.invalid_count",
-    "valid": "papers.valid_count",
-    "lost": "papers.lost_count",
-    "unaccounted": "papers.ignored_count",
-}
-LEVELS = {"federal": Election.Level.FEDERAL, "city": Election.Level.REGIONAL,
-          "municipality": Election.Level.MUNICIPAL}
-
-
-def read_json(folder: Path, name: str):
-    path = folder / name
-    try:
-        if name.endswith(".jsonl.gz"):
-            rows = []
-            with gzip.open(path, "rt", encoding="utf-8") as fh:
-                for number, line in enumerate(fh, start=1):
-                    try:
-                        rows.append((number, json.loads(line)))
-                    except json.JSONDecodeError as exc:
-                        raise CommandError(f"{path}, line {number}: not JSON: {exc.msg}") from exc
-            return rows
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise CommandError(f"{path}: missing; the spb-2021 folder needs {', '.join(FILES)}") from exc
-    except (OSError, EOFError, UnicodeDecodeError) as exc:
-        raise CommandError(f"{path}: cannot read: {exc}") from exc
-    except json.JSONDecodeError as exc:
-        raise CommandError(f"{path}, line {exc.lineno}, column {exc.colno}: not JSON: {exc.msg}") from exc
-
-
-def dig(record: dict, dotted: str):
-    value = record
-    for part in dotted.split("."):
-        value = (value or {}).get(part)
-    return value
+from elections.spbik import LINES, REGION, SpbFileError
 
 
 class Command(Importer):
@@ -96,18 +45,18 @@ class Command(Importer):
     source = "spb2021"
 
     def fingerprint(self, path: Path) -> str:
-        if not path.is_dir():
-            raise CommandError(f"{path}: expected the spb-2021 folder")
-        digest = hashlib.sha256()
-        for name in FILES:
-            file = path / name
-            if not file.exists():
-                raise CommandError(f"{file}: missing; the spb-2021 folder needs {', '.join(FILES)}")
-            digest.update(name.encode() + b"\0" + file.read_bytes())
-        return digest.hexdigest()
+        try:
+            return spbik.fingerprint(path)
+        except SpbFileError as exc:
+            raise CommandError(str(exc)) from None
 
     def load(self, folder, options):
-        data = {name: read_json(folder, name) for name in progress(FILES, desc="reading", unit="file")}
+        try:
+            return self.store(folder, spbik.read_folder(folder))
+        except SpbFileError as exc:
+            raise CommandError(str(exc)) from None
+
+    def store(self, folder, data):
         self.folder = folder
         elections = self.elections(data["elections.json"])
         contests = self.contests(data["electoral_districts.json"], elections)
@@ -128,50 +77,29 @@ class Command(Importer):
     def elections(self, records):
         found = {}
         for record in records:
-            kind = record["type"]
-            if kind not in LEVELS:
-                raise CommandError(f"{self.folder / 'elections.json'}: election {record['id']}: unknown type {kind!r}")
-            # Epoch ms of a midnight east of Moscow: round to the nearest day.
-            day = datetime.fromtimestamp(record["date"] / 1000 + 12 * 3600, tz=MOSCOW).date()
-            name = record["name"]
-            if kind == "federal":
-                slug = f"duma-{day.year}"
-            elif kind == "city":
-                slug = f"spb-zaks-{day.year}"
-            else:
-                area = name.split("муниципальный округ", 1)[-1].split()[0]
-                slug = f"mo-{latin_slug(area)}-{day.year}"
+            read = spbik.election(record, self.folder)
             election, _ = Election.objects.get_or_create(
-                cec_vrn=record["data_id"],
-                defaults={"slug": slug, "name": name, "date": day, "level": LEVELS[kind],
-                          "kind": Election.Kind.PARLIAMENT if kind != "municipality" else Election.Kind.COUNCIL},
+                cec_vrn=read.data_id,
+                defaults={"slug": read.slug, "name": read.name, "date": read.date, "level": read.level,
+                          "kind": read.kind},
             )
-            found[record["data_id"]] = election
+            found[read.data_id] = election
         return found
 
     def contests(self, records, elections):
         """(election type, district id) -> Contest; id 0 is the party list."""
         found = {}
         for record in records:
-            if "result_data_id" not in record:
-                continue  # a municipality's own commission, not a ballot
-            election = elections.get(record["result_data_id"])
+            read = spbik.contest(record)
+            if read is None:
+                continue
+            election = elections.get(read.election_data_id)
             if election is None:
                 raise CommandError(f"{self.folder / 'electoral_districts.json'}: district {record['id']} refers to "
-                                   f"election {record['result_data_id']}, which elections.json does not have")
-            ident = record["id"]
-            if record["type"] == "municipality":
-                area, number = str(ident).rsplit("_", 1)
-                kind, number = Contest.Kind.MULTI_MANDATE, int(number)
-            elif ident == 0:
-                area, kind, number = "", Contest.Kind.PARTY_LIST, 0
-            else:
-                area, kind, number = "", Contest.Kind.SINGLE_MANDATE, int(ident)
-            name = record["name"] if ident != 0 else (
-                "Федеральный избирательный округ" if record["type"] == "federal" else "Единый избирательный округ")
-            contest, _ = Contest.objects.get_or_create(election=election, kind=kind, number=number, area=area,
-                                                       defaults={"name": name})
-            found[(record["type"], str(ident))] = contest
+                                   f"election {read.election_data_id}, which elections.json does not have")
+            contest, _ = Contest.objects.get_or_create(election=election, kind=read.kind, number=read.number,
+                                                       area=read.area, defaults={"name": read.name})
+            found[read.key] = contest
         return found
 
     def parties(self, records):
@@ -255,41 +183,24 @@ class Command(Importer):
         return {number: found[pk] for number, pk in ids.items()}
 
     # -- results ----------------------------------------------------------
-    def ballots(self, record):
-        """The contests on a precinct's ballot, as (type, district id) keys."""
-        for kind, district in record["electoral_districts"].items():
-            if kind == "municipality":
-                for area, number in district.items():
-                    yield kind, f"{area}_{number}"
-            else:
-                yield kind, "0"
-                yield kind, str(district)
-
     def protocols(self, precinct_records, protocol_rows, contests, parties, candidates):
         published = {}
         for line, row in protocol_rows:
-            district = "0" if row["ballot"] == "parties" else str(row["electoral_district"]["id"])
-            published[(row["protocol_scope"]["id"], row["election_type"], district)] = (line, row)
+            published[spbik.protocol_key(row)] = (line, row)
 
         per_contest: dict[int, tuple[list, list]] = {}  # contest id -> (protocol rows, votes)
         self.choices: dict[int, dict] = {}
         name = self.folder / "protocols.jsonl.gz"
         for record in precinct_records:
-            for key in self.ballots(record):
+            for key in spbik.ballots(record):
                 contest = contests.get(key)
                 if contest is None:
                     raise CommandError(f"{self.folder / 'precincts.json'}: UIK {record['id']} votes in {key[0]} "
                                        f"district {key[1]}, which electoral_districts.json lacks")
                 line, row = published.pop((record["id"], *key), (None, None))
                 rows, votes = per_contest.setdefault(contest.pk, ([], []))
-                has_result = bool(row and row.get("voters") and row.get("papers"))
-                lines = {n: dig(row, path) if has_result else None for n, path in LINES.items()}
-                extra = {}
+                has_result, lines, extra = spbik.protocol_lines(row)
                 if has_result:
-                    for group in ("voters", "papers"):
-                        for field, value in row[group].items():
-                            if f"{group}.{field}" not in LINES.values():
-                                extra[field] = value
                     for entry in row["entries"]:
                         votes.append((line, self.choice(contest, entry, parties, candidates), entry["votes_count"]))
                 rows.append({"line": line, "number": record["id"], "has_result": has_result,
@@ -340,14 +251,10 @@ class Command(Importer):
         by_type = {e.level: e for e in elections.values() if e.level != Election.Level.MUNICIPAL}
         snapshots = {}
         for _line, row in protocol_rows:
-            election = by_type[LEVELS[row["election_type"]]]
+            election = by_type[spbik.LEVELS[row["election_type"]]]
             precinct = precincts[row["protocol_scope"]["id"]]
-            for day, times in (row.get("turnout_protocols") or {}).items():
-                for clock, voters in times.items():
-                    if voters is None:
-                        continue  # not reported
-                    at = datetime.strptime(f"{day} {clock}", "%d.%m.%Y %H.%M").replace(tzinfo=MOSCOW)
-                    snapshots[(election.pk, precinct.pk, at)] = voters
+            for at, voters in spbik.turnout(row):
+                snapshots[(election.pk, precinct.pk, at)] = voters
         TurnoutSnapshot.objects.filter(election__in=by_type.values(), precinct__in=precincts.values()).delete()
         TurnoutSnapshot.objects.bulk_create(
             [TurnoutSnapshot(election_id=e, precinct_id=p, taken_at=at, voters=v)

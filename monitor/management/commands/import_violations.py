@@ -21,7 +21,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from elections.importing import progress
+from core.commands import progress
 from elections.models import Election
 from monitor.intake import IntakeError, check, take
 from monitor.models import Report

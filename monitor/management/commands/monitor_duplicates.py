@@ -11,9 +11,9 @@ import os
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core.commands import read_file
+from core.sealing import SealingError
 from monitor.duplicates import document, find
-from veche.commands import read_file
-from veche.sealing import SealingError
 
 
 class Command(BaseCommand):

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core.commands import read_file
+from core.sealing import SealingError, unseal
 from monitor.models import Report
-from veche.commands import read_file
-from veche.sealing import SealingError, unseal
 
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 

@@ -7,8 +7,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core.commands import read_file
 from monitor.duplicates import FlagsError, apply
-from veche.commands import read_file
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@ For reports that came in more than DAYS days ago, their photos and the
 reporters' contacts are deleted, and so are the sealed details (name, age,
 contact) of every person none of whose reports is more recent. Pseudonyms,
 case steps, counts and published pages stay. Then the database files are
-scrubbed (veche.erase), as a plain DELETE leaves the bytes behind. Open what
+scrubbed (core.erase), as a plain DELETE leaves the bytes behind. Open what
 the organisers still need first (monitor_export, offline); backups made
 before keep everything until they are deleted too.
 """
@@ -16,10 +16,10 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from core.erase import EraseError, scrub
+from core.hours import this_hour
 from monitor.apps import MonitorConfig
 from monitor.models import Attachment, Person, Report
-from veche.erase import EraseError, scrub
-from veche.hours import this_hour
 
 
 class Command(BaseCommand):

@@ -14,9 +14,9 @@ import os
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from core.sealing import new_keypair
+from core.secrets import secrets_dir
 from pledges.models import Campaign, City
-from veche.sealing import new_keypair
-from veche.secrets import secrets_dir
 
 SLUG = "demo-rally"
 CITIES = ["Москва", "Санкт-Петербург", "Екатеринбург", "Новосибирск", "Казань"]

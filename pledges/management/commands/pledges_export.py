@@ -14,9 +14,9 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core.commands import read_file
+from core.sealing import SealingError, unseal
 from pledges.models import Campaign, Pledge
-from veche.commands import read_file
-from veche.sealing import SealingError, unseal
 
 
 class Command(BaseCommand):

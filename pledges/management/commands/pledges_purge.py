@@ -6,7 +6,7 @@ Removes the sealed contacts and the keyed hashes (with the pepper, a hash
 could confirm that a known address signed up), deletes unconfirmed pledges,
 and closes the campaign. Confirmed pledges stay as bare rows (city, hour):
 the counts and the chart. Then it erases them from the database's files too
-(veche.erase: the SQLite WAL, PostgreSQL's old row versions and WAL), which
+(core.erase: the SQLite WAL, PostgreSQL's old row versions and WAL), which
 a plain DELETE leaves behind; backups made before stay as they were.
 """
 
@@ -16,9 +16,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from core.erase import EraseError, scrub
 from pledges.models import Campaign, Pledge
 from pledges.signup import CAMPAIGN_SECONDS
-from veche.erase import EraseError, scrub
 
 
 class Command(BaseCommand):

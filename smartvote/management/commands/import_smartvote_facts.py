@@ -32,7 +32,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Max
 
-from elections.importing import read_csv
+from core.commands import read_csv
 from elections.models import Candidate, Choice, Contest, Election, Party
 from elections.names import fold, party_key
 from smartvote.models import CandidateFact, ElectionSetup, PartyLineage

@@ -16,19 +16,11 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from elections.models import Election
+from elections.commands import elections_named
 from smartvote.backtest import backtest
 from smartvote.forecast import ForecastError, setup_of
 from smartvote.models import Backtest
 from smartvote.plots import calibration
-
-
-def elections(slugs: list[str]) -> list[Election]:
-    found = {e.slug: e for e in Election.objects.filter(slug__in=slugs)}
-    missing = [s for s in slugs if s not in found]
-    if missing:
-        raise CommandError(f"no imported election {', '.join(missing)}; `manage.py elections` lists them")
-    return [found[s] for s in slugs]
 
 
 class Command(BaseCommand):
@@ -51,7 +43,7 @@ class Command(BaseCommand):
         plot = Path(options["plot"]) if options["plot"] else None
         if plot and plot.suffix not in (".svg", ".png"):
             raise CommandError("--plot must end in .svg or .png")
-        targets, history = elections(options["target"]), elections(options["history"])
+        targets, history = elections_named(options["target"]), elections_named(options["history"])
         try:
             report = backtest(targets, history, options["draws"], options["seed"],
                               ablation=not options["no_ablation"],

@@ -9,8 +9,8 @@ stored forecast is what the pages show and what a published list is made of.
 
 from django.core.management.base import BaseCommand, CommandError
 
+from elections.commands import elections_named
 from smartvote.forecast import ForecastError, save
-from smartvote.management.commands.smartvote_backtest import elections
 
 
 class Command(BaseCommand):
@@ -25,7 +25,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not 100 <= options["draws"] <= 1_000_000:
             raise CommandError("--draws must be between 100 and 1,000,000")
-        for election in elections(options["slugs"]):
+        for election in elections_named(options["slugs"]):
             if options["if_missing"] and election.forecasts.exists():
                 self.stdout.write(f"{election.slug}: has a forecast; skipped.")
                 continue

@@ -12,9 +12,9 @@ and asks before it signs). The editorial desk does the same in the browser.
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from smartvote.management.commands.smartvote_backtest import elections
+from core.commands import read_file
+from elections.commands import elections_named
 from smartvote.publish import PublishError, prepare, publish_demo, publish_signed, signing_request
-from veche.commands import read_file
 
 
 class Command(BaseCommand):
@@ -29,7 +29,7 @@ class Command(BaseCommand):
         what.add_argument("--demo", action="store_true", help="demo mode only: sign with the demo key and publish")
 
     def handle(self, *args, **options):
-        [election] = elections([options["election"]])
+        [election] = elections_named([options["election"]])
         user = get_user_model().objects.filter(username=options["user"]).first()
         if user is None or not user.has_perm("smartvote.add_listversion"):
             raise CommandError(f"{options['user']}: no such user with the right to publish lists")

@@ -1,0 +1,107 @@
+"""What a seized server gives away, for the leak tests: the database as dumped, the var/ files.
+
+``seized_text()`` is the database as its thief would read it — `pg_dump` on
+PostgreSQL, the SQLite file's bytes otherwise — with every file under var/.
+It reads committed data: call it from a test marked
+``django_db(transaction=True)``. The election results' tables (millions of
+numbers no personal data reaches) are dumped without their rows.
+"""
+
+import base64
+import subprocess
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.db import connection
+
+
+def seized_text() -> str:
+    if connection.vendor == "postgresql":
+        # The apps name their tables of bare numbers (``result_tables``), dumped without their rows.
+        skip = [t for app in apps.get_app_configs() for t in getattr(app, "result_tables", [])]
+        db = connection.settings_dict
+        command = ["pg_dump", "--no-owner", "-h", db["HOST"] or "127.0.0.1", "-p", str(db["PORT"] or 5432),
+                   "-U", db["USER"] or "postgres", *[f"--exclude-table-data={t}" for t in skip], db["NAME"]]
+        dump = subprocess.run(command, check=True, capture_output=True, timeout=600).stdout
+    else:
+        connection.ensure_connection()
+        dump = connection.connection.serialize()
+    parts = [dump.decode("latin-1"), dump.decode("utf-8", "replace")]
+    var = Path(settings.VAR_DIR)
+    for path in var.rglob("*") if var.exists() else []:
+        if path.is_file() and path.stat().st_size < 50_000_000 and "sqlite3" not in path.name:
+            data = path.read_bytes()
+            parts += [data.decode("latin-1"), data.decode("utf-8", "replace")]
+    return "\n".join(parts)
+
+
+def forms(secret: str) -> set[str]:
+    """The secret as it might be written: as is, lower and upper case, URL-encoded, base64."""
+    out = set()
+    for text in {secret, secret.lower(), secret.upper()}:
+        out |= {text, urllib.parse.quote(text), urllib.parse.quote_plus(text),
+                base64.b64encode(text.encode()).decode().rstrip("=")}
+    return {f for f in out if len(f) >= 4}
+
+
+def leaks(secrets: list[str], texts: list[str]) -> list[tuple]:
+    """(secret, the form found, which text, what is around it) for every secret found in any form."""
+    return [(s, f, i, text[max(0, text.find(f) - 80):text.find(f) + 80]) for s in secrets for f in forms(s)
+            for i, text in enumerate(texts) if f in text]
+
+
+def click_on_map(page: Any, lat: float, lon: float) -> None:
+    """Click the lookup's map (lookup/static/lookup/map.js) at a point, once its stations are drawn."""
+    page.wait_for_selector("#map[data-stations]")
+    page.evaluate("([lat, lon]) => { document.getElementById('map').vecheMap.setView([lat, lon], 17, "
+                  "{animate: false}); }", [lat, lon])
+    page.locator("#map").scroll_into_view_if_needed()
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
+class MailSink:
+    """An SMTP server on a free local port that keeps what it is sent: the mail provider, for the seizure test.
+
+    Speaks just enough SMTP for Django's SMTP backend without STARTTLS
+    (VECHE_EMAIL_TLS=0): EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT.
+    """
+
+    def __init__(self) -> None:
+        import socketserver
+        import threading
+
+        sink = self
+        self.messages: list[bytes] = []
+
+        class Session(socketserver.StreamRequestHandler):
+            def handle(self) -> None:
+                self.wfile.write(b"220 sink ESMTP\r\n")
+                while line := self.rfile.readline():
+                    verb = line[:4].upper()
+                    if verb == b"DATA":
+                        self.wfile.write(b"354 go on\r\n")
+                        body = []
+                        while (part := self.rfile.readline()) not in (b".\r\n", b".\n", b""):
+                            body.append(part[1:] if part.startswith(b"..") else part)
+                        sink.messages.append(b"".join(body))
+                        self.wfile.write(b"250 kept\r\n")
+                    elif verb == b"QUIT":
+                        self.wfile.write(b"221 bye\r\n")
+                        return
+                    elif verb == b"EHLO":
+                        self.wfile.write(b"250-sink\r\n250 8BITMIME\r\n")
+                    else:
+                        self.wfile.write(b"250 ok\r\n")
+
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Session)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

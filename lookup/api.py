@@ -1,0 +1,75 @@
+"""The lookup's API: where do I vote, and what is on my ballot (by address, UIK number or point)."""
+
+from datetime import date
+
+from django.http import HttpResponse
+from ninja import Field, Query, Router, Schema
+from ninja.errors import HttpError
+
+from lookup.questions import LookupQuery, QuestionError, reply
+
+router = Router(tags=["lookup"])
+
+
+class Choice(Schema):
+    precinct_id: int
+    uik: str
+    region: str
+    region_id: int
+    venue_id: int | None
+    venue: str
+    address: str
+    distance_km: float | None = None
+
+
+class CandidateOut(Schema):
+    name: str
+    party: str | None
+    self_nominated: bool
+
+
+class ContestOut(Schema):
+    contest_id: int
+    election: str
+    election_slug: str
+    date: date
+    kind: str
+    name: str
+    area: str
+    number: int
+    candidates: list[CandidateOut]
+    recommendation: dict | None = Field(None, description="the smart-voting pick, once lists are published")
+
+
+class VenueOut(Schema):
+    name: str
+    address: str
+    latitude: float | None
+    longitude: float | None
+
+
+class Message(Schema):
+    detail: str
+
+
+class LookupOut(Schema):
+    status: str = Field(description="found, or choose (see choices)")
+    message: str
+    matched_by: str
+    precinct_id: int | None = None
+    uik: str | None = None
+    region: str | None = None
+    venue: VenueOut | None = None
+    distance_km: float | None = None
+    contests: list[ContestOut] = []
+    choices: list[Choice] = []
+
+
+@router.get("/lookup", response={200: LookupOut, 404: Message},
+            summary="Where do I vote, and what is on my ballot?")
+def lookup(request, q: Query[LookupQuery]):
+    try:
+        found = reply(q)
+    except QuestionError as exc:
+        raise HttpError(400, str(exc)) from None
+    return HttpResponse(found.body, status=found.status, content_type="application/json")

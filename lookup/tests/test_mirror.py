@@ -1,0 +1,248 @@
+"""The static mirror of the lookup: exported, served by a plain static server, used in Debian's chromium.
+
+The page must answer like the site (the same parser and matching, compared
+on the real queries of test_addresses), show the published recommendations,
+send nothing of what is typed (the static server's log holds only the files
+fetched before typing), and refuse to answer when any file was altered.
+"""
+
+import dataclasses
+import io
+import json
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
+
+from core import signing
+from core.testing import click_on_map
+from elections.models import Election
+from lookup.addresses import parse
+from lookup.find import by_address
+from lookup.tests.test_addresses import QUERIES
+from smartvote.tests.offline import publish_offline
+
+pytestmark = pytest.mark.django_db
+
+
+def sign_offline(folder, key="root.key"):
+    """What the organisers run on their offline machine: the signing tool checks the folder, then signs."""
+    assert signing.main(["sign", str(folder / "manifest.json"), "--key", str(settings.OFFLINE_DIR / key),
+                         "--keyring", str(settings.OFFLINE_DIR / "keys.json"), "--yes"], out=io.StringIO()) == 0
+
+
+@pytest.fixture
+def exported(tmp_path, ranges):
+    """The St Petersburg Legislative Assembly election exported with its first published list, signed offline."""
+    zaks = Election.objects.get(slug="spb-zaks-2021")
+    call_command("smartvote_forecast", "spb-zaks-2021", "--draws", "500", stdout=io.StringIO())
+    publish_offline(zaks, User.objects.create_user("organiser"))
+    out = tmp_path / "mirror"
+    call_command("export_lookup", str(out), "--election", "spb-zaks-2021", stdout=io.StringIO())
+    assert not (out / "manifest.sig").exists()  # the server has nothing to sign it with
+    sign_offline(out)
+    call_command("export_lookup", str(out), "--signature", str(out / "manifest.sig"), stdout=io.StringIO())
+    return out
+
+
+@pytest.fixture
+def served(exported, tmp_path):
+    """A static server on the export, its log in a file."""
+    log = tmp_path / "server.log"
+    with log.open("w") as fh:
+        server = subprocess.Popen(
+            [sys.executable, "-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", str(exported)],
+            stdout=fh, stderr=subprocess.STDOUT)
+        try:
+            port = None
+            for _ in range(100):
+                text = log.read_text()
+                if "port " in text:
+                    port = int(text.split("port ")[1].split()[0])
+                    break
+                time.sleep(0.05)
+            assert port, "the static server did not start"
+            yield f"http://127.0.0.1:{port}/", log
+        finally:
+            server.terminate()
+            server.wait(5)
+
+
+@pytest.fixture
+def site_answers(ranges):
+    """What the site's Python parser and lookup say for the real queries.
+
+    Computed before the browser starts: Playwright's event loop switches the
+    context Django keeps its connection in, so tests touch the database only
+    in fixtures listed before ``browser``.
+    """
+    queries = [q for q, _venue in QUERIES] + ["Садовая 101", "Фонарный 5", "Нигдешняя 1"]
+    answers = {}
+    for query in queries:
+        site = by_address(query)
+        answers[query] = {"parse": dataclasses.asdict(parse(query)), "status": site.status,
+                          "precinct": site.precinct.pk if site.precinct else None}
+    return answers
+
+
+def open_page(browser, url):
+    page = browser.new_page(locale="ru-RU")
+    page.goto(url)
+    page.wait_for_function("document.getElementById('status').textContent.length > 0 && "
+                           "(!document.getElementById('lookup').hidden || "
+                           "document.getElementById('status').className === 'error')", timeout=15000)
+    return page
+
+
+def test_the_mirror_parses_and_matches_like_the_site(served, site_answers, browser):
+    url, _log = served
+    page = open_page(browser, url)
+    assert not page.locator("#lookup").is_hidden()
+    mismatches = []
+    for query, site in site_answers.items():
+        assert page.evaluate("q => vecheMirror.parse(q)", query) == site["parse"], query
+        mirror = page.evaluate("q => { const a = vecheMirror.byAddress(q); "
+                               "return {status: a.status, precinct: a.precinct ? a.precinct.id : null}; }", query)
+        if mirror["status"] != site["status"] or (site["status"] == "found"
+                                                  and mirror["precinct"] != site["precinct"]):
+            mismatches.append((query, site, mirror))
+    assert mismatches == []
+
+
+def test_a_voter_finds_precinct_and_recommendation_and_nothing_typed_reaches_the_server(served, browser):
+    url, log = served
+    page = open_page(browser, url)
+    assert "Подпись проверена" in page.inner_text("#status")  # exported in Russian, the default
+    before = log.read_text()
+    page.fill("#address", "Садовая 101")  # a published address range: UIK 4
+    page.click("button[value=address]")
+    answer = page.inner_text("#answer")
+    assert "№4" in answer and "Садовая улица, дом 108-110" in answer
+    assert "Умное голосование:" in answer
+    page.fill("#uik", "1545")
+    page.click("button[value=uik]")
+    assert "№1545" in page.inner_text("#answer")
+    # A click on the map (no tiles: the region's stations as dots) is answered in the page as well.
+    click_on_map(page, 59.9312, 30.3516)
+    assert page.inner_text("#answer").startswith("Участок (УИК) №2216")  # Пушкинская 9, the nearest
+    time.sleep(0.3)
+    after = log.read_text()
+    assert after == before, "typing made the page fetch something"
+    for typed in ("Садов", "%D0%A1%D0%B0%D0%B4", "101", "1545"):
+        assert typed not in after
+    fetched = {line.split('"GET ')[1].split()[0] for line in after.splitlines() if '"GET ' in line}
+    assert fetched <= {"/", "/mirror.js", "/nacl-fast.min.js", "/leaflet.js", "/leaflet.css", "/map.js",
+                       "/manifest.json", "/manifest.sig", "/keys.json", "/contests.json",
+                       "/lists/spb-zaks-2021.json", "/data/gorod-sankt-peterburg-1.json"}
+
+
+@pytest.mark.parametrize("name, message", [
+    ("data/gorod-sankt-peterburg-1.json", "файл данных не совпадает с подписанным хешем"),
+    ("lists/spb-zaks-2021.json", "файл данных не совпадает с подписанным хешем"),
+    ("manifest.json", "её подпись не совпадает"),
+])
+def test_an_altered_copy_refuses_to_answer(served, exported, name, message, browser):
+    url, _log = served
+    path = exported / name
+    body = bytearray(path.read_bytes())
+    i = body.index(b'"uik":"4"') + 7 if b'"uik":"4"' in body else len(body) // 2
+    body[i] = ord("5") if body[i] != ord("5") else ord("6")
+    path.write_bytes(bytes(body))
+    page = browser.new_page(locale="en-GB")
+    page.goto(url)
+    page.wait_for_function("document.getElementById('status').className === 'error'", timeout=15000)
+    assert message in page.inner_text("#status")
+    assert page.locator("#lookup").is_hidden()
+
+
+def test_export_refuses_a_folder_it_did_not_make(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(CommandError, match="not empty"):
+        call_command("export_lookup", str(tmp_path), "--election", "spb-zaks-2021", stdout=io.StringIO())
+    assert (tmp_path / "notes.txt").read_text() == "mine" and not (tmp_path / "manifest.json").exists()
+    with pytest.raises(CommandError, match="no imported election"):
+        call_command("export_lookup", str(tmp_path / "new"), "--election", "nowhere")
+
+
+def variant(site, exported, name, statements=None, key="root.key"):
+    """A copy of the export under ``site``, with these key-chain statements, its manifest signed offline again."""
+    copy = site / name
+    shutil.copytree(exported, copy)
+    if statements is not None:
+        keyring = json.loads((copy / "keys.json").read_text())
+        (copy / "keys.json").write_bytes(signing.canonical({**keyring, "statements": statements}))
+        manifest = json.loads((copy / "manifest.json").read_bytes())
+        manifest["files"]["keys.json"] = signing.sha512((copy / "keys.json").read_bytes())
+        (copy / "manifest.json").write_bytes(signing.canonical(manifest))
+    (copy / "manifest.sig").unlink()
+    sign_offline(copy, key)
+    return copy
+
+
+def test_the_page_follows_rotation_and_refuses_a_chain_cut_short_or_forked(exported, tmp_path, browser):
+    """A copy signed after a rotation is accepted; a browser that has seen the longer chain refuses a copy that
+    drops its last statement (a revocation, say), and one whose chain was forked with the stolen root key."""
+    site = tmp_path / "site"
+    site.mkdir()
+    root = signing.read_key(settings.OFFLINE_DIR / "root.key")
+    chain = signing.chain(signing.public_of(root), [])
+    rotated = [signing.statement(chain, root, "endorse", signing.public_of(signing.new_key()))]
+    forked = [signing.statement(chain, root, "endorse", signing.public_of(signing.new_key()))]
+    variant(site, exported, "before")
+    variant(site, exported, "after", rotated)
+    variant(site, exported, "forked", forked)
+    server = subprocess.Popen([sys.executable, "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory",
+                               str(site)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        port = int(server.stdout.readline().split("port ")[1].split()[0])
+        context = browser.new_context(locale="ru-RU")  # one browser: one memory of the chain
+
+        def verdict(name):
+            page = context.new_page()
+            page.goto(f"http://127.0.0.1:{port}/{name}/index.html")
+            page.wait_for_function("document.getElementById('status').className === 'error' || "
+                                   "!document.getElementById('lookup').hidden", timeout=15000)
+            text = page.inner_text("#status")
+            page.close()
+            return text
+
+        assert "Подпись проверена" in verdict("before")  # the export's language: Russian
+        assert "Подпись проверена" in verdict("after")  # the chain grew by a rotation: fine
+        assert "отличается от той, что этот браузер видел раньше" in verdict("before")  # cut short
+        assert "отличается от той, что этот браузер видел раньше" in verdict("forked")
+        fresh = browser.new_context(locale="ru-RU")  # a browser that never saw the longer chain
+        page = fresh.new_page()
+        page.goto(f"http://127.0.0.1:{port}/forked/index.html")
+        page.wait_for_function("!document.getElementById('lookup').hidden", timeout=15000)
+    finally:
+        server.terminate()
+        server.wait(5)
+
+
+def test_an_unsigned_or_foreign_signed_copy_refuses_to_answer(exported, tmp_path, browser):
+    site = tmp_path / "site"
+    site.mkdir()
+    unsigned = site / "unsigned"
+    shutil.copytree(exported, unsigned)
+    (unsigned / "manifest.sig").unlink()
+    foreign = site / "foreign"
+    shutil.copytree(exported, foreign)
+    (foreign / "manifest.sig").write_text(json.dumps(signing.sign((foreign / "manifest.json").read_bytes(),
+                                                                  signing.new_key())))
+    server = subprocess.Popen([sys.executable, "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory",
+                               str(site)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        port = int(server.stdout.readline().split("port ")[1].split()[0])
+        for name, message in (("unsigned", "ещё не подписана организаторами"), ("foreign", "её подпись не совпадает")):
+            page = browser.new_page(locale="ru-RU")
+            page.goto(f"http://127.0.0.1:{port}/{name}/index.html")
+            page.wait_for_function("document.getElementById('status').className === 'error'", timeout=15000)
+            assert message in page.inner_text("#status") and page.locator("#lookup").is_hidden()
+    finally:
+        server.terminate()
+        server.wait(5)

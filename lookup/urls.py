@@ -1,0 +1,9 @@
+from django.urls import path
+
+from lookup import views
+
+app_name = "lookup"
+urlpatterns = [
+    path("lookup/", views.lookup, name="lookup"),
+    path("lookup/venues.json", views.venues, name="venues"),
+]

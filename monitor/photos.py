@@ -1,0 +1,41 @@
+"""Photos sent with a report, re-encoded from their pixels alone: EXIF (GPS, camera, time) and every other
+piece of metadata a phone writes are dropped before anything is stored."""
+
+import io
+
+from django.utils.translation import gettext as _
+
+MAX_PHOTO = 10 * 1024 * 1024
+MAX_PHOTOS = 5
+PHOTO_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+
+
+def photos(files, errors) -> list[tuple[str, bytes]]:
+    """Each upload re-encoded from its pixels alone: EXIF (GPS, camera, time) and other metadata are dropped."""
+    from PIL import Image, UnidentifiedImageError
+
+    files = list(files or [])
+    if len(files) > MAX_PHOTOS:
+        errors["photos"] = _("At most %(n)s photos.") % {"n": MAX_PHOTOS}
+        return []
+    out = []
+    for upload in files:
+        if upload.size > MAX_PHOTO:
+            errors["photos"] = _("A photo may be at most 10 MB; send video as a link.")
+            return []
+        try:
+            with Image.open(upload) as image:
+                fmt = image.format
+                if fmt not in PHOTO_TYPES:
+                    raise UnidentifiedImageError
+                image.load()
+                clean = Image.frombytes(image.mode, image.size, image.tobytes())
+                if image.mode == "P":
+                    clean.putpalette(image.getpalette())
+                buffer = io.BytesIO()
+                clean.save(buffer, format=fmt)
+        except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+            errors["photos"] = _("Photos must be JPEG, PNG or WebP images; send video as a link.")
+            return []
+        out.append((PHOTO_TYPES[fmt], buffer.getvalue()))
+    return out

@@ -1,0 +1,151 @@
+"""The layout holds: which app may import which, and who may write SQL on whose tables (docs/architecture.md).
+
+* ``core`` (the shared helpers) imports no other app of the project;
+* ``elections`` (the data core) imports only ``core``;
+* a tool imports ``core``, ``elections``, and another tool only through a
+  public function named in ALLOWED below (never its models, views or
+  private helpers), so that a tool can change its insides freely;
+* nothing but the shell imports the shell (``veche``);
+* no SQL string outside an app names that app's tables.
+
+The walk reads every module's imports, those inside functions too; tests,
+benchmarks and migrations are left out of the import rules (tests drive
+several apps at once; a migration is history).
+"""
+
+import ast
+import inspect
+import re
+from importlib import import_module
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+
+ROOT = Path(settings.BASE_DIR)
+SHELL, CORE, DATA_CORE = "veche", "core", "elections"
+TOOLS = {"lookup", "smartvote", "pledges", "monitor", "forensics"}
+PROJECT = {SHELL, CORE, DATA_CORE, *TOOLS}
+
+# Every door from one tool into another: (importing app, module, name). Each must be a public function.
+ALLOWED = {
+    ("lookup", "smartvote.publish", "published_picks"),  # the pick shown with each contest of the ballot
+    ("lookup", "smartvote.publish", "latest_trusted"),  # the signed list the mirror carries as signed
+    ("lookup", "smartvote.publish", "last_published_day"),  # the mirror's default election day
+    ("smartvote", "forensics.data", "cleaned_excess"),  # the forecast takes the estimated added ballots out
+}
+
+
+def sources(include_tests: bool = False):
+    for app in sorted(PROJECT):
+        for path in sorted((ROOT / app).rglob("*.py")):
+            parts = path.relative_to(ROOT).parts
+            if "migrations" in parts or (("tests" in parts or path.name == "test_settings.py")
+                                          and not include_tests):
+                continue
+            yield app, path
+
+
+def imports(path: Path):
+    """(module, [names]) of every absolute import in the file."""
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name, []
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            yield node.module, [alias.name for alias in node.names]
+
+
+def shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+def problems_of(app: str, path: Path) -> list[str]:
+    found = []
+    for module, names in imports(path):
+        target = module.split(".")[0]
+        if target not in PROJECT or target == app:
+            continue
+        where = f"{shown(path)} imports {module}"
+        if app == SHELL:
+            continue  # the shell gathers every app's routers and URLs
+        if target == SHELL:
+            found.append(f"{where}: only the shell imports the shell")
+        elif app == CORE:
+            found.append(f"{where}: the core imports no app of the project")
+        elif app == DATA_CORE and target != CORE:
+            found.append(f"{where}: the data core imports only the core")
+        elif app in TOOLS and target in TOOLS:
+            if not names:
+                found.append(f"{where}: a whole tool module, not a named function")
+            for name in names:
+                if (app, module, name) not in ALLOWED:
+                    found.append(f"{where}.{name}: not a door between tools (ALLOWED)")
+    return found
+
+
+def test_every_import_keeps_to_the_layout():
+    found = [p for app, path in sources() for p in problems_of(app, path)]
+    assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize(("app", "module", "name"), sorted(ALLOWED))
+def test_every_door_between_tools_is_a_public_function(app, module, name):
+    assert not name.startswith("_")
+    assert inspect.isfunction(getattr(import_module(module), name)), f"{module}.{name} is not a function"
+
+
+def test_the_walk_sees_a_forbidden_import(tmp_path):
+    """The rules catch what they are for (a check that cannot fail proves nothing)."""
+    forbidden = {
+        "core": "from elections.models import Election\n",
+        "elections": "def f():\n    from smartvote.forecast import save\n",
+        "smartvote": "from lookup.models import AddressRange\n",
+        "lookup": "import smartvote.publish\n",
+        "monitor": "from veche.urls import urlpatterns\n",
+    }
+    for app, code in forbidden.items():
+        assert problems_of(app, write(tmp_path, code)), (app, code)
+    assert not problems_of("lookup", write(tmp_path, "from smartvote.publish import published_picks\n"))
+    assert not problems_of("monitor", write(tmp_path, "from core.sealing import seal\n"))
+
+
+def write(tmp_path: Path, code: str) -> Path:
+    path = tmp_path / "probe.py"
+    path.write_text(code)
+    return path
+
+
+def tables_by_app() -> dict[str, str]:
+    return {m._meta.db_table: m._meta.app_label for m in apps.get_models(include_auto_created=True)}
+
+
+def strings(path: Path):
+    """Every string literal of the file, f-strings' literal parts included, with its line."""
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            yield node.lineno, node.value
+
+
+def foreign_tables(app: str, path: Path, owner: dict[str, str]) -> list[str]:
+    found = []
+    for line, text in strings(path):
+        for table in re.findall(r"\b[a-z]+_[a-z_]+\b", text):
+            if owner.get(table, app) != app:
+                found.append(f"{shown(path)}:{line} names {table} of {owner[table]}")
+    return found
+
+
+def test_no_app_writes_sql_on_another_apps_tables():
+    """Only the owner of a table queries it by name (elections.frames for the data core's): a renamed field
+    then breaks the owner's queries and their tests, not another app's silently."""
+    owner = tables_by_app()
+    assert owner["elections_protocol"] == "elections" and owner["forensics_cleanedresult"] == "forensics"
+    found = [p for app, path in sources() if app != SHELL for p in foreign_tables(app, path, owner)]
+    assert not found, "\n".join(found)
+
+def test_the_grep_sees_a_foreign_table(tmp_path):
+    owner = tables_by_app()
+    assert foreign_tables("smartvote", write(tmp_path, 'SQL = f"SELECT id FROM elections_vote WHERE {x}"\n'), owner)
+    assert not foreign_tables("elections", write(tmp_path, 'SQL = "SELECT id FROM elections_vote"\n'), owner)
