@@ -44,13 +44,16 @@ def main():
         histograms(frame)
         runs.append(time.perf_counter() - start)
     load, run = statistics.median(loads), statistics.median(runs)
-    print(f"election: {args.election}, {frame.height:,} stations, {args.draws} Monte Carlo draws, "
-          f"median of {args.repeat}")
+    print(
+        f"election: {args.election}, {frame.height:,} stations, {args.draws} Monte Carlo draws, median of {args.repeat}"
+    )
     print(f"baseline: load the precinct table from the database  {load:6.2f} s")
     print(f"analysis (histograms, excess grid, integer test)    {run:6.2f} s  ({run / load:.1f}× the load)")
     total = load + run
-    print(f"load + analysis                                     {total:6.2f} s  target < {TARGET:.0f} s: "
-          f"{'met' if total < TARGET else 'NOT MET'}")
+    print(
+        f"load + analysis                                     {total:6.2f} s  target < {TARGET:.0f} s: "
+        f"{'met' if total < TARGET else 'NOT MET'}"
+    )
 
 
 if __name__ == "__main__":

@@ -41,8 +41,14 @@ def polars_read(path: Path) -> float:
 def manage(database_url: str, *args) -> float:
     env = {**os.environ, "DATABASE_URL": database_url, "VECHE_VAR_DIR": tempfile.gettempdir() + "/veche-bench"}
     start = time.perf_counter()
-    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     return time.perf_counter() - start
 
 

@@ -29,8 +29,9 @@ ADMIN = os.environ.get("PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postg
 
 
 def manage(env, *args):
-    subprocess.run([str(ROOT / ".venv/bin/python"), "manage.py", *args], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [str(ROOT / ".venv/bin/python"), "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+    )
 
 
 @contextmanager
@@ -74,10 +75,22 @@ def serve(workers: int, env: dict | None = None) -> tuple[subprocess.Popen, str]
     In demo mode unless the environment gives the keys: a benchmark's data is made up."""
     port = free_port()
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "-c", "veche/gunicorn.py", "veche.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--log-level", "warning"],
-        cwd=ROOT, env={"VECHE_DEMO": "1", **os.environ, "VECHE_ALLOWED_HOSTS": "127.0.0.1", **(env or {})},
-        start_new_session=True)
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "-c",
+            "veche/gunicorn.py",
+            "veche.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env={"VECHE_DEMO": "1", **os.environ, "VECHE_ALLOWED_HOSTS": "127.0.0.1", **(env or {})},
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     wait_for(base + STATIC)
     return server, base
@@ -100,7 +113,7 @@ def cpu_seconds() -> dict:
             stat = Path(f"/proc/{pid}/stat").read_text()
         except OSError:  # gone meanwhile
             continue
-        name, fields = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+        name, fields = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
         kind = {"gunicorn": "server", "postgres": "postgres"}.get(name)
         if kind:
             used[kind] += (int(fields[11]) + int(fields[12])) / tick
@@ -141,7 +154,11 @@ def wrk(url: str, seconds: int, connections: int, script: str | None = None, at=
         return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"requests": int(re.search(r"(\d+) requests in", out).group(1)),
-            "rate": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-            "p50": latency("50"), "p99": latency("99"), "errors": int(errors.group(1)) if errors else 0,
-            "cpu": {kind: after[kind] - before[kind] for kind in after}}
+    return {
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+        "rate": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50": latency("50"),
+        "p99": latency("99"),
+        "errors": int(errors.group(1)) if errors else 0,
+        "cpu": {kind: after[kind] - before[kind] for kind in after},
+    }

@@ -36,8 +36,10 @@ QUERIES = {
 def walk(paths: list[str]) -> str:
     """A wrk Lua script that walks the list of paths, each thread from its own start."""
     quoted = ",".join(json.dumps(p) for p in paths)
-    return (f"local paths = {{{quoted}}}\nlocal i = math.random(#paths)\n"
-            "request = function()\n  i = i % #paths + 1\n  return wrk.format('GET', paths[i])\nend\n")
+    return (
+        f"local paths = {{{quoted}}}\nlocal i = math.random(#paths)\n"
+        "request = function()\n  i = i % #paths + 1\n  return wrk.format('GET', paths[i])\nend\n"
+    )
 
 
 def spread() -> dict[str, list[str]]:
@@ -53,8 +55,10 @@ def spread() -> dict[str, list[str]]:
     numbers = Precinct.objects.filter(region_id=region, is_remote=False).values_list("number", flat=True)
     venues = list(Venue.objects.filter(latitude__isnull=False).values_list("latitude", "longitude"))
     rng = random.Random(0)
-    points = [(lat + rng.uniform(-0.005, 0.005), lon + rng.uniform(-0.005, 0.005))
-              for lat, lon in rng.sample(venues, min(500, len(venues)))]
+    points = [
+        (lat + rng.uniform(-0.005, 0.005), lon + rng.uniform(-0.005, 0.005))
+        for lat, lon in rng.sample(venues, min(500, len(venues)))
+    ]
     return {
         "uik": [f"/api/lookup?uik={n}&region={region}" for n in numbers],
         "address": ["/api/lookup?address=" + urllib.parse.quote(q) for q, _venue in ADDRESSES],
@@ -77,20 +81,24 @@ def main():
         QUERIES["uik"] += str(spb[0]) if spb else ""
         for path in QUERIES.values():
             urllib.request.urlopen(base + path).read()  # warm up, and fail early on an error
-        print(f"gunicorn, {args.workers} workers; wrk 2 threads, {args.connections} connections, "
-              f"{args.seconds} s each")
+        print(f"gunicorn, {args.workers} workers; wrk 2 threads, {args.connections} connections, {args.seconds} s each")
         static = wrk(base + STATIC, args.seconds, args.connections)
         print(f"{'request':<15}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'× static time':>15}  errors")
-        print(f"{'static':<15}{static['rate']:>10,.0f}{static['p50']:>9.2f}{static['p99']:>9.2f}{1:>15.1f}  "
-              f"{static['errors']}")
+        print(
+            f"{'static':<15}{static['rate']:>10,.0f}{static['p50']:>9.2f}{static['p99']:>9.2f}{1:>15.1f}  "
+            f"{static['errors']}"
+        )
         runs = [(name, path, None) for name, path in QUERIES.items()] + [
-            (f"{name} spread", QUERIES[name], paths) for name, paths in spread().items()]
+            (f"{name} spread", QUERIES[name], paths) for name, paths in spread().items()
+        ]
         for name, path, paths in runs:
             result = wrk(base + path, args.seconds, args.connections, walk(paths) if paths else None)
             ratio = static["rate"] / result["rate"]
             verdict = "met" if result["rate"] >= 1000 and result["p99"] < 50 and ratio <= 3 else "NOT MET"
-            print(f"{name:<15}{result['rate']:>10,.0f}{result['p50']:>9.2f}{result['p99']:>9.2f}{ratio:>15.1f}  "
-                  f"{result['errors']}  target (≥1000/s, p99<50 ms, ≤3× static): {verdict}")
+            print(
+                f"{name:<15}{result['rate']:>10,.0f}{result['p50']:>9.2f}{result['p99']:>9.2f}{ratio:>15.1f}  "
+                f"{result['errors']}  target (≥1000/s, p99<50 ms, ≤3× static): {verdict}"
+            )
     finally:
         stop(server)
         server.wait(timeout=30)

@@ -42,10 +42,15 @@ request = function()
   return wrk.format("POST", "/api/reports", {["Content-Type"] = "application/json"}, body)
 end
 """
-PAGES = [("page /monitor/", "/monitor/"), ("page, one event", "/monitor/?event=e-7"),
-         ("page, one month", "/monitor/?since=2021-01-01&until=2021-01-31"),
-         ("API stats", "/api/monitor/stats/detentions"), ("API, one event", "/api/monitor/stats/detentions?event=e-7"),
-         ("chart per day", "/monitor/charts/days.svg"), ("map by city", "/monitor/charts/cities.svg")]
+PAGES = [
+    ("page /monitor/", "/monitor/"),
+    ("page, one event", "/monitor/?event=e-7"),
+    ("page, one month", "/monitor/?since=2021-01-01&until=2021-01-31"),
+    ("API stats", "/api/monitor/stats/detentions"),
+    ("API, one event", "/api/monitor/stats/detentions?event=e-7"),
+    ("chart per day", "/monitor/charts/days.svg"),
+    ("map by city", "/monitor/charts/cities.svg"),
+]
 
 
 def load(url: str, rows: int, seed: int = 0) -> None:
@@ -67,23 +72,50 @@ def load(url: str, rows: int, seed: int = 0) -> None:
         count = np.where(rng.random(rows) < 0.05, rng.integers(2, 40, size=rows), 1)
         journalists = (rng.random(rows) < 0.01).astype(int)
         minors = (rng.random(rows) < 0.02).astype(int)
-        columns = ("kind, state, received, source, happened, text, links, reporter_role, city_id, event_id, place, "
-                   "police_station, count, journalists, minors, charges, case_kind, article, step, court, area, extra")
+        columns = (
+            "kind, state, received, source, happened, text, links, reporter_role, city_id, event_id, place, "
+            "police_station, count, journalists, minors, charges, case_kind, article, step, court, area, extra"
+        )
         now = datetime.now(UTC)
         epoch = datetime(2017, 1, 1, 12, tzinfo=UTC)
         with conn.cursor() as cur, cur.copy(f"COPY monitor_report ({columns}) FROM STDIN") as copy:
             for i in range(rows):
-                copy.write_row(("detention", "published", now, "bench", epoch + timedelta(days=int(days[i])), "",
-                                "[]", "", int(city[i]), None if no_event[i] else int(events[event_index[i]]), "", "",
-                                int(count[i]), int(journalists[i]), int(minors[i]), "", "", "", "", "", "", "{}"))
+                copy.write_row(
+                    (
+                        "detention",
+                        "published",
+                        now,
+                        "bench",
+                        epoch + timedelta(days=int(days[i])),
+                        "",
+                        "[]",
+                        "",
+                        int(city[i]),
+                        None if no_event[i] else int(events[event_index[i]]),
+                        "",
+                        "",
+                        int(count[i]),
+                        int(journalists[i]),
+                        int(minors[i]),
+                        "",
+                        "",
+                        "",
+                        "",
+                        "",
+                        "",
+                        "{}",
+                    )
+                )
         conn.execute("ANALYZE monitor_report")
 
 
 def publication(url: str) -> None:
     """What a publication does to the pages' caches: a new moderation-log row (stats.state)."""
     with psycopg.connect(url) as conn:
-        conn.execute("INSERT INTO monitor_moderationlog (report_id, at, action, before, after, reason) "
-                     "SELECT MIN(id), now(), 'bench', 'published', 'published', '' FROM monitor_report")
+        conn.execute(
+            "INSERT INTO monitor_moderationlog (report_id, at, action, before, after, reason) "
+            "SELECT MIN(id), now(), 'bench', 'published', 'published', '' FROM monitor_report"
+        )
 
 
 def timed(base: str, path: str, repeat: int) -> list[float]:
@@ -102,8 +134,10 @@ def straight_from_rows(url: str) -> float:
     with psycopg.connect(url) as conn:
         for _ in range(5):
             began = time.perf_counter()
-            conn.execute("SELECT city_id, SUM(count), SUM(journalists), SUM(minors) FROM monitor_report "
-                         "WHERE kind = 'detention' AND state = 'published' GROUP BY city_id").fetchall()
+            conn.execute(
+                "SELECT city_id, SUM(count), SUM(journalists), SUM(minors) FROM monitor_report "
+                "WHERE kind = 'detention' AND state = 'published' GROUP BY city_id"
+            ).fetchall()
             times.append((time.perf_counter() - began) * 1000)
     return statistics.median(times)
 
@@ -117,7 +151,9 @@ def main():
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
     with throwaway_database(VECHE_MONITOR_LIMIT_CLIENT="100000000", VECHE_MONITOR_LIMIT_NETWORK="100000000") as (
-            url, env):
+        url,
+        env,
+    ):
         began = time.perf_counter()
         load(url, args.rows)
         loaded = time.perf_counter() - began
@@ -126,9 +162,12 @@ def main():
         recounted = time.perf_counter() - began
         with psycopg.connect(url) as conn:
             detained, count_rows = conn.execute(
-                "SELECT SUM(detentions), COUNT(*) FROM monitor_detentioncount").fetchone()
-        print(f"{args.rows:,} detentions ({detained:,} people) loaded in {loaded:.0f} s; counts rebuilt in "
-              f"{recounted:.1f} s: {count_rows:,} rows of (city, event, day)")
+                "SELECT SUM(detentions), COUNT(*) FROM monitor_detentioncount"
+            ).fetchone()
+        print(
+            f"{args.rows:,} detentions ({detained:,} people) loaded in {loaded:.0f} s; counts rebuilt in "
+            f"{recounted:.1f} s: {count_rows:,} rows of (city, event, day)"
+        )
         raw = straight_from_rows(url)
         server, base = serve(args.workers, env)
         figures = {}
@@ -136,8 +175,10 @@ def main():
             static = statistics.median(timed(base, STATIC, args.repeat))
             print(f"{'static file':<18} median {static:7.1f} ms")
             print(f"{'SQL over the rows':<18} median {raw:7.1f} ms   (per-city sums straight from the reports)")
-            print("answers are cached until the next publication: 'first' is the first answer after one "
-                  "(median of 5), 'then' the answers after it (median of the rest)")
+            print(
+                "answers are cached until the next publication: 'first' is the first answer after one "
+                "(median of 5), 'then' the answers after it (median of the rest)"
+            )
             for label, path in PAGES:
                 timed(base, path, 5 * args.workers)  # each worker's first answer loads its code: not timed
                 first = []
@@ -147,10 +188,15 @@ def main():
                 then = timed(base, path, args.repeat)
                 cold, warm = statistics.median(first), statistics.median(then)
                 figures[label] = {"first": cold, "then": warm}
-                verdict = "" if "chart" in label or "map" in label else ("  < 200 ms: met" if max(first) < 200
-                                                                          else "  < 200 ms: NOT MET")
-                print(f"{label:<18} first {cold:7.1f} ms (max {max(first):7.1f})  then {warm:6.1f} ms   "
-                      f"{cold / static:5.1f}× / {warm / static:4.1f}× the static file{verdict}")
+                verdict = (
+                    ""
+                    if "chart" in label or "map" in label
+                    else ("  < 200 ms: met" if max(first) < 200 else "  < 200 ms: NOT MET")
+                )
+                print(
+                    f"{label:<18} first {cold:7.1f} ms (max {max(first):7.1f})  then {warm:6.1f} ms   "
+                    f"{cold / static:5.1f}× / {warm / static:4.1f}× the static file{verdict}"
+                )
             with psycopg.connect(url) as conn:
                 before = conn.execute("SELECT COUNT(*) FROM monitor_report").fetchone()[0]
             result = wrk(base + "/api/reports", args.seconds, args.connections, SCRIPT % 2021)
@@ -164,25 +210,46 @@ def main():
             stored = conn.execute("SELECT COUNT(*) FROM monitor_report").fetchone()[0] - before
         accepted = result["requests"] - result["errors"]
         rate = accepted / args.seconds
-        print(f"intake: gunicorn {args.workers} workers; wrk 2 threads, {args.connections} connections, "
-              f"{args.seconds} s")
+        print(
+            f"intake: gunicorn {args.workers} workers; wrk 2 threads, {args.connections} connections, {args.seconds} s"
+        )
         print(f"static file under load {static_load['rate']:>8,.0f} req/s  p99 {static_load['p99']:6.1f} ms")
-        print(f"reports accepted       {rate:>8,.0f} /s     p99 {result['p99']:6.1f} ms  "
-              f"({static_load['rate'] / rate:.1f}× the static file's time); {result['errors']} refused")
-        print(f"reports refused        {refused['rate']:>8,.0f} /s     p99 {refused['p99']:6.1f} ms  (dated 2099: "
-              "the request cycle and the check alone, nothing written)")
+        print(
+            f"reports accepted       {rate:>8,.0f} /s     p99 {result['p99']:6.1f} ms  "
+            f"({static_load['rate'] / rate:.1f}× the static file's time); {result['errors']} refused"
+        )
+        print(
+            f"reports refused        {refused['rate']:>8,.0f} /s     p99 {refused['p99']:6.1f} ms  (dated 2099: "
+            "the request cycle and the check alone, nothing written)"
+        )
         per = cpu_ms(result, accepted)
-        print(f"CPU per report: server {per['server']:.2f} ms + PostgreSQL {per['postgres']:.2f} ms; per refused "
-              f"report: server {cpu_ms(refused, refused['requests'])['server']:.2f} ms "
-              f"(500/s on {os.cpu_count()} cores leaves {2 * os.cpu_count():.0f} ms per report for everything, "
-              "wrk included)")
-        print(f"accepted {accepted:,}, stored {stored:,}: "
-              f"{'nothing lost' if stored >= accepted else 'LOST ' + str(accepted - stored)}; target ≥ 500/s: "
-              f"{'met' if rate >= 500 and stored >= accepted else 'NOT MET'}")
-        print(json.dumps({"rows": args.rows, "pages_ms": figures, "static_ms": static, "sql_rows_ms": raw,
-                          "intake_per_s": rate, "refused_per_s": refused["rate"],
-                          "cpu_ms_per_report": per, "intake_p99_ms": result["p99"], "accepted": accepted,
-                          "stored": stored}))
+        print(
+            f"CPU per report: server {per['server']:.2f} ms + PostgreSQL {per['postgres']:.2f} ms; per refused "
+            f"report: server {cpu_ms(refused, refused['requests'])['server']:.2f} ms "
+            f"(500/s on {os.cpu_count()} cores leaves {2 * os.cpu_count():.0f} ms per report for everything, "
+            "wrk included)"
+        )
+        print(
+            f"accepted {accepted:,}, stored {stored:,}: "
+            f"{'nothing lost' if stored >= accepted else 'LOST ' + str(accepted - stored)}; target ≥ 500/s: "
+            f"{'met' if rate >= 500 and stored >= accepted else 'NOT MET'}"
+        )
+        print(
+            json.dumps(
+                {
+                    "rows": args.rows,
+                    "pages_ms": figures,
+                    "static_ms": static,
+                    "sql_rows_ms": raw,
+                    "intake_per_s": rate,
+                    "refused_per_s": refused["rate"],
+                    "cpu_ms_per_report": per,
+                    "intake_p99_ms": result["p99"],
+                    "accepted": accepted,
+                    "stored": stored,
+                }
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -62,8 +62,12 @@ def database_alone(url: str, seconds: int, clients: int) -> float:
     with tempfile.NamedTemporaryFile("w", suffix=".sql") as script:
         script.write(PGBENCH % {"campaign": campaign, "city": city})
         script.flush()
-        out = subprocess.run(["pgbench", "-n", "-f", script.name, "-c", str(clients), "-j", "2", "-T", str(seconds),
-                              url], capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(
+            ["pgbench", "-n", "-f", script.name, "-c", str(clients), "-j", "2", "-T", str(seconds), url],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
     return float(re.search(r"tps = ([\d.]+)", out).group(1))
 
 
@@ -80,8 +84,14 @@ def run(env, args, kill_after=None, honeypot=False):
             cookie = re.search(r"csrftoken=([^;]+)", response.headers["Set-Cookie"]).group(1)
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
         city = re.search(r'<option value="(\d+)">', page).group(1)
-        script = SCRIPT % {"token": token, "city": city, "cookie": cookie, "base": base,
-                           "run": "k" if kill_after else "a", "honeypot": "&website=x" if honeypot else ""}
+        script = SCRIPT % {
+            "token": token,
+            "city": city,
+            "cookie": cookie,
+            "base": base,
+            "run": "k" if kill_after else "a",
+            "honeypot": "&website=x" if honeypot else "",
+        }
         at = (kill_after, lambda: stop(server, signal.SIGKILL)) if kill_after else None
         result = wrk(base + "/pledges/bench/", args.seconds, args.connections, script, at)
         return result["requests"] - result["errors"], result
@@ -97,11 +107,19 @@ def main():
     parser.add_argument("--workers", type=int, default=2)  # as `make serve`
     args = parser.parse_args()
     with throwaway_database(VECHE_PLEDGE_LIMIT_CLIENT="100000000", VECHE_PLEDGE_LIMIT_NETWORK="100000000") as (
-            url, env):
-        manage(env, "shell", "-c", (
-            "from pledges.models import Campaign, City; from core.sealing import new_keypair; "
-            "c = Campaign.objects.create(slug='bench', title='bench', text='bench', threshold=10**9, "
-            "public_key=new_keypair()[0]); City.objects.create(campaign=c, name='Москва')"))
+        url,
+        env,
+    ):
+        manage(
+            env,
+            "shell",
+            "-c",
+            (
+                "from pledges.models import Campaign, City; from core.sealing import new_keypair; "
+                "c = Campaign.objects.create(slug='bench', title='bench', text='bench', threshold=10**9, "
+                "public_key=new_keypair()[0]); City.objects.create(campaign=c, name='Москва')"
+            ),
+        )
         server, base = serve(args.workers, env)
         try:
             static = wrk(base + STATIC, args.seconds, args.connections)
@@ -112,34 +130,62 @@ def main():
         accepted, ms = run(env, args)
         stored = count(url)
         rate = accepted / args.seconds
-        print(f"gunicorn {args.workers} workers, PostgreSQL; wrk 2 threads, {args.connections} connections, "
-              f"{args.seconds} s")
-        print(f"static file       {static['rate']:>8,.0f} req/s   p50 {static['p50']:6.2f} ms  p99 "
-              f"{static['p99']:6.2f} ms")
-        print(f"honeypot (no work) {cycle['rate']:>8,.0f} req/s   p50 {cycle['p50']:6.2f} ms  p99 "
-              f"{cycle['p99']:6.2f} ms  (the request cycle alone: the most any form post can reach here)")
-        print(f"sign-ups accepted {rate:>8,.0f} /s      p50 {ms['p50']:6.2f} ms  p99 {ms['p99']:6.2f} ms  "
-              f"({static['rate'] / rate:.1f}× the static file's time)")
+        print(
+            f"gunicorn {args.workers} workers, PostgreSQL; wrk 2 threads, {args.connections} connections, "
+            f"{args.seconds} s"
+        )
+        print(
+            f"static file       {static['rate']:>8,.0f} req/s   p50 {static['p50']:6.2f} ms  p99 "
+            f"{static['p99']:6.2f} ms"
+        )
+        print(
+            f"honeypot (no work) {cycle['rate']:>8,.0f} req/s   p50 {cycle['p50']:6.2f} ms  p99 "
+            f"{cycle['p99']:6.2f} ms  (the request cycle alone: the most any form post can reach here)"
+        )
+        print(
+            f"sign-ups accepted {rate:>8,.0f} /s      p50 {ms['p50']:6.2f} ms  p99 {ms['p99']:6.2f} ms  "
+            f"({static['rate'] / rate:.1f}× the static file's time)"
+        )
         per, per_cycle = cpu_ms(ms, accepted), cpu_ms(cycle, cycle["requests"])
-        print(f"CPU per sign-up: server {per['server']:.2f} ms + PostgreSQL {per['postgres']:.2f} ms; per honeypot "
-              f"post: server {per_cycle['server']:.2f} ms (1,000/s on {os.cpu_count()} cores leaves "
-              f"{os.cpu_count():.0f} ms per sign-up for everything, wrk included)")
+        print(
+            f"CPU per sign-up: server {per['server']:.2f} ms + PostgreSQL {per['postgres']:.2f} ms; per honeypot "
+            f"post: server {per_cycle['server']:.2f} ms (1,000/s on {os.cpu_count()} cores leaves "
+            f"{os.cpu_count():.0f} ms per sign-up for everything, wrk included)"
+        )
         # A few more rows than answers: sign-ups in flight when the load stopped (stored, never answered).
-        print(f"accepted {accepted:,}, pledges in the database {stored:,}: "
-              f"{'nothing lost' if stored >= accepted else 'LOST ' + str(accepted - stored)}"
-              f" ({stored - accepted} in flight at the end); target ≥ 1,000/s: "
-              f"{'met' if rate >= 1000 and stored >= accepted else 'NOT MET'}")
+        print(
+            f"accepted {accepted:,}, pledges in the database {stored:,}: "
+            f"{'nothing lost' if stored >= accepted else 'LOST ' + str(accepted - stored)}"
+            f" ({stored - accepted} in flight at the end); target ≥ 1,000/s: "
+            f"{'met' if rate >= 1000 and stored >= accepted else 'NOT MET'}"
+        )
         accepted_killed, _ = run(env, args, kill_after=args.seconds / 2)
         after = count(url) - stored
-        print(f"kill -9 half-way: {accepted_killed:,} answered as accepted, {after:,} in the database: "
-              f"{'none lost' if after >= accepted_killed else 'LOST ' + str(accepted_killed - after)}")
+        print(
+            f"kill -9 half-way: {accepted_killed:,} answered as accepted, {after:,} in the database: "
+            f"{'none lost' if after >= accepted_killed else 'LOST ' + str(accepted_killed - after)}"
+        )
         alone = database_alone(url, args.seconds, args.connections // 4)
-        print(f"PostgreSQL alone (pgbench, the same insert, {args.connections // 4} clients): {alone:,.0f} sign-ups/s "
-              "committed: the part every web process shares")
-        print(json.dumps({"database_alone_per_s": alone,
-                          "static_per_s": static["rate"], "honeypot_per_s": cycle["rate"], "accepted_per_s": rate,
-                          "cpu_ms_per_signup": per, "p99_ms": ms["p99"], "stored": stored, "accepted": accepted,
-                          "killed_accepted": accepted_killed, "killed_stored": after}))
+        print(
+            f"PostgreSQL alone (pgbench, the same insert, {args.connections // 4} clients): {alone:,.0f} sign-ups/s "
+            "committed: the part every web process shares"
+        )
+        print(
+            json.dumps(
+                {
+                    "database_alone_per_s": alone,
+                    "static_per_s": static["rate"],
+                    "honeypot_per_s": cycle["rate"],
+                    "accepted_per_s": rate,
+                    "cpu_ms_per_signup": per,
+                    "p99_ms": ms["p99"],
+                    "stored": stored,
+                    "accepted": accepted,
+                    "killed_accepted": accepted_killed,
+                    "killed_stored": after,
+                }
+            )
+        )
 
 
 if __name__ == "__main__":

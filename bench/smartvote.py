@@ -51,11 +51,12 @@ def main():
     load, run = statistics.median(loads), statistics.median(runs)
     print(f"contests: {len(prepared)}, {args.draws:,} simulations each, median of {args.repeat}")
     print(f"baseline: load the inputs (carry history, candidates, facts)  {load:6.2f} s")
-    print(f"simulate and summarise every contest                        {run:6.2f} s  "
-          f"({run / load:.1f}× the load)")
+    print(f"simulate and summarise every contest                        {run:6.2f} s  ({run / load:.1f}× the load)")
     total = load + run
-    print(f"load + forecast                                             {total:6.2f} s  target < {TARGET:.0f} s: "
-          f"{'met' if total < TARGET else 'NOT MET'}")
+    print(
+        f"load + forecast                                             {total:6.2f} s  target < {TARGET:.0f} s: "
+        f"{'met' if total < TARGET else 'NOT MET'}"
+    )
 
 
 if __name__ == "__main__":

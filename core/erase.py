@@ -58,8 +58,10 @@ def _sqlite(tables: list[str]) -> list[str]:
             if not busy:
                 return ["secure_delete", "ANALYZE", "wal_checkpoint(TRUNCATE)"]
             time.sleep(0.25)
-    raise EraseError("the SQLite WAL could not be truncated: a reader held it for 5 s. Stop the server and run "
-                     "`manage.py erase` to finish.")
+    raise EraseError(
+        "the SQLite WAL could not be truncated: a reader held it for 5 s. Stop the server and run "
+        "`manage.py erase` to finish."
+    )
 
 
 def _postgresql(tables: list[str]) -> list[str]:
@@ -79,8 +81,10 @@ def _postgresql(tables: list[str]) -> list[str]:
             cursor.execute("SELECT pg_switch_wal()")
             cursor.execute("CHECKPOINT")
         except Exception as exc:
-            raise EraseError(f"the tables are rewritten, but PostgreSQL refused the checkpoint and WAL switch "
-                             f"({exc}); give the server's role pg_checkpoint and EXECUTE on pg_switch_wal, or run "
-                             f"`manage.py erase` as the database superuser") from None
+            raise EraseError(
+                f"the tables are rewritten, but PostgreSQL refused the checkpoint and WAL switch "
+                f"({exc}); give the server's role pg_checkpoint and EXECUTE on pg_switch_wal, or run "
+                f"`manage.py erase` as the database superuser"
+            ) from None
         done += ["CHECKPOINT", "pg_switch_wal()", "CHECKPOINT"]
     return done

@@ -48,9 +48,11 @@ def monitor_public_key() -> str:
     if settings.MONITOR_PUBLIC_KEY:
         return settings.MONITOR_PUBLIC_KEY
     if not settings.DEMO:
-        raise ImproperlyConfigured("VECHE_MONITOR_PUBLIC_KEY is not set: make the organisers' key pair offline "
-                                   "(manage.py keygen --out FILE) and give the server its public half, "
-                                   "or run the demo with VECHE_DEMO=1")
+        raise ImproperlyConfigured(
+            "VECHE_MONITOR_PUBLIC_KEY is not set: make the organisers' key pair offline "
+            "(manage.py keygen --out FILE) and give the server its public half, "
+            "or run the demo with VECHE_DEMO=1"
+        )
     return _demo_monitor_key()
 
 
@@ -105,11 +107,25 @@ def standing() -> dict:
         current, error = chain(), ""
     except signing.SigningError as exc:
         current, error = None, str(exc)
-    return {"root": root, "fingerprint": root and signing.fingerprint(root), "chain": current, "error": error,
-            "demo": demo_signing_key() is not None,
-            "keys": [{"key": k, "fingerprint": signing.fingerprint(k), "status": current.status[k],
-                      "since": current.since[k], "revoked": current.revoked.get(k)} for k in current.keys]
-            if current else []}
+    return {
+        "root": root,
+        "fingerprint": root and signing.fingerprint(root),
+        "chain": current,
+        "error": error,
+        "demo": demo_signing_key() is not None,
+        "keys": [
+            {
+                "key": k,
+                "fingerprint": signing.fingerprint(k),
+                "status": current.status[k],
+                "since": current.since[k],
+                "revoked": current.revoked.get(k),
+            }
+            for k in current.keys
+        ]
+        if current
+        else [],
+    }
 
 
 def load_keyring(text: str | bytes) -> tuple[signing.Chain, int]:
@@ -120,22 +136,32 @@ def load_keyring(text: str | bytes) -> tuple[signing.Chain, int]:
     statement (a revocation, say) is refused and nothing is stored."""
     root, statements = signing.read_keyring(text)
     if signing_root() is None:
-        raise signing.SigningError(_("This server has no signing root: set VECHE_SIGNING_ROOT to the first public "
-                                     "key of the organisers' chain."))
+        raise signing.SigningError(
+            _(
+                "This server has no signing root: set VECHE_SIGNING_ROOT to the first public "
+                "key of the organisers' chain."
+            )
+        )
     if root != signing_root():
-        raise signing.SigningError(_("This key chain starts from the key %(f)s, not from this server's root "
-                                     "%(root)s.") % {"f": signing.fingerprint(root),
-                                                     "root": signing.fingerprint(signing_root() or "")})
+        raise signing.SigningError(
+            _("This key chain starts from the key %(f)s, not from this server's root %(root)s.")
+            % {"f": signing.fingerprint(root), "root": signing.fingerprint(signing_root() or "")}
+        )
     verified = signing.chain(root, statements)
     with transaction.atomic():
         known = stored(root, lock=True)
         if not signing.extends(known, statements):
-            raise signing.SigningError(_("This key chain does not continue the one stored here: it drops or "
-                                         "changes a statement. A chain may only grow."))
-        new = statements[len(known):]
+            raise signing.SigningError(
+                _(
+                    "This key chain does not continue the one stored here: it drops or "
+                    "changes a statement. A chain may only grow."
+                )
+            )
+        new = statements[len(known) :]
         SigningStatement.objects.bulk_create(
             SigningStatement(root=root, seq=len(known) + i, payload=s["payload"], signature=s["signature"])
-            for i, s in enumerate(new, 1))
+            for i, s in enumerate(new, 1)
+        )
     return verified, len(new)
 
 
@@ -144,9 +170,12 @@ def startup_problems() -> list[str]:
     have and has (left by the demo, or by versions that kept keys on the server)."""
     problems = []
     if not settings.DEMO:
-        problems += [f"{secrets_dir() / name} holds a key a real server must not keep: delete it (a pepper "
-                     f"still in use goes to VECHE_PEPPER_FILE on a memory filesystem first)"
-                     for name in DEMO_ONLY if (secrets_dir() / name).exists()]
+        problems += [
+            f"{secrets_dir() / name} holds a key a real server must not keep: delete it (a pepper "
+            f"still in use goes to VECHE_PEPPER_FILE on a memory filesystem first)"
+            for name in DEMO_ONLY
+            if (secrets_dir() / name).exists()
+        ]
     for check in (monitor_public_key, pepper):
         try:
             check()

@@ -20,8 +20,10 @@ from gunicorn.glogging import Logger
 # Candidates only: each is masked when the ipaddress module reads it as an address. IPv6 first (with an
 # IPv4 tail, as in ::ffff:10.0.0.1), then any dotted quad left, even inside a longer string: masking too
 # much is harmless, too little is not.
-IPV6 = re.compile(r"(?<![\w:])([0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){1,7}:(?:\d{1,3}\.){3}\d{1,3}"
-                  r"|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:%\w+)?)(?![\w:])")
+IPV6 = re.compile(
+    r"(?<![\w:])([0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){1,7}:(?:\d{1,3}\.){3}\d{1,3}"
+    r"|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:%\w+)?)(?![\w:])"
+)
 IPV4 = re.compile(r"(?<!\d)(\d{1,3}(?:\.\d{1,3}){3})(?!\d)")
 MASK = "[address]"
 FORMAT = "%(asctime)s [%(process)d] [%(levelname)s] %(name)s: %(message)s"

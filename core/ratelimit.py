@@ -95,7 +95,9 @@ def allow(purpose: str, client_ip: str, per_client: int, per_network: int) -> bo
     network = ".".join(client_ip.split(".")[:3]) if "." in client_ip else ":".join(client_ip.split(":")[:3])
     hour, expires = hour_now()
     key = salt(hour, expires)
-    names = ["rate:" + hmac.new(key, f"{purpose}:{label}:{value}".encode(), hashlib.sha256).hexdigest()
-             for label, value in (("client", client_ip), ("network", network))]
+    names = [
+        "rate:" + hmac.new(key, f"{purpose}:{label}:{value}".encode(), hashlib.sha256).hexdigest()
+        for label, value in (("client", client_ip), ("network", network))
+    ]
     on_client, on_network = count(names, expires)
     return on_client <= per_client and on_network <= per_network

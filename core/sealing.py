@@ -36,9 +36,11 @@ def pepper() -> bytes:
     if value:
         return value.encode()
     if not settings.DEMO:
-        raise ImproperlyConfigured("The pepper is not set: give it as VECHE_PEPPER, or as VECHE_PEPPER_FILE on a "
-                                   "memory filesystem (e.g. /run/veche/pepper), never on the disk; "
-                                   "or run the demo with VECHE_DEMO=1")
+        raise ImproperlyConfigured(
+            "The pepper is not set: give it as VECHE_PEPPER, or as VECHE_PEPPER_FILE on a "
+            "memory filesystem (e.g. /run/veche/pepper), never on the disk; "
+            "or run the demo with VECHE_DEMO=1"
+        )
     return secret("pepper").encode()
 
 

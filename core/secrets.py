@@ -76,8 +76,10 @@ def memory_secret(name: str) -> str | None:
     path = Path(file)
     kind = filesystem_of(path)
     if kind not in MEMORY_FILESYSTEMS:
-        raise SecretError(f"{variable}_FILE={file} is on a {kind or 'unknown'} filesystem: it must be on a "
-                          "memory filesystem (tmpfs, e.g. under /run), so that a seized disk does not hold it")
+        raise SecretError(
+            f"{variable}_FILE={file} is on a {kind or 'unknown'} filesystem: it must be on a "
+            "memory filesystem (tmpfs, e.g. under /run), so that a seized disk does not hold it"
+        )
     try:
         value = path.read_text().strip()
     except OSError as exc:

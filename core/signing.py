@@ -89,8 +89,12 @@ def load_canonical(payload: bytes) -> dict:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise SigningError(_("The document is not JSON: %(e)s") % {"e": exc}) from None
     if not isinstance(document, dict) or canonical(document) != payload:
-        raise SigningError(_("The document is not in canonical form (sorted keys, no spaces, UTF-8); "
-                             "it was changed after it was made."))
+        raise SigningError(
+            _(
+                "The document is not in canonical form (sorted keys, no spaces, UTF-8); "
+                "it was changed after it was made."
+            )
+        )
     return document
 
 
@@ -120,7 +124,7 @@ def public_key_text(text: str) -> str:
 def fingerprint(key: str) -> str:
     """A short, readable form of a public key for people to compare: five groups of four hex digits."""
     digest = hashlib.sha256(_raw(key, 32, _("an Ed25519 public key"))).hexdigest()[:20].upper()
-    return " ".join(digest[i:i + 4] for i in range(0, 20, 4))
+    return " ".join(digest[i : i + 4] for i in range(0, 20, 4))
 
 
 def sha512(data: bytes) -> str:
@@ -147,8 +151,9 @@ def write_key(path: Path, key: SigningKey) -> None:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        raise SigningError(_("%(p)s exists: choose a new file (an old key must not be overwritten).") % {
-            "p": path}) from None
+        raise SigningError(
+            _("%(p)s exists: choose a new file (an old key must not be overwritten).") % {"p": path}
+        ) from None
     with os.fdopen(fd, "w") as fh:
         fh.write(body)
 
@@ -184,8 +189,11 @@ def parse_signature(text: str | bytes | dict) -> dict:
         data = json.loads(text) if isinstance(text, (str, bytes)) else text
         if not isinstance(data, dict) or data.get("format") != SIGNATURE_FORMAT:
             raise ValueError
-        sig = {"format": SIGNATURE_FORMAT, "key": public_key_text(data["key"]),
-               "signature": _b64(_raw(data["signature"], 64, "signature"))}
+        sig = {
+            "format": SIGNATURE_FORMAT,
+            "key": public_key_text(data["key"]),
+            "signature": _b64(_raw(data["signature"], 64, "signature")),
+        }
     except (ValueError, KeyError, TypeError, SigningError):
         raise SigningError(_("This is not a signature file made by the signing tool (veche-signature/1).")) from None
     return sig
@@ -231,14 +239,19 @@ class Chain:
         revoked; SigningError saying why otherwise."""
         key = signature.get("key", "")
         if key not in self.status:
-            raise SigningError(_("The signature is by a key that is not in the organisers' key chain (%(f)s).") % {
-                "f": _fingerprint_or(key)})
+            raise SigningError(
+                _("The signature is by a key that is not in the organisers' key chain (%(f)s).")
+                % {"f": _fingerprint_or(key)}
+            )
         if self.status[key] == REVOKED:
-            raise SigningError(_("The signature is by a revoked key (%(f)s): %(why)s") % {
-                "f": fingerprint(key), "why": self.revoked[key]["reason"]})
+            raise SigningError(
+                _("The signature is by a revoked key (%(f)s): %(why)s")
+                % {"f": fingerprint(key), "why": self.revoked[key]["reason"]}
+            )
         if not signature_valid(payload, key, signature.get("signature", "")):
-            raise SigningError(_("The signature does not match this document: it was altered, or signed "
-                                 "for another one."))
+            raise SigningError(
+                _("The signature does not match this document: it was altered, or signed for another one.")
+            )
         return key
 
     def document(self) -> dict:
@@ -266,8 +279,10 @@ def chain(root: str, statements: list) -> Chain:
         except (KeyError, TypeError, ValueError, AttributeError, SigningError):
             raise SigningError(_("Statement %(n)s of the key chain is malformed.") % {"n": seq}) from None
         if data.get("seq") != seq or data.get("previous") != result.head:
-            raise SigningError(_("Statement %(n)s of the key chain is out of order: the chain was cut, "
-                                 "reordered or forked.") % {"n": seq})
+            raise SigningError(
+                _("Statement %(n)s of the key chain is out of order: the chain was cut, reordered or forked.")
+                % {"n": seq}
+            )
         if result.status.get(signer) in (None, REVOKED):
             raise SigningError(_("Statement %(n)s is signed by a key the chain does not trust.") % {"n": seq})
         if not signature_valid(payload.encode(), signer, signature):
@@ -282,11 +297,13 @@ def chain(root: str, statements: list) -> Chain:
             result.status[key], result.since[key] = CURRENT, str(data.get("date", ""))
         else:
             if key not in result.status or result.status[key] == REVOKED:
-                raise SigningError(_("Statement %(n)s revokes a key that is not in the chain or already "
-                                     "revoked.") % {"n": seq})
+                raise SigningError(
+                    _("Statement %(n)s revokes a key that is not in the chain or already revoked.") % {"n": seq}
+                )
             if result.keys.index(signer) < result.keys.index(key):
-                raise SigningError(_("Statement %(n)s: a key may be revoked only by itself or a later key.") % {
-                    "n": seq})
+                raise SigningError(
+                    _("Statement %(n)s: a key may be revoked only by itself or a later key.") % {"n": seq}
+                )
             result.status[key] = REVOKED
             result.revoked[key] = {"date": str(data.get("date", "")), "reason": str(data.get("reason", ""))}
         result.statements.append({"payload": payload, "signature": signature})
@@ -307,12 +324,19 @@ def read_keyring(text: str | bytes | dict) -> tuple[str, list]:
 
 def extends(old: list, new: list) -> bool:
     """Whether ``new`` is ``old`` with statements added at the end (a chain may grow, never change)."""
-    return len(new) >= len(old) and new[:len(old)] == old
+    return len(new) >= len(old) and new[: len(old)] == old
 
 
 def statement(current: Chain, signer: SigningKey, kind: str, key: str, reason: str = "") -> dict:
-    data = {"format": STATEMENT_FORMAT, "seq": len(current.statements) + 1, "previous": current.head,
-            "type": kind, "key": public_key_text(key), "signer": public_of(signer), "date": today()}
+    data = {
+        "format": STATEMENT_FORMAT,
+        "seq": len(current.statements) + 1,
+        "previous": current.head,
+        "type": kind,
+        "key": public_key_text(key),
+        "signer": public_of(signer),
+        "date": today(),
+    }
     if kind == "revoke":
         data["reason"] = reason
     payload = canonical(data)
@@ -331,14 +355,35 @@ def list_changes(old: dict | None, new: dict) -> list[dict]:
         old_name = was and was["candidate"] and was["candidate"]["name"]
         new_name = row["candidate"] and row["candidate"]["name"]
         if was is None:
-            changes.append({"contest": row["contest"], "change": "added", "before": None, "after": new_name,
-                            "reason": row["reason"]})
+            changes.append(
+                {
+                    "contest": row["contest"],
+                    "change": "added",
+                    "before": None,
+                    "after": new_name,
+                    "reason": row["reason"],
+                }
+            )
         elif old_name != new_name:
-            changes.append({"contest": row["contest"], "change": "changed", "before": old_name, "after": new_name,
-                            "reason": row["reason"]})
+            changes.append(
+                {
+                    "contest": row["contest"],
+                    "change": "changed",
+                    "before": old_name,
+                    "after": new_name,
+                    "reason": row["reason"],
+                }
+            )
     for was in before.values():
-        changes.append({"contest": was["contest"], "change": "removed",
-                        "before": was["candidate"] and was["candidate"]["name"], "after": None, "reason": ""})
+        changes.append(
+            {
+                "contest": was["contest"],
+                "change": "removed",
+                "before": was["candidate"] and was["candidate"]["name"],
+                "after": None,
+                "reason": "",
+            }
+        )
     return changes
 
 
@@ -350,39 +395,57 @@ def describe(document: dict, previous: dict | None = None) -> list[str]:
         lines.append(_("DEMO: this document says it is signed with the demo key, not the organisers' key."))
     if kind == LIST_FORMAT:
         election = document["election"]
-        lines += [_("Smart-voting list: %(name)s (%(slug)s, %(date)s)") % election,
-                  _("Version %(n)s, published %(when)s") % {"n": document["version"], "when": document["published"]}]
+        lines += [
+            _("Smart-voting list: %(name)s (%(slug)s, %(date)s)") % election,
+            _("Version %(n)s, published %(when)s") % {"n": document["version"], "when": document["published"]},
+        ]
         if document.get("previous_sha256"):
             lines.append(_("It follows the version with SHA-256 %(h)s.") % {"h": document["previous_sha256"]})
         else:
             lines.append(_("It is the first version."))
         lines.append(_("Recommendations (%(n)s):") % {"n": len(document["recommendations"])})
         for row in document["recommendations"]:
-            who = (f"{row['candidate']['name']} ({row['candidate'].get('party') or _('self-nominated')})"
-                   if row["candidate"] else _("no recommendation"))
-            why = (_("override: %(r)s") % {"r": row["reason"]} if row["source"] == "override"
-                   else _("forecast, P(strongest) = %(p)s") % {"p": row["candidate"].get("p_best")}
-                   if row["candidate"] else _("forecast"))
+            who = (
+                f"{row['candidate']['name']} ({row['candidate'].get('party') or _('self-nominated')})"
+                if row["candidate"]
+                else _("no recommendation")
+            )
+            why = (
+                _("override: %(r)s") % {"r": row["reason"]}
+                if row["source"] == "override"
+                else _("forecast, P(strongest) = %(p)s") % {"p": row["candidate"].get("p_best")}
+                if row["candidate"]
+                else _("forecast")
+            )
             lines.append(f"  {row['contest']}: {who} — {why}")
         changes = list_changes(previous, document)
         if previous is not None:
             lines.append(_("Changes since version %(n)s:") % {"n": previous["version"]})
-            lines += [f"  {c['contest']}: {c['before'] or '—'} → {c['after'] or '—'}"
-                      + (f" ({c['reason']})" if c["reason"] else "") for c in changes] or ["  " + _("none")]
+            lines += [
+                f"  {c['contest']}: {c['before'] or '—'} → {c['after'] or '—'}"
+                + (f" ({c['reason']})" if c["reason"] else "")
+                for c in changes
+            ] or ["  " + _("none")]
         elif document.get("previous_sha256"):
             lines.append(_("The previous version was not given: the changes cannot be shown."))
     elif kind == MANIFEST_FORMAT:
-        lines += [_("Mirror of the voter lookup, exported %(when)s") % {"when": document["created"]},
-                  _("Elections: %(e)s") % {"e": ", ".join(f"{e['name']} ({e['slug']})"
-                                                           for e in document["elections"])},
-                  _("Regions: %(r)s; data files: %(f)s; published lists: %(l)s") % {
-                      "r": len(document["regions"]), "f": len(document["files"]),
-                      "l": ", ".join(document["lists"]) or "—"}]
+        lines += [
+            _("Mirror of the voter lookup, exported %(when)s") % {"when": document["created"]},
+            _("Elections: %(e)s") % {"e": ", ".join(f"{e['name']} ({e['slug']})" for e in document["elections"])},
+            _("Regions: %(r)s; data files: %(f)s; published lists: %(l)s")
+            % {"r": len(document["regions"]), "f": len(document["files"]), "l": ", ".join(document["lists"]) or "—"},
+        ]
     elif kind == STATEMENT_FORMAT:
         verb = _("endorses the new key") if document["type"] == "endorse" else _("revokes the key")
-        lines.append(_("Key statement %(n)s: %(signer)s %(verb)s %(key)s") % {
-            "n": document["seq"], "signer": fingerprint(document["signer"]), "verb": verb,
-            "key": fingerprint(document["key"])})
+        lines.append(
+            _("Key statement %(n)s: %(signer)s %(verb)s %(key)s")
+            % {
+                "n": document["seq"],
+                "signer": fingerprint(document["signer"]),
+                "verb": verb,
+                "key": fingerprint(document["key"]),
+            }
+        )
     else:
         raise SigningError(_("Unknown kind of document: %(k)s") % {"k": str(kind)[:60]})
     return lines
@@ -451,11 +514,15 @@ def cmd_new_root(args: argparse.Namespace, out: TextIO) -> None:
         raise SigningError(_("%(p)s exists: a new root starts a new chain; choose a new file.") % {"p": args.keyring})
     write_key(Path(args.key_out), key)
     _save_keyring(Path(args.keyring), Chain(root=public_of(key)))
-    out.write(_("New root key written to %(k)s (keep it offline, with a second copy elsewhere).\n"
-                "Key chain written to %(r)s: give it to the server and to every mirror.\n"
-                "Public key, for the server: VECHE_SIGNING_ROOT=%(pub)s\n"
-                "Fingerprint, for your channels: %(f)s\n") % {
-        "k": args.key_out, "r": args.keyring, "pub": public_of(key), "f": fingerprint(public_of(key))})
+    out.write(
+        _(
+            "New root key written to %(k)s (keep it offline, with a second copy elsewhere).\n"
+            "Key chain written to %(r)s: give it to the server and to every mirror.\n"
+            "Public key, for the server: VECHE_SIGNING_ROOT=%(pub)s\n"
+            "Fingerprint, for your channels: %(f)s\n"
+        )
+        % {"k": args.key_out, "r": args.keyring, "pub": public_of(key), "f": fingerprint(public_of(key))}
+    )
 
 
 def cmd_rotate(args: argparse.Namespace, out: TextIO) -> None:
@@ -465,9 +532,15 @@ def cmd_rotate(args: argparse.Namespace, out: TextIO) -> None:
     added = statement(current, signer, "endorse", public_of(new))
     write_key(Path(args.key_out), new)
     _save_keyring(Path(args.keyring), chain(current.root, [*current.statements, added]))
-    out.write(_("New key %(f)s written to %(k)s, endorsed by %(old)s. Upload %(r)s to the server.\n") % {
-        "f": fingerprint(public_of(new)), "k": args.key_out, "old": fingerprint(public_of(signer)),
-        "r": args.keyring})
+    out.write(
+        _("New key %(f)s written to %(k)s, endorsed by %(old)s. Upload %(r)s to the server.\n")
+        % {
+            "f": fingerprint(public_of(new)),
+            "k": args.key_out,
+            "old": fingerprint(public_of(signer)),
+            "r": args.keyring,
+        }
+    )
 
 
 def cmd_revoke(args: argparse.Namespace, out: TextIO) -> None:
@@ -476,8 +549,10 @@ def cmd_revoke(args: argparse.Namespace, out: TextIO) -> None:
     target = args.revoke
     if Path(target).is_file():
         target = public_of(read_key(Path(target)))
-    target = next((k for k in current.keys if k == target or fingerprint(k).replace(" ", "")
-                   == target.replace(" ", "").upper()), target)
+    target = next(
+        (k for k in current.keys if k == target or fingerprint(k).replace(" ", "") == target.replace(" ", "").upper()),
+        target,
+    )
     if not args.reason.strip():
         raise SigningError(_("Say why the key is revoked (--reason)."))
     added = statement(current, signer, "revoke", target, args.reason.strip())
@@ -505,8 +580,13 @@ def _request(path: Path, current: Chain | None, out: TextIO) -> tuple[bytes, dic
                 try:
                     current.check(before, parse_signature(previous.get("signature")))
                 except SigningError as exc:
-                    out.write(_("WARNING: the version this one follows is not trusted (%(why)s); the changes "
-                                "below are against it.\n") % {"why": exc})
+                    out.write(
+                        _(
+                            "WARNING: the version this one follows is not trusted (%(why)s); the changes "
+                            "below are against it.\n"
+                        )
+                        % {"why": exc}
+                    )
             return payload, document, load_canonical(before)
         return payload, document, None
     return raw, load_canonical(raw), None
@@ -516,8 +596,9 @@ def cmd_sign(args: argparse.Namespace, out: TextIO) -> None:
     current = _keyring(args.keyring)
     key = read_key(args.key)
     if current.status.get(public_of(key)) != CURRENT:
-        raise SigningError(_("This key is not the current key of the chain in %(r)s: sign with the current one.")
-                           % {"r": args.keyring})
+        raise SigningError(
+            _("This key is not the current key of the chain in %(r)s: sign with the current one.") % {"r": args.keyring}
+        )
     path = Path(args.file)
     payload, document, previous = _request(path, current, out)
     if document.get("format") not in (LIST_FORMAT, MANIFEST_FORMAT):
@@ -526,8 +607,9 @@ def cmd_sign(args: argparse.Namespace, out: TextIO) -> None:
     if document.get("format") == MANIFEST_FORMAT:
         problems = check_folder(path.parent, document)
         if problems:
-            raise SigningError(_("The folder does not match its manifest; not signed:\n%(p)s") % {
-                "p": "\n".join(problems)})
+            raise SigningError(
+                _("The folder does not match its manifest; not signed:\n%(p)s") % {"p": "\n".join(problems)}
+            )
         out.write(_("All %(n)s files of the folder match the manifest.\n") % {"n": len(document["files"])})
     out.write(_("Signing key: %(f)s\n") % {"f": fingerprint(public_of(key))})
     _confirm(args, out)
@@ -546,13 +628,17 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> None:
         sig = Path(args.signature) if args.signature else Path(args.file).with_suffix(".sig")
         if current and sig.exists():
             signer = current.check(payload, parse_signature(sig.read_bytes()))
-            out.write(_("The signature in %(p)s is valid: key %(f)s (%(s)s).\n") % {
-                "p": sig, "f": fingerprint(signer), "s": current.status[signer]})
+            out.write(
+                _("The signature in %(p)s is valid: key %(f)s (%(s)s).\n")
+                % {"p": sig, "f": fingerprint(signer), "s": current.status[signer]}
+            )
 
 
 def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
-    parser = argparse.ArgumentParser(prog="signing.py", description=_(
-        "Sign Veche's smart-voting lists and mirrors on an offline machine; keep the key chain."))
+    parser = argparse.ArgumentParser(
+        prog="signing.py",
+        description=_("Sign Veche's smart-voting lists and mirrors on an offline machine; keep the key chain."),
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     new_root = commands.add_parser("new-root", help=_("make the first key and a new key chain"))
     new_root.add_argument("--key-out", required=True, help=_("file for the new private key (must not exist)"))
@@ -578,8 +664,9 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
     show.add_argument("--signature")
     args = parser.parse_args(argv)
     try:
-        {"new-root": cmd_new_root, "rotate": cmd_rotate, "revoke": cmd_revoke, "sign": cmd_sign,
-         "show": cmd_show}[args.command](args, out)
+        {"new-root": cmd_new_root, "rotate": cmd_rotate, "revoke": cmd_revoke, "sign": cmd_sign, "show": cmd_show}[
+            args.command
+        ](args, out)
     except SigningError as exc:
         sys.stderr.write(f"{exc}\n")
         return 1

@@ -23,8 +23,18 @@ def seized_text() -> str:
         # The apps name their tables of bare numbers (``result_tables``), dumped without their rows.
         skip = [t for app in apps.get_app_configs() for t in getattr(app, "result_tables", [])]
         db = connection.settings_dict
-        command = ["pg_dump", "--no-owner", "-h", db["HOST"] or "127.0.0.1", "-p", str(db["PORT"] or 5432),
-                   "-U", db["USER"] or "postgres", *[f"--exclude-table-data={t}" for t in skip], db["NAME"]]
+        command = [
+            "pg_dump",
+            "--no-owner",
+            "-h",
+            db["HOST"] or "127.0.0.1",
+            "-p",
+            str(db["PORT"] or 5432),
+            "-U",
+            db["USER"] or "postgres",
+            *[f"--exclude-table-data={t}" for t in skip],
+            db["NAME"],
+        ]
         dump = subprocess.run(command, check=True, capture_output=True, timeout=600).stdout
     else:
         connection.ensure_connection()
@@ -42,22 +52,33 @@ def forms(secret: str) -> set[str]:
     """The secret as it might be written: as is, lower and upper case, URL-encoded, base64."""
     out = set()
     for text in {secret, secret.lower(), secret.upper()}:
-        out |= {text, urllib.parse.quote(text), urllib.parse.quote_plus(text),
-                base64.b64encode(text.encode()).decode().rstrip("=")}
+        out |= {
+            text,
+            urllib.parse.quote(text),
+            urllib.parse.quote_plus(text),
+            base64.b64encode(text.encode()).decode().rstrip("="),
+        }
     return {f for f in out if len(f) >= 4}
 
 
 def leaks(secrets: list[str], texts: list[str]) -> list[tuple]:
     """(secret, the form found, which text, what is around it) for every secret found in any form."""
-    return [(s, f, i, text[max(0, text.find(f) - 80):text.find(f) + 80]) for s in secrets for f in forms(s)
-            for i, text in enumerate(texts) if f in text]
+    return [
+        (s, f, i, text[max(0, text.find(f) - 80) : text.find(f) + 80])
+        for s in secrets
+        for f in forms(s)
+        for i, text in enumerate(texts)
+        if f in text
+    ]
 
 
 def click_on_map(page: Any, lat: float, lon: float) -> None:
     """Click the lookup's map (lookup/static/lookup/map.js) at a point, once its stations are drawn."""
     page.wait_for_selector("#map[data-stations]")
-    page.evaluate("([lat, lon]) => { document.getElementById('map').vecheMap.setView([lat, lon], 17, "
-                  "{animate: false}); }", [lat, lon])
+    page.evaluate(
+        "([lat, lon]) => { document.getElementById('map').vecheMap.setView([lat, lon], 17, {animate: false}); }",
+        [lat, lon],
+    )
     page.locator("#map").scroll_into_view_if_needed()
     box = page.locator("#map").bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)

@@ -196,21 +196,30 @@ def get_precinct(request, precinct_id: int):
     return get_object_or_404(Precinct.objects.select_related("region", "venue"), pk=precinct_id)
 
 
-@router.get("/precincts/{precinct_id}/protocols", response=list[ProtocolOut],
-            summary="The contests on a precinct's ballot, with protocol lines and votes")
+@router.get(
+    "/precincts/{precinct_id}/protocols",
+    response=list[ProtocolOut],
+    summary="The contests on a precinct's ballot, with protocol lines and votes",
+)
 def precinct_protocols(request, precinct_id: int):
     precinct = get_object_or_404(Precinct, pk=precinct_id)
-    return (Protocol.objects.filter(precinct=precinct)
-            .select_related("contest__election", "tik").prefetch_related("votes__choice")
-            .order_by("-contest__election__date", "contest_id"))
+    return (
+        Protocol.objects.filter(precinct=precinct)
+        .select_related("contest__election", "tik")
+        .prefetch_related("votes__choice")
+        .order_by("-contest__election__date", "contest_id")
+    )
 
 
 @router.get("/contests/{contest_id}/protocols", response=list[ProtocolOut], summary="A contest's protocols, paged")
 @paginate
 def contest_protocols(request, contest_id: int):
     contest = get_object_or_404(Contest, pk=contest_id)
-    return (contest.protocols.select_related("contest__election", "tik").prefetch_related("votes__choice")
-            .order_by("precinct_id"))
+    return (
+        contest.protocols.select_related("contest__election", "tik")
+        .prefetch_related("votes__choice")
+        .order_by("precinct_id")
+    )
 
 
 @router.get("/venues", response=list[VenueOut], summary="Polling-station buildings")

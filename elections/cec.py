@@ -59,11 +59,28 @@ LINE_PATTERNS = [
     ("absentee_unaccounted", r"^число не учтенных открепительных"),
 ]
 # A more specific wording must win over a general one that also matches it.
-_PRIORITY = ["absentee_issued_at_station", "absentee_issued_by_tik", "absentee_voted", "absentee_cancelled",
-             "absentee_lost", "absentee_unaccounted"]
+_PRIORITY = [
+    "absentee_issued_at_station",
+    "absentee_issued_by_tik",
+    "absentee_voted",
+    "absentee_cancelled",
+    "absentee_lost",
+    "absentee_unaccounted",
+]
 CORE_LINES = [
-    "registered", "ballots_received", "issued_early", "issued_at_station", "issued_outside", "ballots_issued",
-    "cancelled", "in_portable_boxes", "in_stationary_boxes", "ballots_in_boxes", "invalid", "valid", "lost",
+    "registered",
+    "ballots_received",
+    "issued_early",
+    "issued_at_station",
+    "issued_outside",
+    "ballots_issued",
+    "cancelled",
+    "in_portable_boxes",
+    "in_stationary_boxes",
+    "ballots_in_boxes",
+    "invalid",
+    "valid",
+    "lost",
     "unaccounted",
 ]
 
@@ -87,14 +104,21 @@ KNOWN_ELECTIONS = {
         KnownElection(2007, "duma-2007", f"{DUMA} пятого созыва", date(2007, 12, 2), "parliament", 100100021960181),
         KnownElection(2011, "duma-2011", f"{DUMA} шестого созыва", date(2011, 12, 4), "parliament", 100100028713299),
         KnownElection(2012, "president-2012", PRESIDENT, date(2012, 3, 4), "president", 100100031793505),
-        KnownElection(2016, "duma-2016", f"{DUMA} седьмого созыва", date(2016, 9, 18), "parliament",
-                      100100067795849, mixed=True),
+        KnownElection(
+            2016, "duma-2016", f"{DUMA} седьмого созыва", date(2016, 9, 18), "parliament", 100100067795849, mixed=True
+        ),
         KnownElection(2018, "president-2018", PRESIDENT, date(2018, 3, 18), "president", 100100084849062),
-        KnownElection(2020, "referendum-2020",
-                      "Общероссийское голосование по вопросу одобрения изменений в Конституцию Российской Федерации",
-                      date(2020, 7, 1), "referendum", 100100163596966),
-        KnownElection(2021, "duma-2021", f"{DUMA} восьмого созыва", date(2021, 9, 19), "parliament",
-                      100100225883172, mixed=True),
+        KnownElection(
+            2020,
+            "referendum-2020",
+            "Общероссийское голосование по вопросу одобрения изменений в Конституцию Российской Федерации",
+            date(2020, 7, 1),
+            "referendum",
+            100100163596966,
+        ),
+        KnownElection(
+            2021, "duma-2021", f"{DUMA} восьмого созыва", date(2021, 9, 19), "parliament", 100100225883172, mixed=True
+        ),
         KnownElection(2024, "president-2024", PRESIDENT, date(2024, 3, 17), "president", None),
     ]
 }
@@ -277,7 +301,11 @@ def _stations(path: Path, frame: pl.DataFrame) -> pl.DataFrame:
     numbers = {u: parse_uik(u) for u in uik_text}
 
     stations = frame.select(
-        "line", "region", "tik", "uik", pl.col("oik").alias("district"),
+        "line",
+        "region",
+        "tik",
+        "uik",
+        pl.col("oik").alias("district"),
         is_remote=pl.col("tik").is_in(remote_tiks) | pl.col("uik").is_null(),
     ).with_columns(
         region_key=pl.col("region").replace_strict(keys, default=None, return_dtype=pl.String),
@@ -285,8 +313,7 @@ def _stations(path: Path, frame: pl.DataFrame) -> pl.DataFrame:
     )
     problems = [
         (pl.col("region").is_null(), "region", "empty"),
-        (pl.col("is_remote") & pl.col("district").is_null(), "uik",
-         "empty for a station that is not remote voting"),
+        (pl.col("is_remote") & pl.col("district").is_null(), "uik", "empty for a station that is not remote voting"),
         (~pl.col("is_remote") & pl.col("number").is_null(), "uik", "not a precinct number"),
     ]
     for condition, column, what in problems:
@@ -298,17 +325,24 @@ def _stations(path: Path, frame: pl.DataFrame) -> pl.DataFrame:
 
     stations = stations.with_columns(
         region=pl.col("region").replace_strict(displays, return_dtype=pl.String),
-        code=pl.when(pl.col("is_remote")).then(pl.lit("ДЭГ ") + pl.col("district"))
+        code=pl.when(pl.col("is_remote"))
+        .then(pl.lit("ДЭГ ") + pl.col("district"))
         .otherwise(pl.col("number").cast(pl.String)),
-        tik=pl.when(pl.col("is_remote")).then(None)
+        tik=pl.when(pl.col("is_remote"))
+        .then(None)
         .otherwise(pl.col("tik").replace_strict(tiks, default=None, return_dtype=pl.String)),
     )
     twice = stations.filter(pl.struct("region_key", "code").is_duplicated())
     if twice.height:
-        first, second = twice.row(0, named=True), twice.filter(
-            (pl.col("region_key") == twice["region_key"][0]) & (pl.col("code") == twice["code"][0]))["line"][1]
-        raise CecFileError(f"{path}, line {second}: {first['region']}, {first['code']} appears twice "
-                           f"(first on line {first['line']})")
+        first, second = (
+            twice.row(0, named=True),
+            twice.filter((pl.col("region_key") == twice["region_key"][0]) & (pl.col("code") == twice["code"][0]))[
+                "line"
+            ][1],
+        )
+        raise CecFileError(
+            f"{path}, line {second}: {first['region']}, {first['code']} appears twice (first on line {first['line']})"
+        )
     return stations.select("line", "region_key", "region", "code", "number", "is_remote", "tik", "district")
 
 
@@ -323,8 +357,11 @@ def _remote_regions(path: Path, frame: pl.DataFrame) -> pl.DataFrame:
         "line",
         region_key=pl.col("region").map_elements(region_key, return_dtype=pl.String),
         region=pl.col("region").map_elements(region_display_name, return_dtype=pl.String),
-        code=pl.lit(REMOTE_CODE), number=pl.lit(None, dtype=pl.Int64), is_remote=pl.lit(True),
-        tik=pl.lit(None, dtype=pl.String), district=pl.lit(None, dtype=pl.String),
+        code=pl.lit(REMOTE_CODE),
+        number=pl.lit(None, dtype=pl.Int64),
+        is_remote=pl.lit(True),
+        tik=pl.lit(None, dtype=pl.String),
+        district=pl.lit(None, dtype=pl.String),
     )
     twice = stations.filter(pl.col("region_key").is_duplicated())
     if twice.height:

@@ -37,8 +37,17 @@ def contest_precincts(contests: list[Contest]) -> pl.DataFrame:
             WHERE pr.contest_id IN ({_marks(ids)}) AND NOT p.is_remote""",
         ids,
     )
-    return pl.DataFrame(data, schema={"contest_id": pl.Int64, "precinct_id": pl.Int64, "region_id": pl.Int64,
-                                      "latitude": pl.Float64, "longitude": pl.Float64}, orient="row")
+    return pl.DataFrame(
+        data,
+        schema={
+            "contest_id": pl.Int64,
+            "precinct_id": pl.Int64,
+            "region_id": pl.Int64,
+            "latitude": pl.Float64,
+            "longitude": pl.Float64,
+        },
+        orient="row",
+    )
 
 
 def party_list_votes(election: Election, region_ids: list[int]) -> pl.DataFrame:
@@ -55,8 +64,11 @@ def party_list_votes(election: Election, region_ids: list[int]) -> pl.DataFrame:
               AND ch.party_id IS NOT NULL AND NOT p.is_remote AND p.region_id IN ({_marks(region_ids)})""",
         [election.pk, *region_ids],
     )
-    return pl.DataFrame(data, schema={"protocol_id": pl.Int64, "precinct_id": pl.Int64, "party_id": pl.Int64,
-                                      "votes": pl.Int64}, orient="row")
+    return pl.DataFrame(
+        data,
+        schema={"protocol_id": pl.Int64, "precinct_id": pl.Int64, "party_id": pl.Int64, "votes": pl.Int64},
+        orient="row",
+    )
 
 
 def located_precincts(region_ids: list[int]) -> pl.DataFrame:
@@ -69,13 +81,21 @@ def located_precincts(region_ids: list[int]) -> pl.DataFrame:
             ORDER BY p.id""",
         region_ids,
     )
-    return pl.DataFrame(data, schema={"precinct_id": pl.Int64, "latitude": pl.Float64, "longitude": pl.Float64},
-                        orient="row")
+    return pl.DataFrame(
+        data, schema={"precinct_id": pl.Int64, "latitude": pl.Float64, "longitude": pl.Float64}, orient="row"
+    )
 
 
-STATIONS = [("protocol_id", pl.Int64), ("region", pl.String), ("tik", pl.String), ("code", pl.String),
-            ("registered", pl.Int64), ("ballots_issued", pl.Int64), ("ballots_in_boxes", pl.Int64),
-            ("votes", pl.Int64)]
+STATIONS = [
+    ("protocol_id", pl.Int64),
+    ("region", pl.String),
+    ("tik", pl.String),
+    ("code", pl.String),
+    ("registered", pl.Int64),
+    ("ballots_issued", pl.Int64),
+    ("ballots_in_boxes", pl.Int64),
+    ("votes", pl.Int64),
+]
 
 
 def station_results(contest: Contest, choice_id: int, remote: bool = False) -> pl.DataFrame:

@@ -43,8 +43,13 @@ class Importer(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("path", help="file or folder to import")
         parser.add_argument("--force", action="store_true", help="import again even if this input was imported")
-        parser.add_argument("--show-breaks", type=int, default=20, metavar="N",
-                            help="list at most N control-relation breaks (default 20; the count is always shown)")
+        parser.add_argument(
+            "--show-breaks",
+            type=int,
+            default=20,
+            metavar="N",
+            help="list at most N control-relation breaks (default 20; the count is always shown)",
+        )
 
     # -- subclasses -------------------------------------------------------
     def fingerprint(self, path: Path) -> str:
@@ -66,16 +71,19 @@ class Importer(BaseCommand):
         digest = self.fingerprint(path)
         done = ImportRun.objects.filter(source=self.source, sha256=digest).first()
         if done and not options["force"]:
-            self.stdout.write(f"{path}: already imported on {localtime(done.finished_at):%Y-%m-%d %H:%M} "
-                              f"(same content); nothing changed. Use --force to import again.")
+            self.stdout.write(
+                f"{path}: already imported on {localtime(done.finished_at):%Y-%m-%d %H:%M} "
+                f"(same content); nothing changed. Use --force to import again."
+            )
             return
         self.breaks: list[str] = []
         self.merged = {"kept_from_other_source": 0, "differing_from_other_source": []}
         self.touched: set[int] = set()
         with transaction.atomic():
             report = self.load(path, options)
-            for contest in progress(Contest.objects.filter(pk__in=self.touched), desc="totals", unit="contest",
-                                    total=len(self.touched)):
+            for contest in progress(
+                Contest.objects.filter(pk__in=self.touched), desc="totals", unit="contest", total=len(self.touched)
+            ):
                 refresh_totals(contest)
             report["control_breaks"] = len(self.breaks)
             report["control_break_list"] = self.breaks
@@ -86,11 +94,15 @@ class Importer(BaseCommand):
     def print_report(self, path, report, show):
         for key, value in report.items():
             if not isinstance(value, list):
-                self.stdout.write(f"  {key.replace('_', ' ')}: {value:,}" if isinstance(value, int)
-                                  else f"  {key.replace('_', ' ')}: {value}")
+                self.stdout.write(
+                    f"  {key.replace('_', ' ')}: {value:,}"
+                    if isinstance(value, int)
+                    else f"  {key.replace('_', ' ')}: {value}"
+                )
         if self.breaks:
-            self.stdout.write(self.style.WARNING(
-                f"{len(self.breaks):,} protocols break a control relation (imported as published):"))
+            self.stdout.write(
+                self.style.WARNING(f"{len(self.breaks):,} protocols break a control relation (imported as published):")
+            )
             for line in self.breaks[:show]:
                 self.stdout.write(f"  {line}")
             if len(self.breaks) > show:
@@ -118,14 +130,23 @@ class Importer(BaseCommand):
         Commission.objects.bulk_create(
             [Commission(region_id=r, name=n) for r, n in tiks.iter_rows()], batch_size=5000, ignore_conflicts=True
         )
-        tik_ids = key_frame(Commission.objects, "region_id", "name", "id",
-                            schema=[("region_id", pl.Int64), ("tik", pl.String), ("tik_id", pl.Int64)])
+        tik_ids = key_frame(
+            Commission.objects,
+            "region_id",
+            "name",
+            "id",
+            schema=[("region_id", pl.Int64), ("tik", pl.String), ("tik_id", pl.Int64)],
+        )
         stations = stations.join(tik_ids, on=["region_id", "tik"], how="left")
 
         def known_precincts():
-            return key_frame(Precinct.objects.filter(region_id__in=stations["region_id"].unique().to_list()),
-                             "region_id", "code", "id",
-                             schema=[("region_id", pl.Int64), ("code", pl.String), ("precinct_id", pl.Int64)])
+            return key_frame(
+                Precinct.objects.filter(region_id__in=stations["region_id"].unique().to_list()),
+                "region_id",
+                "code",
+                "id",
+                schema=[("region_id", pl.Int64), ("code", pl.String), ("precinct_id", pl.Int64)],
+            )
 
         new = (
             stations.select("region_id", "code", "number", "is_remote")
@@ -152,10 +173,21 @@ class Importer(BaseCommand):
         if "precinct_id" not in protocols.columns:
             protocols = self.precinct_ids(protocols)
         existing = key_frame(
-            Protocol.objects.filter(contest_id__in=contest_ids), "contest_id", "precinct_id", "id", "source",
-            "has_result", "registered",
-            schema=[("contest_id", pl.Int64), ("precinct_id", pl.Int64), ("old_id", pl.Int64),
-                    ("old_source", pl.String), ("old_result", pl.Boolean), ("old_registered", pl.Int64)],
+            Protocol.objects.filter(contest_id__in=contest_ids),
+            "contest_id",
+            "precinct_id",
+            "id",
+            "source",
+            "has_result",
+            "registered",
+            schema=[
+                ("contest_id", pl.Int64),
+                ("precinct_id", pl.Int64),
+                ("old_id", pl.Int64),
+                ("old_source", pl.String),
+                ("old_result", pl.Boolean),
+                ("old_registered", pl.Int64),
+            ],
         )
         merged = protocols.join(existing, on=["contest_id", "precinct_id"], how="left")
         other = pl.col("old_source").is_not_null() & (pl.col("old_source") != self.source)
@@ -180,11 +212,20 @@ class Importer(BaseCommand):
         if votes is None or votes.height == 0:
             return fresh.height
 
-        ids = key_frame(Protocol.objects.filter(contest_id__in=contest_ids, source=self.source),
-                        "contest_id", "precinct_id", "id",
-                        schema=[("contest_id", pl.Int64), ("precinct_id", pl.Int64), ("protocol_id", pl.Int64)])
-        choices = key_frame(Choice.objects.filter(contest_id__in=contest_ids), "contest_id", "name", "id",
-                            schema=[("contest_id", pl.Int64), ("choice", pl.String), ("choice_id", pl.Int64)])
+        ids = key_frame(
+            Protocol.objects.filter(contest_id__in=contest_ids, source=self.source),
+            "contest_id",
+            "precinct_id",
+            "id",
+            schema=[("contest_id", pl.Int64), ("precinct_id", pl.Int64), ("protocol_id", pl.Int64)],
+        )
+        choices = key_frame(
+            Choice.objects.filter(contest_id__in=contest_ids),
+            "contest_id",
+            "name",
+            "id",
+            schema=[("contest_id", pl.Int64), ("choice", pl.String), ("choice_id", pl.Int64)],
+        )
         rows = (
             votes.join(fresh.select("line", "contest_id", "precinct_id"), on="line")
             .join(ids, on=["contest_id", "precinct_id"])
@@ -199,7 +240,7 @@ class Importer(BaseCommand):
 
     def _delete_protocols(self, ids: list[int]):
         for start in range(0, len(ids), 10_000):
-            chunk = ids[start:start + 10_000]
+            chunk = ids[start : start + 10_000]
             Vote.objects.filter(protocol_id__in=chunk).delete()
             Protocol.objects.filter(id__in=chunk).delete()
 
@@ -214,6 +255,9 @@ def ensure_choices(contest: Contest, choices) -> None:
     """
     have = set(contest.choices.values_list("name", flat=True))
     Choice.objects.bulk_create(
-        [Choice(contest=contest, position=pos, name=name, party=party, candidate=cand)
-         for pos, name, party, cand in choices if name not in have]
+        [
+            Choice(contest=contest, position=pos, name=name, party=party, candidate=cand)
+            for pos, name, party, cand in choices
+            if name not in have
+        ]
     )

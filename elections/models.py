@@ -169,9 +169,7 @@ class Choice(models.Model):
     position = models.PositiveSmallIntegerField(null=True, blank=True)
     name = models.CharField(max_length=500)
     party = models.ForeignKey(Party, null=True, blank=True, on_delete=models.PROTECT, related_name="choices")
-    candidate = models.OneToOneField(
-        Candidate, null=True, blank=True, on_delete=models.CASCADE, related_name="choice"
-    )
+    candidate = models.OneToOneField(Candidate, null=True, blank=True, on_delete=models.CASCADE, related_name="choice")
 
     class Meta:
         ordering = ["contest", "position", "name"]

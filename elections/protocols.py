@@ -10,12 +10,13 @@ relation.
 import polars as pl
 
 RELATIONS = [
-    ("valid + invalid = ballots in boxes",
-     ["valid", "invalid"], ["in_portable_boxes", "in_stationary_boxes"]),
+    ("valid + invalid = ballots in boxes", ["valid", "invalid"], ["in_portable_boxes", "in_stationary_boxes"]),
     ("votes for all choices = valid ballots", ["vote_sum"], ["valid"]),
-    ("ballots received = issued + cancelled + lost − not accounted",
-     ["ballots_received", "unaccounted"],
-     ["issued_early", "issued_at_station", "issued_outside", "cancelled", "lost"]),
+    (
+        "ballots received = issued + cancelled + lost − not accounted",
+        ["ballots_received", "unaccounted"],
+        ["issued_early", "issued_at_station", "issued_outside", "cancelled", "lost"],
+    ),
 ]
 
 
@@ -32,11 +33,16 @@ def control_breaks(frame: pl.DataFrame, labels: dict[str, str], source) -> list[
     for relation, left, right in RELATIONS:
         if not all(name in labels for name in left + right):
             continue
-        bad = frame.with_columns(
-            lhs=pl.sum_horizontal(left), rhs=pl.sum_horizontal(right)
-        ).filter(pl.col("has_result") & (pl.col("lhs") != pl.col("rhs")))
+        bad = frame.with_columns(lhs=pl.sum_horizontal(left), rhs=pl.sum_horizontal(right)).filter(
+            pl.col("has_result") & (pl.col("lhs") != pl.col("rhs"))
+        )
         names = "; ".join(f"«{labels[n]}»" for n in left + right)
         for row in bad.iter_rows(named=True):
-            found.append((row["line"], f"{source}, line {row['line']} ({row['region']}, УИК {row['code']}): "
-                          f"{relation}: {row['lhs']} ≠ {row['rhs']} [{names}]"))
+            found.append(
+                (
+                    row["line"],
+                    f"{source}, line {row['line']} ({row['region']}, УИК {row['code']}): "
+                    f"{relation}: {row['lhs']} ≠ {row['rhs']} [{names}]",
+                )
+            )
     return [message for _line, message in sorted(found, key=lambda item: item[0])]

@@ -27,8 +27,15 @@ from zoneinfo import ZoneInfo
 from core.commands import progress
 from elections.names import latin_slug
 
-FILES = ["elections.json", "electoral_districts.json", "parties.json", "candidates.json", "precincts.json",
-         "venues.json", "protocols.jsonl.gz"]
+FILES = [
+    "elections.json",
+    "electoral_districts.json",
+    "parties.json",
+    "candidates.json",
+    "precincts.json",
+    "venues.json",
+    "protocols.jsonl.gz",
+]
 REGION = "город Санкт-Петербург"
 MOSCOW = ZoneInfo("Europe/Moscow")
 
@@ -125,8 +132,9 @@ def election(record: dict, folder: Path) -> SpbElection:
         slug = f"spb-zaks-{day.year}"
     else:
         slug = f"mo-{latin_slug(name.split('муниципальный округ', 1)[-1].split()[0])}-{day.year}"
-    return SpbElection(record["data_id"], slug, name, day, LEVELS[kind],
-                       "council" if kind == "municipality" else "parliament")
+    return SpbElection(
+        record["data_id"], slug, name, day, LEVELS[kind], "council" if kind == "municipality" else "parliament"
+    )
 
 
 @dataclass(frozen=True)
@@ -152,8 +160,11 @@ def contest(record: dict) -> SpbContest | None:
         kind = "party_list"
     else:
         number = int(ident)
-    name = record["name"] if ident != 0 else (
-        "Федеральный избирательный округ" if record["type"] == "federal" else "Единый избирательный округ")
+    name = (
+        record["name"]
+        if ident != 0
+        else ("Федеральный избирательный округ" if record["type"] == "federal" else "Единый избирательный округ")
+    )
     return SpbContest((record["type"], str(ident)), record["result_data_id"], kind, number, area, name)
 
 

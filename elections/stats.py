@@ -41,8 +41,13 @@ def choice_results(contest: Contest) -> list[dict]:
     )
     cast = contest.protocols.aggregate(n=Sum("ballots_in_boxes"))["n"]
     return [
-        {"choice_id": r["choice_id"], "name": r["choice__name"], "short_name": r["choice__party__short_name"] or "",
-         "votes": r["votes"], "share": percent(r["votes"], cast)}
+        {
+            "choice_id": r["choice_id"],
+            "name": r["choice__name"],
+            "short_name": r["choice__party__short_name"] or "",
+            "votes": r["votes"],
+            "share": percent(r["votes"], cast),
+        }
         for r in rows
     ]
 
@@ -70,8 +75,9 @@ def main_contest(election: Election) -> Contest | None:
 
 def election_summary(election: Election) -> dict:
     contest = main_contest(election)
-    stored: dict = contest_totals(contest) if contest else {"totals": protocol_totals(Protocol.objects.none()),
-                                                      "results": []}
+    stored: dict = (
+        contest_totals(contest) if contest else {"totals": protocol_totals(Protocol.objects.none()), "results": []}
+    )
     totals = stored["totals"]
     return {
         "slug": election.slug,

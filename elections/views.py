@@ -29,20 +29,25 @@ def election_detail(request, slug):
         .select_related("person", "party", "contest")
         .order_by("contest__kind", "contest__area", "contest__number", "person__last_name")
     )
-    return render(request, "elections/election_detail.html", {
-        "election": election,
-        "summary": election_summary(election),
-        "main": contest,
-        "results": with_bars(contest_totals(contest)["results"]) if contest else [],
-        "contests": contests,
-        "candidates": candidates,
-    })
+    return render(
+        request,
+        "elections/election_detail.html",
+        {
+            "election": election,
+            "summary": election_summary(election),
+            "main": contest,
+            "results": with_bars(contest_totals(contest)["results"]) if contest else [],
+            "contests": contests,
+            "candidates": candidates,
+        },
+    )
 
 
 def contest_detail(request, pk):
     contest = get_object_or_404(Contest.objects.select_related("election"), pk=pk)
     protocols = contest.protocols.select_related("precinct__region", "tik").order_by(
-        "precinct__region__name", "precinct__number", "precinct__code")
+        "precinct__region__name", "precinct__number", "precinct__code"
+    )
     query = request.GET.get("uik", "").strip()[:20]
     if query:
         protocols = protocols.filter(precinct__code__startswith=query) if query.isdigit() else protocols.none()
@@ -74,9 +79,17 @@ def precinct_list(request):
         else:
             error = _("A precinct number is digits only, e.g. 1545.")
     regions = Region.objects.filter(precincts__isnull=False).distinct()
-    return render(request, "elections/precinct_list.html", {
-        "precincts": precincts[:100], "regions": regions, "uik": number, "region": region, "error": error,
-    })
+    return render(
+        request,
+        "elections/precinct_list.html",
+        {
+            "precincts": precincts[:100],
+            "regions": regions,
+            "uik": number,
+            "region": region,
+            "error": error,
+        },
+    )
 
 
 def precinct_detail(request, pk):
@@ -97,8 +110,13 @@ def precinct_detail(request, pk):
         results = [{**r, "share": round(100 * r["votes"] / cast, 2) if cast else None} for r in results]
         ballots.append((protocol, with_bars(results)))
     snapshots = precinct.turnout_snapshots.select_related("election").order_by("election", "taken_at")
-    return render(request, "elections/precinct_detail.html", {
-        "precinct": precinct, "ballots": ballots, "snapshots": snapshots,
-        "elections_on_ballot": {p.contest.election for p, _ in ballots},
-    })
-
+    return render(
+        request,
+        "elections/precinct_detail.html",
+        {
+            "precinct": precinct,
+            "ballots": ballots,
+            "snapshots": snapshots,
+            "elections_on_ballot": {p.contest.election for p, _ in ballots},
+        },
+    )

@@ -85,7 +85,9 @@ def histograms(frame: pl.DataFrame, comet_bins: int = 200) -> dict:
     comet, _, _ = np.histogram2d(turnout, share, bins=[edges, edges], weights=weights)
     fine = np.round(np.arange(0, 100.1001, 0.1), 1)
     return {
-        "comet": comet, "comet_edges": edges, "fine_edges": fine,
+        "comet": comet,
+        "comet_edges": edges,
+        "fine_edges": fine,
         # Half-open bins [x, x + 0.1) would split a whole percentage from its
         # neighbours unevenly; centred bins put 50.0 % in the middle of one.
         "turnout_counts": np.histogram(turnout, bins=fine - 0.05)[0],
@@ -149,8 +151,12 @@ def excess_votes(frame: pl.DataFrame, params: ExcessParams = ExcessParams()) -> 
     weight = np.divide(positive, bin_positive[bins], out=np.zeros_like(positive), where=bin_positive[bins] > 0)
     excess = bin_excess[bins] * weight
     return {
-        "params": params.__dict__, "mode_turnout": round(100 * mode, 2), "clean_share": round(float(100 * s0), 2),
-        "clean_stations": int(clean.sum()), "excess": float(excess.sum()), "per_station": excess,
+        "params": params.__dict__,
+        "mode_turnout": round(100 * mode, 2),
+        "clean_share": round(float(100 * s0), 2),
+        "clean_stations": int(clean.sum()),
+        "excess": float(excess.sum()),
+        "per_station": excess,
         "codes": f.select("region", "code"),
     }
 
@@ -162,11 +168,17 @@ def excess_estimate(frame: pl.DataFrame, grid=GRID) -> dict:
     values = [run["excess"] for run in runs]
     shares = [run["clean_share"] for run in runs]
     return {
-        "excess": round(central["excess"]), "low": round(min(values)), "high": round(max(values)),
-        "mode_turnout": central["mode_turnout"], "clean_share": central["clean_share"],
+        "excess": round(central["excess"]),
+        "low": round(min(values)),
+        "high": round(max(values)),
+        "mode_turnout": central["mode_turnout"],
+        "clean_share": central["clean_share"],
         "clean_share_range": [min(shares), max(shares)],
-        "clean_stations": central["clean_stations"], "params": central["params"], "grid_size": len(grid),
-        "per_station": central["per_station"], "codes": central["codes"],
+        "clean_stations": central["clean_stations"],
+        "params": central["params"],
+        "grid_size": len(grid),
+        "per_station": central["per_station"],
+        "codes": central["codes"],
     }
 
 
@@ -238,11 +250,12 @@ def integer_test(frame: pl.DataFrame, draws: int = 1000, seed: int = 0, by_regio
             chunk = min(50, draws - start)
             hits = rng.random((chunk, len(prob)), dtype=np.float32) < prob
             per_region = np.add.reduceat(hits, starts, axis=1, dtype=np.int32)
-            region_sim[start:start + chunk] = per_region
-            simulated[start:start + chunk] = per_region.sum(axis=1)
+            region_sim[start : start + chunk] = per_region
+            simulated[start : start + chunk] = per_region.sum(axis=1)
         count = int(observed.sum())
         result[name] = {
-            "observed": count, "expected": round(float(prob.sum()), 1),
+            "observed": count,
+            "expected": round(float(prob.sum()), 1),
             "p_value": (1 + int((simulated >= count).sum())) / (draws + 1),
             "ratio": round(float(count / prob.sum()), 3) if prob.sum() else None,
         }
@@ -265,8 +278,11 @@ def region_table(frame: pl.DataFrame, excess: dict, integers: dict) -> list[dict
     rows = (
         f.join(per_station, on=["region", "code"], how="left")
         .group_by("region")
-        .agg(pl.len().alias("stations"), pl.col("registered", "ballots_issued", "ballots_in_boxes", "leader").sum(),
-             pl.col("excess").sum())
+        .agg(
+            pl.len().alias("stations"),
+            pl.col("registered", "ballots_issued", "ballots_in_boxes", "leader").sum(),
+            pl.col("excess").sum(),
+        )
         .sort("region")
     )
     table = []
@@ -275,17 +291,22 @@ def region_table(frame: pl.DataFrame, excess: dict, integers: dict) -> list[dict
         observed = sum(i.get("observed", 0) for i in integer)
         expected = sum(i.get("expected", 0) for i in integer)
         p_values = [i["p_value"] for i in integer if "p_value" in i]
-        table.append({
-            "region": row["region"], "stations": row["stations"], "registered": row["registered"],
-            "turnout": round(100 * row["ballots_issued"] / row["registered"], 2),
-            "leader_share": round(100 * row["leader"] / row["ballots_in_boxes"], 2),
-            "integer_observed": observed, "integer_expected": round(expected, 1),
-            # Anomaly score: how many times the chance count of whole
-            # percentages the region reports (1 is what chance gives).
-            "anomaly": round(observed / expected, 2) if expected else None,
-            "integer_p": min(p_values) if p_values else None,
-            "excess_votes": round(row["excess"] or 0),
-        })
+        table.append(
+            {
+                "region": row["region"],
+                "stations": row["stations"],
+                "registered": row["registered"],
+                "turnout": round(100 * row["ballots_issued"] / row["registered"], 2),
+                "leader_share": round(100 * row["leader"] / row["ballots_in_boxes"], 2),
+                "integer_observed": observed,
+                "integer_expected": round(expected, 1),
+                # Anomaly score: how many times the chance count of whole
+                # percentages the region reports (1 is what chance gives).
+                "anomaly": round(observed / expected, 2) if expected else None,
+                "integer_p": min(p_values) if p_values else None,
+                "excess_votes": round(row["excess"] or 0),
+            }
+        )
     return table
 
 

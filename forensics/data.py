@@ -40,11 +40,16 @@ def remote_totals(election: Election) -> dict | None:
     frame = station_results(contest, leader["choice_id"], remote=True)
     if frame.height == 0:
         return None
-    registered, issued, cast, votes = (frame[c].fill_null(0).sum() for c in (
-        "registered", "ballots_issued", "ballots_in_boxes", "votes"))
-    return {"pseudo_stations": frame.height, "registered": registered, "ballots_issued": issued,
-            "turnout": round(100 * issued / registered, 2) if registered else None,
-            "leader_share": round(100 * votes / cast, 2) if cast else None}
+    registered, issued, cast, votes = (
+        frame[c].fill_null(0).sum() for c in ("registered", "ballots_issued", "ballots_in_boxes", "votes")
+    )
+    return {
+        "pseudo_stations": frame.height,
+        "registered": registered,
+        "ballots_issued": issued,
+        "turnout": round(100 * issued / registered, 2) if registered else None,
+        "leader_share": round(100 * votes / cast, 2) if cast else None,
+    }
 
 
 def cleaned_excess(election: Election, region_ids: list[int], votes: pl.DataFrame) -> pl.DataFrame | None:
@@ -57,11 +62,12 @@ def cleaned_excess(election: Election, region_ids: list[int], votes: pl.DataFram
     analysis = Analysis.objects.filter(election=election).order_by("-created").first()
     if analysis is None:
         return None
-    stored = CleanedResult.objects.filter(analysis=analysis, excess__gt=0,
-                                          protocol__precinct__region_id__in=region_ids)
-    cleaned = pl.DataFrame(list(stored.values_list("protocol_id", "leader_votes", "excess")),
-                           schema={"protocol_id": pl.Int64, "leader_votes": pl.Int64, "excess": pl.Int64},
-                           orient="row")
+    stored = CleanedResult.objects.filter(analysis=analysis, excess__gt=0, protocol__precinct__region_id__in=region_ids)
+    cleaned = pl.DataFrame(
+        list(stored.values_list("protocol_id", "leader_votes", "excess")),
+        schema={"protocol_id": pl.Int64, "leader_votes": pl.Int64, "excess": pl.Int64},
+        orient="row",
+    )
     frame = cleaned.join(votes, left_on=["protocol_id", "leader_votes"], right_on=["protocol_id", "votes"])
     # Two lists with the leader's exact count at one station: nobody knows which; take neither.
     return frame.select("precinct_id", "party_id", "excess").filter(pl.len().over("precinct_id") == 1)

@@ -23,8 +23,13 @@ def render(name: str, hist: dict, title: str, fmt: str) -> bytes:
     if name == "comet":
         comet = hist["comet"].T
         edges = hist["comet_edges"]
-        mesh = ax.pcolormesh(edges, edges, np.where(comet > 0, comet, np.nan), cmap="magma_r",
-                             norm=LogNorm(vmin=max(comet[comet > 0].min(), 1), vmax=comet.max()))
+        mesh = ax.pcolormesh(
+            edges,
+            edges,
+            np.where(comet > 0, comet, np.nan),
+            cmap="magma_r",
+            norm=LogNorm(vmin=max(comet[comet > 0].min(), 1), vmax=comet.max()),
+        )
         fig.colorbar(mesh, ax=ax, label="ballots cast")
         ax.set_xlabel("turnout, %")
         ax.set_ylabel("leader's share, %")
@@ -40,8 +45,15 @@ def render(name: str, hist: dict, title: str, fmt: str) -> bytes:
             ax.set_ylim(0, cap)
             for x, c in zip(centres, counts, strict=True):
                 if c > cap:
-                    ax.annotate(f"{x:.0f} %: {c:,}", (x, cap), xytext=(-4, -12), textcoords="offset points",
-                                ha="right", fontsize=8, color="#a4000f")
+                    ax.annotate(
+                        f"{x:.0f} %: {c:,}",
+                        (x, cap),
+                        xytext=(-4, -12),
+                        textcoords="offset points",
+                        ha="right",
+                        fontsize=8,
+                        color="#a4000f",
+                    )
         ax.set_xlabel("turnout, %" if name == "turnout" else "leader's share, %")
         ax.set_ylabel("stations")
         ax.set_xticks(range(0, 101, 10))

@@ -19,7 +19,10 @@ def summarise(election: Election, region: str | None = None, draws: int = 1000, 
     per_station = excess.pop("per_station")
     codes = excess.pop("codes")
     summary = {
-        "election": election.slug, "region": region, **meta, **result,
+        "election": election.slug,
+        "region": region,
+        **meta,
+        **result,
         "remote_voting": None if region else remote_totals(election),
     }
     cleaned = codes.with_columns(excess=pl.Series(np.rint(per_station).astype(np.int64)))
@@ -36,6 +39,5 @@ def save(election: Election, draws: int = 1000, seed: int = 0) -> Analysis:
         .join(cleaned, on=["region", "code"], how="left")
         .with_columns(analysis_id=pl.lit(analysis.pk), excess=pl.col("excess").fill_null(0))
     )
-    bulk_insert(CleanedResult, ["analysis_id", "protocol_id", "leader_votes", "excess"], rows,
-                label="cleaned results")
+    bulk_insert(CleanedResult, ["analysis_id", "protocol_id", "leader_votes", "excess"], rows, label="cleaned results")
     return analysis

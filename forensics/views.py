@@ -17,8 +17,14 @@ from forensics.plots import FORMATS, PLOTS
 from forensics.plots import render as render_plot
 from forensics.runs import save
 
-SORTS = {"region": False, "stations": True, "turnout": True, "leader_share": True, "anomaly": True,
-         "excess_votes": True}
+SORTS = {
+    "region": False,
+    "stations": True,
+    "turnout": True,
+    "leader_share": True,
+    "anomaly": True,
+    "excess_votes": True,
+}
 
 
 def analysis_for(election: Election) -> Analysis:
@@ -33,8 +39,9 @@ def analysis_for(election: Election) -> Analysis:
 
 
 def index(request):
-    elections = [e for e in Election.objects.all()
-                 if (c := main_contest(e)) and contest_totals(c)["totals"]["precincts"]]
+    elections = [
+        e for e in Election.objects.all() if (c := main_contest(e)) and contest_totals(c)["totals"]["precincts"]
+    ]
     return render(request, "forensics/index.html", {"elections": elections})
 
 
@@ -48,10 +55,20 @@ def election(request, slug):
     regions = with_bars(sort_rows(s["regions"], sort), key="anomaly")
     region = request.GET.get("region", "")[:200]
     tiks = tik_table(analysis, region) if region else None
-    return render(request, "forensics/election.html", {
-        "election": election, "analysis": analysis, "s": s, "regions": regions, "sort": sort,
-        "region": region, "tiks": tiks, "plots": PLOTS,
-    })
+    return render(
+        request,
+        "forensics/election.html",
+        {
+            "election": election,
+            "analysis": analysis,
+            "s": s,
+            "regions": regions,
+            "sort": sort,
+            "region": region,
+            "tiks": tiks,
+            "plots": PLOTS,
+        },
+    )
 
 
 def sort_rows(rows, key):
@@ -61,29 +78,44 @@ def sort_rows(rows, key):
 
 
 def tik_table(analysis, region):
-    rows = (
-        CleanedResult.objects.filter(analysis=analysis, protocol__precinct__region__name=region)
-        .select_related("protocol__precinct", "protocol__tik")
+    rows = CleanedResult.objects.filter(analysis=analysis, protocol__precinct__region__name=region).select_related(
+        "protocol__precinct", "protocol__tik"
     )
     frame = pl.DataFrame(
-        [(r.protocol.tik.name if r.protocol.tik else "—", r.protocol.precinct_id, str(r.protocol.precinct),
-          r.protocol.registered, r.protocol.ballots_issued, r.protocol.ballots_in_boxes, r.leader_votes, r.excess)
-         for r in rows],
-        schema=["tik", "precinct_id", "precinct", "registered", "issued", "cast", "leader", "excess"], orient="row",
+        [
+            (
+                r.protocol.tik.name if r.protocol.tik else "—",
+                r.protocol.precinct_id,
+                str(r.protocol.precinct),
+                r.protocol.registered,
+                r.protocol.ballots_issued,
+                r.protocol.ballots_in_boxes,
+                r.leader_votes,
+                r.excess,
+            )
+            for r in rows
+        ],
+        schema=["tik", "precinct_id", "precinct", "registered", "issued", "cast", "leader", "excess"],
+        orient="row",
     )
     if frame.height == 0:
         raise Http404("no stations in that region")
     by_tik = (
-        frame.group_by("tik").agg(pl.len().alias("stations"), pl.col("registered", "issued", "cast", "leader",
-                                                                      "excess").sum())
-        .with_columns(turnout=(100 * pl.col("issued") / pl.col("registered")).round(2),
-                      share=(100 * pl.col("leader") / pl.col("cast")).round(2))
+        frame.group_by("tik")
+        .agg(pl.len().alias("stations"), pl.col("registered", "issued", "cast", "leader", "excess").sum())
+        .with_columns(
+            turnout=(100 * pl.col("issued") / pl.col("registered")).round(2),
+            share=(100 * pl.col("leader") / pl.col("cast")).round(2),
+        )
         .sort("excess", descending=True)
     )
     stations = (
-        frame.with_columns(turnout=(100 * pl.col("issued") / pl.col("registered")).round(2),
-                           share=(100 * pl.col("leader") / pl.col("cast")).round(2))
-        .sort("excess", descending=True).head(50)
+        frame.with_columns(
+            turnout=(100 * pl.col("issued") / pl.col("registered")).round(2),
+            share=(100 * pl.col("leader") / pl.col("cast")).round(2),
+        )
+        .sort("excess", descending=True)
+        .head(50)
     )
     return {"tiks": by_tik.to_dicts(), "stations": stations.to_dicts()}
 
@@ -115,8 +147,18 @@ def regions_csv(request, slug):
     analysis = analysis_for(get_object_or_404(Election, slug=slug))
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{slug}-regions.csv"'
-    columns = ["region", "stations", "registered", "turnout", "leader_share", "integer_observed",
-               "integer_expected", "anomaly", "integer_p", "excess_votes"]
+    columns = [
+        "region",
+        "stations",
+        "registered",
+        "turnout",
+        "leader_share",
+        "integer_observed",
+        "integer_expected",
+        "anomaly",
+        "integer_p",
+        "excess_votes",
+    ]
     writer = csv.DictWriter(response, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
     writer.writerows(analysis.summary["regions"])
@@ -148,13 +190,33 @@ def stations_csv(request, slug):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{slug}-stations.csv"'
     writer = csv.writer(response)
-    writer.writerow(["region", "tik", "uik", "registered", "ballots_issued", "ballots_cast", "leader_votes",
-                     "estimated_excess", "leader_votes_cleaned"])
-    rows = (CleanedResult.objects.filter(analysis=analysis)
-            .values_list("protocol__precinct__region__name", "protocol__tik__name", "protocol__precinct__code",
-                         "protocol__registered", "protocol__ballots_issued", "protocol__ballots_in_boxes",
-                         "leader_votes", "excess")
-            .order_by("protocol__precinct__region__name", "protocol__precinct__number"))
+    writer.writerow(
+        [
+            "region",
+            "tik",
+            "uik",
+            "registered",
+            "ballots_issued",
+            "ballots_cast",
+            "leader_votes",
+            "estimated_excess",
+            "leader_votes_cleaned",
+        ]
+    )
+    rows = (
+        CleanedResult.objects.filter(analysis=analysis)
+        .values_list(
+            "protocol__precinct__region__name",
+            "protocol__tik__name",
+            "protocol__precinct__code",
+            "protocol__registered",
+            "protocol__ballots_issued",
+            "protocol__ballots_in_boxes",
+            "leader_votes",
+            "excess",
+        )
+        .order_by("protocol__precinct__region__name", "protocol__precinct__number")
+    )
     for row in rows.iterator(chunk_size=5000):
         writer.writerow([*row, row[6] - row[7]])
     return response

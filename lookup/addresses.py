@@ -37,8 +37,23 @@ STREET_KINDS = {
 KIND_OF = {alias: kind for kind, aliases in STREET_KINDS.items() for alias in aliases}
 # Words that say where, not which street: dropped.
 PLACE_WORDS = {
-    "спб", "санкт-петербург", "санкт", "петербург", "питер", "г", "город", "россия", "рф", "в.о", "во",
-    "васильевского", "острова", "кв", "квартира", "подъезд", "п",
+    "спб",
+    "санкт-петербург",
+    "санкт",
+    "петербург",
+    "питер",
+    "г",
+    "город",
+    "россия",
+    "рф",
+    "в.о",
+    "во",
+    "васильевского",
+    "острова",
+    "кв",
+    "квартира",
+    "подъезд",
+    "п",
 }
 HOUSE_WORDS = {"д", "дом", "зд", "здание"}
 KORPUS_WORDS = {"к", "корп", "корпус", "кор"}
@@ -111,8 +126,9 @@ def parse(text: str) -> Address:
         elif word in BUILDING_WORDS:
             expect = "skip"
         elif number:
-            if expect == "korpus" or (address.house is not None and expect is None and not address.korpus
-                                      and expect != "skip"):
+            if expect == "korpus" or (
+                address.house is not None and expect is None and not address.korpus and expect != "skip"
+            ):
                 address.korpus = number.group(1)
             elif address.house is None and (expect == "house" or address.street):
                 address.house = int(number.group(1))
@@ -126,8 +142,9 @@ def parse(text: str) -> Address:
             expect = None
         elif re.fullmatch(r"\d{1,3}-?(я|й|ая|ий|ый|ой|го)", word):
             address.street.append(re.match(r"\d+", word).group(0))  # "16-я" -> "16"
-        elif expect == "litera" or (len(word) == 1 and address.house is not None and not address.litera
-                                    and word not in KIND_OF):
+        elif expect == "litera" or (
+            len(word) == 1 and address.house is not None and not address.litera and word not in KIND_OF
+        ):
             address.litera = word
             expect = None
         elif word in KIND_OF:
@@ -174,7 +191,7 @@ def street_similarity(query: list[str], street: list[str]) -> float:
         best.append(score)
     covered = sum(best) / len(best)
     missing = max(0, len(street) - len(query))
-    return covered * (0.85 ** missing)
+    return covered * (0.85**missing)
 
 
 class Streets:

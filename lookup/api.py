@@ -65,8 +65,7 @@ class LookupOut(Schema):
     choices: list[Choice] = []
 
 
-@router.get("/lookup", response={200: LookupOut, 404: Message},
-            summary="Where do I vote, and what is on my ballot?")
+@router.get("/lookup", response={200: LookupOut, 404: Message}, summary="Where do I vote, and what is on my ballot?")
 def lookup(request, q: Query[LookupQuery]):
     try:
         found = reply(q)

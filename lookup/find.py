@@ -33,8 +33,12 @@ from lookup.models import AddressRange
 from smartvote.publish import published_picks
 
 # How an answer was found: machine-readable in the API, translated on pages.
-MATCHED_BY = [gettext_noop("address range"), gettext_noop("polling-station building"), gettext_noop("UIK number"),
-              gettext_noop("nearest building")]
+MATCHED_BY = [
+    gettext_noop("address range"),
+    gettext_noop("polling-station building"),
+    gettext_noop("UIK number"),
+    gettext_noop("nearest building"),
+]
 STREET_THRESHOLD = 0.8
 
 
@@ -52,8 +56,12 @@ class Answer:
 # The answers hang on the imports, the venues, the address ranges, and, for their smart-voting pick, on the
 # published lists and the organisers' key chain: a change to any of them is seen by every worker within a
 # second (one cheap query per second and process), by this process at once.
-DATA = Freshness("lookup", ["elections.ImportRun", "elections.Venue", "lookup.AddressRange",
-                            "smartvote.ListVersion", "core.SigningStatement"], every=1.0, versioned=True)
+DATA = Freshness(
+    "lookup",
+    ["elections.ImportRun", "elections.Venue", "lookup.AddressRange", "smartvote.ListVersion", "core.SigningStatement"],
+    every=1.0,
+    versioned=True,
+)
 
 
 # -- the venue index ----------------------------------------------------------
@@ -67,8 +75,9 @@ class VenueIndex:
     def __init__(self):
         # The precincts voting in each building, with their region and venue, for the answers.
         self.precincts: dict[int, list[Precinct]] = {}
-        for p in Precinct.objects.filter(venue__isnull=False).select_related("region", "venue").order_by(
-                "number", "code"):
+        for p in (
+            Precinct.objects.filter(venue__isnull=False).select_related("region", "venue").order_by("number", "code")
+        ):
             self.precincts.setdefault(p.venue_id, []).append(p)
         venues = [ps[0].venue for ps in self.precincts.values()]
         self.by_street: dict[tuple[str, ...], list[tuple[int, Address]]] = {}
@@ -80,8 +89,11 @@ class VenueIndex:
         located = [v for v in venues if v.latitude is not None and v.longitude is not None]
         self.located_ids = np.array([v.pk for v in located], dtype=np.int64)
         self.points = [[round(v.latitude, 6), round(v.longitude, 6)] for v in located]  # for the map
-        self.tree = cKDTree(unit_vectors(np.array([v.latitude for v in located]),
-                                         np.array([v.longitude for v in located]))) if located else None
+        self.tree = (
+            cKDTree(unit_vectors(np.array([v.latitude for v in located]), np.array([v.longitude for v in located])))
+            if located
+            else None
+        )
 
     def at(self, venue_ids) -> list[Precinct]:
         return [p for v in venue_ids for p in self.precincts.get(v, [])]
@@ -96,8 +108,11 @@ VENUE_INDEX = Cached(VenueIndex, DATA, size=1)
 
 def tile_server() -> dict:
     """The map's tile server (settings.TILE_URL; none by default), for the page and the mirror."""
-    return {"url": settings.TILE_URL, "attribution": settings.TILE_ATTRIBUTION,
-            "host": urlsplit(settings.TILE_URL).netloc}
+    return {
+        "url": settings.TILE_URL,
+        "attribution": settings.TILE_ATTRIBUTION,
+        "host": urlsplit(settings.TILE_URL).netloc,
+    }
 
 
 # -- ways in --------------------------------------------------------------------
@@ -108,16 +123,20 @@ def by_point(lat: float, lon: float, limit: int = 5) -> Answer:
     k = min(limit, len(index.located_ids))
     chords, rows = index.tree.query(unit_vectors(np.array([lat]), np.array([lon])), k=k)
     ids = [int(index.located_ids[r]) for r in np.atleast_1d(rows[0])]
-    kms = {i: round(chord_km(c), 2)
-           for i, c in zip(ids, np.atleast_1d(chords[0]), strict=True)}
+    kms = {i: round(chord_km(c), 2) for i, c in zip(ids, np.atleast_1d(chords[0]), strict=True)}
     precincts = sorted(index.at(ids), key=lambda p: (kms[p.venue_id], p.number or 0))
     choices = [precinct_choice(p, p.venue, distance_km=kms[p.venue_id]) for p in precincts]
     at_nearest = [p for p in precincts if p.venue_id == ids[0]]
     if len(at_nearest) == 1:
-        return Answer("found", precinct=at_nearest[0], matched_by="nearest building", distance_km=kms[ids[0]],
-                      choices=choices)
-    return Answer("choose", _("The nearest polling stations; yours is decided by your home address."), choices=choices,
-                  distance_km=kms[ids[0]])
+        return Answer(
+            "found", precinct=at_nearest[0], matched_by="nearest building", distance_km=kms[ids[0]], choices=choices
+        )
+    return Answer(
+        "choose",
+        _("The nearest polling stations; yours is decided by your home address."),
+        choices=choices,
+        distance_km=kms[ids[0]],
+    )
 
 
 def by_uik(number: int, region_id: int | None = None) -> Answer:
@@ -125,8 +144,11 @@ def by_uik(number: int, region_id: int | None = None) -> Answer:
         precinct = REGIONS.get(region_id).precincts.get(str(number))
         found = [precinct] if precinct else []
     else:
-        found = list(Precinct.objects.select_related("region", "venue").filter(number=number, is_remote=False)
-                     .order_by("region__name")[:50])
+        found = list(
+            Precinct.objects.select_related("region", "venue")
+            .filter(number=number, is_remote=False)
+            .order_by("region__name")[:50]
+        )
     if not found:
         if region_id is not None:
             return Answer("not_found", _("No precinct (UIK) with number %(n)s in that region.") % {"n": number})
@@ -134,8 +156,7 @@ def by_uik(number: int, region_id: int | None = None) -> Answer:
     if len(found) == 1:
         return Answer("found", precinct=found[0], matched_by="UIK number")
     message = _("UIK %(n)s exists in %(count)s regions: choose yours.") % {"n": number, "count": len(found)}
-    return Answer("choose", message,
-                  choices=[precinct_choice(p, p.venue) for p in found])
+    return Answer("choose", message, choices=[precinct_choice(p, p.venue) for p in found])
 
 
 def by_address(text: str) -> Answer:
@@ -152,14 +173,18 @@ def by_parsed_address(address: Address) -> Answer:
         precincts = {r.precinct_id: r.precinct for r in found}
         if len(precincts) == 1:
             return Answer("found", precinct=next(iter(precincts.values())), matched_by="address range")
-        return Answer("choose", _("Several streets match: choose yours."),
-                      choices=[precinct_choice(p, p.venue) for p in precincts.values()])
+        return Answer(
+            "choose",
+            _("Several streets match: choose yours."),
+            choices=[precinct_choice(p, p.venue) for p in precincts.values()],
+        )
     return match_venues(address)
 
 
 def range_streets() -> Streets:
-    return Streets(key.split() for key in AddressRange.objects.order_by().values_list("street_key", flat=True)
-                   .distinct())
+    return Streets(
+        key.split() for key in AddressRange.objects.order_by().values_list("street_key", flat=True).distinct()
+    )
 
 
 RANGE_STREETS = Cached(range_streets, DATA, size=1)
@@ -195,26 +220,41 @@ def match_venues(address: Address) -> Answer:
                     score += 2
             scored.append((score, venue_id))
     if not scored:
-        return Answer("not_found", _("No polling station or published address range matches that street. "
-                                     "Try the UIK number from your invitation, or your location."))
+        return Answer(
+            "not_found",
+            _(
+                "No polling station or published address range matches that street. "
+                "Try the UIK number from your invitation, or your location."
+            ),
+        )
     scored.sort(reverse=True)
     top = scored[0][0]
     if top < 100:
         choices = [precinct_choice(p, p.venue) for p in index.at(v for _s, v in scored[:10])]
-        return Answer("choose", _("No polling station at that house number. Polling stations on that street:"),
-                      choices=choices)
+        return Answer(
+            "choose", _("No polling station at that house number. Polling stations on that street:"), choices=choices
+        )
     precincts = index.at(v for s, v in scored if s == top)
     if len(precincts) == 1:
         return Answer("found", precinct=precincts[0], matched_by="polling-station building")
-    return Answer("choose", _("Several polling stations vote in this building; yours is on your invitation."),
-                  choices=[precinct_choice(p, p.venue) for p in precincts])
+    return Answer(
+        "choose",
+        _("Several polling stations vote in this building; yours is on your invitation."),
+        choices=[precinct_choice(p, p.venue) for p in precincts],
+    )
 
 
 def precinct_choice(precinct: Precinct, venue: Venue | None, distance_km: float | None = None) -> dict:
-    return {"precinct_id": precinct.pk, "uik": precinct.code, "region": precinct.region.name,
-            "region_id": precinct.region_id,
-            "venue_id": venue.pk if venue else None, "venue": venue.name if venue else "",
-            "address": venue.address if venue else "", "distance_km": distance_km}
+    return {
+        "precinct_id": precinct.pk,
+        "uik": precinct.code,
+        "region": precinct.region.name,
+        "region_id": precinct.region_id,
+        "venue_id": venue.pk if venue else None,
+        "venue": venue.name if venue else "",
+        "address": venue.address if venue else "",
+        "distance_km": distance_km,
+    }
 
 
 # -- a region's precincts and ballots -------------------------------------------
@@ -227,11 +267,20 @@ class RegionBook:
     """
 
     def __init__(self, region_id: int):
-        self.precincts = {p.code: p for p in Precinct.objects.filter(region_id=region_id, is_remote=False)
-                          .select_related("region", "venue")}
-        rows = list(Protocol.objects.filter(precinct__region_id=region_id).values_list(
-            "precinct_id", "contest_id", "contest__election__date", "contest__election__level", "contest__kind",
-            "contest__number"))
+        self.precincts = {
+            p.code: p
+            for p in Precinct.objects.filter(region_id=region_id, is_remote=False).select_related("region", "venue")
+        }
+        rows = list(
+            Protocol.objects.filter(precinct__region_id=region_id).values_list(
+                "precinct_id",
+                "contest_id",
+                "contest__election__date",
+                "contest__election__level",
+                "contest__kind",
+                "contest__number",
+            )
+        )
         latest: dict[int, object] = {}  # precinct → its latest election day
         for precinct, _contest, day, *_order in rows:
             latest[precinct] = max(day, latest.get(precinct, day))
@@ -252,14 +301,24 @@ def ballot(precinct: Precinct) -> list[dict]:
 
 def compute_contest(contest_id: int) -> dict:
     contest = Contest.objects.select_related("election").get(pk=contest_id)
-    candidates = Candidate.objects.filter(contest_id=contest_id).select_related("person", "party").order_by(
-        "person__last_name", "person__first_name", "person__middle_name")
+    candidates = (
+        Candidate.objects.filter(contest_id=contest_id)
+        .select_related("person", "party")
+        .order_by("person__last_name", "person__first_name", "person__middle_name")
+    )
     return {
-        "contest_id": contest.pk, "election": contest.election.name, "election_slug": contest.election.slug,
-        "date": contest.election.date, "kind": contest.kind, "name": contest.name, "area": contest.area,
+        "contest_id": contest.pk,
+        "election": contest.election.name,
+        "election_slug": contest.election.slug,
+        "date": contest.election.date,
+        "kind": contest.kind,
+        "name": contest.name,
+        "area": contest.area,
         "number": contest.number,
-        "candidates": [{"name": c.person.full_name, "party": c.party.name if c.party else None,
-                        "self_nominated": c.self_nominated} for c in candidates],
+        "candidates": [
+            {"name": c.person.full_name, "party": c.party.name if c.party else None, "self_nominated": c.self_nominated}
+            for c in candidates
+        ],
         "recommendation": published_pick(contest),
     }
 

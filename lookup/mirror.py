@@ -46,9 +46,13 @@ from smartvote.publish import last_published_day, latest_trusted
 
 FORMAT = "veche-lookup-export/1"
 STATIC = Path(__file__).resolve().parent / "static" / "lookup"
-SCRIPTS = {"mirror.js": STATIC / "mirror.js", "nacl-fast.min.js": STATIC / "vendor/tweetnacl-1.0.3/nacl-fast.min.js",
-           "map.js": STATIC / "map.js", "leaflet.js": STATIC / "vendor/leaflet-1.9.4/leaflet.js",
-           "leaflet.css": STATIC / "vendor/leaflet-1.9.4/leaflet.css"}
+SCRIPTS = {
+    "mirror.js": STATIC / "mirror.js",
+    "nacl-fast.min.js": STATIC / "vendor/tweetnacl-1.0.3/nacl-fast.min.js",
+    "map.js": STATIC / "map.js",
+    "leaflet.js": STATIC / "vendor/leaflet-1.9.4/leaflet.js",
+    "leaflet.css": STATIC / "vendor/leaflet-1.9.4/leaflet.css",
+}
 
 
 class ExportError(Exception):
@@ -57,8 +61,9 @@ class ExportError(Exception):
 
 def default_elections() -> list[Election]:
     """The elections of the latest election day that has a published list, else of the latest day."""
-    day = (last_published_day()
-           or Election.objects.filter(contests__protocols__isnull=False).aggregate(d=Max("date"))["d"])
+    day = (
+        last_published_day() or Election.objects.filter(contests__protocols__isnull=False).aggregate(d=Max("date"))["d"]
+    )
     return list(Election.objects.filter(date=day)) if day else []
 
 
@@ -72,8 +77,11 @@ def write_json(out: Path, name: str, data) -> str:
 
 def region_data(region: Region, contest_ids: set[int]) -> dict:
     """Everything the page needs to answer for one region's voters."""
-    protocols = (Protocol.objects.filter(contest_id__in=contest_ids, precinct__region=region)
-                 .values_list("precinct_id", "contest_id").order_by("precinct_id", "contest_id"))
+    protocols = (
+        Protocol.objects.filter(contest_id__in=contest_ids, precinct__region=region)
+        .values_list("precinct_id", "contest_id")
+        .order_by("precinct_id", "contest_id")
+    )
     ballots: dict[int, list[int]] = {}
     for precinct_id, contest_id in protocols:
         ballots.setdefault(precinct_id, []).append(contest_id)
@@ -85,35 +93,76 @@ def region_data(region: Region, contest_ids: set[int]) -> dict:
             continue
         venues[v.pk] = len(venue_rows)
         address = parse(f"{v.street or ''}, {v.building or ''}")
-        venue_rows.append({
-            "name": v.name, "address": v.address, "lat": v.latitude, "lon": v.longitude,
-            "street": address.street, "kind": address.kind, "house": address.house, "house_to": address.house_to,
-            "korpus": address.korpus, "litera": address.litera,
-        })
-    ranges = [{"street": r.street, "words": r.street_key.split(), "kind": r.street_kind, "from": r.house_from,
-               "to": r.house_to, "parity": r.parity, "precinct": r.precinct_id}
-              for r in AddressRange.objects.filter(region=region, precinct_id__in=ballots).order_by("id")]
+        venue_rows.append(
+            {
+                "name": v.name,
+                "address": v.address,
+                "lat": v.latitude,
+                "lon": v.longitude,
+                "street": address.street,
+                "kind": address.kind,
+                "house": address.house,
+                "house_to": address.house_to,
+                "korpus": address.korpus,
+                "litera": address.litera,
+            }
+        )
+    ranges = [
+        {
+            "street": r.street,
+            "words": r.street_key.split(),
+            "kind": r.street_kind,
+            "from": r.house_from,
+            "to": r.house_to,
+            "parity": r.parity,
+            "precinct": r.precinct_id,
+        }
+        for r in AddressRange.objects.filter(region=region, precinct_id__in=ballots).order_by("id")
+    ]
     return {
         "region": region.name,
-        "precincts": [{"id": p.pk, "uik": p.code, "number": p.number, "venue": venues.get(p.venue_id),
-                       "contests": ballots[p.pk]} for p in precincts],
+        "precincts": [
+            {"id": p.pk, "uik": p.code, "number": p.number, "venue": venues.get(p.venue_id), "contests": ballots[p.pk]}
+            for p in precincts
+        ],
         "venues": venue_rows,
         "ranges": ranges,
     }
 
 
 def contests_data(contest_ids: set[int]) -> dict:
-    contests = Contest.objects.filter(pk__in=contest_ids).select_related("election").order_by(
-        "election__level", "kind", "number")
+    contests = (
+        Contest.objects.filter(pk__in=contest_ids)
+        .select_related("election")
+        .order_by("election__level", "kind", "number")
+    )
     candidates: dict[int, list] = {}
-    for c in Candidate.objects.filter(contest_id__in=contest_ids).select_related("person", "party").order_by(
-            "person__last_name", "person__first_name"):
+    for c in (
+        Candidate.objects.filter(contest_id__in=contest_ids)
+        .select_related("person", "party")
+        .order_by("person__last_name", "person__first_name")
+    ):
         candidates.setdefault(c.contest_id, []).append(
-            {"id": c.pk, "name": c.person.full_name, "party": c.party.name if c.party else None,
-             "self_nominated": c.self_nominated})
-    return {str(c.pk): {"election": c.election.name, "election_slug": c.election.slug,
-                        "date": c.election.date.isoformat(), "kind": c.kind, "name": c.name, "area": c.area,
-                        "number": c.number, "candidates": candidates.get(c.pk, [])} for c in contests}
+            {
+                "id": c.pk,
+                "name": c.person.full_name,
+                "party": c.party.name if c.party else None,
+                "self_nominated": c.self_nominated,
+            }
+        )
+    return {
+        str(c.pk): {
+            "election": c.election.name,
+            "election_slug": c.election.slug,
+            "date": c.election.date.isoformat(),
+            "kind": c.kind,
+            "name": c.name,
+            "area": c.area,
+            "number": c.number,
+            "candidates": candidates.get(c.pk, []),
+        }
+        for c in contests
+    }
 
 
 def export(out: Path, elections: list[Election]) -> dict:
@@ -126,15 +175,18 @@ def export(out: Path, elections: list[Election]) -> dict:
     except signing.SigningError as exc:
         raise ExportError(f"the key chain stored on this server does not hold: {exc}") from None
     if root is None:
-        raise ExportError("no signing root: set VECHE_SIGNING_ROOT to the organisers' first public key "
-                          "(core/signing.py new-root), or run the demo with VECHE_DEMO=1")
+        raise ExportError(
+            "no signing root: set VECHE_SIGNING_ROOT to the organisers' first public key "
+            "(core/signing.py new-root), or run the demo with VECHE_DEMO=1"
+        )
     out.mkdir(parents=True, exist_ok=True)
     if any(out.iterdir()) and not (out / "manifest.json").exists():
         raise ExportError(f"{out} is not empty and holds no earlier export: choose an empty folder")
     for old in ("data", "lists"):
         shutil.rmtree(out / old, ignore_errors=True)
-    contest_ids = set(Contest.objects.filter(election__in=elections, protocols__isnull=False)
-                      .values_list("id", flat=True).distinct())
+    contest_ids = set(
+        Contest.objects.filter(election__in=elections, protocols__isnull=False).values_list("id", flat=True).distinct()
+    )
     files = [write_json(out, "contests.json", contests_data(contest_ids))]
     regions = []
     for region in Region.objects.filter(precincts__protocols__contest_id__in=contest_ids).distinct().order_by("name"):
@@ -147,9 +199,19 @@ def export(out: Path, elections: list[Election]) -> dict:
         version = latest_trusted(election)
         if version:
             name = f"lists/{election.slug}.json"
-            files.append(write_json(out, name, {"election": election.slug, "number": version.number,
-                                                "payload": version.payload, "signature": version.signature,
-                                                "public_key": version.public_key}))
+            files.append(
+                write_json(
+                    out,
+                    name,
+                    {
+                        "election": election.slug,
+                        "number": version.number,
+                        "payload": version.payload,
+                        "signature": version.signature,
+                        "public_key": version.public_key,
+                    },
+                )
+            )
             lists.append(name)
     # The page and its scripts are not hashed: a copy that alters them can
     # alter the key they check with too. Voters compare the key's fingerprint
@@ -157,15 +219,25 @@ def export(out: Path, elections: list[Election]) -> dict:
     for name, source in SCRIPTS.items():
         shutil.copyfile(source, out / name)
     demo = keys.demo_signing_key()
-    index = render_to_string("lookup/mirror.html", {
-        "root": root, "fingerprint": fingerprint(root), "created": timezone.now(), "elections": elections,
-        "vocabulary": vocabulary(), "texts": texts(), "tiles": tile_server(),
-    })
+    index = render_to_string(
+        "lookup/mirror.html",
+        {
+            "root": root,
+            "fingerprint": fingerprint(root),
+            "created": timezone.now(),
+            "elections": elections,
+            "vocabulary": vocabulary(),
+            "texts": texts(),
+            "tiles": tile_server(),
+        },
+    )
     (out / "index.html").write_text(index, encoding="utf-8")
     manifest = {
-        "format": FORMAT, "created": timezone.now().replace(microsecond=0).isoformat(),
+        "format": FORMAT,
+        "created": timezone.now().replace(microsecond=0).isoformat(),
         "elections": [{"slug": e.slug, "name": e.name, "date": e.date.isoformat()} for e in elections],
-        "regions": regions, "lists": lists,
+        "regions": regions,
+        "lists": lists,
         "files": {name: signing.sha512((out / name).read_bytes()) for name in sorted(files)},
     }
     if demo:
@@ -203,10 +275,15 @@ def attach_signature(out: Path, signature) -> str:
 
 def vocabulary() -> dict:
     """The address parser's word lists, so the page's parser reads the same ones."""
-    return {"kinds": addresses.KIND_OF, "place": sorted(addresses.PLACE_WORDS),
-            "house": sorted(addresses.HOUSE_WORDS), "korpus": sorted(addresses.KORPUS_WORDS),
-            "litera": sorted(addresses.LITERA_WORDS), "building": sorted(addresses.BUILDING_WORDS),
-            "max_length": addresses.MAX_LENGTH}
+    return {
+        "kinds": addresses.KIND_OF,
+        "place": sorted(addresses.PLACE_WORDS),
+        "house": sorted(addresses.HOUSE_WORDS),
+        "korpus": sorted(addresses.KORPUS_WORDS),
+        "litera": sorted(addresses.LITERA_WORDS),
+        "building": sorted(addresses.BUILDING_WORDS),
+        "max_length": addresses.MAX_LENGTH,
+    }
 
 
 def texts() -> dict:
@@ -215,19 +292,24 @@ def texts() -> dict:
         "bad_manifest": _("This copy has been altered: its signature does not match. Do not trust it."),
         "no_signature": _("This copy is not signed by the organisers yet: do not trust it."),
         "bad_keys": _("This copy's key chain does not descend from the organisers' root key. Do not trust it."),
-        "keys_changed": _("The organisers' key chain in this copy differs from the one this browser saw before: "
-                          "a key was dropped or someone else holds one. Do not trust this copy; ask the organisers "
-                          "on their channels."),
+        "keys_changed": _(
+            "The organisers' key chain in this copy differs from the one this browser saw before: "
+            "a key was dropped or someone else holds one. Do not trust this copy; ask the organisers "
+            "on their channels."
+        ),
         "demo": _("Demo copy: signed with the demo's own key, not by organisers. Its recommendations mean nothing."),
         "bad_file": _("This copy has been altered: a data file does not match its signed hash. Do not trust it."),
-        "bad_list": _("This copy has been altered: a recommendation list is not signed by the organisers. "
-                      "Do not trust it."),
+        "bad_list": _(
+            "This copy has been altered: a recommendation list is not signed by the organisers. Do not trust it."
+        ),
         "ready": _("Signature checked: this copy is as the organisers exported it."),
         "loading": _("Loading…"),
         "no_street": _("Type a street and a house number, e.g. «Садовая 108»."),
         "no_house": _("Add the house number, e.g. «Садовая 108»."),
-        "not_found": _("No polling station or published address range matches that street. "
-                       "Try the UIK number from your invitation, or your location."),
+        "not_found": _(
+            "No polling station or published address range matches that street. "
+            "Try the UIK number from your invitation, or your location."
+        ),
         "no_uik": _("No precinct (UIK) with that number in this region."),
         "bad_uik": _("A precinct number is digits only, e.g. 1545."),
         "choose": _("Several precincts match: choose yours."),

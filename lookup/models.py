@@ -31,8 +31,9 @@ class AddressRange(models.Model):
         ordering = ["region", "street_key", "house_from"]
         constraints = [
             models.CheckConstraint(condition=models.Q(house_from__lte=models.F("house_to")), name="range_ordered"),
-            models.UniqueConstraint(fields=["region", "street_key", "house_from", "house_to", "parity"],
-                                    name="range_unique"),
+            models.UniqueConstraint(
+                fields=["region", "street_key", "house_from", "house_to", "parity"], name="range_unique"
+            ),
         ]
         verbose_name = _("address range")
         verbose_name_plural = _("address ranges")

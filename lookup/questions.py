@@ -40,8 +40,11 @@ def question(q: LookupQuery) -> tuple:
     Addresses typed differently that parse alike ("Садовая 108", "садовая ул. 108") are one question; a
     point is taken to about a metre.
     """
-    given = [q.address is not None and q.address.strip() != "", q.uik is not None,
-             q.lat is not None or q.lon is not None]
+    given = [
+        q.address is not None and q.address.strip() != "",
+        q.uik is not None,
+        q.lat is not None or q.lon is not None,
+    ]
     if sum(given) != 1:
         raise QuestionError(_("Type your address, or your precinct's number, or use your location."))
     if given[0]:
@@ -94,8 +97,22 @@ def reply(q: LookupQuery) -> Reply:
 def as_json(result: Answer, contests: list[dict]) -> dict:
     p = result.precinct
     venue = p and p.venue
-    return {"status": result.status, "message": result.message, "matched_by": result.matched_by,
-            "precinct_id": p and p.pk, "uik": p and p.code, "region": p and p.region.name,
-            "venue": {"name": venue.name, "address": venue.address, "latitude": venue.latitude,
-                      "longitude": venue.longitude} if venue else None,
-            "distance_km": result.distance_km, "contests": contests, "choices": result.choices}
+    return {
+        "status": result.status,
+        "message": result.message,
+        "matched_by": result.matched_by,
+        "precinct_id": p and p.pk,
+        "uik": p and p.code,
+        "region": p and p.region.name,
+        "venue": {
+            "name": venue.name,
+            "address": venue.address,
+            "latitude": venue.latitude,
+            "longitude": venue.longitude,
+        }
+        if venue
+        else None,
+        "distance_km": result.distance_km,
+        "contests": contests,
+        "choices": result.choices,
+    }

@@ -47,10 +47,14 @@ def lookup(request):
         error = _("Type your address, or your precinct's number, or use your location.")
     get = request.GET
     context = {
-        "address": get.get("address", "")[:200], "uik": get.get("uik", "").strip()[:10],
-        "region": get.get("region", "").strip(), "lat": get.get("lat", "").strip()[:20],
+        "address": get.get("address", "")[:200],
+        "uik": get.get("uik", "").strip()[:10],
+        "region": get.get("region", "").strip(),
+        "lat": get.get("lat", "").strip()[:20],
         "lon": get.get("lon", "").strip()[:20],
-        "result": found and found.answer, "contests": found.contests if found else [], "error": error,
+        "result": found and found.answer,
+        "contests": found.contests if found else [],
+        "error": error,
         "regions": Region.objects.filter(precincts__isnull=False).distinct(),
         "tiles": tile_server(),
     }

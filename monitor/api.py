@@ -79,8 +79,11 @@ class StatsQuery(Schema):
     until: str = Field("", description="YYYY-MM-DD")
 
 
-@router.get("/monitor/stats/detentions", response={200: dict, 400: Errors},
-            summary="Published detentions per city, day and event; cases opened")
+@router.get(
+    "/monitor/stats/detentions",
+    response={200: dict, 400: Errors},
+    summary="Published detentions per city, day and event; cases opened",
+)
 def detention_stats(request, q: Query[StatsQuery]):
     filters, errors = stats.Filters.from_query(q.dict())
     if errors:
@@ -88,8 +91,11 @@ def detention_stats(request, q: Query[StatsQuery]):
     return stats.detentions(filters)
 
 
-@router.get("/monitor/stats/violations", response={200: dict, 404: Errors},
-            summary="Published violation reports per category, precinct, election and district")
+@router.get(
+    "/monitor/stats/violations",
+    response={200: dict, 404: Errors},
+    summary="Published violation reports per category, precinct, election and district",
+)
 def violation_stats(request, election: str = ""):
     chosen = Election.objects.filter(slug=election).first() if election else None
     if election and chosen is None:
@@ -102,10 +108,12 @@ class Page(Schema):
     limit: int = Field(1000, ge=1, le=10_000)
 
 
-@router.get("/monitor/data/{dataset}", response={200: list[dict], 404: Errors},
-            summary="Open data: detentions, prosecutions, violations or counts (as the CSV files)")
+@router.get(
+    "/monitor/data/{dataset}",
+    response={200: list[dict], 404: Errors},
+    summary="Open data: detentions, prosecutions, violations or counts (as the CSV files)",
+)
 def open_data(request, dataset: str, page: Query[Page]):
     if dataset not in COLUMNS:
         return Status(404, {"errors": {"dataset": "one of: " + ", ".join(COLUMNS)}})
     return list(islice(rows(dataset), page.offset, page.offset + page.limit))
-

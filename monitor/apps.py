@@ -8,4 +8,3 @@ class MonitorConfig(AppConfig):
     # Tables that hold personal data (sealed people, reporters' contacts, photos): `manage.py erase` scrubs
     # their free space.
     personal_tables = ["monitor_person", "monitor_report", "monitor_attachment"]
-

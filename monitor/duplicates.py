@@ -27,8 +27,12 @@ class FlagsError(ValueError):
 
 def find(private_key: str) -> list[tuple[int, int]]:
     """(report, the earlier report it probably repeats) for live named reports; SealingError for a wrong key."""
-    live = (Report.objects.filter(kind__in=["detention", "prosecution"], person__sealed__isnull=False)
-            .exclude(state__in=[Report.State.REJECTED, Report.State.MERGED]).select_related("person").order_by("pk"))
+    live = (
+        Report.objects.filter(kind__in=["detention", "prosecution"], person__sealed__isnull=False)
+        .exclude(state__in=[Report.State.REJECTED, Report.State.MERGED])
+        .select_related("person")
+        .order_by("pk")
+    )
     groups: dict[tuple, list[tuple[int, list]]] = {}
     pairs = []
     for report in live.iterator(chunk_size=1000):
@@ -36,8 +40,11 @@ def find(private_key: str) -> list[tuple[int, int]]:
         keys = name_keys(name)
         if not keys:
             continue
-        group = ((report.kind, report.city_id, timezone.localdate(report.happened)) if report.kind == "detention"
-                 else (report.kind, report.article.lower(), report.step))
+        group = (
+            (report.kind, report.city_id, timezone.localdate(report.happened))
+            if report.kind == "detention"
+            else (report.kind, report.article.lower(), report.step)
+        )
         earlier = groups.setdefault(group, [])
         match = next((pk for pk, other in earlier if same_person(keys, other)), None)
         if match is not None:
@@ -68,5 +75,6 @@ def apply(data) -> tuple[int, int]:
     with transaction.atomic():
         for report, other in pairs:
             flagged += Report.objects.filter(pk=report, similar_to__isnull=True, state=Report.State.NEW).update(
-                similar_to=other)
+                similar_to=other
+            )
     return flagged, len(pairs) - flagged

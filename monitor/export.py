@@ -17,32 +17,49 @@ from monitor.models import DetentionCount, Event, Report
 
 COLUMNS = {
     "detentions": [
-        ("id", _("stable report number")), ("happened", _("date and time, ISO 8601, Moscow time")),
-        ("city", _("city")), ("event", _("event (slug), empty if none")), ("place", _("place of detention")),
-        ("police_station", _("police station taken to")), ("count", _("people detained")),
-        ("journalists", _("of them journalists")), ("minors", _("of them minors")),
-        ("charges", _("what they are charged with")), ("person", _("pseudonym of the person's record, if one")),
+        ("id", _("stable report number")),
+        ("happened", _("date and time, ISO 8601, Moscow time")),
+        ("city", _("city")),
+        ("event", _("event (slug), empty if none")),
+        ("place", _("place of detention")),
+        ("police_station", _("police station taken to")),
+        ("count", _("people detained")),
+        ("journalists", _("of them journalists")),
+        ("minors", _("of them minors")),
+        ("charges", _("what they are charged with")),
+        ("person", _("pseudonym of the person's record, if one")),
         ("person_name", _("name, only when the person consented to be named")),
     ],
     "prosecutions": [
-        ("id", _("stable report number")), ("happened", _("date of the step")),
+        ("id", _("stable report number")),
+        ("happened", _("date of the step")),
         ("person", _("pseudonym of the person's record")),
         ("person_name", _("name, only when the person consented to be named")),
-        ("case_kind", _("administrative or criminal")), ("article", _("article of the code")),
-        ("step", _("step of the case (code)")), ("days", _("days (arrest or sentence), if any")),
+        ("case_kind", _("administrative or criminal")),
+        ("article", _("article of the code")),
+        ("step", _("step of the case (code)")),
+        ("days", _("days (arrest or sentence), if any")),
     ],
     "violations": [
-        ("id", _("stable report number")), ("source", _("source and its id, e.g. kartanarusheniy:57727")),
+        ("id", _("stable report number")),
+        ("source", _("source and its id, e.g. kartanarusheniy:57727")),
         ("happened", _("date and time, ISO 8601, Moscow time")),
         ("elections", _("elections concerned (slugs, separated by ;)")),
-        ("precinct", _("precinct (UIK) number")), ("area", _("district")),
-        ("categories", _("phase:code categories, separated by ;")), ("reported_by", _("role of the reporter")),
-        ("text", _("what happened")), ("links", _("sources and media, separated by spaces")),
+        ("precinct", _("precinct (UIK) number")),
+        ("area", _("district")),
+        ("categories", _("phase:code categories, separated by ;")),
+        ("reported_by", _("role of the reporter")),
+        ("text", _("what happened")),
+        ("links", _("sources and media, separated by spaces")),
     ],
     "counts": [
-        ("day", _("date")), ("city", _("city")), ("event", _("event (slug), empty if none")),
-        ("detentions", _("people detained")), ("journalists", _("of them journalists")),
-        ("minors", _("of them minors")), ("reports", _("reports counted")),
+        ("day", _("date")),
+        ("city", _("city")),
+        ("event", _("event (slug), empty if none")),
+        ("detentions", _("people detained")),
+        ("journalists", _("of them journalists")),
+        ("minors", _("of them minors")),
+        ("reports", _("reports counted")),
     ],
 }
 
@@ -52,29 +69,61 @@ def rows(dataset: str):
     published = Report.objects.filter(state=Report.State.PUBLISHED).order_by("pk")
     if dataset == "counts":
         events = dict(Event.objects.values_list("pk", "slug"))
-        for r in DetentionCount.objects.select_related("city").order_by("day", "city__name", "event_key").iterator(
-                chunk_size=5000):
-            yield {"day": r.day.isoformat(), "city": r.city.name, "event": events.get(r.event_key, ""),
-                   "detentions": r.detentions, "journalists": r.journalists, "minors": r.minors, "reports": r.reports}
+        for r in (
+            DetentionCount.objects.select_related("city")
+            .order_by("day", "city__name", "event_key")
+            .iterator(chunk_size=5000)
+        ):
+            yield {
+                "day": r.day.isoformat(),
+                "city": r.city.name,
+                "event": events.get(r.event_key, ""),
+                "detentions": r.detentions,
+                "journalists": r.journalists,
+                "minors": r.minors,
+                "reports": r.reports,
+            }
         return
     if dataset == "violations":
-        for r in published.filter(kind="violation").select_related("precinct").prefetch_related(
-                "elections", "categories").iterator(chunk_size=2000):
-            yield {"id": r.pk, "source": r.source_key or r.source, "happened": _iso(r.happened),
-                   "elections": ";".join(sorted(e.slug for e in r.elections.all())),
-                   "precinct": r.precinct.code if r.precinct else "", "area": r.area,
-                   "categories": ";".join(sorted(str(c) for c in r.categories.all())),
-                   "reported_by": r.reporter_role, "text": r.text, "links": " ".join(r.links)}
+        for r in (
+            published.filter(kind="violation")
+            .select_related("precinct")
+            .prefetch_related("elections", "categories")
+            .iterator(chunk_size=2000)
+        ):
+            yield {
+                "id": r.pk,
+                "source": r.source_key or r.source,
+                "happened": _iso(r.happened),
+                "elections": ";".join(sorted(e.slug for e in r.elections.all())),
+                "precinct": r.precinct.code if r.precinct else "",
+                "area": r.area,
+                "categories": ";".join(sorted(str(c) for c in r.categories.all())),
+                "reported_by": r.reporter_role,
+                "text": r.text,
+                "links": " ".join(r.links),
+            }
         return
     kind = {"detentions": "detention", "prosecutions": "prosecution"}[dataset]
     for r in published.filter(kind=kind).select_related("city", "event", "person").iterator(chunk_size=5000):
         person = r.person
-        row = {"id": r.pk, "happened": _iso(r.happened), "person": person.pseudonym if person else "",
-               "person_name": person.public_name if person and person.consent else ""}
+        row = {
+            "id": r.pk,
+            "happened": _iso(r.happened),
+            "person": person.pseudonym if person else "",
+            "person_name": person.public_name if person and person.consent else "",
+        }
         if kind == "detention":
-            row.update(city=r.city.name if r.city else "", event=r.event.slug if r.event else "", place=r.place,
-                       police_station=r.police_station, count=r.count, journalists=r.journalists, minors=r.minors,
-                       charges=r.charges)
+            row.update(
+                city=r.city.name if r.city else "",
+                event=r.event.slug if r.event else "",
+                place=r.place,
+                police_station=r.police_station,
+                count=r.count,
+                journalists=r.journalists,
+                minors=r.minors,
+                charges=r.charges,
+            )
         else:
             row.update(case_kind=r.case_kind, article=r.article, step=r.step, days=r.days or "")
         yield {name: row[name] for name, _label in COLUMNS[dataset]}

@@ -95,7 +95,8 @@ def categories(data, errors) -> list[tuple[str, str]]:
         phase, _sep, code = item.partition(":")
         if code not in CATEGORIES.get(phase, {}):
             errors["categories"] = _("Unknown category “%(c)s”: use phase:code, e.g. during:carousel_or_stuffing.") % {
-                "c": item[:60]}
+                "c": item[:60]
+            }
             return []
         found.append((phase, code))
     return sorted(set(found))

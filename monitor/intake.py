@@ -59,9 +59,11 @@ def check_rate(client_ip: str) -> None:
 
 
 # Reports come by the thousand per minute; the cities and events change a few times a day.
-KNOWN = Cached(lambda model: {getattr(o, "name" if model is City else "slug").lower(): o
-                              for o in model.objects.all()},
-               Freshness("monitor-known", ["monitor.City", "monitor.Event"], every=60), size=2)
+KNOWN = Cached(
+    lambda model: {getattr(o, "name" if model is City else "slug").lower(): o for o in model.objects.all()},
+    Freshness("monitor-known", ["monitor.City", "monitor.Event"], every=60),
+    size=2,
+)
 
 
 def known(model, key: str):
@@ -78,11 +80,15 @@ def check(data: dict, files=()) -> dict:
     kind = str(data.get("kind") or "")
     if kind not in Report.Kind.values:
         raise IntakeError({"kind": _("Choose the kind of report: detention, prosecution or violation.")})
-    clean = {"kind": kind, "happened": fields.when(data, errors), "links": fields.links(data, errors),
-             "text": fields.text(data, "text", errors, fields.MAX_TEXT, required=kind == "violation"),
-             "reporter_contact": fields.text(data, "reporter_contact", errors),
-             "reporter_role": fields.text(data, "reporter_role", errors, 20),
-             "photos": clean_photos(files, errors)}
+    clean = {
+        "kind": kind,
+        "happened": fields.when(data, errors),
+        "links": fields.links(data, errors),
+        "text": fields.text(data, "text", errors, fields.MAX_TEXT, required=kind == "violation"),
+        "reporter_contact": fields.text(data, "reporter_contact", errors),
+        "reporter_role": fields.text(data, "reporter_role", errors, 20),
+        "photos": clean_photos(files, errors),
+    }
     if clean["reporter_role"] and clean["reporter_role"] not in fields.ROLES:
         errors["reporter_role"] = _("Unknown role; one of: %(r)s.") % {"r": ", ".join(fields.ROLES)}
     if kind in ("detention", "prosecution"):
@@ -95,9 +101,14 @@ def check(data: dict, files=()) -> dict:
 
 def check_person(data: dict, errors: dict) -> dict:
     """Who was detained or prosecuted, as the reporter names them (sealed when stored)."""
-    person = {"name": fields.text(data, "name", errors, 200), "age": fields.number(data, "age", errors, 1, 120),
-              "consent": fields.flag(data, "consent"), "journalist": fields.flag(data, "journalist"),
-              "minor": fields.flag(data, "minor"), "person_contact": fields.text(data, "person_contact", errors)}
+    person = {
+        "name": fields.text(data, "name", errors, 200),
+        "age": fields.number(data, "age", errors, 1, 120),
+        "consent": fields.flag(data, "consent"),
+        "journalist": fields.flag(data, "journalist"),
+        "minor": fields.flag(data, "minor"),
+        "person_contact": fields.text(data, "person_contact", errors),
+    }
     if person["age"] is not None and person["age"] < 18:
         person["minor"] = True
     if person["consent"] and not person["name"]:
@@ -106,10 +117,12 @@ def check_person(data: dict, errors: dict) -> dict:
 
 
 def check_detention(data: dict, clean: dict, errors: dict) -> dict:
-    found = {"place": fields.text(data, "place", errors),
-             "police_station": fields.text(data, "police_station", errors),
-             "charges": fields.text(data, "charges", errors),
-             "count": fields.number(data, "count", errors, 1, default=1)}
+    found = {
+        "place": fields.text(data, "place", errors),
+        "police_station": fields.text(data, "police_station", errors),
+        "charges": fields.text(data, "charges", errors),
+        "count": fields.number(data, "count", errors, 1, default=1),
+    }
     found["journalists"] = fields.number(data, "journalists", errors, 0, default=int(clean["journalist"]))
     found["minors"] = fields.number(data, "minors", errors, 0, default=int(clean["minor"]))
     for field in ("journalists", "minors"):
@@ -129,9 +142,13 @@ def check_detention(data: dict, clean: dict, errors: dict) -> dict:
 
 
 def check_prosecution(data: dict, clean: dict, errors: dict) -> dict:
-    found = {"article": fields.text(data, "article", errors, 100, required=True),
-             "court": fields.text(data, "court", errors), "days": fields.number(data, "days", errors, 1, 36_500),
-             "case_kind": str(data.get("case_kind") or ""), "step": str(data.get("step") or "")}
+    found = {
+        "article": fields.text(data, "article", errors, 100, required=True),
+        "court": fields.text(data, "court", errors),
+        "days": fields.number(data, "days", errors, 1, 36_500),
+        "case_kind": str(data.get("case_kind") or ""),
+        "step": str(data.get("step") or ""),
+    }
     if found["case_kind"] not in Case.Kind.values:
         errors["case_kind"] = _("Choose administrative or criminal.")
     if found["step"] not in Report.Step.values:
@@ -173,44 +190,82 @@ def check_violation(data: dict, clean: dict, errors: dict) -> dict:
 CHECKS = {"detention": check_detention, "prosecution": check_prosecution, "violation": check_violation}
 
 
-def take(data: dict, files=(), source: str = "form", source_key: str | None = None,
-         extra: dict | None = None) -> Report:
+def take(
+    data: dict, files=(), source: str = "form", source_key: str | None = None, extra: dict | None = None
+) -> Report:
     """Check, then store the report (and its person) as new, in one transaction; IntakeError changes nothing.
     ``extra``: what an import's source says beyond the form's fields, kept as it came."""
     clean = check(data, files)
     key = monitor_public_key()
     fields = {k: clean[k] for k in ("kind", "happened", "text", "links", "reporter_role")}
-    for name in ("place", "police_station", "charges", "count", "journalists", "minors", "city", "event",
-                 "article", "court", "days", "case_kind", "step", "area", "precinct"):
+    for name in (
+        "place",
+        "police_station",
+        "charges",
+        "count",
+        "journalists",
+        "minors",
+        "city",
+        "event",
+        "article",
+        "court",
+        "days",
+        "case_kind",
+        "step",
+        "area",
+        "precinct",
+    ):
         if name in clean:
             fields[name] = clean[name]
     # Most reports are one row (a detention counted without names): the insert is its own transaction then,
     # without the round trips of an explicit one. Anything with more rows is written all or nothing.
-    lone = not (clean.get("person") or clean.get("name") or clean.get("elections") or clean.get("categories")
-                or clean["photos"] or clean.get("precinct"))
+    lone = not (
+        clean.get("person")
+        or clean.get("name")
+        or clean.get("elections")
+        or clean.get("categories")
+        or clean["photos"]
+        or clean.get("precinct")
+    )
     with nullcontext() if lone else transaction.atomic():
         person = clean.get("person")
         if person is None and clean.get("name"):
             person = Person.objects.create(
-                pseudonym=free_pseudonym(), consent=clean["consent"],
+                pseudonym=free_pseudonym(),
+                consent=clean["consent"],
                 public_name=clean["name"] if clean["consent"] else "",
-                city=clean.get("city"), journalist=clean["journalist"], minor=clean["minor"],
-                sealed=seal(json.dumps({"name": clean["name"], "age": clean["age"],
-                                        "contact": clean["person_contact"]}, ensure_ascii=False).encode(), key))
+                city=clean.get("city"),
+                journalist=clean["journalist"],
+                minor=clean["minor"],
+                sealed=seal(
+                    json.dumps(
+                        {"name": clean["name"], "age": clean["age"], "contact": clean["person_contact"]},
+                        ensure_ascii=False,
+                    ).encode(),
+                    key,
+                ),
+            )
         report = Report.objects.create(
-            **fields, source=source, source_key=source_key, person=person, extra=extra or {},
-            reporter=seal(clean["reporter_contact"].encode(), key) if clean["reporter_contact"] else None)
+            **fields,
+            source=source,
+            source_key=source_key,
+            person=person,
+            extra=extra or {},
+            reporter=seal(clean["reporter_contact"].encode(), key) if clean["reporter_contact"] else None,
+        )
         if clean.get("elections"):
             report.elections.set(clean["elections"])
         if clean.get("categories"):
             ViolationCategory.objects.bulk_create(
-                ViolationCategory(report=report, phase=p, code=c) for p, c in clean["categories"])
+                ViolationCategory(report=report, phase=p, code=c) for p, c in clean["categories"]
+            )
         report.similar_to = likely_duplicate(report)
         if report.similar_to:
             report.save(update_fields=["similar_to"])
         if clean["photos"]:
             Attachment.objects.bulk_create(
-                Attachment(report=report, content_type=t, size=len(b), sealed=seal(b, key)) for t, b in clean["photos"])
+                Attachment(report=report, content_type=t, size=len(b), sealed=seal(b, key)) for t, b in clean["photos"]
+            )
     return report
 
 
@@ -224,8 +279,12 @@ def likely_duplicate(report: Report) -> Report | None:
         comparable = report.kind == "prosecution" and report.person_id is not None
     if not comparable:
         return None  # nothing to compare by (most detentions are counts without names): no query
-    live = Report.objects.filter(kind=report.kind).exclude(pk=report.pk).exclude(
-        state__in=[Report.State.REJECTED, Report.State.MERGED]).order_by("pk")
+    live = (
+        Report.objects.filter(kind=report.kind)
+        .exclude(pk=report.pk)
+        .exclude(state__in=[Report.State.REJECTED, Report.State.MERGED])
+        .order_by("pk")
+    )
     if report.kind == "violation":
         # Voting lasts up to three days (2021): the same violation may be reported on any of them.
         codes = set(report.categories.values_list("phase", "code")) or None

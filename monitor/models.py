@@ -145,8 +145,9 @@ class Report(models.Model):
     reporter = models.BinaryField(null=True, editable=False)  # the reporter's contact, sealed
     person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
     similar_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="duplicates")
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+    )
     # Detentions.
     city = models.ForeignKey(City, null=True, blank=True, on_delete=models.PROTECT, related_name="reports")
     event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.PROTECT, related_name="reports")
@@ -165,17 +166,22 @@ class Report(models.Model):
     case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="steps")
     # Election violations.
     elections = models.ManyToManyField("elections.Election", blank=True, related_name="violation_reports")
-    precinct = models.ForeignKey("elections.Precinct", null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="violation_reports")
+    precinct = models.ForeignKey(
+        "elections.Precinct", null=True, blank=True, on_delete=models.PROTECT, related_name="violation_reports"
+    )
     area = models.CharField(_("district"), max_length=200, blank=True, default="")
     extra = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-id"]
-        indexes = [models.Index(fields=["kind", "state"], name="report_kind_state"),
-                   models.Index(fields=["kind", "city", "happened"], name="report_dedup")]
-        permissions = [("moderate_report", _("Can verify, reject and merge reports")),
-                       ("publish_report", _("Can publish reports"))]
+        indexes = [
+            models.Index(fields=["kind", "state"], name="report_kind_state"),
+            models.Index(fields=["kind", "city", "happened"], name="report_dedup"),
+        ]
+        permissions = [
+            ("moderate_report", _("Can verify, reject and merge reports")),
+            ("publish_report", _("Can publish reports")),
+        ]
         verbose_name = _("report")
         verbose_name_plural = _("reports")
 

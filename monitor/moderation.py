@@ -28,9 +28,15 @@ ACTIONS = {
     "publish": ([S.VERIFIED], S.PUBLISHED, "monitor.publish_report", False),
     "retract": ([S.PUBLISHED], S.REJECTED, "monitor.publish_report", True),
 }
-CUSTODY = {Report.Step.ARREST: True, Report.Step.SENTENCE: True, Report.Step.ADMIN_ARREST: True,
-           Report.Step.HOUSE_ARREST: False, Report.Step.RELEASE: False, Report.Step.ACQUITTAL: False,
-           Report.Step.SUSPENDED: False}
+CUSTODY = {
+    Report.Step.ARREST: True,
+    Report.Step.SENTENCE: True,
+    Report.Step.ADMIN_ARREST: True,
+    Report.Step.HOUSE_ARREST: False,
+    Report.Step.RELEASE: False,
+    Report.Step.ACQUITTAL: False,
+    Report.Step.SUSPENDED: False,
+}
 
 
 class ModerationError(ValueError):
@@ -53,13 +59,18 @@ def act(report: Report, action: str, user, reason: str = "", target: Report | No
     if len(reason) > 2000:
         raise ModerationError(_("The reason is longer than 2,000 characters."))
     if action == "merge":
-        if target is None or target.pk == report.pk or target.kind != report.kind or \
-                target.state in (S.REJECTED, S.MERGED):
+        if (
+            target is None
+            or target.pk == report.pk
+            or target.kind != report.kind
+            or target.state in (S.REJECTED, S.MERGED)
+        ):
             raise ModerationError(_("Merge into another live report of the same kind."))
     with transaction.atomic():
         current = Report.objects.select_for_update().filter(pk=report.pk).values_list("state", flat=True).first()
         moved = current in before and Report.objects.filter(pk=report.pk, state=current).update(
-            state=after, duplicate_of=target if action == "merge" else None)
+            state=after, duplicate_of=target if action == "merge" else None
+        )
         if not moved:
             raise ModerationError(_("This report is no longer in a state that allows this; reload the page."))
         report.refresh_from_db()
@@ -69,23 +80,42 @@ def act(report: Report, action: str, user, reason: str = "", target: Report | No
             _published(report, +1)
         elif action == "retract":
             _published(report, -1)
-        ModerationLog.objects.create(report=report, user=user, action=action, before=current,
-                                     after=after, reason=reason or (f"#{target.pk}" if target else ""))
+        ModerationLog.objects.create(
+            report=report,
+            user=user,
+            action=action,
+            before=current,
+            after=after,
+            reason=reason or (f"#{target.pk}" if target else ""),
+        )
     report.refresh_from_db()
     return report
 
 
 def _published(report: Report, sign: int) -> None:
     if report.kind == Report.Kind.DETENTION and report.city_id:
-        count(report.city_id, report.event_id or 0, timezone.localdate(report.happened),
-              sign * report.count, sign * report.journalists, sign * report.minors, sign)
+        count(
+            report.city_id,
+            report.event_id or 0,
+            timezone.localdate(report.happened),
+            sign * report.count,
+            sign * report.journalists,
+            sign * report.minors,
+            sign,
+        )
     elif report.kind == Report.Kind.PROSECUTION and report.person_id and sign > 0:
         case, _new = Case.objects.get_or_create(
-            person_id=report.person_id, article=report.article,
-            defaults={"kind": report.case_kind or Case.Kind.CRIMINAL, "opened": timezone.localdate(report.happened)})
+            person_id=report.person_id,
+            article=report.article,
+            defaults={"kind": report.case_kind or Case.Kind.CRIMINAL, "opened": timezone.localdate(report.happened)},
+        )
         Report.objects.filter(pk=report.pk).update(case=case)
-        if report.step in CUSTODY and not report.person.reports.filter(
-                kind=Report.Kind.PROSECUTION, state=S.PUBLISHED, happened__gt=report.happened).exists():
+        if (
+            report.step in CUSTODY
+            and not report.person.reports.filter(
+                kind=Report.Kind.PROSECUTION, state=S.PUBLISHED, happened__gt=report.happened
+            ).exists()
+        ):
             report.person.in_custody = CUSTODY[report.step]
             report.person.save(update_fields=["in_custody"])
 
@@ -94,8 +124,11 @@ def count(city_id: int, event_key: int, day, detentions: int, journalists: int, 
     """Add to one (city, event, day) row, creating it: one statement, safe under concurrent publications."""
     if reports < 0:  # a retraction: the row exists, and the insert's values would break its checks
         DetentionCount.objects.filter(city_id=city_id, event_key=event_key, day=day).update(
-            detentions=F("detentions") + detentions, journalists=F("journalists") + journalists,
-            minors=F("minors") + minors, reports=F("reports") + reports)
+            detentions=F("detentions") + detentions,
+            journalists=F("journalists") + journalists,
+            minors=F("minors") + minors,
+            reports=F("reports") + reports,
+        )
         return
     table = DetentionCount._meta.db_table
     with connection.cursor() as cursor:
@@ -104,18 +137,31 @@ def count(city_id: int, event_key: int, day, detentions: int, journalists: int, 
             "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (city_id, event_key, day) DO UPDATE SET "
             "detentions = {t}.detentions + excluded.detentions, journalists = {t}.journalists + excluded.journalists, "
             "minors = {t}.minors + excluded.minors, reports = {t}.reports + excluded.reports".replace("{t}", table),
-            [city_id, event_key, day, detentions, journalists, minors, reports])
+            [city_id, event_key, day, detentions, journalists, minors, reports],
+        )
 
 
 def recount() -> int:
     """Rebuild the counts from the published detentions (a check, and a repair after manual edits)."""
     with transaction.atomic():
         DetentionCount.objects.all().delete()
-        rows = (Report.objects.filter(kind=Report.Kind.DETENTION, state=S.PUBLISHED, city__isnull=False)
-                .annotate(day=TruncDate("happened")).values("city_id", "event_id", "day")
-                .annotate(d=Sum("count"), j=Sum("journalists"), m=Sum("minors"), r=Count("id")))
-        objs = [DetentionCount(city_id=r["city_id"], event_key=r["event_id"] or 0, day=r["day"], detentions=r["d"],
-                               journalists=r["j"], minors=r["m"], reports=r["r"]) for r in rows]
+        rows = (
+            Report.objects.filter(kind=Report.Kind.DETENTION, state=S.PUBLISHED, city__isnull=False)
+            .annotate(day=TruncDate("happened"))
+            .values("city_id", "event_id", "day")
+            .annotate(d=Sum("count"), j=Sum("journalists"), m=Sum("minors"), r=Count("id"))
+        )
+        objs = [
+            DetentionCount(
+                city_id=r["city_id"],
+                event_key=r["event_id"] or 0,
+                day=r["day"],
+                detentions=r["d"],
+                journalists=r["j"],
+                minors=r["m"],
+                reports=r["r"],
+            )
+            for r in rows
+        ]
         DetentionCount.objects.bulk_create(objs, batch_size=5000)
     return len(objs)
-

@@ -41,13 +41,13 @@ def name_keys(name: str) -> list[list[str]]:
         if len(part) == 1:
             keys.append(["^" + part])
             continue
-        variants = {part} | ({part[:i] + part[i + 1:] for i in range(len(part))} if len(part) >= 4 else set())
+        variants = {part} | ({part[:i] + part[i + 1 :] for i in range(len(part))} if len(part) >= 4 else set())
         keys.append(["^" + part[0], *sorted(variants)])
     return keys
 
 
 def _part_match(a: list[str], b: list[str]) -> str:
-    """"full" when two parts share a variant, "initial" when only the first letter agrees, else ""."""
+    """ "full" when two parts share a variant, "initial" when only the first letter agrees, else ""."""
     if len(a) > 1 and len(b) > 1 and set(a[1:]) & set(b[1:]):
         return "full"
     return "initial" if a[0] == b[0] and (len(a) == 1 or len(b) == 1) else ""

@@ -29,23 +29,38 @@ def days(rows: list[dict], fmt: str = "svg") -> bytes:
         else:  # thousands of bars take seconds to draw; one line per day (one collection) says the same
             ax.vlines(x, 0, [r["detentions"] for r in rows], color=RED, linewidth=1, label=_("detained"))
         few = len(rows) <= 200
-        ax.plot(x, [r["journalists"] for r in rows], "o-" if few else "-", markersize=3, color=BLUE,
-                label=_("of them journalists"))
-        ax.plot(x, [r["minors"] for r in rows], "s-" if few else "-", markersize=3, color=GREY,
-                label=_("of them minors"))
+        ax.plot(
+            x,
+            [r["journalists"] for r in rows],
+            "o-" if few else "-",
+            markersize=3,
+            color=BLUE,
+            label=_("of them journalists"),
+        )
+        ax.plot(
+            x, [r["minors"] for r in rows], "s-" if few else "-", markersize=3, color=GREY, label=_("of them minors")
+        )
         ax.legend(fontsize=8, frameon=False)
         fig.autofmt_xdate()
     else:
-        ax.text(0.5, 0.5, _("No published detentions for these filters."), ha="center", va="center",
-                transform=ax.transAxes)
+        ax.text(
+            0.5, 0.5, _("No published detentions for these filters."), ha="center", va="center", transform=ax.transAxes
+        )
     ax.set_ylabel(_("people"))
     ax.grid(axis="y", color="#ddd", linewidth=0.5)
     ax.set_axisbelow(True)
     return figure_bytes(fig, fmt)
 
 
-def bubbles(points: list[dict], key: str, title: str, label_top: int = 12, fmt: str = "svg",
-            size: tuple[float, float] = (8, 4.2), largest: float = 900) -> bytes:
+def bubbles(
+    points: list[dict],
+    key: str,
+    title: str,
+    label_top: int = 12,
+    fmt: str = "svg",
+    size: tuple[float, float] = (8, 4.2),
+    largest: float = 900,
+) -> bytes:
     """A dot per place (``latitude``, ``longitude``, ``name``), its area proportional to ``key``."""
     points = [p for p in points if p.get("latitude") is not None and p.get("longitude") is not None and p[key]]
     fig, ax = plt.subplots(figsize=size, dpi=110)
@@ -53,16 +68,26 @@ def bubbles(points: list[dict], key: str, title: str, label_top: int = 12, fmt: 
         top = max(p[key] for p in points)
         middle = sum(p["latitude"] for p in points) / len(points)
         ax.set_aspect(1 / math.cos(math.radians(middle)))
-        ax.scatter([p["longitude"] for p in points], [p["latitude"] for p in points],
-                   s=[8 + largest * p[key] / top for p in points], color=RED, alpha=0.55, edgecolors="white",
-                   linewidths=0.5)
+        ax.scatter(
+            [p["longitude"] for p in points],
+            [p["latitude"] for p in points],
+            s=[8 + largest * p[key] / top for p in points],
+            color=RED,
+            alpha=0.55,
+            edgecolors="white",
+            linewidths=0.5,
+        )
         for p in sorted(points, key=lambda p: -p[key])[:label_top]:
-            ax.annotate(f"{p['name']}: {p[key]:,}".replace(",", "\u202f"), (p["longitude"], p["latitude"]),
-                        fontsize=7, xytext=(4, 4), textcoords="offset points")
+            ax.annotate(
+                f"{p['name']}: {p[key]:,}".replace(",", "\u202f"),
+                (p["longitude"], p["latitude"]),
+                fontsize=7,
+                xytext=(4, 4),
+                textcoords="offset points",
+            )
         ax.margins(0.08)
     else:
-        ax.text(0.5, 0.5, _("Nothing published for these filters."), ha="center", va="center",
-                transform=ax.transAxes)
+        ax.text(0.5, 0.5, _("Nothing published for these filters."), ha="center", va="center", transform=ax.transAxes)
     ax.set_xlabel(_("longitude"))
     ax.set_ylabel(_("latitude"))
     ax.set_title(title, fontsize=9)

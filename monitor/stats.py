@@ -62,8 +62,12 @@ class Filters:
         return rows
 
 
-SUMS = {"detentions": Sum("detentions"), "journalists": Sum("journalists"), "minors": Sum("minors"),
-        "reports": Sum("reports")}
+SUMS = {
+    "detentions": Sum("detentions"),
+    "journalists": Sum("journalists"),
+    "minors": Sum("minors"),
+    "reports": Sum("reports"),
+}
 
 
 def state():
@@ -75,8 +79,10 @@ def state():
 def detentions(filters: Filters | None = None, days: bool = True) -> dict:
     """Totals, per city, per event and (with ``days``) per day; kept in the cache until the data change."""
     filters = filters or Filters()
-    key = (f"monitor-stats:{state()}:{days}:{filters.event.pk if filters.event else ''}:"
-           f"{filters.since or ''}:{filters.until or ''}")
+    key = (
+        f"monitor-stats:{state()}:{days}:{filters.event.pk if filters.event else ''}:"
+        f"{filters.since or ''}:{filters.until or ''}"
+    )
     found = cache.get(key)
     if found is None:
         found = _detentions(filters, days)
@@ -88,14 +94,29 @@ def _detentions(filters: Filters, days: bool) -> dict:
     rows = filters.counts()
     cities = {c.pk: c for c in City.objects.all()}
     events = {e.pk: e for e in Event.objects.all()}
-    per_city = [{"city": cities[r["city_id"]].name, "city_id": r["city_id"],
-                 "latitude": cities[r["city_id"]].latitude, "longitude": cities[r["city_id"]].longitude, **_ints(r)}
-                for r in rows.values("city_id").annotate(**SUMS).order_by("-detentions", "city_id")]
-    per_day = [{"day": r["day"].isoformat(), **_ints(r)}
-               for r in rows.values("day").annotate(**SUMS).order_by("day")] if days else []
-    per_event = [{"event": events[r["event_key"]].name if r["event_key"] in events else "",
-                  "slug": events[r["event_key"]].slug if r["event_key"] in events else "", **_ints(r)}
-                 for r in rows.values("event_key").annotate(**SUMS).order_by("-detentions")]
+    per_city = [
+        {
+            "city": cities[r["city_id"]].name,
+            "city_id": r["city_id"],
+            "latitude": cities[r["city_id"]].latitude,
+            "longitude": cities[r["city_id"]].longitude,
+            **_ints(r),
+        }
+        for r in rows.values("city_id").annotate(**SUMS).order_by("-detentions", "city_id")
+    ]
+    per_day = (
+        [{"day": r["day"].isoformat(), **_ints(r)} for r in rows.values("day").annotate(**SUMS).order_by("day")]
+        if days
+        else []
+    )
+    per_event = [
+        {
+            "event": events[r["event_key"]].name if r["event_key"] in events else "",
+            "slug": events[r["event_key"]].slug if r["event_key"] in events else "",
+            **_ints(r),
+        }
+        for r in rows.values("event_key").annotate(**SUMS).order_by("-detentions")
+    ]
     totals = {k: sum(c[k] for c in per_city) for k in SUMS}  # every counted row has a city
     cases = Case.objects.all()
     if filters.since:
@@ -103,9 +124,15 @@ def _detentions(filters: Filters, days: bool) -> dict:
     if filters.until:
         cases = cases.filter(opened__lte=filters.until)
     totals["cities"] = len(per_city)
-    totals.update({f"cases_{k}": v for k, v in cases.aggregate(
-        administrative=Count("id", filter=Q(kind=Case.Kind.ADMINISTRATIVE)),
-        criminal=Count("id", filter=Q(kind=Case.Kind.CRIMINAL))).items()})
+    totals.update(
+        {
+            f"cases_{k}": v
+            for k, v in cases.aggregate(
+                administrative=Count("id", filter=Q(kind=Case.Kind.ADMINISTRATIVE)),
+                criminal=Count("id", filter=Q(kind=Case.Kind.CRIMINAL)),
+            ).items()
+        }
+    )
     return {"totals": totals, "cities": per_city, "days": per_day, "events": per_event}
 
 
@@ -117,22 +144,53 @@ def violations(election=None) -> dict:
     reports = Report.objects.filter(kind=Report.Kind.VIOLATION, state=Report.State.PUBLISHED)
     if election is not None:
         reports = reports.filter(elections=election)
-    categories = ViolationCategory.objects.filter(report__in=reports).values("phase", "code").annotate(
-        n=Count("report_id", distinct=True)).order_by("-n", "phase", "code")
-    precincts = (reports.filter(precinct__isnull=False)
-                 .values("precinct_id", "precinct__code", "precinct__venue__latitude", "precinct__venue__longitude",
-                         "precinct__city_district")
-                 .annotate(n=Count("id")).order_by("-n", "precinct__code"))
-    elections = (Report.elections.through.objects.filter(report__in=reports)
-                 .values("election__slug", "election__name").annotate(n=Count("report_id")).order_by("-n"))
+    categories = (
+        ViolationCategory.objects.filter(report__in=reports)
+        .values("phase", "code")
+        .annotate(n=Count("report_id", distinct=True))
+        .order_by("-n", "phase", "code")
+    )
+    precincts = (
+        reports.filter(precinct__isnull=False)
+        .values(
+            "precinct_id",
+            "precinct__code",
+            "precinct__venue__latitude",
+            "precinct__venue__longitude",
+            "precinct__city_district",
+        )
+        .annotate(n=Count("id"))
+        .order_by("-n", "precinct__code")
+    )
+    elections = (
+        Report.elections.through.objects.filter(report__in=reports)
+        .values("election__slug", "election__name")
+        .annotate(n=Count("report_id"))
+        .order_by("-n")
+    )
     areas = reports.exclude(area="").values("area").annotate(n=Count("id")).order_by("-n", "area")
     return {
         "total": reports.count(),
-        "categories": [{"phase": r["phase"], "code": r["code"], "n": r["n"],
-                        "label": f"{PHASES[r['phase']]}: {CATEGORIES[r['phase']][r['code']]}"} for r in categories],
-        "precincts": [{"id": r["precinct_id"], "code": r["precinct__code"], "n": r["n"],
-                       "district": r["precinct__city_district"], "latitude": r["precinct__venue__latitude"],
-                       "longitude": r["precinct__venue__longitude"]} for r in precincts],
+        "categories": [
+            {
+                "phase": r["phase"],
+                "code": r["code"],
+                "n": r["n"],
+                "label": f"{PHASES[r['phase']]}: {CATEGORIES[r['phase']][r['code']]}",
+            }
+            for r in categories
+        ],
+        "precincts": [
+            {
+                "id": r["precinct_id"],
+                "code": r["precinct__code"],
+                "n": r["n"],
+                "district": r["precinct__city_district"],
+                "latitude": r["precinct__venue__latitude"],
+                "longitude": r["precinct__venue__longitude"],
+            }
+            for r in precincts
+        ],
         "elections": [{"slug": r["election__slug"], "name": r["election__name"], "n": r["n"]} for r in elections],
         "areas": [{"area": r["area"], "n": r["n"]} for r in areas],
     }

@@ -29,9 +29,15 @@ def _filters(request):
 def index(request):
     filters, errors, query = _filters(request)
     data = stats.detentions(filters, days=False)  # the page shows days as a chart only
-    context = {"data": data, "cities": with_bars(data["cities"], key="detentions"),
-               "events_rows": with_bars(data["events"], key="detentions"), "filters": filters,
-               "errors": errors, "query": query, "events": Event.objects.all()}
+    context = {
+        "data": data,
+        "cities": with_bars(data["cities"], key="detentions"),
+        "events_rows": with_bars(data["events"], key="detentions"),
+        "filters": filters,
+        "errors": errors,
+        "query": query,
+        "events": Event.objects.all(),
+    }
     template = "monitor/_stats.html" if request.headers.get("HX-Request") else "monitor/index.html"
     return render(request, template, context, status=400 if errors else 200)
 
@@ -54,13 +60,21 @@ def _draw(request, name, fmt):
     if name == "precincts":
         election = Election.objects.filter(slug=request.GET.get("election", "")).first()
         points = [{**p, "name": f"УИК {p['code']}"} for p in stats.violations(election)["precincts"]]
-        body = plots.bubbles(points, "n", _("Violation reports per precinct (UIK), at the polling station"),
-                             label_top=5, fmt=fmt, size=(7, 6), largest=250)
+        body = plots.bubbles(
+            points,
+            "n",
+            _("Violation reports per precinct (UIK), at the polling station"),
+            label_top=5,
+            fmt=fmt,
+            size=(7, 6),
+            largest=250,
+        )
     else:
         filters, errors, _query = _filters(request)
         if errors:
-            return HttpResponse("; ".join(f"{k}: {v}" for k, v in errors.items()), status=400,
-                                content_type="text/plain")
+            return HttpResponse(
+                "; ".join(f"{k}: {v}" for k, v in errors.items()), status=400, content_type="text/plain"
+            )
         data = stats.detentions(filters)
         if name == "days":
             body = plots.days(data["days"], fmt)
@@ -80,19 +94,37 @@ def report_form(request, kind):
             return render(request, "monitor/received.html", {"report": None})
         try:
             check_rate(request.META.get("REMOTE_ADDR", ""))
-            report = take({**request.POST.dict(), "kind": kind, "categories": request.POST.getlist("categories"),
-                           "elections": request.POST.getlist("election")},
-                          request.FILES.getlist("photos"), source="form")
+            report = take(
+                {
+                    **request.POST.dict(),
+                    "kind": kind,
+                    "categories": request.POST.getlist("categories"),
+                    "elections": request.POST.getlist("election"),
+                },
+                request.FILES.getlist("photos"),
+                source="form",
+            )
             return render(request, "monitor/received.html", {"report": report})
         except IntakeError as exc:
             errors, status = exc.errors, 429 if isinstance(exc, TooMany) else 400
     # Typed values come back so nothing is typed twice; never cached, never stored.
-    response = render(request, "monitor/report_form.html", {
-        "kind": kind, "kind_label": Report.Kind(kind).label, "errors": errors, "values": request.POST,
-        "cities": City.objects.all(), "events": Event.objects.all(),
-        "elections": Election.objects.filter(contests__isnull=False).distinct(),
-        "steps": Report.Step.choices, "categories": [(p, PHASES[p], list(c.items())) for p, c in CATEGORIES.items()],
-        "chosen": request.POST.getlist("categories")}, status=status)
+    response = render(
+        request,
+        "monitor/report_form.html",
+        {
+            "kind": kind,
+            "kind_label": Report.Kind(kind).label,
+            "errors": errors,
+            "values": request.POST,
+            "cities": City.objects.all(),
+            "events": Event.objects.all(),
+            "elections": Election.objects.filter(contests__isnull=False).distinct(),
+            "steps": Report.Step.choices,
+            "categories": [(p, PHASES[p], list(c.items())) for p, c in CATEGORIES.items()],
+            "chosen": request.POST.getlist("categories"),
+        },
+        status=status,
+    )
     response["Cache-Control"] = "no-store"
     return response
 
@@ -118,9 +150,16 @@ def person(request, pseudonym):
     published = who.reports.filter(state=Report.State.PUBLISHED).select_related("city", "event", "case")
     if not published.exists() and not request.user.has_perm("monitor.moderate_report"):
         raise Http404
-    return render(request, "monitor/person.html", {
-        "person": who, "named": who.consent and bool(who.public_name),
-        "timeline": published.order_by("happened", "pk"), "cases": who.cases.all()})
+    return render(
+        request,
+        "monitor/person.html",
+        {
+            "person": who,
+            "named": who.consent and bool(who.public_name),
+            "timeline": published.order_by("happened", "pk"),
+            "cases": who.cases.all(),
+        },
+    )
 
 
 def prisoners(request):
@@ -132,10 +171,18 @@ def prisoners(request):
 def violations(request):
     election = Election.objects.filter(slug=request.GET.get("election", "")).first()
     data = stats.violations(election)
-    return render(request, "monitor/violations.html", {
-        "data": data, "election": election, "categories": with_bars(data["categories"], key="n"),
-        "areas": with_bars(data["areas"], key="n"), "precincts": data["precincts"][:50],
-        "elections": Election.objects.filter(violation_reports__isnull=False).distinct()})
+    return render(
+        request,
+        "monitor/violations.html",
+        {
+            "data": data,
+            "election": election,
+            "categories": with_bars(data["categories"], key="n"),
+            "areas": with_bars(data["areas"], key="n"),
+            "precincts": data["precincts"][:50],
+            "elections": Election.objects.filter(violation_reports__isnull=False).distinct(),
+        },
+    )
 
 
 def open_data(request):
@@ -146,8 +193,9 @@ def dataset(request, name, fmt):
     if name not in COLUMNS or fmt not in ("csv", "json"):
         raise Http404
     lines = csv_lines(name) if fmt == "csv" else json_lines(name)
-    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8" if fmt == "csv"
-                                     else "application/json")
+    response = StreamingHttpResponse(
+        lines, content_type="text/csv; charset=utf-8" if fmt == "csv" else "application/json"
+    )
     response["Content-Disposition"] = f'inline; filename="veche-{name}.{fmt}"'
     return response
 
@@ -166,10 +214,18 @@ def moderation(request):
         rows = rows.filter(similar_to__isnull=False)
     counts = dict(Report.objects.values_list("state").annotate(n=Count("id")))
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    return render(request, "monitor/moderation.html", {
-        "page": page, "state": state, "kind": kind, "kinds": Report.Kind.choices,
-        "states": [(code, label, counts.get(code, 0)) for code, label in Report.State.choices],
-        "flagged": bool(request.GET.get("flagged"))})
+    return render(
+        request,
+        "monitor/moderation.html",
+        {
+            "page": page,
+            "state": state,
+            "kind": kind,
+            "kinds": Report.Kind.choices,
+            "states": [(code, label, counts.get(code, 0)) for code, label in Report.State.choices],
+            "flagged": bool(request.GET.get("flagged")),
+        },
+    )
 
 
 @login_required
@@ -188,6 +244,15 @@ def moderate(request, pk):
         except ModerationError as exc:
             error = str(exc)
     similar = Report.objects.filter(Q(pk=report.similar_to_id) | Q(similar_to=report)).exclude(pk=report.pk)
-    return render(request, "monitor/moderate.html", {
-        "report": report, "actions": allowed_actions(report, request.user), "error": error,
-        "log": report.log.select_related("user"), "similar": similar}, status=400 if error else 200)
+    return render(
+        request,
+        "monitor/moderate.html",
+        {
+            "report": report,
+            "actions": allowed_actions(report, request.user),
+            "error": error,
+            "log": report.log.select_related("user"),
+            "similar": similar,
+        },
+        status=400 if error else 200,
+    )

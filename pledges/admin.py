@@ -16,4 +16,3 @@ class CampaignAdmin(admin.ModelAdmin):
     readonly_fields = ["reached", "purged"]
     prepopulated_fields = {"slug": ["title"]}
     inlines = [CityInline]
-

@@ -44,8 +44,15 @@ MAX_NAME = 100
 # Providers that deliver "a.b+tag@" to "ab@": such spellings are one person.
 IGNORE_DOTS = {"gmail.com"}
 IGNORE_TAGS = {"gmail.com", "yandex.ru", "outlook.com", "hotmail.com", "protonmail.com", "proton.me", "icloud.com"}
-ALIASES = {"googlemail.com": "gmail.com", "ya.ru": "yandex.ru", "yandex.com": "yandex.ru", "yandex.by": "yandex.ru",
-           "yandex.kz": "yandex.ru", "yandex.ua": "yandex.ru", "pm.me": "proton.me"}
+ALIASES = {
+    "googlemail.com": "gmail.com",
+    "ya.ru": "yandex.ru",
+    "yandex.com": "yandex.ru",
+    "yandex.by": "yandex.ru",
+    "yandex.kz": "yandex.ru",
+    "yandex.ua": "yandex.ru",
+    "pm.me": "proton.me",
+}
 EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]{1,64}@([a-z0-9-]{1,63}\.)+[a-z]{2,63}$")
 # Per client (keyed hash of its address, per hour) and per network (/24 or /48);
 # raised for load tests from one machine (bench/pledges.py).
@@ -113,8 +120,10 @@ def campaign_by_slug(slug: str) -> Campaign | None:
 
 # The no-op update makes the statement return the earlier pledge's id as well: new and known sign-ups take
 # the same single round trip, so the time of the answer does not tell them apart either.
-INSERT = ("INSERT INTO pledges_pledge (campaign_id, city_id, person, contact) VALUES (%s, %s, %s, %s) "
-          "ON CONFLICT (campaign_id, person) DO UPDATE SET person = EXCLUDED.person RETURNING id")
+INSERT = (
+    "INSERT INTO pledges_pledge (campaign_id, city_id, person, contact) VALUES (%s, %s, %s, %s) "
+    "ON CONFLICT (campaign_id, person) DO UPDATE SET person = EXCLUDED.person RETURNING id"
+)
 
 
 def store(campaign: Campaign, city: City, person: str, contact: bytes) -> int:
@@ -159,15 +168,18 @@ def sign_up(campaign: Campaign, city_id, email: str, name: str, confirm_url) -> 
     if len(name) > MAX_NAME:
         raise SignupError(_("The name is longer than %(n)s characters.") % {"n": MAX_NAME})
     person = keyed_hash(f"pledge-email:{campaign.pk}", normalise(email))
-    contact = seal(json.dumps({"email": email.strip(), "name": name}, ensure_ascii=False).encode(),
-                   campaign.public_key)
+    contact = seal(json.dumps({"email": email.strip(), "name": name}, ensure_ascii=False).encode(), campaign.public_key)
     pk = store(campaign, city, person, contact)
     # The same mail whether the address is new, waiting or counted: the link's page says which.
-    subject, body = _("Confirm your sign-up"), _(
-        "To be counted for «%(title)s», open this link within %(days)s days:\n\n%(link)s\n\n"
-        "If you had signed up before, the link shows where your sign-up stands; you are never counted twice. "
-        "If it was not you, ignore this mail: nothing will be counted.") % {
-        "title": campaign.title, "days": CONFIRM_DAYS, "link": confirm_url(token_for(pk))}
+    subject, body = (
+        _("Confirm your sign-up"),
+        _(
+            "To be counted for «%(title)s», open this link within %(days)s days:\n\n%(link)s\n\n"
+            "If you had signed up before, the link shows where your sign-up stands; you are never counted twice. "
+            "If it was not you, ignore this mail: nothing will be counted."
+        )
+        % {"title": campaign.title, "days": CONFIRM_DAYS, "link": confirm_url(token_for(pk))},
+    )
     try:
         send_mail(subject, body, None, [email.strip()])
     except Exception:  # an SMTP error names the address: it must never reach a log
@@ -185,7 +197,8 @@ def confirm(token: str) -> Outcome:
         raise SignupError(_("This link is not valid. Copy it whole from the mail, or sign up again.")) from None
     campaign = pledge.campaign
     done = Pledge.objects.filter(pk=pledge.pk, confirmed__isnull=True, contact__isnull=False).update(
-        confirmed=this_hour())
+        confirmed=this_hour()
+    )
     if not done:
         return Outcome(campaign, _("Your sign-up was already confirmed: you are counted."))
     if campaign.reached is None and totals(campaign, fresh=True)["total"] >= campaign.threshold:
@@ -201,14 +214,24 @@ def totals(campaign: Campaign, fresh: bool = False) -> dict:
     if cached is not None:
         return cached
     confirmed = Pledge.objects.filter(campaign=campaign, confirmed__isnull=False)
-    per_city = dict(City.objects.filter(campaign=campaign).annotate(
-        n=Count("pledges", filter=Q(pledges__confirmed__isnull=False))).values_list("pk", "n"))
-    cities = [{"id": c.pk, "name": c.name, "threshold": c.threshold, "count": per_city.get(c.pk, 0)}
-              for c in campaign.cities.all()]
-    hours = list(confirmed.annotate(hour=TruncHour("confirmed")).values("hour").annotate(n=Count("id"))
-                 .order_by("hour"))
-    result = {"total": sum(per_city.values()), "threshold": campaign.threshold, "cities": cities,
-              "hours": [{"hour": h["hour"].isoformat(), "count": h["n"]} for h in hours]}
+    per_city = dict(
+        City.objects.filter(campaign=campaign)
+        .annotate(n=Count("pledges", filter=Q(pledges__confirmed__isnull=False)))
+        .values_list("pk", "n")
+    )
+    cities = [
+        {"id": c.pk, "name": c.name, "threshold": c.threshold, "count": per_city.get(c.pk, 0)}
+        for c in campaign.cities.all()
+    ]
+    hours = list(
+        confirmed.annotate(hour=TruncHour("confirmed")).values("hour").annotate(n=Count("id")).order_by("hour")
+    )
+    result = {
+        "total": sum(per_city.values()),
+        "threshold": campaign.threshold,
+        "cities": cities,
+        "hours": [{"hour": h["hour"].isoformat(), "count": h["n"]} for h in hours],
+    }
     cache.set(key, result, 2)
     return result
 

@@ -20,9 +20,13 @@ from pledges.signup import (
 
 def context(campaign: Campaign) -> dict:
     counts = totals(campaign)
-    return {"campaign": campaign, "counts": counts, "cities": with_bars(counts["cities"], key="count"),
-            "hours": with_bars(counts["hours"][-48:], key="count"),
-            "progress": min(100, round(100 * counts["total"] / campaign.threshold, 1)) if campaign.threshold else 0}
+    return {
+        "campaign": campaign,
+        "counts": counts,
+        "cities": with_bars(counts["cities"], key="count"),
+        "hours": with_bars(counts["hours"][-48:], key="count"),
+        "progress": min(100, round(100 * counts["total"] / campaign.threshold, 1)) if campaign.threshold else 0,
+    }
 
 
 @sensitive_post_parameters("email", "name")
@@ -40,16 +44,16 @@ def campaign_page(request, slug):
         else:
             try:
                 check_rate(request.META.get("REMOTE_ADDR", ""))
-                message = sign_up(campaign, request.POST.get("city", ""), email, name,
-                                  confirm_link(request)).message
+                message = sign_up(campaign, request.POST.get("city", ""), email, name, confirm_link(request)).message
             except SignupError as exc:
                 error, status = str(exc), 400
     if request.method == "POST" and request.headers.get("HX-Request"):
         # htmx swaps in just the answer (no counters to build for every sign-up);
         # 200 even for a refusal, since htmx swaps nothing on an error status.
         return render(request, "pledges/_answer.html", {"message": message, "error": error})
-    return render(request, "pledges/campaign.html", {**context(campaign), "message": message, "error": error},
-                  status=status)
+    return render(
+        request, "pledges/campaign.html", {**context(campaign), "message": message, "error": error}, status=status
+    )
 
 
 def counters(request, slug):

@@ -64,8 +64,10 @@ class VersionOut(Schema):
     sha256: str = Field(description="SHA-256 of the payload")
     signature: str = Field(description="Ed25519 signature of the payload's UTF-8 bytes, base64")
     public_key: str = Field(description="the signer's Ed25519 public key, base64: a key of the organisers' chain")
-    trusted: bool = Field(description="whether the signature holds for a key of the organisers' chain that is not "
-                                      "revoked (checked by this server; check it yourself with keys.json)")
+    trusted: bool = Field(
+        description="whether the signature holds for a key of the organisers' chain that is not "
+        "revoked (checked by this server; check it yourself with keys.json)"
+    )
     demo: bool = Field(description="signed with the demo's own key: not a real recommendation")
 
 
@@ -84,9 +86,15 @@ def election_or_404(slug: str) -> Election:
 def version_out(version: ListVersion, current=None) -> dict:
     """A version with the server's verdict on its signature; ``current``: the key chain, when read already."""
     verdict = check(version, current)
-    return {"number": version.number, "published": version.published, "signature": version.signature,
-            "public_key": version.public_key, "sha256": hashlib.sha256(version.payload.encode()).hexdigest(),
-            "trusted": verdict.trusted, "demo": verdict.demo}
+    return {
+        "number": version.number,
+        "published": version.published,
+        "signature": version.signature,
+        "public_key": version.public_key,
+        "sha256": hashlib.sha256(version.payload.encode()).hexdigest(),
+        "trusted": verdict.trusted,
+        "demo": verdict.demo,
+    }
 
 
 class KeysOut(Schema):
@@ -94,31 +102,50 @@ class KeysOut(Schema):
     fingerprint: str | None = Field(description="the root's fingerprint, as the organisers publish it")
     algorithm: str = "Ed25519"
     demo: bool = Field(description="the root is the demo's own key")
-    keyring: dict | None = Field(description="the key chain (veche-keyring/1): rotations and revocations, each "
-                                             "signed; follow it from the root")
+    keyring: dict | None = Field(
+        description="the key chain (veche-keyring/1): rotations and revocations, each signed; follow it from the root"
+    )
 
 
-@router.get("/smartvote/public-key", response=KeysOut,
-                  summary="The organisers' signing keys: the pinned root and the chain from it")
+@router.get(
+    "/smartvote/public-key",
+    response=KeysOut,
+    summary="The organisers' signing keys: the pinned root and the chain from it",
+)
 def signing_public_key(request):
     known = keys.standing()
-    return {"public_key": known["root"], "fingerprint": known["fingerprint"], "demo": known["demo"],
-            "keyring": known["chain"] and known["chain"].document()}
+    return {
+        "public_key": known["root"],
+        "fingerprint": known["fingerprint"],
+        "demo": known["demo"],
+        "keyring": known["chain"] and known["chain"].document(),
+    }
 
 
-@router.get("/smartvote/{slug}/forecast", response=ForecastOut,
-                  summary="The latest forecast of an election, per contest, with the evidence")
+@router.get(
+    "/smartvote/{slug}/forecast",
+    response=ForecastOut,
+    summary="The latest forecast of an election, per contest, with the evidence",
+)
 def election_forecast(request, slug: str):
     election = election_or_404(slug)
     forecast = latest_forecast(election)
     if forecast is None:
         raise HttpError(404, f"no forecast for {slug} yet")
-    return {"election": slug, "created": forecast.created, "draws": forecast.draws, "inputs": forecast.inputs,
-            "contests": forecast.contests}
+    return {
+        "election": slug,
+        "created": forecast.created,
+        "draws": forecast.draws,
+        "inputs": forecast.inputs,
+        "contests": forecast.contests,
+    }
 
 
-@router.get("/smartvote/contests/{contest_id}/forecast", response=ContestForecastOut,
-                  summary="The latest forecast of one contest")
+@router.get(
+    "/smartvote/contests/{contest_id}/forecast",
+    response=ContestForecastOut,
+    summary="The latest forecast of one contest",
+)
 def contest_forecast(request, contest_id: int):
     contest = Contest.objects.select_related("election").filter(pk=contest_id).first()
     forecast = latest_forecast(contest.election) if contest else None
@@ -128,15 +155,21 @@ def contest_forecast(request, contest_id: int):
     return data
 
 
-@router.get("/smartvote/{slug}/lists", response=list[VersionOut],
-                  summary="The published versions of an election's list, newest first")
+@router.get(
+    "/smartvote/{slug}/lists",
+    response=list[VersionOut],
+    summary="The published versions of an election's list, newest first",
+)
 def list_versions(request, slug: str):
     current = keys.standing()["chain"]  # read once, not per version
     return [version_out(v, current) for v in election_or_404(slug).list_versions.order_by("-number")]
 
 
-@router.get("/smartvote/{slug}/lists/{number}", response=VersionDetailOut,
-                  summary="One published version: the signed payload, its signature, the changes")
+@router.get(
+    "/smartvote/{slug}/lists/{number}",
+    response=VersionDetailOut,
+    summary="One published version: the signed payload, its signature, the changes",
+)
 def list_version(request, slug: str, number: int):
     version = election_or_404(slug).list_versions.filter(number=number).first()
     if version is None:

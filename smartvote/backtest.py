@@ -55,11 +55,16 @@ def score(forecast: dict, votes: dict[int, int]) -> dict:
     best = max(others, key=lambda c: votes.get(c["candidate_id"], 0))
     pick = next((c for c in standing if c["candidate_id"] == forecast["recommended"]), None)
     return {
-        "contest_id": forecast["contest_id"], "number": forecast["number"], "name": forecast["name"],
+        "contest_id": forecast["contest_id"],
+        "number": forecast["number"],
+        "name": forecast["name"],
         "recommended": pick and {k: pick[k] for k in ("name", "party", "p_beat", "p_best", "mean")},
         "recommended_actual": pick and round(100 * votes.get(pick["candidate_id"], 0) / total, 2),
-        "strongest": {"name": best["name"], "party": best["party"],
-                      "share": round(100 * votes.get(best["candidate_id"], 0) / total, 2)},
+        "strongest": {
+            "name": best["name"],
+            "party": best["party"],
+            "share": round(100 * votes.get(best["candidate_id"], 0) / total, 2),
+        },
         "hit": bool(pick) and pick["candidate_id"] == best["candidate_id"],
         "brier": sum((c["p_best"] - (c is best)) ** 2 for c in others),
         "errors": [abs(c["mean"] - 100 * votes.get(c["candidate_id"], 0) / total) for c in standing],
@@ -85,13 +90,21 @@ def calibration_bins(pairs: list[tuple[float, int]]) -> list[dict]:
     for low, high in pairwise(BINS):
         inside = (p >= low) & ((p < high) if high < 1 else (p <= high))
         if inside.any():
-            out.append({"low": round(float(low), 1), "high": round(float(high), 1), "n": int(inside.sum()),
-                        "forecast": round(float(p[inside].mean()), 4), "observed": round(float(y[inside].mean()), 4)})
+            out.append(
+                {
+                    "low": round(float(low), 1),
+                    "high": round(float(high), 1),
+                    "n": int(inside.sum()),
+                    "forecast": round(float(p[inside].mean()), 4),
+                    "observed": round(float(y[inside].mean()), 4),
+                }
+            )
     return out
 
 
-def run(targets: list[Election], history: list[Election], draws: int = 10_000, seed: int = 0,
-        use=INPUTS, scales=None) -> dict:
+def run(
+    targets: list[Election], history: list[Election], draws: int = 10_000, seed: int = 0, use=INPUTS, scales=None
+) -> dict:
     """{scale: [score per contest]} for one set of inputs."""
     scales = scales or [1.0]
     prepared = []
@@ -102,8 +115,7 @@ def run(targets: list[Election], history: list[Election], draws: int = 10_000, s
     result = {}
     for scale in scales:
         rng = np.random.default_rng(seed)
-        result[scale] = [score(contest_forecast(c, e, draws, rng, scale, cov), votes)
-                         for c, e, cov, votes in prepared]
+        result[scale] = [score(contest_forecast(c, e, draws, rng, scale, cov), votes) for c, e, cov, votes in prepared]
     return result
 
 
@@ -121,23 +133,34 @@ def leave_one_out(by_scale: dict) -> tuple[list[dict], list[float]]:
     return scored, chosen
 
 
-def backtest(targets: list[Election], history: list[Election], draws: int = 10_000, seed: int = 0,
-             ablation: bool = True, progress=lambda label: None) -> dict:
+def backtest(
+    targets: list[Election],
+    history: list[Election],
+    draws: int = 10_000,
+    seed: int = 0,
+    ablation: bool = True,
+    progress=lambda label: None,
+) -> dict:
     """The full report: per-contest rows, summary, calibration, ablation."""
     if not history:
         raise ForecastError("a backtest needs at least one history election")
     for target in targets:
         late = [h.slug for h in history if h.date >= target.date]
         if late:
-            raise ForecastError(f"history {', '.join(late)} is not before {target.slug}: a backtest may only "
-                                "use what was known before the election")
+            raise ForecastError(
+                f"history {', '.join(late)} is not before {target.slug}: a backtest may only "
+                "use what was known before the election"
+            )
     progress("calibrating the uncertainty")
     by_scale = run(targets, history, draws, seed, INPUTS, SCALES)
     plain = by_scale[1.0]
     loo, chosen = leave_one_out(by_scale)
     overall = min(SCALES, key=lambda s: np.mean([x["brier"] for x in by_scale[s]]))
     report = {
-        "targets": [t.slug for t in targets], "history": [h.slug for h in history], "draws": draws, "seed": seed,
+        "targets": [t.slug for t in targets],
+        "history": [h.slug for h in history],
+        "draws": draws,
+        "seed": seed,
         "contests": [{k: v for k, v in s.items() if k not in ("errors", "pairs")} for s in loo],
         "summary": summarise(loo),
         "summary_unscaled": summarise(plain),
@@ -150,8 +173,13 @@ def backtest(targets: list[Election], history: list[Election], draws: int = 10_0
     if ablation:
         for label, use in ABLATION:
             progress(label)
-            report["ablation"].append({"inputs": label, "use": list(use),
-                                       **summarise(run(targets, history, draws, seed, use, [overall])[overall])})
+            report["ablation"].append(
+                {
+                    "inputs": label,
+                    "use": list(use),
+                    **summarise(run(targets, history, draws, seed, use, [overall])[overall]),
+                }
+            )
         report["ablation"] += naive_baselines(targets, history)
     return report
 
@@ -159,8 +187,10 @@ def backtest(targets: list[Election], history: list[Election], draws: int = 10_0
 def naive_baselines(targets, history) -> list[dict]:
     """The candidate of the non-ruling party with the best earlier list share (with and without aligned parties)."""
     rows = []
-    for label, skip_aligned in (("naive: best earlier list share among non-ruling parties", False),
-                                ("naive: the same, aligned parties left out", True)):
+    for label, skip_aligned in (
+        ("naive: best earlier list share among non-ruling parties", False),
+        ("naive: the same, aligned parties left out", True),
+    ):
         hits = n = 0
         for election in targets:
             contests = single_mandate(election)

@@ -75,22 +75,26 @@ def donors(targets: pl.DataFrame, voted: set[int], coordinates: pl.DataFrame) ->
     if rest.height and known.height:
         tree = cKDTree(unit_vectors(known["latitude"].to_numpy(), known["longitude"].to_numpy()))
         k = min(TIED, known.height)
-        distances, nearest = tree.query(unit_vectors(rest["latitude"].to_numpy(), rest["longitude"].to_numpy()),
-                                        k=k)
+        distances, nearest = tree.query(unit_vectors(rest["latitude"].to_numpy(), rest["longitude"].to_numpy()), k=k)
         distances, nearest = distances.reshape(rest.height, k), nearest.reshape(rest.height, k)
         tied = distances <= distances[:, :1] + 1e-9  # within ~6 mm of the nearest
         rows, cols = np.nonzero(tied)
-        found.append(pl.DataFrame({
-            "precinct_id": rest["precinct_id"].gather(rows),
-            "donor_id": known["precinct_id"].gather(nearest[rows, cols]),
-            "weight": 1.0 / tied.sum(axis=1)[rows],
-            "how": ["coordinates"] * len(rows),
-        }))
+        found.append(
+            pl.DataFrame(
+                {
+                    "precinct_id": rest["precinct_id"].gather(rows),
+                    "donor_id": known["precinct_id"].gather(nearest[rows, cols]),
+                    "weight": 1.0 / tied.sum(axis=1)[rows],
+                    "how": ["coordinates"] * len(rows),
+                }
+            )
+        )
     return pl.concat(found)
 
 
-def carry(election: Election, contests: list[Contest], targets: pl.DataFrame | None = None,
-          cleaned: bool = True) -> Carried:
+def carry(
+    election: Election, contests: list[Contest], targets: pl.DataFrame | None = None, cleaned: bool = True
+) -> Carried:
     """An earlier election's list votes summed over the target contests' precincts."""
     targets = contest_precincts(contests) if targets is None else targets
     regions = targets["region_id"].unique().to_list()
@@ -102,14 +106,19 @@ def carry(election: Election, contests: list[Contest], targets: pl.DataFrame | N
     carried = (
         assigned.filter(pl.col("donor_id").is_not_null())
         .join(votes, left_on="donor_id", right_on="precinct_id")
-        .group_by("contest_id", "party_id").agg((pl.col("votes") * pl.col("weight")).sum().round(6).alias("votes"))
+        .group_by("contest_id", "party_id")
+        .agg((pl.col("votes") * pl.col("weight")).sum().round(6).alias("votes"))
         .sort("contest_id", "party_id")
     )
     assigned = assigned.unique(["contest_id", "precinct_id"], keep="first")
-    coverage = assigned.group_by("contest_id").agg(
-        precincts=pl.len(),
-        by_number=(pl.col("how") == "number").sum(),
-        by_coordinates=(pl.col("how") == "coordinates").sum(),
-        missing=pl.col("how").is_null().sum(),
-    ).sort("contest_id")
+    coverage = (
+        assigned.group_by("contest_id")
+        .agg(
+            precincts=pl.len(),
+            by_number=(pl.col("how") == "number").sum(),
+            by_coordinates=(pl.col("how") == "coordinates").sum(),
+            missing=pl.col("how").is_null().sum(),
+        )
+        .sort("contest_id")
+    )
     return Carried(election=election, votes=carried, coverage=coverage, cleaned=cleaned)

@@ -91,8 +91,8 @@ def setup_of(election: Election) -> ElectionSetup:
         return election.smartvote_setup
     except ElectionSetup.DoesNotExist:
         raise ForecastError(
-            f"{election.slug}: no smart-voting setup; set its ruling party in the admin or with "
-            "import_smartvote_facts") from None
+            f"{election.slug}: no smart-voting setup; set its ruling party in the admin or with import_smartvote_facts"
+        ) from None
 
 
 def single_mandate(election: Election) -> list[Contest]:
@@ -101,8 +101,11 @@ def single_mandate(election: Election) -> list[Contest]:
     A national election imported from the CEC tables has all 225 districts
     but candidates only where a regional source gave them.
     """
-    return list(election.contests.filter(kind=Contest.Kind.SINGLE_MANDATE, candidates__isnull=False)
-                .distinct().order_by("number"))
+    return list(
+        election.contests.filter(kind=Contest.Kind.SINGLE_MANDATE, candidates__isnull=False)
+        .distinct()
+        .order_by("number")
+    )
 
 
 def predecessors() -> dict[int, set[int]]:
@@ -135,7 +138,8 @@ def list_shares(election: Election, contests: list[Contest], history: list[Elect
             shares[(contest_id, party_id, earlier.slug)] = votes / total if total else 0.0
         for row in carried.coverage.iter_rows(named=True):
             coverage.setdefault(row.pop("contest_id"), []).append(
-                {"election": earlier.slug, "cleaned": carried.cleaned, **row})
+                {"election": earlier.slug, "cleaned": carried.cleaned, **row}
+            )
     return shares, coverage
 
 
@@ -157,8 +161,11 @@ def entries_for(election: Election, contests: list[Contest], use=INPUTS, history
     weights = {h.slug: 0.5 ** ((election.date - h.date).days / 365.25 / HISTORY_HALF_LIFE_YEARS) for h in history}
 
     result = {}
-    candidates = Candidate.objects.filter(contest__in=contests).select_related("person", "party").order_by(
-        "contest_id", "person__last_name", "person__first_name", "id")
+    candidates = (
+        Candidate.objects.filter(contest__in=contests)
+        .select_related("person", "party")
+        .order_by("contest_id", "person__last_name", "person__first_name", "id")
+    )
     for cand in candidates:
         own = facts.get(cand.pk, [])
         kinds = {f.kind for f in own}
@@ -181,12 +188,18 @@ def entries_for(election: Election, contests: list[Contest], use=INPUTS, history
     return result, coverage
 
 
-def base_from_history(entry: Entry, contest_id: int, parties: list[int], shares: dict, weights: dict,
-                      lines: dict) -> None:
+def base_from_history(
+    entry: Entry, contest_id: int, parties: list[int], shares: dict, weights: dict, lines: dict
+) -> None:
     if not parties:
         entry.base = SELF_NOMINATED_SHARE
-        entry.evidence.append({"input": "base", "label": gettext_noop("self-nominated: a small fixed share"),
-                               "value": round(100 * SELF_NOMINATED_SHARE, 1)})
+        entry.evidence.append(
+            {
+                "input": "base",
+                "label": gettext_noop("self-nominated: a small fixed share"),
+                "value": round(100 * SELF_NOMINATED_SHARE, 1),
+            }
+        )
     else:
         family = set().union(*(lines.get(p, {p}) for p in parties))
         found = {}
@@ -199,13 +212,24 @@ def base_from_history(entry: Entry, contest_id: int, parties: list[int], shares:
             entry.base = max(sum(s * w for s, w in found.values()) / total_weight, 1e-3)
             entry.sigma = SIGMA_KNOWN
             for slug, (share, weight) in found.items():
-                entry.evidence.append({"input": "history", "label": gettext_noop("party-list share in the district"),
-                                       "election": slug, "value": round(100 * share, 2),
-                                       "weight": round(weight / total_weight, 3)})
+                entry.evidence.append(
+                    {
+                        "input": "history",
+                        "label": gettext_noop("party-list share in the district"),
+                        "election": slug,
+                        "value": round(100 * share, 2),
+                        "weight": round(weight / total_weight, 3),
+                    }
+                )
         else:
             entry.base = NEW_PARTY_SHARE
-            entry.evidence.append({"input": "base", "value": round(100 * NEW_PARTY_SHARE, 1),
-                                   "label": gettext_noop("no earlier list result: a small fixed share")})
+            entry.evidence.append(
+                {
+                    "input": "base",
+                    "value": round(100 * NEW_PARTY_SHARE, 1),
+                    "label": gettext_noop("no earlier list result: a small fixed share"),
+                }
+            )
     entry.strength = math.log(entry.base)
 
 
@@ -228,9 +252,17 @@ def apply_facts(entry: Entry, facts: list[CandidateFact], use) -> None:
         if name:
             effect = EFFECTS[name]
         entry.strength += effect
-        entry.evidence.append({"input": fact.kind, "label": fact.get_kind_display(), "value": fact.value,
-                               "share": fact.share, "note": fact.note, "source": fact.source,
-                               "effect": round(effect, 3)})
+        entry.evidence.append(
+            {
+                "input": fact.kind,
+                "label": fact.get_kind_display(),
+                "value": fact.value,
+                "share": fact.share,
+                "note": fact.note,
+                "source": fact.source,
+                "effect": round(effect, 3),
+            }
+        )
 
 
 def simulate(entries: list[Entry], draws: int, rng: np.random.Generator, scale: float = 1.0) -> dict:
@@ -257,43 +289,74 @@ def simulate(entries: list[Entry], draws: int, rng: np.random.Generator, scale: 
     }
 
 
-def contest_forecast(contest: Contest, entries: list[Entry], draws: int, rng, scale: float = 1.0,
-                     coverage: list | None = None) -> dict:
+def contest_forecast(
+    contest: Contest, entries: list[Entry], draws: int, rng, scale: float = 1.0, coverage: list | None = None
+) -> dict:
     """The JSON-ready forecast of one contest."""
     if not any(e.role == "ruling" for e in entries):
         raise ForecastError(
             f"{contest.election.slug}, {contest.name}: no candidate of the ruling party; mark the candidate the "
-            "ruling party backs (a 'ruling' fact or the election's setup), or leave the contest out")
+            "ruling party backs (a 'ruling' fact or the election's setup), or leave the contest out"
+        )
     sim = simulate(entries, draws, rng, scale)
     out = []
     edges = np.linspace(0, 1, HISTOGRAM_BINS + 1)
     for i, entry in enumerate(sim["active"]):
         column = sim["shares"][:, i]
         q10, q50, q90 = np.quantile(column, [0.1, 0.5, 0.9])
-        out.append({
-            "candidate_id": entry.candidate_id, "name": entry.name, "party": entry.party, "role": entry.role,
-            "base": round(100 * entry.base, 2), "sigma": round(entry.sigma * scale, 3),
-            "strength": round(entry.strength, 4),
-            "mean": round(100 * float(column.mean()), 2), "low": round(100 * q10, 2),
-            "median": round(100 * q50, 2), "high": round(100 * q90, 2),
-            "p_beat": round(float(sim["p_beat"][i]), 4), "p_win": round(float(sim["p_win"][i]), 4),
-            "p_best": round(float(sim["p_best"][i]), 4),
-            "histogram": np.histogram(column, bins=edges)[0].tolist(),
-            "evidence": entry.evidence,
-        })
+        out.append(
+            {
+                "candidate_id": entry.candidate_id,
+                "name": entry.name,
+                "party": entry.party,
+                "role": entry.role,
+                "base": round(100 * entry.base, 2),
+                "sigma": round(entry.sigma * scale, 3),
+                "strength": round(entry.strength, 4),
+                "mean": round(100 * float(column.mean()), 2),
+                "low": round(100 * q10, 2),
+                "median": round(100 * q50, 2),
+                "high": round(100 * q90, 2),
+                "p_beat": round(float(sim["p_beat"][i]), 4),
+                "p_win": round(float(sim["p_win"][i]), 4),
+                "p_best": round(float(sim["p_best"][i]), 4),
+                "histogram": np.histogram(column, bins=edges)[0].tolist(),
+                "evidence": entry.evidence,
+            }
+        )
     for entry in entries:
         if entry.role == "withdrawn":
-            out.append({"candidate_id": entry.candidate_id, "name": entry.name, "party": entry.party,
-                        "role": entry.role, "evidence": entry.evidence})
+            out.append(
+                {
+                    "candidate_id": entry.candidate_id,
+                    "name": entry.name,
+                    "party": entry.party,
+                    "role": entry.role,
+                    "evidence": entry.evidence,
+                }
+            )
     eligible = [c for c in out if c["role"] == "eligible"]
     pick = max(eligible, key=lambda c: (c["p_best"], c["p_beat"]), default=None)
     out.sort(key=lambda c: -c.get("mean", -1))
-    return {"contest_id": contest.pk, "number": contest.number, "name": contest.name,
-            "recommended": pick["candidate_id"] if pick else None, "candidates": out, "coverage": coverage or []}
+    return {
+        "contest_id": contest.pk,
+        "number": contest.number,
+        "name": contest.name,
+        "recommended": pick["candidate_id"] if pick else None,
+        "candidates": out,
+        "coverage": coverage or [],
+    }
 
 
-def forecast(election: Election, draws: int = DRAWS, seed: int = 0, use=INPUTS, history=None,
-             contests: list[Contest] | None = None, scale: float | None = None) -> list[dict]:
+def forecast(
+    election: Election,
+    draws: int = DRAWS,
+    seed: int = 0,
+    use=INPUTS,
+    history=None,
+    contests: list[Contest] | None = None,
+    scale: float | None = None,
+) -> list[dict]:
     """Every single-mandate contest of an election (or the given ones), forecast."""
     contests = single_mandate(election) if contests is None else contests
     if not contests:
@@ -314,7 +377,11 @@ def save(election: Election, draws: int = DRAWS, seed: int = 0) -> Forecast:
     """Forecast an election with every input and store it, for the pages and the lists."""
     result = forecast(election, draws=draws, seed=seed)
     setup = setup_of(election)
-    inputs = {"inputs": list(INPUTS), "history": [h.slug for h in setup.history.order_by("-date")],
-              "scale": setup.sigma_scale, "effects": EFFECTS,
-              "sigma": {"known": SIGMA_KNOWN, "unknown": SIGMA_UNKNOWN, "swing": SIGMA_SWING}}
+    inputs = {
+        "inputs": list(INPUTS),
+        "history": [h.slug for h in setup.history.order_by("-date")],
+        "scale": setup.sigma_scale,
+        "effects": EFFECTS,
+        "sigma": {"known": SIGMA_KNOWN, "unknown": SIGMA_UNKNOWN, "swing": SIGMA_SWING},
+    }
     return Forecast.objects.create(election=election, draws=draws, seed=seed, inputs=inputs, contests=result)

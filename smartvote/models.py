@@ -20,14 +20,18 @@ class ElectionSetup(models.Model):
 
     election = models.OneToOneField(Election, on_delete=models.CASCADE, related_name="smartvote_setup")
     ruling_parties = models.ManyToManyField(Party, related_name="+", verbose_name=_("ruling parties"))
-    aligned_parties = models.ManyToManyField(Party, related_name="+", blank=True,
-                                             verbose_name=_("parties aligned with the ruling party"))
-    ruling_candidates = models.ManyToManyField(Candidate, related_name="+", blank=True,
-                                               verbose_name=_("candidates of the ruling party (any nomination)"))
-    aligned_candidates = models.ManyToManyField(Candidate, related_name="+", blank=True,
-                                                verbose_name=_("candidates aligned with the ruling party"))
-    history = models.ManyToManyField(Election, related_name="+", blank=True,
-                                     verbose_name=_("earlier elections carried onto the districts"))
+    aligned_parties = models.ManyToManyField(
+        Party, related_name="+", blank=True, verbose_name=_("parties aligned with the ruling party")
+    )
+    ruling_candidates = models.ManyToManyField(
+        Candidate, related_name="+", blank=True, verbose_name=_("candidates of the ruling party (any nomination)")
+    )
+    aligned_candidates = models.ManyToManyField(
+        Candidate, related_name="+", blank=True, verbose_name=_("candidates aligned with the ruling party")
+    )
+    history = models.ManyToManyField(
+        Election, related_name="+", blank=True, verbose_name=_("earlier elections carried onto the districts")
+    )
     # Multiplies every candidate's uncertainty; set from a backtest's calibration.
     sigma_scale = models.FloatField(_("uncertainty scale"), default=1.0)
 

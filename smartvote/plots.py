@@ -21,8 +21,9 @@ def distributions(contest: dict, fmt: str = "svg") -> bytes:
         height = 0.8 * counts / counts.max() if counts.max() else counts
         colour = ROLE_COLOURS.get(cand["role"], "#2f5f98")
         thick = cand["candidate_id"] == contest.get("recommended")
-        ax.fill_between(edges[:-1] + 1, row, row + height, step="mid", color=colour, alpha=0.9 if thick else 0.45,
-                        linewidth=0)
+        ax.fill_between(
+            edges[:-1] + 1, row, row + height, step="mid", color=colour, alpha=0.9 if thick else 0.45, linewidth=0
+        )
         ax.plot([cand["low"], cand["high"]], [row - 0.08] * 2, color=colour, linewidth=3 if thick else 1.5)
     ax.set_yticks(range(len(standing)))
     ax.set_yticklabels([f"{c['name']} ({c['party']})" for c in reversed(standing)], fontsize=8)
@@ -40,16 +41,24 @@ def calibration(bins: list[dict], unscaled: list[dict] | None = None, fmt: str =
     """Forecast probability against the share of times it came true."""
     fig, ax = plt.subplots(figsize=(5.5, 5.5), dpi=110)
     ax.plot([0, 1], [0, 1], color="#999", linewidth=1, linestyle="--", label="perfect calibration")
-    for data, label, colour in ((unscaled, "uncertainty scale 1", "#8a8a8a"),
-                                (bins, "calibrated (leave one contest out)", "#2f5f98")):
+    for data, label, colour in (
+        (unscaled, "uncertainty scale 1", "#8a8a8a"),
+        (bins, "calibrated (leave one contest out)", "#2f5f98"),
+    ):
         if not data:
             continue
         x = [b["forecast"] for b in data]
         y = [b["observed"] for b in data]
         ax.plot(x, y, marker="o", color=colour, label=label)
         for b in data:
-            ax.annotate(str(b["n"]), (b["forecast"], b["observed"]), xytext=(4, -10), textcoords="offset points",
-                        fontsize=7, color=colour)
+            ax.annotate(
+                str(b["n"]),
+                (b["forecast"], b["observed"]),
+                xytext=(4, -10),
+                textcoords="offset points",
+                fontsize=7,
+                color=colour,
+            )
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.set_xlabel("forecast probability of being the strongest non-ruling finisher")

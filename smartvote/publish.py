@@ -64,14 +64,18 @@ def latest_forecast(election: Election) -> Forecast | None:
 def overrides_in_force(election: Election) -> dict[int, Override]:
     """contest_id → the latest override, where it does more than return to the forecast."""
     latest = {}
-    for override in Override.objects.filter(contest__election=election).select_related(
-            "candidate__person", "candidate__party", "author").order_by("created", "id"):
+    for override in (
+        Override.objects.filter(contest__election=election)
+        .select_related("candidate__person", "candidate__party", "author")
+        .order_by("created", "id")
+    ):
         latest[override.contest_id] = override
     return {k: v for k, v in latest.items() if v.candidate_id or v.no_recommendation}
 
 
-def override(contest: Contest, user, reason: str, candidate: Candidate | None = None,
-             no_recommendation: bool = False) -> Override:
+def override(
+    contest: Contest, user, reason: str, candidate: Candidate | None = None, no_recommendation: bool = False
+) -> Override:
     """Record an organiser's decision; the reason is required, the candidate must stand in the contest."""
     reason = (reason or "").strip()
     if not reason:
@@ -82,8 +86,9 @@ def override(contest: Contest, user, reason: str, candidate: Candidate | None = 
         raise PublishError(f"{candidate.person} does not stand in {contest.name}")
     if candidate is not None and no_recommendation:
         raise PublishError("choose a candidate or no recommendation, not both")
-    return Override.objects.create(contest=contest, candidate=candidate, no_recommendation=no_recommendation,
-                                   reason=reason, author=user)
+    return Override.objects.create(
+        contest=contest, candidate=candidate, no_recommendation=no_recommendation, reason=reason, author=user
+    )
 
 
 def picks(election: Election, forecast: Forecast) -> list[dict]:
@@ -99,10 +104,20 @@ def picks(election: Election, forecast: Forecast) -> list[dict]:
         else:
             chosen = decision.candidate_id if decision else contest["recommended"]
             cand = by_id.get(chosen)
-            row.update(source="override" if decision else "forecast", reason=decision.reason if decision else "",
-                       candidate=cand and {"id": cand["candidate_id"], "name": cand["name"], "party": cand["party"],
-                                           "p_best": cand.get("p_best"), "p_beat": cand.get("p_beat"),
-                                           "p_win": cand.get("p_win"), "mean": cand.get("mean")})
+            row.update(
+                source="override" if decision else "forecast",
+                reason=decision.reason if decision else "",
+                candidate=cand
+                and {
+                    "id": cand["candidate_id"],
+                    "name": cand["name"],
+                    "party": cand["party"],
+                    "p_best": cand.get("p_best"),
+                    "p_beat": cand.get("p_beat"),
+                    "p_win": cand.get("p_win"),
+                    "mean": cand.get("mean"),
+                },
+            )
         out.append(row)
     return out
 
@@ -129,23 +144,37 @@ def document_for(election: Election, number: int, previous: ListVersion | None, 
 def prepare(election: Election, user) -> ListDraft:
     """Freeze the list as it stands as the next version's draft, for the organisers to sign offline."""
     if keys.signing_root() is None:
-        raise PublishError(_("No signing key is configured: the organisers make their key chain offline "
-                             "(core/signing.py new-root) and the server is given its root as VECHE_SIGNING_ROOT."))
+        raise PublishError(
+            _(
+                "No signing key is configured: the organisers make their key chain offline "
+                "(core/signing.py new-root) and the server is given its root as VECHE_SIGNING_ROOT."
+            )
+        )
     previous = election.list_versions.order_by("-number").first()
     number = previous.number + 1 if previous else 1
     payload = canonical(document_for(election, number, previous, demo=keys.demo_signing_key() is not None))
     draft, _created = ListDraft.objects.update_or_create(
-        election=election, defaults={"number": number, "payload": payload.decode(), "author": user})
+        election=election, defaults={"number": number, "payload": payload.decode(), "author": user}
+    )
     return draft
 
 
 def signing_request(draft: ListDraft) -> bytes:
     """The file the organisers carry to the offline machine: the draft and the signed version it follows."""
     previous = draft.election.list_versions.filter(number=draft.number - 1).first()
-    return json.dumps({"format": signing.REQUEST_FORMAT, "payload": draft.payload,
-                       "previous": previous and {"payload": previous.payload, "signature": signing.signature_record(
-                           previous.public_key, previous.signature)}},
-                      ensure_ascii=False, indent=1).encode()
+    return json.dumps(
+        {
+            "format": signing.REQUEST_FORMAT,
+            "payload": draft.payload,
+            "previous": previous
+            and {
+                "payload": previous.payload,
+                "signature": signing.signature_record(previous.public_key, previous.signature),
+            },
+        },
+        ensure_ascii=False,
+        indent=1,
+    ).encode()
 
 
 def publish_signed(election: Election, signature_file, user) -> ListVersion:
@@ -161,9 +190,14 @@ def publish_signed(election: Election, signature_file, user) -> ListVersion:
             raise PublishError(_("There is no list awaiting a signature: prepare one first."))
         latest = election.list_versions.order_by("-number").first()
         if draft.number != (latest.number + 1 if latest else 1) or json.loads(draft.payload)["previous_sha256"] != (
-                latest and hashlib.sha256(latest.payload.encode()).hexdigest()):
-            raise PublishError(_("Another version was published after this draft was prepared: prepare the "
-                                 "list again and sign the new draft."))
+            latest and hashlib.sha256(latest.payload.encode()).hexdigest()
+        ):
+            raise PublishError(
+                _(
+                    "Another version was published after this draft was prepared: prepare the "
+                    "list again and sign the new draft."
+                )
+            )
         try:
             current = keys.chain()
             if current is None:
@@ -175,9 +209,14 @@ def publish_signed(election: Election, signature_file, user) -> ListVersion:
         try:
             with transaction.atomic():
                 version = ListVersion.objects.create(
-                    election=election, number=draft.number, author=user, payload=draft.payload,
-                    published=datetime.fromisoformat(document["published"]), signature=signature["signature"],
-                    public_key=signer)
+                    election=election,
+                    number=draft.number,
+                    author=user,
+                    payload=draft.payload,
+                    published=datetime.fromisoformat(document["published"]),
+                    signature=signature["signature"],
+                    public_key=signer,
+                )
         except IntegrityError:
             raise PublishError(_("This version was published a moment ago by someone else.")) from None
         draft.delete()

@@ -44,12 +44,21 @@ def smartvote_election(request, slug):
     for contest in forecast.contests if forecast else []:
         pick = next((c for c in contest["candidates"] if c["candidate_id"] == contest["recommended"]), None)
         contests.append({**contest, "pick": pick, "published": published.get(contest["contest_id"])})
-    return render(request, "smartvote/election.html", {
-        "election": election, "forecast": forecast, "contests": contests, "versions": versions,
-        "latest": latest, "latest_verdict": latest and check(latest, known["chain"]), "root": known,
-        "backtest": Backtest.objects.filter(targets=election).first(),
-        "can_edit": request.user.has_perm("smartvote.add_override"),
-    })
+    return render(
+        request,
+        "smartvote/election.html",
+        {
+            "election": election,
+            "forecast": forecast,
+            "contests": contests,
+            "versions": versions,
+            "latest": latest,
+            "latest_verdict": latest and check(latest, known["chain"]),
+            "root": known,
+            "backtest": Backtest.objects.filter(targets=election).first(),
+            "can_edit": request.user.has_perm("smartvote.add_override"),
+        },
+    )
 
 
 def signing_keys(request):
@@ -77,10 +86,16 @@ def contest_forecast_or_404(pk):
 def smartvote_contest(request, pk):
     """One contest's forecast: every candidate's share distribution and the evidence."""
     contest, forecast, data = contest_forecast_or_404(pk)
-    return render(request, "smartvote/contest.html", {
-        "contest": contest, "forecast": forecast, "data": data,
-        "overrides": Override.objects.filter(contest=contest).select_related("candidate__person", "author"),
-    })
+    return render(
+        request,
+        "smartvote/contest.html",
+        {
+            "contest": contest,
+            "forecast": forecast,
+            "data": data,
+            "overrides": Override.objects.filter(contest=contest).select_related("candidate__person", "author"),
+        },
+    )
 
 
 def smartvote_contest_chart(request, pk, fmt):
@@ -94,13 +109,21 @@ def list_version(request, slug, number):
     """A published version: what it says, whether its signature holds, and what changed since the last."""
     version = get_object_or_404(ListVersion.objects.select_related("election"), election__slug=slug, number=number)
     if request.GET.get("format") == "json":
-        return JsonResponse(signing.signature_record(version.public_key, version.signature) | {
-            "payload": version.payload})
+        return JsonResponse(
+            signing.signature_record(version.public_key, version.signature) | {"payload": version.payload}
+        )
     known = keys.standing()
-    return render(request, "smartvote/list_version.html", {
-        "version": version, "document": document(version), "changes": diff(previous_version(version), version),
-        "verdict": check(version, known["chain"]), "root": known,
-    })
+    return render(
+        request,
+        "smartvote/list_version.html",
+        {
+            "version": version,
+            "document": document(version),
+            "changes": diff(previous_version(version), version),
+            "verdict": check(version, known["chain"]),
+            "root": known,
+        },
+    )
 
 
 def backtest_page(request, pk=None):
@@ -115,8 +138,9 @@ def backtest_plot(request, pk, fmt):
     if fmt not in FORMATS:
         raise Http404("unknown format")
     report = backtest.report
-    return HttpResponse(plots.calibration(report["calibration"], report["calibration_unscaled"], fmt),
-                        content_type=FORMATS[fmt])
+    return HttpResponse(
+        plots.calibration(report["calibration"], report["calibration_unscaled"], fmt), content_type=FORMATS[fmt]
+    )
 
 
 @login_required
@@ -142,8 +166,9 @@ def editorial(request, slug):
                     candidate = contest.candidates.filter(pk=int(choice)).first()
                     if candidate is None:
                         raise PublishError(_("That candidate does not stand in this contest."))
-                override(contest, request.user, request.POST.get("reason", ""), candidate,
-                         no_recommendation=choice == "none")
+                override(
+                    contest, request.user, request.POST.get("reason", ""), candidate, no_recommendation=choice == "none"
+                )
                 messages.success(request, _("The decision was recorded."))
             elif action in ("prepare", "signature", "demo", "discard", "keyring"):
                 if not request.user.has_perm("smartvote.add_listversion"):
@@ -158,13 +183,23 @@ def editorial(request, slug):
     current = picks(election, forecast) if forecast else []
     by_contest = {c["contest_id"]: c for c in forecast.contests} if forecast else {}
     rows = [{**row, "candidates": by_contest[row["contest_id"]]["candidates"]} for row in current]
-    return render(request, "smartvote/editorial.html", {
-        "election": election, "forecast": forecast, "rows": rows, "error": error,
-        "draft": ListDraft.objects.filter(election=election).first(), "root": keys.standing(),
-        "latest": election.list_versions.order_by("-number").first(),
-        "log": Override.objects.filter(contest__election=election).select_related(
-            "contest", "candidate__person", "author")[:200],
-    }, status=400 if error else 200)
+    return render(
+        request,
+        "smartvote/editorial.html",
+        {
+            "election": election,
+            "forecast": forecast,
+            "rows": rows,
+            "error": error,
+            "draft": ListDraft.objects.filter(election=election).first(),
+            "root": keys.standing(),
+            "latest": election.list_versions.order_by("-number").first(),
+            "log": Override.objects.filter(contest__election=election).select_related(
+                "contest", "candidate__person", "author"
+            )[:200],
+        },
+        status=400 if error else 200,
+    )
 
 
 MAX_UPLOAD = 1_000_000
@@ -186,15 +221,17 @@ def uploaded(request, field: str) -> str:
 def publishing(request, election, action):
     if action == "prepare":
         draft = prepare(election, request.user)
-        messages.success(request, _("Version %(n)s is ready for signing: download the request below.") % {
-            "n": draft.number})
+        messages.success(
+            request, _("Version %(n)s is ready for signing: download the request below.") % {"n": draft.number}
+        )
     elif action == "signature":
         version = publish_signed(election, uploaded(request, "signature"), request.user)
         messages.success(request, _("The signature holds: version %(n)s is published.") % {"n": version.number})
     elif action == "demo":
         version = publish_demo(election, request.user)
-        messages.success(request, _("Version %(n)s was signed with the demo key and published.") % {
-            "n": version.number})
+        messages.success(
+            request, _("Version %(n)s was signed with the demo key and published.") % {"n": version.number}
+        )
     elif action == "discard":
         ListDraft.objects.filter(election=election).delete()
         messages.success(request, _("The draft was discarded."))

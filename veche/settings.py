@@ -110,7 +110,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 30,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-262144; "
-                        "PRAGMA secure_delete=ON;",
+        "PRAGMA secure_delete=ON;",
     }
     # Made readable by this user only before SQLite first opens it: its -wal and -shm files take the same mode.
     SQLITE_FILE = Path(DATABASES["default"]["NAME"])
@@ -174,10 +174,14 @@ LOGGING = {
 # VECHE_TILE_ATTRIBUTION="© OpenStreetMap contributors".
 TILE_URL = os.environ.get("VECHE_TILE_URL", "").strip()
 TILE_ATTRIBUTION = os.environ.get("VECHE_TILE_ATTRIBUTION", "")
-if TILE_URL and not (re.fullmatch(r"https?://[^/\s\"'<>]+/[^\s\"'<>]*", TILE_URL)
-                     and all(part in TILE_URL for part in ("{z}", "{x}", "{y}"))):
-    raise ImproperlyConfigured("VECHE_TILE_URL must be an http(s) address with {z}, {x} and {y} in it, "
-                               "e.g. https://tiles.example.org/{z}/{x}/{y}.png")
+if TILE_URL and not (
+    re.fullmatch(r"https?://[^/\s\"'<>]+/[^\s\"'<>]*", TILE_URL)
+    and all(part in TILE_URL for part in ("{z}", "{x}", "{y}"))
+):
+    raise ImproperlyConfigured(
+        "VECHE_TILE_URL must be an http(s) address with {z}, {x} and {y} in it, "
+        "e.g. https://tiles.example.org/{z}/{x}/{y}.png"
+    )
 
 # The cache holds the rate limits' expiring keyed hashes (core.ratelimit) and
 # short-lived copies of counts. Without VECHE_REDIS_URL each worker process
@@ -187,17 +191,21 @@ if TILE_URL and not (re.fullmatch(r"https?://[^/\s\"'<>]+/[^\s\"'<>]*", TILE_URL
 # one that keeps nothing on disk: everything in it expires within the hour.
 REDIS_URL = os.environ.get("VECHE_REDIS_URL", "").strip()
 if REDIS_URL and not re.fullmatch(r"(rediss?|unix)://[^\s\"'<>]+", REDIS_URL):
-    raise ImproperlyConfigured("VECHE_REDIS_URL must be a redis://, rediss:// or unix:// address, "
-                               "e.g. redis://127.0.0.1:6379/0")
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
-                      "KEY_PREFIX": "veche"} if REDIS_URL else
-          {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    raise ImproperlyConfigured(
+        "VECHE_REDIS_URL must be a redis://, rediss:// or unix:// address, e.g. redis://127.0.0.1:6379/0"
+    )
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "veche"}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
 
 # Mail goes out from memory. Without VECHE_EMAIL_HOST (the demo, the tests)
 # it stays in this process's outbox (locmem), never printed or written.
 EMAIL_HOST = os.environ.get("VECHE_EMAIL_HOST", "")
-EMAIL_BACKEND = ("django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST
-                 else "django.core.mail.backends.locmem.EmailBackend")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.locmem.EmailBackend"
+)
 EMAIL_PORT = int(os.environ.get("VECHE_EMAIL_PORT", "587"))
 EMAIL_HOST_USER = os.environ.get("VECHE_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("VECHE_EMAIL_PASSWORD", "")

@@ -31,8 +31,7 @@ def start(tmp_path, **variables) -> subprocess.CompletedProcess:
     """Import the WSGI application as gunicorn's workers do, in a clean environment and a fresh var/."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VECHE_", "DJANGO_", "DATABASE_URL"))}
     env.update(DJANGO_SETTINGS_MODULE="veche.settings", VECHE_VAR_DIR=str(tmp_path / "var"), **variables)
-    return subprocess.run([sys.executable, "-c", START], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run([sys.executable, "-c", START], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
 def test_a_server_without_the_organisers_keys_refuses_to_start(tmp_path):
@@ -70,8 +69,10 @@ def test_the_pepper_may_come_from_a_memory_filesystem(tmp_path):
     path = Path("/dev/shm") / f"veche-test-pepper-{os.getpid()}"
     path.write_text("q" * 64)
     try:
-        assert start(tmp_path, VECHE_MONITOR_PUBLIC_KEY=sealing.new_keypair()[0],
-                     VECHE_PEPPER_FILE=str(path)).returncode == 0
+        assert (
+            start(tmp_path, VECHE_MONITOR_PUBLIC_KEY=sealing.new_keypair()[0], VECHE_PEPPER_FILE=str(path)).returncode
+            == 0
+        )
     finally:
         path.unlink()
 
@@ -93,10 +94,25 @@ def test_intake_never_falls_back_to_a_key_of_its_own(client, settings, tmp_path,
     assert Report.objects.count() == before and not (tmp_path / "secrets").exists()
 
 
-PAGES = ["/", "/elections/", "/elections/duma-2021/", "/precincts/?uik=1545", "/lookup/", "/smartvote/duma-2021/",
-         "/smartvote/keys/", "/pledges/", "/pledges/demo-rally/", "/monitor/", "/monitor/report/detention/",
-         "/monitor/violations/", "/monitor/prisoners/", "/monitor/data/", "/forensics/", "/no/such/page/",
-         "/admin/login/"]
+PAGES = [
+    "/",
+    "/elections/",
+    "/elections/duma-2021/",
+    "/precincts/?uik=1545",
+    "/lookup/",
+    "/smartvote/duma-2021/",
+    "/smartvote/keys/",
+    "/pledges/",
+    "/pledges/demo-rally/",
+    "/monitor/",
+    "/monitor/report/detention/",
+    "/monitor/violations/",
+    "/monitor/prisoners/",
+    "/monitor/data/",
+    "/forensics/",
+    "/no/such/page/",
+    "/admin/login/",
+]
 
 
 @pytest.mark.django_db

@@ -15,8 +15,10 @@ import redis
 from django.conf import settings
 
 REDIS = os.environ.get("VECHE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-COUNT_ONE = ("import sys, django; django.setup(); from core.ratelimit import allow; "
-             "sys.exit(0 if allow('shared-test', sys.argv[1], 2, 100) else 3)")
+COUNT_ONE = (
+    "import sys, django; django.setup(); from core.ratelimit import allow; "
+    "sys.exit(0 if allow('shared-test', sys.argv[1], 2, 100) else 3)"
+)
 
 
 def reachable() -> bool:
@@ -28,8 +30,14 @@ def reachable() -> bool:
 
 def run(code: str, *args: str, **env: str) -> subprocess.CompletedProcess:
     environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "veche.settings", **env}
-    return subprocess.run([sys.executable, "-c", code, *args], cwd=settings.BASE_DIR, env=environment,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.mark.skipif(not reachable(), reason=f"Redis is not reachable at {REDIS}")

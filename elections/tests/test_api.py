@@ -16,11 +16,20 @@ def get(client, url, status=200):
 def test_schema_lists_the_endpoints(client):
     schema = get(client, "/api/openapi.json")
     paths = set(schema["paths"])
-    for path in ("/api/elections", "/api/elections/{slug}", "/api/elections/{slug}/contests",
-                 "/api/contests/{contest_id}", "/api/contests/{contest_id}/candidates",
-                 "/api/contests/{contest_id}/protocols", "/api/precincts", "/api/precincts/{precinct_id}",
-                 "/api/precincts/{precinct_id}/protocols", "/api/venues", "/api/venues/{venue_id}",
-                 "/api/candidates"):
+    for path in (
+        "/api/elections",
+        "/api/elections/{slug}",
+        "/api/elections/{slug}/contests",
+        "/api/contests/{contest_id}",
+        "/api/contests/{contest_id}/candidates",
+        "/api/contests/{contest_id}/protocols",
+        "/api/precincts",
+        "/api/precincts/{precinct_id}",
+        "/api/precincts/{precinct_id}/protocols",
+        "/api/venues",
+        "/api/venues/{venue_id}",
+        "/api/candidates",
+    ):
         assert path in paths
     assert client.get("/api/docs").status_code == 200
 
@@ -74,14 +83,17 @@ def test_venues(client):
     get(client, f"/api/venues/{page['items'][0]['id']}")
 
 
-@pytest.mark.parametrize("url", [
-    "/api/precincts?number=-1",
-    "/api/precincts?number=abc",
-    "/api/precincts?region=" + "x" * 500,
-    "/api/venues?q=" + "x" * 5000,
-    "/api/precincts?limit=100000",
-    "/api/candidates",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/precincts?number=-1",
+        "/api/precincts?number=abc",
+        "/api/precincts?region=" + "x" * 500,
+        "/api/venues?q=" + "x" * 5000,
+        "/api/precincts?limit=100000",
+        "/api/candidates",
+    ],
+)
 def test_bad_parameters_get_422(client, url):
     body = get(client, url, status=422)
     assert "detail" in body

@@ -38,8 +38,9 @@ def test_forensics_plots_load(site, browser, settings, slug, tmp_path):
     assert images.count() == 3
     for i in range(3):
         images.nth(i).scroll_into_view_if_needed()
-        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=images.nth(i).element_handle(),
-                               timeout=60_000)
+        page.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0", arg=images.nth(i).element_handle(), timeout=60_000
+        )
     widths = images.evaluate_all("imgs => imgs.map(i => i.naturalWidth)")
     assert all(w > 500 for w in widths)
     page.screenshot(path=tmp_path / f"{slug}.png", full_page=True)

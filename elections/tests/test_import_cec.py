@@ -71,8 +71,10 @@ def test_totals_equal_the_official_ones():
     contest = Contest.objects.get(election__slug="duma-2021", kind=Contest.Kind.PARTY_LIST)
     totals = contest.protocols.filter(has_result=True).aggregate(n=Count("id"), r=Sum("registered"))
     assert totals == {"n": 96_325, "r": 109_204_662}
-    assert Vote.objects.filter(protocol__contest=contest).aggregate(s=Sum("votes"))["s"] == \
-        contest.protocols.aggregate(s=Sum("valid"))["s"]
+    assert (
+        Vote.objects.filter(protocol__contest=contest).aggregate(s=Sum("votes"))["s"]
+        == contest.protocols.aggregate(s=Sum("valid"))["s"]
+    )
     assert Precinct.objects.filter(is_remote=True).count() == 18
     # Each precinct is also on its single-mandate district's ballot.
     districts = Contest.objects.filter(election__slug="duma-2021", kind=Contest.Kind.SINGLE_MANDATE)
@@ -117,25 +119,48 @@ def test_forced_reimport_gives_the_same_content(tmp_path):
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda tmp: tmp.joinpath("2021.csv.zip").write_bytes(b"PK\x03\x04 this is not a zip") and
-         tmp / "2021.csv.zip", "cannot read the archive"),
-        (lambda tmp: small_table(tmp, rows=50, raw_tail="ЦИК России,Алтайский край,ОИК №39,Алтайская,УИК №9999,385,380"
-                                 .encode()), "line 52, column «Число избирательных бюллетеней, выданных избирателям, "
-         "проголосовавшим досрочно»: value missing"),
-        (lambda tmp: small_table(tmp, edit=lambda ls: [ls[0].replace("Число недействительных", "Число странных"),
-                                                       *ls[1:]]), "unknown layout: column «Число странных"),
-        (lambda tmp: small_table(tmp, edit=lambda ls: [ls[0].replace(",uik,", ",station,"), *ls[1:]]),
-         "unknown layout: no column for uik"),
-        (lambda tmp: small_table(tmp, edit=lambda ls: [*ls[:10], set_field(ls[10], 5, "38x5"), *ls[11:]]),
-         "line 11, column «Число избирателей, внесенных в список избирателей на момент окончания голосования»: "
-         "«38x5» is not a whole number"),
+        (
+            lambda tmp: (
+                tmp.joinpath("2021.csv.zip").write_bytes(b"PK\x03\x04 this is not a zip") and tmp / "2021.csv.zip"
+            ),
+            "cannot read the archive",
+        ),
+        (
+            lambda tmp: small_table(
+                tmp, rows=50, raw_tail="ЦИК России,Алтайский край,ОИК №39,Алтайская,УИК №9999,385,380".encode()
+            ),
+            "line 52, column «Число избирательных бюллетеней, выданных избирателям, "
+            "проголосовавшим досрочно»: value missing",
+        ),
+        (
+            lambda tmp: small_table(
+                tmp, edit=lambda ls: [ls[0].replace("Число недействительных", "Число странных"), *ls[1:]]
+            ),
+            "unknown layout: column «Число странных",
+        ),
+        (
+            lambda tmp: small_table(tmp, edit=lambda ls: [ls[0].replace(",uik,", ",station,"), *ls[1:]]),
+            "unknown layout: no column for uik",
+        ),
+        (
+            lambda tmp: small_table(tmp, edit=lambda ls: [*ls[:10], set_field(ls[10], 5, "38x5"), *ls[11:]]),
+            "line 11, column «Число избирателей, внесенных в список избирателей на момент окончания голосования»: "
+            "«38x5» is not a whole number",
+        ),
         (lambda tmp: small_table(tmp, edit=lambda ls: [*ls, ls[5]]), "appears twice (first on line 6)"),
         (lambda tmp: small_table(tmp, edit=lambda ls: [ls[0]]), "header but no rows"),
-        (lambda tmp: small_table(tmp, name="results.csv.zip", edit=without_url),
-         "cannot tell which election"),
+        (lambda tmp: small_table(tmp, name="results.csv.zip", edit=without_url), "cannot tell which election"),
     ],
-    ids=["corrupted-zip", "truncated-csv", "unknown-line", "missing-station-column", "not-a-number",
-         "duplicate-station", "no-rows", "unknown-election"],
+    ids=[
+        "corrupted-zip",
+        "truncated-csv",
+        "unknown-line",
+        "missing-station-column",
+        "not-a-number",
+        "duplicate-station",
+        "no-rows",
+        "unknown-election",
+    ],
 )
 def test_bad_input_is_refused_clearly_and_changes_nothing(tmp_path, make, message):
     assert_refused("import_cec", make(tmp_path), message)
@@ -165,8 +190,12 @@ def test_control_relation_breaks_are_reported_not_fatal(tmp_path):
     assert report["control_breaks"] == 2  # both relations with valid ballots in them
     assert all("line 8" in b for b in report["control_break_list"])
     # Imported as published.
-    line8 = Protocol.objects.get(contest__election__slug="duma-2021", contest__kind="party_list",
-                                 precinct__code=original["uik"], precinct__region__name=original["region"])
+    line8 = Protocol.objects.get(
+        contest__election__slug="duma-2021",
+        contest__kind="party_list",
+        precinct__code=original["uik"],
+        precinct__region__name=original["region"],
+    )
     assert line8.valid == original["valid"] + 5
 
 

@@ -29,8 +29,9 @@ def test_districts_and_candidates():
     city = Contest.objects.filter(election__slug="spb-zaks-2021")
     assert city.filter(kind=Contest.Kind.SINGLE_MANDATE).count() == 25
     assert city.filter(kind=Contest.Kind.PARTY_LIST).count() == 1
-    spb_duma = Contest.objects.filter(election__slug="duma-2021", kind=Contest.Kind.SINGLE_MANDATE,
-                                      number__in=range(211, 219))
+    spb_duma = Contest.objects.filter(
+        election__slug="duma-2021", kind=Contest.Kind.SINGLE_MANDATE, number__in=range(211, 219)
+    )
     assert spb_duma.count() == 8
     assert spb_duma.get(number=216).name == "Город Санкт-Петербург – Центральный – Округ №216"
     avtovo = Contest.objects.filter(election__slug="mo-avtovo-2021", kind=Contest.Kind.MULTI_MANDATE)
@@ -65,8 +66,12 @@ def test_venues_and_precincts():
 
 
 def test_a_protocol_as_published():
-    protocol = Protocol.objects.get(precinct__region__name=REGION, precinct__code="1",
-                                    contest__election__slug="spb-zaks-2021", contest__kind=Contest.Kind.PARTY_LIST)
+    protocol = Protocol.objects.get(
+        precinct__region__name=REGION,
+        precinct__code="1",
+        contest__election__slug="spb-zaks-2021",
+        contest__kind=Contest.Kind.PARTY_LIST,
+    )
     assert (protocol.registered, protocol.ballots_received, protocol.valid, protocol.invalid) == (1570, 1300, 487, 19)
     assert (protocol.issued_at_station, protocol.issued_outside, protocol.ballots_issued) == (486, 20, 506)
     assert protocol.extra["initially_registered_count"] == 1559
@@ -85,8 +90,9 @@ def test_municipal_ballots_without_published_results():
 
 
 def test_turnout_snapshots():
-    snapshots = TurnoutSnapshot.objects.filter(precinct__region__name=REGION, precinct__code="1",
-                                               election__slug="spb-zaks-2021")
+    snapshots = TurnoutSnapshot.objects.filter(
+        precinct__region__name=REGION, precinct__code="1", election__slug="spb-zaks-2021"
+    )
     last = snapshots.get(taken_at=datetime(2021, 9, 19, 20, 0, tzinfo=ZoneInfo("Europe/Moscow")))
     assert last.voters == 506
     assert snapshots.count() == 9

@@ -47,8 +47,12 @@ def test_contest_page_and_precinct_filter(client):
     rows = page(client, reverse("elections:contest", args=[contest.pk]) + "?uik=22", HTTP_HX_REQUEST="true")
     assert "<html" not in rows  # htmx gets just the rows
     assert re.search(r"УИК №22\d\d<", rows)
-    assert "No precinct matches" in page(client, reverse("elections:contest", args=[contest.pk]) + "?uik=abc",
-                                         HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="en")
+    assert "No precinct matches" in page(
+        client,
+        reverse("elections:contest", args=[contest.pk]) + "?uik=abc",
+        HTTP_HX_REQUEST="true",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
 
 
 def test_precinct_page(client):

@@ -22,8 +22,13 @@ def cec_frame(year, remote=False):
 # ballots cast, as the CEC announced them. 2021 includes remote voting;
 # 2024 is the paper stations only (remote voting is a separate file).
 OFFICIAL = {
-    2007: (63.78, 64.30), 2011: (60.21, 49.31), 2012: (65.34, 63.60), 2016: (47.88, 54.20),
-    2018: (67.54, 76.69), 2021: (51.72, 49.82), 2024: (75.40, 86.81),
+    2007: (63.78, 64.30),
+    2011: (60.21, 49.31),
+    2012: (65.34, 63.60),
+    2016: (47.88, 54.20),
+    2018: (67.54, 76.69),
+    2021: (51.72, 49.82),
+    2024: (75.40, 86.81),
 }
 
 
@@ -60,11 +65,17 @@ def synthetic(seed, stations=20_000, share=0.4, stuffed=0.0):
         chosen = rng.random(stations) < stuffed
         room = registered - voters
         added[chosen] = (room[chosen] * rng.uniform(0.2, 0.6, chosen.sum())).astype(np.int64)
-    frame = pl.DataFrame({
-        "region": [f"region {i % 40}" for i in range(stations)], "tik": "", "code": [str(i) for i in range(stations)],
-        "registered": registered, "ballots_issued": voters + added, "ballots_in_boxes": voters + added,
-        "leader": leader + added,
-    })
+    frame = pl.DataFrame(
+        {
+            "region": [f"region {i % 40}" for i in range(stations)],
+            "tik": "",
+            "code": [str(i) for i in range(stations)],
+            "registered": registered,
+            "ballots_issued": voters + added,
+            "ballots_in_boxes": voters + added,
+            "leader": leader + added,
+        }
+    )
     return frame, int(added.sum())
 
 
@@ -84,8 +95,10 @@ def test_excess_is_small_without_fraud():
 
 
 def test_integer_test_is_quiet_on_clean_elections():
-    p_values = [integer_test(synthetic(seed)[0], draws=200, seed=seed, by_region=False)["turnout"]["p_value"]
-                for seed in range(10)]
+    p_values = [
+        integer_test(synthetic(seed)[0], draws=200, seed=seed, by_region=False)["turnout"]["p_value"]
+        for seed in range(10)
+    ]
     assert sum(p < 0.05 for p in p_values) <= 2
 
 

@@ -41,13 +41,16 @@ def test_save_stores_cleaned_results_that_add_up():
     assert analysis.summary["remote_voting"]["pseudo_stations"] == 18
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["mo-avtovo-2021"], "no party-list, presidential or referendum results"),
-    (["nope"], "no election «nope»"),
-    (["duma-2021", "--region", "Атлантида"], "no polling stations with results in a region matching «Атлантида»"),
-    (["duma-2021", "--draws", "0"], "--draws must be between"),
-    (["duma-2021", "--save", "--region", "Москва"], "leave out --region"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["mo-avtovo-2021"], "no party-list, presidential or referendum results"),
+        (["nope"], "no election «nope»"),
+        (["duma-2021", "--region", "Атлантида"], "no polling stations with results in a region matching «Атлантида»"),
+        (["duma-2021", "--draws", "0"], "--draws must be between"),
+        (["duma-2021", "--save", "--region", "Москва"], "leave out --region"),
+    ],
+)
 def test_command_refuses_clearly(args, message):
     with pytest.raises(CommandError, match=message):
         run(*args)
@@ -80,8 +83,9 @@ def test_page_plots_and_csv(client):
     regions = client.get("/forensics/duma-2021/regions.csv").content.decode().splitlines()
     assert regions[0].startswith("region,stations,registered,turnout,leader_share")
     assert len(regions) > 80
-    summary = dict(line.split(",", 1) for line in
-                   client.get("/forensics/duma-2021/summary.csv").content.decode().splitlines()[1:])
+    summary = dict(
+        line.split(",", 1) for line in client.get("/forensics/duma-2021/summary.csv").content.decode().splitlines()[1:]
+    )
     assert summary["totals.turnout"] == "51.48" and "integers.turnout.p_value" in summary
     stations = client.get("/forensics/duma-2021/stations.csv").content.decode().splitlines()
     assert stations[0].endswith("estimated_excess,leader_votes_cleaned")

@@ -17,6 +17,8 @@ from lookup.models import AddressRange
 from lookup.tests.conftest import FIXTURE
 
 pytestmark = pytest.mark.django_db
+
+
 def test_address_ranges_decide_a_home_address(ranges):
     assert AddressRange.objects.count() == 12
     answer = by_address("Фонарный пер., д. 5")
@@ -34,14 +36,17 @@ def test_reimport_replaces_ranges(ranges):
     assert AddressRange.objects.count() == 12
 
 
-@pytest.mark.parametrize(("row", "message"), [
-    ("Атлантида,Фонарный переулок,1,20,all,4", "line 2, column «region»: «Атлантида» is not an imported region"),
-    ("город Санкт-Петербург,Фонарный переулок,1,20,all,99999", "line 2, column «uik»: «99999» is not a precinct"),
-    ("город Санкт-Петербург,Фонарный переулок,один,20,all,4", "column «house_from»: «один» is not a house number"),
-    ("город Санкт-Петербург,Фонарный переулок,20,1,all,4", "column «house_to»: 1 is below house_from 20"),
-    ("город Санкт-Петербург,Фонарный переулок,1,20,чёт,4", "column «parity»: «чёт» is not all, odd or even"),
-    ("город Санкт-Петербург,,1,20,all,4", "column «street»: «» has no street name"),
-])
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("Атлантида,Фонарный переулок,1,20,all,4", "line 2, column «region»: «Атлантида» is not an imported region"),
+        ("город Санкт-Петербург,Фонарный переулок,1,20,all,99999", "line 2, column «uik»: «99999» is not a precinct"),
+        ("город Санкт-Петербург,Фонарный переулок,один,20,all,4", "column «house_from»: «один» is not a house number"),
+        ("город Санкт-Петербург,Фонарный переулок,20,1,all,4", "column «house_to»: 1 is below house_from 20"),
+        ("город Санкт-Петербург,Фонарный переулок,1,20,чёт,4", "column «parity»: «чёт» is not all, odd or even"),
+        ("город Санкт-Петербург,,1,20,all,4", "column «street»: «» has no street name"),
+    ],
+)
 def test_bad_range_rows_are_refused_and_change_nothing(tmp_path, ranges, row, message):
     path = tmp_path / "ranges.csv"
     path.write_text("region,street,house_from,house_to,parity,uik\n" + row + "\n")
@@ -80,9 +85,11 @@ def test_nearest_venue_agrees_with_a_full_scan():
         nearest = min(venues, key=lambda v: haversine(lat, lon, v.latitude, v.longitude))
         first = answer.choices[0]
         assert first["venue_id"] == nearest.pk or math.isclose(
-            first["distance_km"], haversine(lat, lon, nearest.latitude, nearest.longitude), abs_tol=0.01)
-        assert math.isclose(first["distance_km"], haversine(lat, lon, nearest.latitude, nearest.longitude),
-                            abs_tol=0.01)
+            first["distance_km"], haversine(lat, lon, nearest.latitude, nearest.longitude), abs_tol=0.01
+        )
+        assert math.isclose(
+            first["distance_km"], haversine(lat, lon, nearest.latitude, nearest.longitude), abs_tol=0.01
+        )
 
 
 def test_a_point_at_a_polling_station():
@@ -103,16 +110,19 @@ def test_api_lookup(client, ranges):
     assert "/api/lookup" in client.get("/api/openapi.json").json()["paths"]
 
 
-@pytest.mark.parametrize("params", [
-    {"address": "Фонарный переулок 5"},  # found by an address range
-    {"address": "Хрустальная 12"},  # by a range, with its coordinates
-    {"address": "Садовая 108"},  # by a polling-station building
-    {"address": "Садовая 1000"},  # choose: the street's stations
-    {"uik": 1545},  # choose: several regions
-    {"uik": 4, "region": "spb"},  # found by number
-    {"lat": 59.911651, "lon": 30.402672},  # found: the nearest building
-    {"lat": 59.93, "lon": 30.31},  # near the centre
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"address": "Фонарный переулок 5"},  # found by an address range
+        {"address": "Хрустальная 12"},  # by a range, with its coordinates
+        {"address": "Садовая 108"},  # by a polling-station building
+        {"address": "Садовая 1000"},  # choose: the street's stations
+        {"uik": 1545},  # choose: several regions
+        {"uik": 4, "region": "spb"},  # found by number
+        {"lat": 59.911651, "lon": 30.402672},  # found: the nearest building
+        {"lat": 59.93, "lon": 30.31},  # near the centre
+    ],
+)
 def test_api_answers_are_exactly_the_schema(client, ranges, params):
     """The lookup writes its JSON itself (validating each cold answer cost a third of its time): every kind of
     answer must be what LookupOut would make of it, field for field and in order."""
@@ -125,18 +135,21 @@ def test_api_answers_are_exactly_the_schema(client, ranges, params):
     assert all(list(c) == list(ContestOut.model_fields) for c in body["contests"])
 
 
-@pytest.mark.parametrize(("params", "status"), [
-    ({}, 400),
-    ({"address": "   "}, 400),
-    ({"address": "x" * 10_000}, 422),
-    ({"address": "'; DROP TABLE elections_precinct; --"}, 404),
-    ({"address": "<script>alert(1)</script> 5"}, 404),
-    ({"lat": 95, "lon": 30}, 422),
-    ({"lat": 59.9}, 400),
-    ({"lat": 59.9, "lon": 30.3, "uik": 4}, 400),
-    ({"uik": 99_999}, 404),
-    ({"uik": -4}, 422),
-])
+@pytest.mark.parametrize(
+    ("params", "status"),
+    [
+        ({}, 400),
+        ({"address": "   "}, 400),
+        ({"address": "x" * 10_000}, 422),
+        ({"address": "'; DROP TABLE elections_precinct; --"}, 404),
+        ({"address": "<script>alert(1)</script> 5"}, 404),
+        ({"lat": 95, "lon": 30}, 422),
+        ({"lat": 59.9}, 400),
+        ({"lat": 59.9, "lon": 30.3, "uik": 4}, 400),
+        ({"uik": 99_999}, 404),
+        ({"uik": -4}, 422),
+    ],
+)
 def test_api_bad_input(client, params, status):
     response = client.get("/api/lookup", params)
     assert response.status_code == status
@@ -176,9 +189,20 @@ def test_map_with_the_organisers_tile_server(client, settings):
     assert "comes from tiles.example.org, which sees the area you look at" in html
 
 
-@pytest.mark.parametrize("url", ["tiles.example.org/{z}/{x}/{y}.png", "https://tiles.example.org/{z}/{x}.png",
-                                 "javascript:alert(1)//{z}/{x}/{y}", "https://t.example.org/{z}/{x}/{y}.png' x"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "tiles.example.org/{z}/{x}/{y}.png",
+        "https://tiles.example.org/{z}/{x}.png",
+        "javascript:alert(1)//{z}/{x}/{y}",
+        "https://t.example.org/{z}/{x}/{y}.png' x",
+    ],
+)
 def test_a_bad_tile_server_setting_stops_the_start(url):
-    started = subprocess.run([sys.executable, "-c", "import django; django.setup()"], capture_output=True, text=True,
-                             env={**os.environ, "DJANGO_SETTINGS_MODULE": "veche.settings", "VECHE_TILE_URL": url})
+    started = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "veche.settings", "VECHE_TILE_URL": url},
+    )
     assert started.returncode != 0 and "VECHE_TILE_URL must be an http(s) address" in started.stderr

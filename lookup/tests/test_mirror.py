@@ -32,8 +32,21 @@ pytestmark = pytest.mark.django_db
 
 def sign_offline(folder, key="root.key"):
     """What the organisers run on their offline machine: the signing tool checks the folder, then signs."""
-    assert signing.main(["sign", str(folder / "manifest.json"), "--key", str(settings.OFFLINE_DIR / key),
-                         "--keyring", str(settings.OFFLINE_DIR / "keys.json"), "--yes"], out=io.StringIO()) == 0
+    assert (
+        signing.main(
+            [
+                "sign",
+                str(folder / "manifest.json"),
+                "--key",
+                str(settings.OFFLINE_DIR / key),
+                "--keyring",
+                str(settings.OFFLINE_DIR / "keys.json"),
+                "--yes",
+            ],
+            out=io.StringIO(),
+        )
+        == 0
+    )
 
 
 @pytest.fixture
@@ -57,7 +70,9 @@ def served(exported, tmp_path):
     with log.open("w") as fh:
         server = subprocess.Popen(
             [sys.executable, "-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", str(exported)],
-            stdout=fh, stderr=subprocess.STDOUT)
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+        )
         try:
             port = None
             for _ in range(100):
@@ -85,17 +100,23 @@ def site_answers(ranges):
     answers = {}
     for query in queries:
         site = by_address(query)
-        answers[query] = {"parse": dataclasses.asdict(parse(query)), "status": site.status,
-                          "precinct": site.precinct.pk if site.precinct else None}
+        answers[query] = {
+            "parse": dataclasses.asdict(parse(query)),
+            "status": site.status,
+            "precinct": site.precinct.pk if site.precinct else None,
+        }
     return answers
 
 
 def open_page(browser, url):
     page = browser.new_page(locale="ru-RU")
     page.goto(url)
-    page.wait_for_function("document.getElementById('status').textContent.length > 0 && "
-                           "(!document.getElementById('lookup').hidden || "
-                           "document.getElementById('status').className === 'error')", timeout=15000)
+    page.wait_for_function(
+        "document.getElementById('status').textContent.length > 0 && "
+        "(!document.getElementById('lookup').hidden || "
+        "document.getElementById('status').className === 'error')",
+        timeout=15000,
+    )
     return page
 
 
@@ -106,10 +127,12 @@ def test_the_mirror_parses_and_matches_like_the_site(served, site_answers, brows
     mismatches = []
     for query, site in site_answers.items():
         assert page.evaluate("q => vecheMirror.parse(q)", query) == site["parse"], query
-        mirror = page.evaluate("q => { const a = vecheMirror.byAddress(q); "
-                               "return {status: a.status, precinct: a.precinct ? a.precinct.id : null}; }", query)
-        if mirror["status"] != site["status"] or (site["status"] == "found"
-                                                  and mirror["precinct"] != site["precinct"]):
+        mirror = page.evaluate(
+            "q => { const a = vecheMirror.byAddress(q); "
+            "return {status: a.status, precinct: a.precinct ? a.precinct.id : null}; }",
+            query,
+        )
+        if mirror["status"] != site["status"] or (site["status"] == "found" and mirror["precinct"] != site["precinct"]):
             mismatches.append((query, site, mirror))
     assert mismatches == []
 
@@ -136,16 +159,30 @@ def test_a_voter_finds_precinct_and_recommendation_and_nothing_typed_reaches_the
     for typed in ("Садов", "%D0%A1%D0%B0%D0%B4", "101", "1545"):
         assert typed not in after
     fetched = {line.split('"GET ')[1].split()[0] for line in after.splitlines() if '"GET ' in line}
-    assert fetched <= {"/", "/mirror.js", "/nacl-fast.min.js", "/leaflet.js", "/leaflet.css", "/map.js",
-                       "/manifest.json", "/manifest.sig", "/keys.json", "/contests.json",
-                       "/lists/spb-zaks-2021.json", "/data/gorod-sankt-peterburg-1.json"}
+    assert fetched <= {
+        "/",
+        "/mirror.js",
+        "/nacl-fast.min.js",
+        "/leaflet.js",
+        "/leaflet.css",
+        "/map.js",
+        "/manifest.json",
+        "/manifest.sig",
+        "/keys.json",
+        "/contests.json",
+        "/lists/spb-zaks-2021.json",
+        "/data/gorod-sankt-peterburg-1.json",
+    }
 
 
-@pytest.mark.parametrize("name, message", [
-    ("data/gorod-sankt-peterburg-1.json", "файл данных не совпадает с подписанным хешем"),
-    ("lists/spb-zaks-2021.json", "файл данных не совпадает с подписанным хешем"),
-    ("manifest.json", "её подпись не совпадает"),
-])
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("data/gorod-sankt-peterburg-1.json", "файл данных не совпадает с подписанным хешем"),
+        ("lists/spb-zaks-2021.json", "файл данных не совпадает с подписанным хешем"),
+        ("manifest.json", "её подпись не совпадает"),
+    ],
+)
 def test_an_altered_copy_refuses_to_answer(served, exported, name, message, browser):
     url, _log = served
     path = exported / name
@@ -196,8 +233,12 @@ def test_the_page_follows_rotation_and_refuses_a_chain_cut_short_or_forked(expor
     variant(site, exported, "before")
     variant(site, exported, "after", rotated)
     variant(site, exported, "forked", forked)
-    server = subprocess.Popen([sys.executable, "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory",
-                               str(site)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", str(site)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         port = int(server.stdout.readline().split("port ")[1].split()[0])
         context = browser.new_context(locale="ru-RU")  # one browser: one memory of the chain
@@ -205,8 +246,10 @@ def test_the_page_follows_rotation_and_refuses_a_chain_cut_short_or_forked(expor
         def verdict(name):
             page = context.new_page()
             page.goto(f"http://127.0.0.1:{port}/{name}/index.html")
-            page.wait_for_function("document.getElementById('status').className === 'error' || "
-                                   "!document.getElementById('lookup').hidden", timeout=15000)
+            page.wait_for_function(
+                "document.getElementById('status').className === 'error' || !document.getElementById('lookup').hidden",
+                timeout=15000,
+            )
             text = page.inner_text("#status")
             page.close()
             return text
@@ -232,10 +275,15 @@ def test_an_unsigned_or_foreign_signed_copy_refuses_to_answer(exported, tmp_path
     (unsigned / "manifest.sig").unlink()
     foreign = site / "foreign"
     shutil.copytree(exported, foreign)
-    (foreign / "manifest.sig").write_text(json.dumps(signing.sign((foreign / "manifest.json").read_bytes(),
-                                                                  signing.new_key())))
-    server = subprocess.Popen([sys.executable, "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory",
-                               str(site)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    (foreign / "manifest.sig").write_text(
+        json.dumps(signing.sign((foreign / "manifest.json").read_bytes(), signing.new_key()))
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", str(site)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         port = int(server.stdout.readline().split("port ")[1].split()[0])
         for name, message in (("unsigned", "ещё не подписана организаторами"), ("foreign", "её подпись не совпадает")):

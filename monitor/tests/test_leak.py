@@ -10,8 +10,14 @@ from monitor.moderation import act
 
 CLIENT_IP = "203.0.113.199"
 # Names chosen not to occur in the imported data.
-SECRETS = ["Евпраксия Гнедовская", "+7 911 555-01-23", "zhenya.tkachuk.source@proton.me", "Мстислав Оладьин",
-           "адвокат Фердыщенко", CLIENT_IP]
+SECRETS = [
+    "Евпраксия Гнедовская",
+    "+7 911 555-01-23",
+    "zhenya.tkachuk.source@proton.me",
+    "Мстислав Оладьин",
+    "адвокат Фердыщенко",
+    CLIENT_IP,
+]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -20,10 +26,24 @@ def test_a_seized_server_reveals_nobody(client, caplog, capsys):
     City.objects.get_or_create(name="Москва", defaults={"latitude": 55.76, "longitude": 37.62})
     try:
         for fields in (
-            {"kind": "detention", "happened": "2021-01-31T14:00", "city": "Москва", "name": "Евпраксия Гнедовская",
-             "age": 16, "person_contact": "+7 911 555-01-23", "reporter_contact": "zhenya.tkachuk.source@proton.me"},
-            {"kind": "prosecution", "happened": "2021-02-10", "name": "Мстислав Оладьин", "case_kind": "criminal",
-             "article": "ст. 318 УК РФ", "step": "arrest", "person_contact": "адвокат Фердыщенко"},
+            {
+                "kind": "detention",
+                "happened": "2021-01-31T14:00",
+                "city": "Москва",
+                "name": "Евпраксия Гнедовская",
+                "age": 16,
+                "person_contact": "+7 911 555-01-23",
+                "reporter_contact": "zhenya.tkachuk.source@proton.me",
+            },
+            {
+                "kind": "prosecution",
+                "happened": "2021-02-10",
+                "name": "Мстислав Оладьин",
+                "case_kind": "criminal",
+                "article": "ст. 318 УК РФ",
+                "step": "arrest",
+                "person_contact": "адвокат Фердыщенко",
+            },
             {"kind": "detention", "happened": "2099-01-01", "city": "Москва", "name": "Мстислав Оладьин"},  # refused
         ):
             client.post("/api/reports", fields, content_type="application/json", REMOTE_ADDR=CLIENT_IP)

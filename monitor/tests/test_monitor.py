@@ -22,8 +22,9 @@ API = "/api/reports"
 
 
 def post(client, **fields):
-    return client.post(API, fields, content_type="application/json", REMOTE_ADDR="198.51.100.7",
-                       HTTP_ACCEPT_LANGUAGE="en")
+    return client.post(
+        API, fields, content_type="application/json", REMOTE_ADDR="198.51.100.7", HTTP_ACCEPT_LANGUAGE="en"
+    )
 
 
 def detention(client, **fields):
@@ -39,8 +40,15 @@ def private_key() -> str:
 
 
 def test_detention_through_the_api_is_new_and_seals_the_person(client):
-    report = detention(client, name="Евлампия Квасникова", age=17, person_contact="+7 900 000-00-00",
-                       reporter_contact="@witness", police_station="ОП №78", event="")
+    report = detention(
+        client,
+        name="Евлампия Квасникова",
+        age=17,
+        person_contact="+7 900 000-00-00",
+        reporter_contact="@witness",
+        police_station="ОП №78",
+        event="",
+    )
     assert report.state == "new" and report.count == 1 and report.minors == 1
     person = report.person
     assert person.pseudonym.startswith("P-") and person.public_name == "" and person.minor
@@ -52,21 +60,37 @@ def test_detention_through_the_api_is_new_and_seals_the_person(client):
 
 def test_prosecution_step_on_an_existing_record(client):
     first = detention(client, name="Аристарх Пуговкин")
-    response = post(client, kind="prosecution", happened="2021-02-02", person=first.person.pseudonym,
-                    case_kind="administrative", article="ст. 20.2 КоАП РФ", step="admin_arrest", days=10,
-                    court="Дзержинский районный суд")
+    response = post(
+        client,
+        kind="prosecution",
+        happened="2021-02-02",
+        person=first.person.pseudonym,
+        case_kind="administrative",
+        article="ст. 20.2 КоАП РФ",
+        step="admin_arrest",
+        days=10,
+        court="Дзержинский районный суд",
+    )
     assert response.status_code == 201
     step = Report.objects.get(pk=response.json()["id"])
     assert step.person == first.person and step.days == 10
 
 
 def test_violation_through_the_api_finds_the_precinct(client):
-    response = post(client, kind="violation", happened="2021-09-19T20:05", elections=["duma-2021"], precinct=1496,
-                    categories=["finale:count_procedure_failure"], text="Подсчёт без оглашения бюллетеней.")
+    response = post(
+        client,
+        kind="violation",
+        happened="2021-09-19T20:05",
+        elections=["duma-2021"],
+        precinct=1496,
+        categories=["finale:count_procedure_failure"],
+        text="Подсчёт без оглашения бюллетеней.",
+    )
     assert response.status_code == 201
     report = Report.objects.get(pk=response.json()["id"])
     assert report.precinct.code == "1496" and [str(c) for c in report.categories.all()] == [
-        "finale:count_procedure_failure"]
+        "finale:count_procedure_failure"
+    ]
 
 
 def photo_with_location() -> bytes:
@@ -84,10 +108,18 @@ def test_detention_through_the_form_with_a_photo_stripped_of_metadata(client):
 
     raw = photo_with_location()
     assert b"SecretCam" in raw
-    response = client.post("/monitor/report/detention/", {
-        "happened": "2021-01-31T15:00", "city": "Москва", "count": "12", "journalists": "2",
-        "photos": SimpleUploadedFile("p.jpg", raw, "image/jpeg")}, REMOTE_ADDR="198.51.100.8")
-    assert response.status_code == 200 and "id=\"received\"" in response.content.decode()
+    response = client.post(
+        "/monitor/report/detention/",
+        {
+            "happened": "2021-01-31T15:00",
+            "city": "Москва",
+            "count": "12",
+            "journalists": "2",
+            "photos": SimpleUploadedFile("p.jpg", raw, "image/jpeg"),
+        },
+        REMOTE_ADDR="198.51.100.8",
+    )
+    assert response.status_code == 200 and 'id="received"' in response.content.decode()
     report = Report.objects.latest("pk")
     assert (report.city.name, report.count, report.journalists) == ("Москва", 12, 2)
     clean = unseal(report.attachments.get().sealed, private_key())
@@ -96,15 +128,30 @@ def test_detention_through_the_form_with_a_photo_stripped_of_metadata(client):
 
 
 def test_prosecution_and_violation_through_the_form(client):
-    response = client.post("/monitor/report/prosecution/", {
-        "happened": "2021-03-01", "name": "Олимпиада Ржевская", "case_kind": "criminal", "article": "ст. 212 УК РФ",
-        "step": "charge"}, REMOTE_ADDR="198.51.100.9")
+    response = client.post(
+        "/monitor/report/prosecution/",
+        {
+            "happened": "2021-03-01",
+            "name": "Олимпиада Ржевская",
+            "case_kind": "criminal",
+            "article": "ст. 212 УК РФ",
+            "step": "charge",
+        },
+        REMOTE_ADDR="198.51.100.9",
+    )
     assert response.status_code == 200
     assert Report.objects.latest("pk").article == "ст. 212 УК РФ"
-    response = client.post("/monitor/report/violation/", {
-        "happened": "2021-09-19T09:00", "election": "spb-zaks-2021", "precinct": "341",
-        "categories": ["during:carousel_or_stuffing", "during:on_home"], "text": "Карусель у входа."},
-        REMOTE_ADDR="198.51.100.9")
+    response = client.post(
+        "/monitor/report/violation/",
+        {
+            "happened": "2021-09-19T09:00",
+            "election": "spb-zaks-2021",
+            "precinct": "341",
+            "categories": ["during:carousel_or_stuffing", "during:on_home"],
+            "text": "Карусель у входа.",
+        },
+        REMOTE_ADDR="198.51.100.9",
+    )
     assert response.status_code == 200
     report = Report.objects.latest("pk")
     assert report.precinct.code == "341" and report.categories.count() == 2
@@ -114,40 +161,106 @@ def test_prosecution_and_violation_through_the_form(client):
 FUTURE = (timezone.localtime() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
 
 
-@pytest.mark.parametrize(("fields", "field", "message"), [
-    ({"kind": "arrest"}, "kind", "Choose the kind"),
-    ({"kind": "detention", "city": "Москва"}, "happened", "Say when"),
-    ({"kind": "detention", "happened": "2021-01-31"}, "city", "required"),
-    ({"kind": "detention", "happened": FUTURE, "city": "Москва"}, "happened", "future"),
-    ({"kind": "detention", "happened": "31.01.2021", "city": "Москва"}, "happened", "YYYY-MM-DD"),
-    ({"kind": "detention", "happened": "1999-01-31", "city": "Москва"}, "happened", "before 2000"),
-    ({"kind": "detention", "happened": "2021-01-31", "city": "Атлантида"}, "city", "Unknown city"),
-    ({"kind": "detention", "happened": "2021-01-31", "city": "Москва", "count": 3, "journalists": 4},
-     "journalists", "More than"),
-    ({"kind": "detention", "happened": "2021-01-31", "city": "Москва", "text": "x" * 60_000}, "text", "At most"),
-    ({"kind": "detention", "happened": "2021-01-31", "city": "Москва", "text": "<script>alert(1)</script>"},
-     "text", "Plain text only"),
-    ({"kind": "detention", "happened": "2021-01-31", "city": "Москва", "place": "<img src=x onerror=alert(1)>"},
-     "place", "Plain text only"),
-    ({"kind": "detention", "happened": "2021-01-31", "city": "Москва", "links": ["javascript:alert(1)"]},
-     "links", "http"),
-    ({"kind": "detention", "happened": "2021-01-31", "city": "Москва'; DROP TABLE monitor_report; --"},
-     "city", "Unknown city"),
-    ({"kind": "detention", "happened": "2021-01-31", "city": "Москва", "consent": True}, "consent", "needs the name"),
-    ({"kind": "prosecution", "happened": "2021-01-31", "article": "ст. 212", "case_kind": "criminal",
-      "step": "charge"}, "name", "Name the person"),
-    ({"kind": "prosecution", "happened": "2021-01-31", "person": "P-ZZZZZZ", "article": "ст. 212",
-      "case_kind": "criminal", "step": "charge"}, "person", "No person"),
-    ({"kind": "prosecution", "happened": "2021-01-31", "name": "А Б", "article": "ст. 212", "case_kind": "civil",
-      "step": "charge"}, "case_kind", "administrative or criminal"),
-    ({"kind": "violation", "happened": "2021-09-19", "elections": ["duma-2021"], "precinct": 99999, "text": "x"},
-     "precinct", "no precinct"),
-    ({"kind": "violation", "happened": "2021-09-19", "elections": ["duma-1905"], "text": "x"}, "election",
-     "Unknown election"),
-    ({"kind": "violation", "happened": "2021-09-19", "elections": ["duma-2021"], "text": "x",
-      "categories": ["during:fraud"]}, "categories", "Unknown category"),
-    ({"kind": "violation", "happened": "2021-09-19", "elections": ["duma-2021"]}, "text", "required"),
-])
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"kind": "arrest"}, "kind", "Choose the kind"),
+        ({"kind": "detention", "city": "Москва"}, "happened", "Say when"),
+        ({"kind": "detention", "happened": "2021-01-31"}, "city", "required"),
+        ({"kind": "detention", "happened": FUTURE, "city": "Москва"}, "happened", "future"),
+        ({"kind": "detention", "happened": "31.01.2021", "city": "Москва"}, "happened", "YYYY-MM-DD"),
+        ({"kind": "detention", "happened": "1999-01-31", "city": "Москва"}, "happened", "before 2000"),
+        ({"kind": "detention", "happened": "2021-01-31", "city": "Атлантида"}, "city", "Unknown city"),
+        (
+            {"kind": "detention", "happened": "2021-01-31", "city": "Москва", "count": 3, "journalists": 4},
+            "journalists",
+            "More than",
+        ),
+        ({"kind": "detention", "happened": "2021-01-31", "city": "Москва", "text": "x" * 60_000}, "text", "At most"),
+        (
+            {"kind": "detention", "happened": "2021-01-31", "city": "Москва", "text": "<script>alert(1)</script>"},
+            "text",
+            "Plain text only",
+        ),
+        (
+            {"kind": "detention", "happened": "2021-01-31", "city": "Москва", "place": "<img src=x onerror=alert(1)>"},
+            "place",
+            "Plain text only",
+        ),
+        (
+            {"kind": "detention", "happened": "2021-01-31", "city": "Москва", "links": ["javascript:alert(1)"]},
+            "links",
+            "http",
+        ),
+        (
+            {"kind": "detention", "happened": "2021-01-31", "city": "Москва'; DROP TABLE monitor_report; --"},
+            "city",
+            "Unknown city",
+        ),
+        (
+            {"kind": "detention", "happened": "2021-01-31", "city": "Москва", "consent": True},
+            "consent",
+            "needs the name",
+        ),
+        (
+            {
+                "kind": "prosecution",
+                "happened": "2021-01-31",
+                "article": "ст. 212",
+                "case_kind": "criminal",
+                "step": "charge",
+            },
+            "name",
+            "Name the person",
+        ),
+        (
+            {
+                "kind": "prosecution",
+                "happened": "2021-01-31",
+                "person": "P-ZZZZZZ",
+                "article": "ст. 212",
+                "case_kind": "criminal",
+                "step": "charge",
+            },
+            "person",
+            "No person",
+        ),
+        (
+            {
+                "kind": "prosecution",
+                "happened": "2021-01-31",
+                "name": "А Б",
+                "article": "ст. 212",
+                "case_kind": "civil",
+                "step": "charge",
+            },
+            "case_kind",
+            "administrative or criminal",
+        ),
+        (
+            {"kind": "violation", "happened": "2021-09-19", "elections": ["duma-2021"], "precinct": 99999, "text": "x"},
+            "precinct",
+            "no precinct",
+        ),
+        (
+            {"kind": "violation", "happened": "2021-09-19", "elections": ["duma-1905"], "text": "x"},
+            "election",
+            "Unknown election",
+        ),
+        (
+            {
+                "kind": "violation",
+                "happened": "2021-09-19",
+                "elections": ["duma-2021"],
+                "text": "x",
+                "categories": ["during:fraud"],
+            },
+            "categories",
+            "Unknown category",
+        ),
+        ({"kind": "violation", "happened": "2021-09-19", "elections": ["duma-2021"]}, "text", "required"),
+    ],
+)
 def test_bad_input_gets_a_clear_error_and_changes_nothing(client, fields, field, message):
     before = (Report.objects.count(), Person.objects.count(), ModerationLog.objects.count())
     response = post(client, **fields)
@@ -158,9 +271,11 @@ def test_bad_input_gets_a_clear_error_and_changes_nothing(client, fields, field,
 
 def test_bad_form_input_is_shown_and_nothing_is_stored(client):
     before = Report.objects.count()
-    response = client.post("/monitor/report/detention/", {"happened": FUTURE, "city": "Москва",
-                                                           "text": "<script>alert(1)</script>"},
-                           HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        "/monitor/report/detention/",
+        {"happened": FUTURE, "city": "Москва", "text": "<script>alert(1)</script>"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     page = response.content.decode()
     assert response.status_code == 400 and "future" in page and "Plain text only" in page
     assert "<script>alert(1)" not in page  # the typed text comes back escaped
@@ -169,11 +284,16 @@ def test_bad_form_input_is_shown_and_nothing_is_stored(client):
 
 def test_ten_megabytes_of_text_are_refused_with_a_message(client):
     before = Report.objects.count()
-    response = client.post(API, json.dumps({"kind": "violation", "text": "я" * 5_000_000}),
-                           content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        API,
+        json.dumps({"kind": "violation", "text": "я" * 5_000_000}),
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert response.status_code == 413 and "too large" in response.json()["errors"]["__all__"]
-    response = client.post("/monitor/report/violation/", {"happened": "2021-09-19", "text": "я" * 5_000_000},
-                           HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        "/monitor/report/violation/", {"happened": "2021-09-19", "text": "я" * 5_000_000}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 400 and "too large" in response.content.decode()
     assert Report.objects.count() == before
 
@@ -182,8 +302,9 @@ def test_the_rate_limit(client, settings, monkeypatch):
     monkeypatch.setattr("monitor.intake.LIMIT_CLIENT", 2)
     codes = [post(client, kind="detention", happened="2021-01-31", city="Москва").status_code for _ in range(3)]
     assert codes == [201, 201, 429]
-    form = client.post("/monitor/report/detention/", {"happened": "2021-01-31", "city": "Москва"},
-                       REMOTE_ADDR="198.51.100.7")  # the form and the API count against one limit
+    form = client.post(
+        "/monitor/report/detention/", {"happened": "2021-01-31", "city": "Москва"}, REMOTE_ADDR="198.51.100.7"
+    )  # the form and the API count against one limit
     assert form.status_code == 429 and "Too many reports" in form.content.decode()
 
 
@@ -206,8 +327,7 @@ def test_moderation_roles_and_log(client, moderator, editor, nobody):
     report.refresh_from_db()
     assert report.state == "published"
     log = list(report.log.values_list("action", "before", "after", "user__username"))
-    assert log == [("verify", "new", "verified", "moderator"),
-                   ("publish", "verified", "published", "editor")]
+    assert log == [("verify", "new", "verified", "moderator"), ("publish", "verified", "published", "editor")]
 
 
 def test_each_action_in_its_state_only_and_reasons_required(client, editor):
@@ -230,7 +350,14 @@ def test_publishing_and_retracting_moves_the_counts(client, editor):
     act(report, "publish", editor)
     row = DetentionCount.objects.get()
     assert (row.city.name, row.event_key, str(row.day), row.detentions, row.journalists, row.minors, row.reports) == (
-        "Санкт-Петербург", event.pk, "2021-01-31", 7, 2, 1, 1)
+        "Санкт-Петербург",
+        event.pk,
+        "2021-01-31",
+        7,
+        2,
+        1,
+        1,
+    )
     act(report, "retract", editor, "the source withdrew it")
     assert DetentionCount.objects.get().detentions == 0
 
@@ -273,19 +400,35 @@ def test_statistics_against_hand_counts(client, editor):
     rally = Event.objects.create(slug="rally", name="Акция", date="2021-01-23")
     other = Event.objects.create(slug="other", name="Другая акция", date="2021-01-31")
     hand = [  # city, day, event, count, journalists, minors
-        ("Москва", "2021-01-23", rally, 40, 2, 1), ("Москва", "2021-01-23", rally, 1, 0, 0),
-        ("Москва", "2021-01-31", other, 25, 1, 0), ("Санкт-Петербург", "2021-01-23", rally, 30, 0, 3),
-        ("Санкт-Петербург", "2021-01-31", other, 12, 0, 0), ("Казань", "2021-01-31", None, 4, 1, 0),
+        ("Москва", "2021-01-23", rally, 40, 2, 1),
+        ("Москва", "2021-01-23", rally, 1, 0, 0),
+        ("Москва", "2021-01-31", other, 25, 1, 0),
+        ("Санкт-Петербург", "2021-01-23", rally, 30, 0, 3),
+        ("Санкт-Петербург", "2021-01-31", other, 12, 0, 0),
+        ("Казань", "2021-01-31", None, 4, 1, 0),
     ]
     for city, day, event, count, journalists, minors in hand:
-        publish(detention(client, city=city, happened=f"{day}T13:00", event=event.slug if event else "",
-                          count=count, journalists=journalists, minors=minors), editor)
+        publish(
+            detention(
+                client,
+                city=city,
+                happened=f"{day}T13:00",
+                event=event.slug if event else "",
+                count=count,
+                journalists=journalists,
+                minors=minors,
+            ),
+            editor,
+        )
     detention(client, city="Москва", count=1000)  # not published: not counted
     data = stats.detentions()
     assert data["totals"]["detentions"] == 112 and data["totals"]["journalists"] == 4
     assert data["totals"]["minors"] == 4 and data["totals"]["reports"] == 6 and data["totals"]["cities"] == 3
     assert [(c["city"], c["detentions"]) for c in data["cities"]] == [
-        ("Москва", 66), ("Санкт-Петербург", 42), ("Казань", 4)]
+        ("Москва", 66),
+        ("Санкт-Петербург", 42),
+        ("Казань", 4),
+    ]
     assert [(d["day"], d["detentions"]) for d in data["days"]] == [("2021-01-23", 71), ("2021-01-31", 41)]
     assert [(e["slug"], e["detentions"]) for e in data["events"]] == [("rally", 71), ("other", 37), ("", 4)]
     only = stats.detentions(stats.Filters(event=rally))
@@ -293,11 +436,20 @@ def test_statistics_against_hand_counts(client, editor):
     late = stats.detentions(stats.Filters.from_query({"since": "2021-01-24"})[0])
     assert late["totals"]["detentions"] == 41
     assert stats.Filters.from_query({"since": "вчера", "event": "nope"})[1].keys() == {"since", "event"}
-    before = list(DetentionCount.objects.order_by("city", "event_key", "day").values_list(
-        "city", "event_key", "day", "detentions", "journalists", "minors", "reports"))
+    before = list(
+        DetentionCount.objects.order_by("city", "event_key", "day").values_list(
+            "city", "event_key", "day", "detentions", "journalists", "minors", "reports"
+        )
+    )
     recount()
-    assert list(DetentionCount.objects.order_by("city", "event_key", "day").values_list(
-        "city", "event_key", "day", "detentions", "journalists", "minors", "reports")) == before
+    assert (
+        list(
+            DetentionCount.objects.order_by("city", "event_key", "day").values_list(
+                "city", "event_key", "day", "detentions", "journalists", "minors", "reports"
+            )
+        )
+        == before
+    )
     page = client.get("/monitor/?event=rally")
     assert page.status_code == 200 and 'data-city="Москва">41<' in page.content.decode()
     assert client.get("/monitor/?since=never").status_code == 400
@@ -314,8 +466,16 @@ def test_cases_people_pages_and_prisoners(client, editor):
     hidden = detention(client, name="Фаддей Чужеземцев", happened="2021-01-31T16:00")
     for report in (named, hidden):
         publish(report, editor)
-        step = post(client, kind="prosecution", happened="2021-02-03", person=report.person.pseudonym,
-                    case_kind="criminal", article="ст. 318 УК РФ", step="arrest", court="Басманный суд")
+        step = post(
+            client,
+            kind="prosecution",
+            happened="2021-02-03",
+            person=report.person.pseudonym,
+            case_kind="criminal",
+            article="ст. 318 УК РФ",
+            step="arrest",
+            court="Басманный суд",
+        )
         publish(Report.objects.get(pk=step.json()["id"]), editor)
     Person.objects.filter(pk=named.person_id).update(write_to="ФКУ СИЗО-1, 191123, Санкт-Петербург")
     named.person.refresh_from_db()
@@ -355,8 +515,9 @@ def test_the_real_violations_are_imported_with_counts_per_category_as_in_the_fil
 
     path = Path(settings.SHARED_DATA_DIR) / "spb-2021" / "violations.jsonl.gz"
     rows = [json.loads(line) for line in gzip.open(path, "rt", encoding="utf-8")]
-    expected = Counter(f"{phase}:{code}" for r in rows for phase, codes in (r.get("violations") or {}).items()
-                       for code in set(codes))
+    expected = Counter(
+        f"{phase}:{code}" for r in rows for phase, codes in (r.get("violations") or {}).items() for code in set(codes)
+    )
     imported = Report.objects.filter(source="kartanarusheniy")
     assert imported.count() == 682 == len(rows) and set(imported.values_list("state", flat=True)) == {"published"}
     data = stats.violations()
@@ -392,12 +553,31 @@ def test_offline_export_opens_what_was_sealed(client, tmp_path):
     report = detention(client, name="Евлампия Квасникова", person_contact="адвокат", reporter_contact="@w")
     key = tmp_path / "key"
     key.write_text(private_key())
-    call_command("monitor_export", "--secret-key", str(key), "--out", str(tmp_path / "out"), "--report",
-                 str(report.pk), stdout=io.StringIO())
+    call_command(
+        "monitor_export",
+        "--secret-key",
+        str(key),
+        "--out",
+        str(tmp_path / "out"),
+        "--report",
+        str(report.pk),
+        stdout=io.StringIO(),
+    )
     opened = json.loads((tmp_path / "out" / "reports.json").read_text())
-    assert opened == [{"id": report.pk, "kind": "detention", "state": "new", "reporter_contact": "@w",
-                       "person": {"pseudonym": report.person.pseudonym, "name": "Евлампия Квасникова",
-                                  "age": None, "contact": "адвокат"}}]
+    assert opened == [
+        {
+            "id": report.pk,
+            "kind": "detention",
+            "state": "new",
+            "reporter_contact": "@w",
+            "person": {
+                "pseudonym": report.person.pseudonym,
+                "name": "Евлампия Квасникова",
+                "age": None,
+                "contact": "адвокат",
+            },
+        }
+    ]
 
 
 def test_cities_are_listed_with_coordinates():

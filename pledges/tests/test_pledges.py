@@ -36,8 +36,9 @@ def keys():
 
 @pytest.fixture
 def campaign(keys):
-    campaign = Campaign.objects.create(slug="rally", title="Митинг", text="Объявим, когда наберётся порог.",
-                                       threshold=3, public_key=keys[0])
+    campaign = Campaign.objects.create(
+        slug="rally", title="Митинг", text="Объявим, когда наберётся порог.", threshold=3, public_key=keys[0]
+    )
     for name in ("Москва", "Санкт-Петербург"):
         City.objects.create(campaign=campaign, name=name)
     return campaign
@@ -45,8 +46,9 @@ def campaign(keys):
 
 def sign_up(client, campaign, email, name="", city="Москва", **extra):
     city_id = City.objects.get(campaign=campaign, name=city).pk if city else ""
-    return client.post(f"/pledges/{campaign.slug}/", {"email": email, "name": name, "city": city_id, **extra},
-                       REMOTE_ADDR=CLIENT_IP)
+    return client.post(
+        f"/pledges/{campaign.slug}/", {"email": email, "name": name, "city": city_id, **extra}, REMOTE_ADDR=CLIENT_IP
+    )
 
 
 def link_in(message) -> str:
@@ -80,8 +82,10 @@ def test_sign_up_confirm_and_count(client, campaign):
 
 
 def test_the_same_person_counts_once_and_is_told_nothing_new(client, campaign):
-    answers = [sign_up(client, campaign, email).content.decode()
-               for email in ("anna.smirnova@gmail.com", "AnnaSmirnova+x@gmail.com", "ANNA.SMIRNOVA@googlemail.com")]
+    answers = [
+        sign_up(client, campaign, email).content.decode()
+        for email in ("anna.smirnova@gmail.com", "AnnaSmirnova+x@gmail.com", "ANNA.SMIRNOVA@googlemail.com")
+    ]
     assert Pledge.objects.filter(campaign=campaign).count() == 1
     messages = [re.search(r'role="status">([^<]*)<', a).group(1) for a in answers]
     assert len(set(messages)) == 1  # the page says the same whether the address was known or not
@@ -94,16 +98,22 @@ def test_the_same_person_counts_once_and_is_told_nothing_new(client, campaign):
 
 def shape(message) -> tuple:
     """What a mail provider sees of a confirmation mail, with the link's token (random per pledge) blanked."""
-    body = re.sub(r"/pledges/confirm/[^/\s]+/", lambda m: "/pledges/confirm/" + "x" * (len(m.group(0)) - 19) + "/",
-                  message.body)
+    body = re.sub(
+        r"/pledges/confirm/[^/\s]+/", lambda m: "/pledges/confirm/" + "x" * (len(m.group(0)) - 19) + "/", message.body
+    )
     mime = message.message()  # its Message-ID is random (and of random length): left out of the size
     return message.subject, body, len(mime.as_bytes()) - len(str(mime["Message-ID"]))
 
 
 def test_the_mail_does_not_tell_who_had_signed_up_before(client, campaign):
     """Finding 4: a state reading mail at its providers signs up a list of suspects and compares the answers."""
-    Pledge.objects.create(campaign=campaign, city=City.objects.get(campaign=campaign, name="Москва"), person="x" * 64,
-                          contact=b"x", confirmed="2021-01-01T00:00Z")  # a pledge of id > 9, links stay one length
+    Pledge.objects.create(
+        campaign=campaign,
+        city=City.objects.get(campaign=campaign, name="Москва"),
+        person="x" * 64,
+        contact=b"x",
+        confirmed="2021-01-01T00:00Z",
+    )  # a pledge of id > 9, links stay one length
     sign_up(client, campaign, "counted.al@mail.ru")  # addresses of one length: mails of one length
     client.get(link_in(mail.outbox[-1]))
     sign_up(client, campaign, "waiting.st@mail.ru")
@@ -123,8 +133,9 @@ def test_a_known_address_takes_the_same_statements_as_a_new_one(client, campaign
     def statements(email):
         with CaptureQueriesContext(connection) as queries:
             sign_up(client, campaign, email)
-        return [re.sub(r"'[^']*'|\b\d+\b", "?", q["sql"]) for q in queries.captured_queries
-                if "pledges_pledge" in q["sql"]]
+        return [
+            re.sub(r"'[^']*'|\b\d+\b", "?", q["sql"]) for q in queries.captured_queries if "pledges_pledge" in q["sql"]
+        ]
 
     assert statements("first.time@mail.ru") == statements("second.time@mail.ru")
 
@@ -139,11 +150,14 @@ def test_the_threshold_is_reached_and_shown(client, campaign):
     assert "порог достигнут" in client.get(f"/pledges/{campaign.slug}/").content.decode()
 
 
-@pytest.mark.parametrize("fields, message", [
-    ({"email": "not-an-address"}, "не адрес электронной почты"),
-    ({"email": "a@b.ru", "name": "Я" * 101}, "длиннее"),
-    ({"email": "a@b.ru", "city": ""}, "Выберите город"),
-])
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"email": "not-an-address"}, "не адрес электронной почты"),
+        ({"email": "a@b.ru", "name": "Я" * 101}, "длиннее"),
+        ({"email": "a@b.ru", "city": ""}, "Выберите город"),
+    ],
+)
 def test_bad_input_is_refused_and_nothing_changes(client, campaign, fields, message):
     data = {"email": "", "name": "", "city": City.objects.get(campaign=campaign, name="Москва").pk, **fields}
     response = client.post(f"/pledges/{campaign.slug}/", data, REMOTE_ADDR=CLIENT_IP)
@@ -208,8 +222,7 @@ def test_keygen_export_and_purge(client, campaign, tmp_path):
     for message in mail.outbox[:3]:
         client.get(link_in(message))
     exported = tmp_path / "contacts.csv"
-    call_command("pledges_export", "rally", "--secret-key", str(key_file), "--out", str(exported),
-                 stderr=io.StringIO())
+    call_command("pledges_export", "rally", "--secret-key", str(key_file), "--out", str(exported), stderr=io.StringIO())
     rows = list(csv.DictReader(exported.open(encoding="utf-8")))
     assert sorted(r["email"] for r in rows) == sorted(p[0] for p in PEOPLE[:3])
     assert {r["name"] for r in rows} == {p[1] for p in PEOPLE[:3]}
@@ -274,8 +287,9 @@ def test_concurrent_sign_ups(keys):
         for t in threads:
             t.join()
         assert errors == [] and Pledge.objects.filter(campaign=campaign).count() == 1
-        threads = [threading.Thread(target=run, args=([f"p{i}-{j}@example.com" for j in range(10)], errors))
-                   for i in range(20)]
+        threads = [
+            threading.Thread(target=run, args=([f"p{i}-{j}@example.com" for j in range(10)], errors)) for i in range(20)
+        ]
         for t in threads:
             t.start()
         for t in threads:

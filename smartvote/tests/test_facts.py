@@ -16,9 +16,14 @@ def write(tmp_path, body):
 
 
 def counts():
-    return (CandidateFact.objects.count(), PartyLineage.objects.count(),
-            sum(s.ruling_parties.count() + s.aligned_parties.count() + s.history.count()
-                for s in ElectionSetup.objects.all()))
+    return (
+        CandidateFact.objects.count(),
+        PartyLineage.objects.count(),
+        sum(
+            s.ruling_parties.count() + s.aligned_parties.count() + s.history.count()
+            for s in ElectionSetup.objects.all()
+        ),
+    )
 
 
 def test_the_fixture_is_imported_with_sources_and_again_changes_nothing():
@@ -29,8 +34,9 @@ def test_the_fixture_is_imported_with_sources_and_again_changes_nothing():
     assert [p.short_name for p in setup.ruling_parties.all()] == ["ЕР"]
     assert [p.short_name for p in setup.aligned_parties.all()] == ["ЛДПР"]
     assert [h.slug for h in setup.history.all()] == ["duma-2016"]
-    vishnevsky = CandidateFact.objects.filter(candidate__person__last_name="Вишневский",
-                                              candidate__contest__election__slug="spb-zaks-2021")
+    vishnevsky = CandidateFact.objects.filter(
+        candidate__person__last_name="Вишневский", candidate__contest__election__slug="spb-zaks-2021"
+    )
     # The real Boris Vishnevsky ran in 2016; his two namesakes on the 2021 ballot did not.
     assert {f.candidate.person.middle_name for f in vishnevsky} == {"Лазаревич"}
     before = counts()
@@ -38,23 +44,26 @@ def test_the_fixture_is_imported_with_sources_and_again_changes_nothing():
     assert counts() == before
 
 
-@pytest.mark.parametrize("row, message", [
-    ("spb-zaks-2021,1,Никто Никтоевич,recognition,2,,,a source\n", "no candidate «Никто Никтоевич» in district 1"),
-    ("spb-zaks-2021,1,Гусаров Евгений Евгеньевич,recognition,7,,,a source\n", "not a value of recognition"),
-    ("spb-zaks-2021,1,Гусаров Евгений Евгеньевич,fame,2,,,a source\n", "unknown fact «fame»"),
-    ("spb-zaks-2021,one,Гусаров Евгений Евгеньевич,recognition,2,,,a source\n", "district «one» is not a number"),
-    ("spb-zaks-2021,99,Гусаров Евгений Евгеньевич,recognition,2,,,a source\n", "no single-mandate district 99"),
-    ("spb-zaks-2021,1,Гусаров Евгений Евгеньевич,recognition,2,,,\n", "no source"),
-    ("spb-zaks-2021,1,Гусаров Евгений Евгеньевич,earlier_candidacy,lost,120,,s\n", "not between 0 and 100"),
-    ("spb-zaks-2021,1,Гусаров Евгений Евгеньевич,earlier_candidacy,lost,abc,,s\n", "is not a number"),
-    ("spb-zaks-2021,1,Гусаров Евгений Евгеньевич,withdrawn,yesterday,,,s\n", "needs a date"),
-    ("spb-zaks-2021,1,Гусаров Евгений Евгеньевич,recognition,2,,,s,extra\n", "more fields than the header"),
-    ("nowhere-2021,1,Гусаров Евгений Евгеньевич,recognition,2,,,s\n", "not an imported election"),
-    ("spb-zaks-2021,,,ruling_party,Партия Всех,,,s\n", "names no imported parties"),
-    ("spb-zaks-2021,,,history,duma-2021,,,s\n", "is not earlier than"),
-    ("spb-zaks-2021,,,predecessor,КПРФ,,,s\n", "needs «earlier party → party»"),
-    ("spb-zaks-2021,3,,ruling_party,ЕР,,,s\n", "leave district and candidate empty"),
-])
+@pytest.mark.parametrize(
+    "row, message",
+    [
+        ("spb-zaks-2021,1,Никто Никтоевич,recognition,2,,,a source\n", "no candidate «Никто Никтоевич» in district 1"),
+        ("spb-zaks-2021,1,Гусаров Евгений Евгеньевич,recognition,7,,,a source\n", "not a value of recognition"),
+        ("spb-zaks-2021,1,Гусаров Евгений Евгеньевич,fame,2,,,a source\n", "unknown fact «fame»"),
+        ("spb-zaks-2021,one,Гусаров Евгений Евгеньевич,recognition,2,,,a source\n", "district «one» is not a number"),
+        ("spb-zaks-2021,99,Гусаров Евгений Евгеньевич,recognition,2,,,a source\n", "no single-mandate district 99"),
+        ("spb-zaks-2021,1,Гусаров Евгений Евгеньевич,recognition,2,,,\n", "no source"),
+        ("spb-zaks-2021,1,Гусаров Евгений Евгеньевич,earlier_candidacy,lost,120,,s\n", "not between 0 and 100"),
+        ("spb-zaks-2021,1,Гусаров Евгений Евгеньевич,earlier_candidacy,lost,abc,,s\n", "is not a number"),
+        ("spb-zaks-2021,1,Гусаров Евгений Евгеньевич,withdrawn,yesterday,,,s\n", "needs a date"),
+        ("spb-zaks-2021,1,Гусаров Евгений Евгеньевич,recognition,2,,,s,extra\n", "more fields than the header"),
+        ("nowhere-2021,1,Гусаров Евгений Евгеньевич,recognition,2,,,s\n", "not an imported election"),
+        ("spb-zaks-2021,,,ruling_party,Партия Всех,,,s\n", "names no imported parties"),
+        ("spb-zaks-2021,,,history,duma-2021,,,s\n", "is not earlier than"),
+        ("spb-zaks-2021,,,predecessor,КПРФ,,,s\n", "needs «earlier party → party»"),
+        ("spb-zaks-2021,3,,ruling_party,ЕР,,,s\n", "leave district and candidate empty"),
+    ],
+)
 def test_a_bad_row_stops_the_import_and_nothing_changes(tmp_path, row, message):
     good = "spb-zaks-2021,1,Гусаров Евгений Евгеньевич,recognition,2,,,organisers' judgement\n"
     path = write(tmp_path, good + row)
@@ -76,8 +85,11 @@ def test_missing_columns_and_empty_files(tmp_path):
 
 
 def test_a_good_file_adds_facts_and_settings(tmp_path):
-    path = write(tmp_path, "spb-zaks-2021,1,гусаров евгений евгеньевич,recognition,2,,,organisers' judgement\n"
-                           "spb-zaks-2021,,,predecessor,Партия Роста → Новые Люди,,,a test\n")
+    path = write(
+        tmp_path,
+        "spb-zaks-2021,1,гусаров евгений евгеньевич,recognition,2,,,organisers' judgement\n"
+        "spb-zaks-2021,,,predecessor,Партия Роста → Новые Люди,,,a test\n",
+    )
     before = counts()
     call_command("import_smartvote_facts", str(path), verbosity=0)
     after = counts()

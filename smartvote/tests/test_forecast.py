@@ -34,8 +34,9 @@ def test_carry_covers_every_precinct_of_the_2021_districts(zaks, duma16):
     # Most precincts kept their numbers; the rest mostly found a neighbour.
     assert cov["by_number"].sum() > 1800 and cov["by_coordinates"].sum() > 50 and cov["missing"].sum() < 60
     # Carried votes never exceed what St Petersburg cast in 2016, and cover most of it.
-    spb = Protocol.objects.filter(contest__election=duma16, contest__kind="party_list",
-                                  precinct__region__key="город санкт-петербург")
+    spb = Protocol.objects.filter(
+        contest__election=duma16, contest__kind="party_list", precinct__region__key="город санкт-петербург"
+    )
     valid_2016 = sum(spb.values_list("valid", flat=True))
     assert 0.9 * valid_2016 < carried.votes["votes"].sum() < 1.1 * valid_2016
 
@@ -43,18 +44,24 @@ def test_carry_covers_every_precinct_of_the_2021_districts(zaks, duma16):
 def test_a_new_precinct_takes_its_nearest_neighbours_result(zaks, duma16):
     targets = contest_precincts(single_mandate(zaks))
     voted = set(Protocol.objects.filter(contest__election=duma16).values_list("precinct_id", flat=True))
-    new = targets.filter(~pl.col("precinct_id").is_in(list(voted)) & pl.col("latitude").is_not_null()).row(0,
-                                                                                                           named=True)
+    new = targets.filter(~pl.col("precinct_id").is_in(list(voted)) & pl.col("latitude").is_not_null()).row(
+        0, named=True
+    )
     coords = pl.DataFrame(
-        [(p.pk, p.venue.latitude, p.venue.longitude) for p in Precinct.objects.filter(
-            pk__in=voted, venue__latitude__isnull=False).select_related("venue")],
-        schema={"precinct_id": pl.Int64, "latitude": pl.Float64, "longitude": pl.Float64}, orient="row")
+        [
+            (p.pk, p.venue.latitude, p.venue.longitude)
+            for p in Precinct.objects.filter(pk__in=voted, venue__latitude__isnull=False).select_related("venue")
+        ],
+        schema={"precinct_id": pl.Int64, "latitude": pl.Float64, "longitude": pl.Float64},
+        orient="row",
+    )
     found = donors(targets.filter(pl.col("precinct_id") == new["precinct_id"]), voted, coords).row(0, named=True)
     assert found["how"] == "coordinates" and found["donor_id"] in voted
     # The donor is the nearest (several precincts can share the nearest building).
     squeeze = np.cos(np.radians(new["latitude"]))
-    distances = ((coords["latitude"] - new["latitude"]) ** 2
-                 + ((coords["longitude"] - new["longitude"]) * squeeze) ** 2).to_numpy()
+    distances = (
+        (coords["latitude"] - new["latitude"]) ** 2 + ((coords["longitude"] - new["longitude"]) * squeeze) ** 2
+    ).to_numpy()
     donor = coords["precinct_id"].to_list().index(found["donor_id"])
     assert distances[donor] == pytest.approx(distances.min(), rel=1e-6, abs=1e-12)
 
@@ -143,8 +150,9 @@ def test_backtest_reproduces_the_naive_baselines_and_beats_them(duma16):
     even = np.mean([1 - 1 / (len(c.candidates.all()) - 1) for t in targets for c in single_mandate(t)])
     assert summary["brier"] < even
     assert 0 < summary["mae"] < 10
-    assert sum(b["n"] for b in report["calibration"]) == sum(len(c.candidates.all()) - 1
-                                                            for t in targets for c in single_mandate(t))
+    assert sum(b["n"] for b in report["calibration"]) == sum(
+        len(c.candidates.all()) - 1 for t in targets for c in single_mandate(t)
+    )
 
 
 def test_backtest_refuses_history_from_after_the_target(duma16):
@@ -155,9 +163,22 @@ def test_backtest_refuses_history_from_after_the_target(duma16):
 def test_backtest_command_prints_tables_and_the_ablation(tmp_path):
     plot = tmp_path / "calibration.svg"
     from io import StringIO
+
     out = StringIO()
-    call_command("smartvote_backtest", "--target", "duma-2021", "--history", "duma-2016", "--draws", "500",
-                 "--plot", str(plot), "--save", stdout=out, stderr=StringIO())
+    call_command(
+        "smartvote_backtest",
+        "--target",
+        "duma-2021",
+        "--history",
+        "duma-2016",
+        "--draws",
+        "500",
+        "--plot",
+        str(plot),
+        "--save",
+        stdout=out,
+        stderr=StringIO(),
+    )
     text = out.getvalue()
     assert "hits:" in text and "Brier" in text and "ablation" in text and "naive" in text
     assert plot.read_text().startswith("<?xml")

@@ -90,10 +90,12 @@ def test_the_server_publishes_only_what_the_organisers_signed_offline(duma, orga
         publish_signed(duma, signing.sign(b"{}", root_key()), organiser)
     draft = prepare(duma, organiser)
     stranger = signing.new_key()  # not in the organisers' chain
-    for bad, message in ((signing.sign(draft.payload.encode(), stranger), "not in the organisers' key chain"),
-                         (signing.sign(draft.payload.encode() + b" ", root_key()), "does not match"),
-                         ("not a signature", "not a signature file"),
-                         ({"format": "veche-signature/1", "key": "AAAA", "signature": "AAAA"}, "not a signature")):
+    for bad, message in (
+        (signing.sign(draft.payload.encode(), stranger), "not in the organisers' key chain"),
+        (signing.sign(draft.payload.encode() + b" ", root_key()), "does not match"),
+        ("not a signature", "not a signature file"),
+        ({"format": "veche-signature/1", "key": "AAAA", "signature": "AAAA"}, "not a signature"),
+    ):
         with pytest.raises(PublishError, match=message):
             publish_signed(duma, bad, organiser)
     assert ListVersion.objects.count() == 0 and ListDraft.objects.count() == 1
@@ -115,11 +117,20 @@ def test_a_later_version_shows_its_differences(duma, organiser):
     override(contest, organiser, "The forecast's pick withdrew", chosen)
     second = publish(duma, organiser)
     assert second.number == 2
-    assert json.loads(second.payload)["previous_sha256"] == __import__("hashlib").sha256(
-        first.payload.encode()).hexdigest()
+    assert (
+        json.loads(second.payload)["previous_sha256"]
+        == __import__("hashlib").sha256(first.payload.encode()).hexdigest()
+    )
     changes = diff(first, second)
-    assert changes == [{"contest": contest.name, "change": "changed", "before": forecast_pick["candidate"]["name"],
-                        "after": chosen.person.full_name, "reason": "The forecast's pick withdrew"}]
+    assert changes == [
+        {
+            "contest": contest.name,
+            "change": "changed",
+            "before": forecast_pick["candidate"]["name"],
+            "after": chosen.person.full_name,
+            "reason": "The forecast's pick withdrew",
+        }
+    ]
     assert diff(second, second) == []
 
 

@@ -41,8 +41,7 @@ def sources(include_tests: bool = False):
     for app in sorted(PROJECT):
         for path in sorted((ROOT / app).rglob("*.py")):
             parts = path.relative_to(ROOT).parts
-            if "migrations" in parts or (("tests" in parts or path.name == "test_settings.py")
-                                          and not include_tests):
+            if "migrations" in parts or (("tests" in parts or path.name == "test_settings.py") and not include_tests):
                 continue
             yield app, path
 
@@ -144,6 +143,7 @@ def test_no_app_writes_sql_on_another_apps_tables():
     assert owner["elections_protocol"] == "elections" and owner["forensics_cleanedresult"] == "forensics"
     found = [p for app, path in sources() if app != SHELL for p in foreign_tables(app, path, owner)]
     assert not found, "\n".join(found)
+
 
 def test_the_grep_sees_a_foreign_table(tmp_path):
     owner = tables_by_app()

@@ -59,15 +59,28 @@ NAMES = Path(__file__).with_name("fixtures") / "russian-names.txt.gz"
 REDIS_URL = os.environ.get("VECHE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0").rsplit("/", 1)[0] + "/15"
 
 # Who uses the server. Names are in the dictionary (fixtures/make_names.py); none is in the election data.
-KEPT = [("aristarkh.pugovkin@mail.ru", "Аристарх Пуговкин", "127.0.0.21"),
-        ("feoktist.zvyagin1987@proton.me", "Феоктист Звягин", "127.0.0.22")]
-PURGED = [("Olimpiada.Rzhevskaya@gmail.com", "Олимпиада Ржевская", "127.0.0.23"),
-          ("evlampia-kvasnikova@yandex.ru", "Евлампия Квасникова", "127.0.0.24")]
-DETAINED = {"name": "Евпраксия Гнедовская", "age": 16, "phone": "+7 911 555-01-23",
-            "reporter": "zhenya.tkachuk.source@proton.me", "ip": "127.0.0.31"}
+KEPT = [
+    ("aristarkh.pugovkin@mail.ru", "Аристарх Пуговкин", "127.0.0.21"),
+    ("feoktist.zvyagin1987@proton.me", "Феоктист Звягин", "127.0.0.22"),
+]
+PURGED = [
+    ("Olimpiada.Rzhevskaya@gmail.com", "Олимпиада Ржевская", "127.0.0.23"),
+    ("evlampia-kvasnikova@yandex.ru", "Евлампия Квасникова", "127.0.0.24"),
+]
+DETAINED = {
+    "name": "Евпраксия Гнедовская",
+    "age": 16,
+    "phone": "+7 911 555-01-23",
+    "reporter": "zhenya.tkachuk.source@proton.me",
+    "ip": "127.0.0.31",
+}
 PROSECUTED = {"name": "Мстислав Оладьин", "contact": "адвокат Фердыщенко", "ip": "127.0.0.32"}
-OLD_REPORT = {"name": "Тихомира Сбруева", "phone": "+7 921 000-77-66", "reporter": "old.witness@yandex.ru",
-              "ip": "127.0.0.33"}
+OLD_REPORT = {
+    "name": "Тихомира Сбруева",
+    "phone": "+7 921 000-77-66",
+    "reporter": "old.witness@yandex.ru",
+    "ip": "127.0.0.33",
+}
 MALFORMED_FROM = "127.0.0.39"
 
 
@@ -76,13 +89,27 @@ def phone_forms(phone: str) -> list[str]:
     return [phone, digits, "+" + digits, "8" + digits[1:], f"{digits[1:4]} {digits[4:7]}-{digits[7:9]}-{digits[9:]}"]
 
 
-IDENTITIES = sorted({
-    *(p for e, n, ip in KEPT + PURGED for p in (e, e.lower(), n, *n.split(), ip)),
-    DETAINED["name"], *DETAINED["name"].split(), *phone_forms(DETAINED["phone"]), DETAINED["reporter"], DETAINED["ip"],
-    PROSECUTED["name"], *PROSECUTED["name"].split(), PROSECUTED["contact"], "Фердыщенко", PROSECUTED["ip"],
-    OLD_REPORT["name"], *OLD_REPORT["name"].split(), *phone_forms(OLD_REPORT["phone"]), OLD_REPORT["reporter"],
-    OLD_REPORT["ip"], MALFORMED_FROM,
-})
+IDENTITIES = sorted(
+    {
+        *(p for e, n, ip in KEPT + PURGED for p in (e, e.lower(), n, *n.split(), ip)),
+        DETAINED["name"],
+        *DETAINED["name"].split(),
+        *phone_forms(DETAINED["phone"]),
+        DETAINED["reporter"],
+        DETAINED["ip"],
+        PROSECUTED["name"],
+        *PROSECUTED["name"].split(),
+        PROSECUTED["contact"],
+        "Фердыщенко",
+        PROSECUTED["ip"],
+        OLD_REPORT["name"],
+        *OLD_REPORT["name"].split(),
+        *phone_forms(OLD_REPORT["phone"]),
+        OLD_REPORT["reporter"],
+        OLD_REPORT["ip"],
+        MALFORMED_FROM,
+    }
+)
 
 
 def free_port() -> int:
@@ -122,15 +149,22 @@ class Visitor:
         self.request(path)
         headers = {"Referer": self.base + path, "X-CSRFToken": self.csrf()}
         if not files:
-            return self.request(path, urllib.parse.urlencode(fields).encode(), headers,
-                                "application/x-www-form-urlencoded")
+            return self.request(
+                path, urllib.parse.urlencode(fields).encode(), headers, "application/x-www-form-urlencoded"
+            )
         boundary = "veche-seizure-boundary"
         body = b""
         for name, value in fields.items():
             body += (f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n').encode()
         for name, (filename, data) in files.items():
-            body += (f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
-                     f"Content-Type: image/png\r\n\r\n").encode() + data + b"\r\n"
+            body += (
+                (
+                    f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+                    f"Content-Type: image/png\r\n\r\n"
+                ).encode()
+                + data
+                + b"\r\n"
+            )
         body += f"--{boundary}--\r\n".encode()
         return self.request(path, body, headers, f"multipart/form-data; boundary={boundary}")
 
@@ -207,15 +241,33 @@ class Database:
 
         with psycopg.connect(dbname=self.name, autocommit=True, **self.dsn) as conn:
             base = Path(conn.execute("SHOW data_directory").fetchone()[0])
-            paths = [r[0] for r in conn.execute("SELECT pg_relation_filepath(oid) FROM pg_class WHERE "
-                                                "pg_relation_filepath(oid) IS NOT NULL").fetchall()]
+            paths = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT pg_relation_filepath(oid) FROM pg_class WHERE pg_relation_filepath(oid) IS NOT NULL"
+                ).fetchall()
+            ]
         out = {}
         for relative in paths:
             for path in (base / relative).parent.glob(Path(relative).name + "*"):  # segments .1 …, _fsm, _vm
                 if re.fullmatch(re.escape(Path(relative).name) + r"(\.\d+|_fsm|_vm|_init)?", path.name):
                     out[str(path.relative_to(base))] = path.read_bytes()
-        dump = subprocess.run(["pg_dump", "--no-owner", "-h", self.dsn["host"], "-p", str(self.dsn["port"]),
-                               "-U", self.dsn["user"], self.name], capture_output=True, check=True, timeout=120)
+        dump = subprocess.run(
+            [
+                "pg_dump",
+                "--no-owner",
+                "-h",
+                self.dsn["host"],
+                "-p",
+                str(self.dsn["port"]),
+                "-U",
+                self.dsn["user"],
+                self.name,
+            ],
+            capture_output=True,
+            check=True,
+            timeout=120,
+        )
         out["pg_dump"] = dump.stdout
         return out
 
@@ -252,17 +304,25 @@ def seized(tmp_path_factory):
     shm = Path("/dev/shm")
     pepper_file = shm / f"veche-seizure-pepper-{os.getpid()}"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VECHE_", "DJANGO_", "DATABASE_URL"))}
-    env.update(DJANGO_SETTINGS_MODULE="veche.settings", DATABASE_URL=database.url, VECHE_VAR_DIR=str(var),
-               VECHE_ALLOWED_HOSTS="127.0.0.1", VECHE_EMAIL_HOST="127.0.0.1", VECHE_EMAIL_PORT=str(sink.port),
-               VECHE_EMAIL_TLS="0", PYTHONUNBUFFERED="1")
+    env.update(
+        DJANGO_SETTINGS_MODULE="veche.settings",
+        DATABASE_URL=database.url,
+        VECHE_VAR_DIR=str(var),
+        VECHE_ALLOWED_HOSTS="127.0.0.1",
+        VECHE_EMAIL_HOST="127.0.0.1",
+        VECHE_EMAIL_PORT=str(sink.port),
+        VECHE_EMAIL_TLS="0",
+        PYTHONUNBUFFERED="1",
+    )
     if redis is not None:
         env["VECHE_REDIS_URL"] = REDIS_URL
     result = Seized(vendor=database.vendor)
     server = None
 
     def manage(*args, check=True):
-        done = subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                              timeout=300)
+        done = subprocess.run(
+            [PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+        )
         (logs / "commands.log").open("a").write(done.stdout + done.stderr)
         if check:
             assert done.returncode == 0, done.stdout + done.stderr
@@ -271,8 +331,10 @@ def seized(tmp_path_factory):
     try:
         # The organisers' offline machine: their keys never reach the server.
         monitor_public = manage("keygen", "--out", str(offline / "organisers.key")).split("public key: ")[1].strip()
-        signing.main(["new-root", "--key-out", str(offline / "root.key"), "--keyring", str(offline / "keys.json")],
-                     out=io.StringIO())
+        signing.main(
+            ["new-root", "--key-out", str(offline / "root.key"), "--keyring", str(offline / "keys.json")],
+            out=io.StringIO(),
+        )
         env["VECHE_MONITOR_PUBLIC_KEY"] = monitor_public
         env["VECHE_SIGNING_ROOT"] = signing.public_of(signing.read_key(offline / "root.key"))
         result.pepper = base64.b64encode(os.urandom(48))
@@ -284,19 +346,29 @@ def seized(tmp_path_factory):
             env["VECHE_PEPPER"] = result.pepper.decode()
         manage("migrate", "--no-input")
         manage("signing_keys", str(offline / "keys.json"))
-        created = manage("shell", "-c", (
-            "from pledges.models import Campaign, City\n"
-            f"for slug in ('kept', 'purged'):\n"
-            f"    c = Campaign.objects.create(slug=slug, title=slug, text='x', threshold=10, "
-            f"public_key='{monitor_public}')\n"
-            "    City.objects.create(campaign=c, name='Москва')\n"
-            "    print('campaign', slug, c.pk)\n"))
+        created = manage(
+            "shell",
+            "-c",
+            (
+                "from pledges.models import Campaign, City\n"
+                f"for slug in ('kept', 'purged'):\n"
+                f"    c = Campaign.objects.create(slug=slug, title=slug, text='x', threshold=10, "
+                f"public_key='{monitor_public}')\n"
+                "    City.objects.create(campaign=c, name='Москва')\n"
+                "    print('campaign', slug, c.pk)\n"
+            ),
+        )
         result.campaigns = {slug: int(pk) for slug, pk in re.findall(r"^campaign (\w+) (\d+)$", created, re.M)}
         port = free_port()
         with (logs / "gunicorn.log").open("w") as log:
-            server = subprocess.Popen([GUNICORN, "-c", "veche/gunicorn.py", "veche.wsgi", "--bind",
-                                       f"127.0.0.1:{port}", "--workers", "2"], cwd=ROOT, env=env, stdout=log,
-                                      stderr=subprocess.STDOUT, start_new_session=True)
+            server = subprocess.Popen(
+                [GUNICORN, "-c", "veche/gunicorn.py", "veche.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         base = f"http://127.0.0.1:{port}"
         for _ in range(150):
             try:
@@ -327,19 +399,48 @@ def seized(tmp_path_factory):
         # Reports with names, ages, phones, contacts and a photo, through the API and the form.
         reporter = Visitor(base, DETAINED["ip"])
         result.photo = photo_bytes()
-        status, body = reporter.form("/monitor/report/detention/", {
-            "kind": "detention", "happened": "2021-01-31T14:00", "city": "Москва", "name": DETAINED["name"],
-            "age": DETAINED["age"], "person_contact": DETAINED["phone"], "reporter_contact": DETAINED["reporter"]},
-            files={"photos": ("IMG_0001.png", result.photo)})
+        status, body = reporter.form(
+            "/monitor/report/detention/",
+            {
+                "kind": "detention",
+                "happened": "2021-01-31T14:00",
+                "city": "Москва",
+                "name": DETAINED["name"],
+                "age": DETAINED["age"],
+                "person_contact": DETAINED["phone"],
+                "reporter_contact": DETAINED["reporter"],
+            },
+            files={"photos": ("IMG_0001.png", result.photo)},
+        )
         assert status == 200 and "received" in body, body
-        for who, fields in ((PROSECUTED, {"kind": "prosecution", "happened": "2021-02-10", "name": PROSECUTED["name"],
-                                          "case_kind": "criminal", "article": "ст. 318 УК РФ", "step": "arrest",
-                                          "person_contact": PROSECUTED["contact"]}),
-                            (OLD_REPORT, {"kind": "detention", "happened": "2020-01-31T14:00", "city": "Москва",
-                                          "name": OLD_REPORT["name"], "person_contact": OLD_REPORT["phone"],
-                                          "reporter_contact": OLD_REPORT["reporter"]})):
-            status, body = Visitor(base, who["ip"]).request("/api/reports", json.dumps(fields).encode(),
-                                                             content_type="application/json")
+        for who, fields in (
+            (
+                PROSECUTED,
+                {
+                    "kind": "prosecution",
+                    "happened": "2021-02-10",
+                    "name": PROSECUTED["name"],
+                    "case_kind": "criminal",
+                    "article": "ст. 318 УК РФ",
+                    "step": "arrest",
+                    "person_contact": PROSECUTED["contact"],
+                },
+            ),
+            (
+                OLD_REPORT,
+                {
+                    "kind": "detention",
+                    "happened": "2020-01-31T14:00",
+                    "city": "Москва",
+                    "name": OLD_REPORT["name"],
+                    "person_contact": OLD_REPORT["phone"],
+                    "reporter_contact": OLD_REPORT["reporter"],
+                },
+            ),
+        ):
+            status, body = Visitor(base, who["ip"]).request(
+                "/api/reports", json.dumps(fields).encode(), content_type="application/json"
+            )
             assert status == 201, body
         old_id = json.loads(body)["id"]
         # A malformed request: gunicorn's own error log used to write "Invalid request from ip=…".
@@ -348,15 +449,27 @@ def seized(tmp_path_factory):
             raw.recv(1000)
 
         # The purge, and the retention of a report made old (the test's time machine: a year ago).
-        result.purged = [value for person, contact in database.query(
-            f"SELECT person, contact FROM pledges_pledge WHERE campaign_id = {result.campaigns['purged']}")
-            for value in (person.encode(), bytes(contact))]
-        database.query(f"UPDATE monitor_report SET received = received - INTERVAL '400 days' WHERE id = {old_id}"
-                       if database.vendor != "sqlite" else
-                       f"UPDATE monitor_report SET received = datetime(received, '-400 days') WHERE id = {old_id}")
-        result.retired = [bytes(v) for row in database.query(
-            "SELECT r.reporter, p.sealed FROM monitor_report r JOIN monitor_person p ON p.id = r.person_id "
-            f"WHERE r.id = {old_id}") for v in row if v]
+        result.purged = [
+            value
+            for person, contact in database.query(
+                f"SELECT person, contact FROM pledges_pledge WHERE campaign_id = {result.campaigns['purged']}"
+            )
+            for value in (person.encode(), bytes(contact))
+        ]
+        database.query(
+            f"UPDATE monitor_report SET received = received - INTERVAL '400 days' WHERE id = {old_id}"
+            if database.vendor != "sqlite"
+            else f"UPDATE monitor_report SET received = datetime(received, '-400 days') WHERE id = {old_id}"
+        )
+        result.retired = [
+            bytes(v)
+            for row in database.query(
+                "SELECT r.reporter, p.sealed FROM monitor_report r JOIN monitor_person p ON p.id = r.person_id "
+                f"WHERE r.id = {old_id}"
+            )
+            for v in row
+            if v
+        ]
         assert len(result.retired) == 2
         # What autovacuum would have done on a busy server: the planner's statistics keep samples of the values.
         database.query("ANALYZE")
@@ -387,8 +500,9 @@ def seized(tmp_path_factory):
         for name, data in [*result.raw.items(), *((str(p), p.read_bytes()) for p in var.rglob("*") if p.is_file())]:
             result.texts[name] = data.decode("latin-1") + "\n" + data.decode("utf-8", "replace")
         result.texts["log"] = result.log
-        result.texts["redis"] = "\n".join(f"{k!r} {v!r} {k.decode('latin-1')} {v.decode('latin-1')}"
-                                          for k, v in result.redis.items())
+        result.texts["redis"] = "\n".join(
+            f"{k!r} {v!r} {k.decode('latin-1')} {v.decode('latin-1')}" for k, v in result.redis.items()
+        )
         yield result
     finally:
         database.drop()
@@ -408,8 +522,9 @@ def test_nothing_seized_names_anyone(seized):
     """Every identity, in plain, lower/upper case, URL-encoded and base64 forms, in every file and key taken."""
     found = leaks(IDENTITIES, list(seized.texts.values()))
     assert found == [], found[:5]
-    assert not any(seized.photo[i:i + 64] in data for data in seized.raw.values()
-                   for i in range(0, len(seized.photo) - 64, 64))
+    assert not any(
+        seized.photo[i : i + 64] in data for data in seized.raw.values() for i in range(0, len(seized.photo) - 64, 64)
+    )
 
 
 def secrets_on_disk(var: Path) -> list[bytes]:
@@ -458,8 +573,9 @@ def digests(key: bytes, purposes: list[str], text: str) -> list[str]:
         out += [hmac.new(key, data, hashlib.sha256).hexdigest(), hashlib.sha256(key + data).hexdigest()]
         for purpose in purposes:
             # core.sealing.keyed_hash, and the old rate-limit scheme beside the new one
-            out.append(hmac.new(hmac.new(key, purpose.encode(), hashlib.sha256).digest(), data,
-                                hashlib.sha256).hexdigest())
+            out.append(
+                hmac.new(hmac.new(key, purpose.encode(), hashlib.sha256).digest(), data, hashlib.sha256).hexdigest()
+            )
             out.append(hmac.new(key, f"{purpose}:{text}".encode(), hashlib.sha256).hexdigest())
     return out
 
@@ -472,9 +588,13 @@ def dictionary_attack(stored: set[str], keys: list[bytes], campaigns, hours) -> 
     purposes = {
         "names": ["monitor-name"],
         "emails": [f"pledge-email:{pk}" for pk in campaigns],
-        "addresses": [f"rate-{tool}-{label}:{hour}" for tool in ("pledge", "monitor-report")
-                      for label in ("client", "network") for hour in hours]
-                     + [f"{tool}:{label}" for tool in ("pledge", "monitor-report") for label in ("client", "network")],
+        "addresses": [
+            f"rate-{tool}-{label}:{hour}"
+            for tool in ("pledge", "monitor-report")
+            for label in ("client", "network")
+            for hour in hours
+        ]
+        + [f"{tool}:{label}" for tool in ("pledge", "monitor-report") for label in ("client", "network")],
     }
     found = set()
     for kind, candidates in texts.items():
@@ -500,8 +620,10 @@ def test_no_dictionary_opens_what_is_stored_with_any_key_on_the_disk(seized):
     e-mails come back (docs/threat-model.md says so), the purged campaign's and every name do not."""
     keys = [k for secret in secrets_on_disk(seized.var) for k in derived_keys(secret)]
     assert len(keys) >= 3  # the disk does hold secrets (Django's key at least): the attack has something to try
-    hours = sorted({time.strftime("%Y%m%d%H", time.localtime(time.time() + d)) for d in (-3600, 0)}
-                   | {time.strftime("%Y%m%d%H", time.gmtime(time.time() + d)) for d in (-3600, 0)})
+    hours = sorted(
+        {time.strftime("%Y%m%d%H", time.localtime(time.time() + d)) for d in (-3600, 0)}
+        | {time.strftime("%Y%m%d%H", time.gmtime(time.time() + d)) for d in (-3600, 0)}
+    )
     stored = stored_hashes(seized)
     campaigns = list(seized.campaigns.values())
     assert dictionary_attack(stored, keys, campaigns, hours) == set()
@@ -518,8 +640,9 @@ def test_the_purge_and_the_retention_leave_nothing_in_the_raw_files(seized):
     assert len(seized.purged) >= 2 * len(PURGED)
     files = {name: data for name, data in seized.raw.items()}
     assert files, "no database file was read"
-    found = [(name, value[:16]) for value in seized.purged + seized.retired for name, data in files.items()
-             if value in data]
+    found = [
+        (name, value[:16]) for value in seized.purged + seized.retired for name, data in files.items() if value in data
+    ]
     assert found == []
     if seized.vendor == "sqlite":
         assert len(files.get("veche.sqlite3-wal", b"")) == 0  # checkpointed and truncated
@@ -537,9 +660,12 @@ def test_rate_limit_keys_die_with_the_hour(seized):
     # Within the hour, whoever holds Redis holds the salt: the addresses of this hour can be tried (the
     # threat model says so); without it — the disk, or Redis after the hour — they cannot (the test above).
     salt = seized.redis[salts[0]]
-    tried = {ip for ip in candidate_texts()["addresses"] for purpose in ("pledge", "monitor-report")
-             if hmac.new(salt, f"{purpose}:client:{ip}".encode(), hashlib.sha256).hexdigest().encode()
-             in b" ".join(counters)}
+    tried = {
+        ip
+        for ip in candidate_texts()["addresses"]
+        for purpose in ("pledge", "monitor-report")
+        if hmac.new(salt, f"{purpose}:client:{ip}".encode(), hashlib.sha256).hexdigest().encode() in b" ".join(counters)
+    }
     assert {ip for _e, _n, ip in KEPT + PURGED} <= tried
 
 
@@ -573,11 +699,20 @@ def test_what_the_mail_provider_sees(seized):
 def test_a_unix_socket_is_for_the_server_and_its_web_server(tmp_path):
     """Finding 8: gunicorn's socket is 0660 (it was 0777), so only the user and nginx's group may connect."""
     sock = tmp_path / "veche.sock"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "veche.settings", "VECHE_DEMO": "1",
-           "VECHE_VAR_DIR": str(tmp_path / "var")}
-    server = subprocess.Popen([GUNICORN, "-c", "veche/gunicorn.py", "veche.wsgi", "--bind", f"unix:{sock}",
-                               "--workers", "1"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.STDOUT, start_new_session=True)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "veche.settings",
+        "VECHE_DEMO": "1",
+        "VECHE_VAR_DIR": str(tmp_path / "var"),
+    }
+    server = subprocess.Popen(
+        [GUNICORN, "-c", "veche/gunicorn.py", "veche.wsgi", "--bind", f"unix:{sock}", "--workers", "1"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         for _ in range(200):
             if sock.exists() and (sock.stat().st_mode & 0o777) == 0o660:
@@ -636,12 +771,25 @@ def test_no_key_on_the_disk_signs_a_list_the_site_accepts(seized, genuine, clien
     document = json.loads(version.payload)
     winner = document["recommendations"][0]
     for n, key in enumerate(candidates, 2):
-        forged = {**document, "version": n, "recommendations": [{**winner, "candidate": {
-            **(winner["candidate"] or {}), "name": "Подставной Кандидат"}}, *document["recommendations"][1:]]}
+        forged = {
+            **document,
+            "version": n,
+            "recommendations": [
+                {**winner, "candidate": {**(winner["candidate"] or {}), "name": "Подставной Кандидат"}},
+                *document["recommendations"][1:],
+            ],
+        }
         payload = signing.canonical(forged).decode()
         record = signing.sign(payload.encode(), key)
-        row = ListVersion.objects.create(election=zaks, number=n, published=version.published, author=user,
-                                         payload=payload, signature=record["signature"], public_key=record["key"])
+        row = ListVersion.objects.create(
+            election=zaks,
+            number=n,
+            published=version.published,
+            author=user,
+            payload=payload,
+            signature=record["signature"],
+            public_key=record["key"],
+        )
         assert not check(row).trusted
         # The same signature claimed for the organisers' own key does not hold either.
         row.public_key = version.public_key
@@ -693,16 +841,22 @@ def test_no_key_on_the_disk_signs_a_mirror_the_page_accepts(mirrors, browser):
     """Finding 1, in a mirror: a copy whose polling-station address was changed, re-signed with keys found on the
     disk (manifest and key chain), is refused by the page in chromium; the genuine copy is accepted."""
     tmp_path, copies = mirrors
-    server = subprocess.Popen([PYTHON, "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", str(tmp_path)],
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server = subprocess.Popen(
+        [PYTHON, "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         port = int(re.search(r"port (\d+)", server.stdout.readline()).group(1))
         verdicts = {}
         for name in copies:
             page = browser.new_page(locale="ru-RU")
             page.goto(f"http://127.0.0.1:{port}/{name}/index.html")
-            page.wait_for_function("document.getElementById('status').className === 'error' || "
-                                   "!document.getElementById('lookup').hidden", timeout=15000)
+            page.wait_for_function(
+                "document.getElementById('status').className === 'error' || !document.getElementById('lookup').hidden",
+                timeout=15000,
+            )
             verdicts[name] = page.locator("#lookup").is_hidden()
             page.close()
     finally:

@@ -23,8 +23,11 @@ def test_every_claim_names_a_test_that_exists():
             missing.append(("no test", claim[:80]))
         for path, name in references:
             file = ROOT / path
-            defined = {node.name for node in ast.walk(ast.parse(file.read_text())) if isinstance(node, ast.FunctionDef)
-                       } if file.exists() else set()
+            defined = (
+                {node.name for node in ast.walk(ast.parse(file.read_text())) if isinstance(node, ast.FunctionDef)}
+                if file.exists()
+                else set()
+            )
             if name not in defined:
                 missing.append((f"{path}::{name}", claim[:80]))
     assert missing == []

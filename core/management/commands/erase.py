@@ -24,8 +24,9 @@ class Command(BaseCommand):
         parser.add_argument("tables", nargs="*", help="tables to scrub (default: every app's personal tables)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        tables = options["tables"] or [t for config in apps.get_app_configs()
-                                       for t in getattr(config, "personal_tables", [])]
+        tables = options["tables"] or [
+            t for config in apps.get_app_configs() for t in getattr(config, "personal_tables", [])
+        ]
         unknown = set(tables) - set(connection.introspection.table_names())
         if unknown:
             raise CommandError(f"no table {', '.join(sorted(unknown))} in this database")

@@ -1,7 +1,7 @@
 """List the imported elections with their totals.
 
-    python manage.py elections          # a table
-    python manage.py elections --json   # one JSON object per line
+python manage.py elections          # a table
+python manage.py elections --json   # one JSON object per line
 """
 
 import json

@@ -22,8 +22,9 @@ from elections.names import party_key, party_short_name
 
 
 def party(name: str) -> Party:
-    found, _ = Party.objects.get_or_create(key=party_key(name), defaults={"name": name,
-                                                                         "short_name": party_short_name(name)})
+    found, _ = Party.objects.get_or_create(
+        key=party_key(name), defaults={"name": name, "short_name": party_short_name(name)}
+    )
     return found
 
 
@@ -53,9 +54,13 @@ class Command(Importer):
     def add_arguments(self, parser):
         super().add_arguments(parser)
         parser.add_argument("--year", type=int, help="the election's year, when the file name does not say it")
-        parser.add_argument("--remote", action="store_true", default=None,
-                            help="the table holds remote electronic voting per region (assumed when the file "
-                                 "name contains 'electronic-voting')")
+        parser.add_argument(
+            "--remote",
+            action="store_true",
+            default=None,
+            help="the table holds remote electronic voting per region (assumed when the file "
+            "name contains 'electronic-voting')",
+        )
 
     def load(self, path, options):
         steps = progress(total=4, desc="import_cec", unit="step")
@@ -73,13 +78,23 @@ class Command(Importer):
         self.add_breaks(table.breaks)
         election = upsert_election(known)
 
-        kind = {"parliament": Contest.Kind.PARTY_LIST, "president": Contest.Kind.PERSONAL,
-                "referendum": Contest.Kind.REFERENDUM}[known.kind]
+        kind = {
+            "parliament": Contest.Kind.PARTY_LIST,
+            "president": Contest.Kind.PERSONAL,
+            "referendum": Contest.Kind.REFERENDUM,
+        }[known.kind]
         contest, _ = Contest.objects.get_or_create(
-            election=election, kind=kind, number=0, area="",
-            defaults={"name": {Contest.Kind.PARTY_LIST: "Федеральный избирательный округ",
-                               Contest.Kind.PERSONAL: known.name,
-                               Contest.Kind.REFERENDUM: known.name}[kind]},
+            election=election,
+            kind=kind,
+            number=0,
+            area="",
+            defaults={
+                "name": {
+                    Contest.Kind.PARTY_LIST: "Федеральный избирательный округ",
+                    Contest.Kind.PERSONAL: known.name,
+                    Contest.Kind.REFERENDUM: known.name,
+                }[kind]
+            },
         )
         ensure_choices(contest, [self.choice(contest, kind, position, name) for position, name in table.choices])
         steps.set_postfix_str("storing results")
@@ -120,13 +135,16 @@ class Command(Importer):
         districts = protocols["district"].drop_nulls().unique().to_list()
         for oik in districts:
             number, name = district_number(oik)
-            Contest.objects.get_or_create(election=election, kind=Contest.Kind.SINGLE_MANDATE, number=number,
-                                          area="", defaults={"name": name})
-        by_number = dict(Contest.objects.filter(election=election, kind=Contest.Kind.SINGLE_MANDATE)
-                         .values_list("number", "id"))
+            Contest.objects.get_or_create(
+                election=election, kind=Contest.Kind.SINGLE_MANDATE, number=number, area="", defaults={"name": name}
+            )
+        by_number = dict(
+            Contest.objects.filter(election=election, kind=Contest.Kind.SINGLE_MANDATE).values_list("number", "id")
+        )
         ballots = self.precinct_ids(protocols).with_columns(
-            contest_id=pl.col("district").map_elements(lambda d: by_number[district_number(d)[0]],
-                                                       return_dtype=pl.Int64),
+            contest_id=pl.col("district").map_elements(
+                lambda d: by_number[district_number(d)[0]], return_dtype=pl.Int64
+            ),
             has_result=pl.lit(False),
             extra=pl.lit(None, dtype=pl.String),
             **{name: pl.lit(None, dtype=pl.Int64) for name in LINE_NAMES},

@@ -40,8 +40,10 @@ from elections.spbik import LINES, REGION, SpbFileError
 
 
 class Command(Importer):
-    help = "Import the St Petersburg 2021 elections (spbik-2021 data: elections, districts, candidates, " \
-           "precincts, venues, protocols, turnout)."
+    help = (
+        "Import the St Petersburg 2021 elections (spbik-2021 data: elections, districts, candidates, "
+        "precincts, venues, protocols, turnout)."
+    )
     source = "spb2021"
 
     def fingerprint(self, path: Path) -> str:
@@ -67,10 +69,15 @@ class Command(Importer):
         stored = self.protocols(data["precincts.json"], data["protocols.jsonl.gz"], contests, parties, candidates)
         snapshots = self.turnout(data["protocols.jsonl.gz"], precincts, elections)
         return {
-            "elections": len(elections), "contests": len(contests), "parties": len(parties),
-            "candidacies": len(candidates), "venues": len(venues),
+            "elections": len(elections),
+            "contests": len(contests),
+            "parties": len(parties),
+            "candidacies": len(candidates),
+            "venues": len(venues),
             "venues_with_coordinates": sum(1 for v in venues.values() if v.latitude is not None),
-            "precincts": len(precincts), "protocols_stored": stored, "turnout_snapshots": snapshots,
+            "precincts": len(precincts),
+            "protocols_stored": stored,
+            "turnout_snapshots": snapshots,
         }
 
     # -- reference data ---------------------------------------------------
@@ -80,8 +87,13 @@ class Command(Importer):
             read = spbik.election(record, self.folder)
             election, _ = Election.objects.get_or_create(
                 cec_vrn=read.data_id,
-                defaults={"slug": read.slug, "name": read.name, "date": read.date, "level": read.level,
-                          "kind": read.kind},
+                defaults={
+                    "slug": read.slug,
+                    "name": read.name,
+                    "date": read.date,
+                    "level": read.level,
+                    "kind": read.kind,
+                },
             )
             found[read.data_id] = election
         return found
@@ -95,10 +107,13 @@ class Command(Importer):
                 continue
             election = elections.get(read.election_data_id)
             if election is None:
-                raise CommandError(f"{self.folder / 'electoral_districts.json'}: district {record['id']} refers to "
-                                   f"election {read.election_data_id}, which elections.json does not have")
-            contest, _ = Contest.objects.get_or_create(election=election, kind=read.kind, number=read.number,
-                                                       area=read.area, defaults={"name": read.name})
+                raise CommandError(
+                    f"{self.folder / 'electoral_districts.json'}: district {record['id']} refers to "
+                    f"election {read.election_data_id}, which elections.json does not have"
+                )
+            contest, _ = Contest.objects.get_or_create(
+                election=election, kind=read.kind, number=read.number, area=read.area, defaults={"name": read.name}
+            )
             found[read.key] = contest
         return found
 
@@ -120,14 +135,20 @@ class Command(Importer):
             names = record["name"]
             person, _ = Person.objects.update_or_create(
                 source_key=f"spb2021:{record['id']}",
-                defaults={"last_name": names["last"], "first_name": names.get("first", ""),
-                          "middle_name": names.get("middle", ""), "gender": record.get("gender") or ""},
+                defaults={
+                    "last_name": names["last"],
+                    "first_name": names.get("first", ""),
+                    "middle_name": names.get("middle", ""),
+                    "gender": record.get("gender") or "",
+                },
             )
             for kind, standing in record["electoral_districts"].items():
                 contest = contests.get((kind, str(standing["id"])))
                 if contest is None:
-                    raise CommandError(f"{self.folder / 'candidates.json'}: candidate {record['id']} stands in "
-                                       f"{kind} district {standing['id']}, which electoral_districts.json lacks")
+                    raise CommandError(
+                        f"{self.folder / 'candidates.json'}: candidate {record['id']} stands in "
+                        f"{kind} district {standing['id']}, which electoral_districts.json lacks"
+                    )
                 party = None
                 if "supported_by_party_id" in standing:
                     party = parties[standing["supported_by_party_id"]]
@@ -135,7 +156,8 @@ class Command(Importer):
                     name = standing["supported_by_party_name"]
                     party, _ = Party.objects.get_or_create(key=party_key(name), defaults={"name": name})
                 candidate, _ = Candidate.objects.update_or_create(
-                    person=person, contest=contest,
+                    person=person,
+                    contest=contest,
                     defaults={"party": party, "self_nominated": bool(standing.get("supported_by_people"))},
                 )
                 found[(contest.pk, record["id"])] = candidate
@@ -149,11 +171,16 @@ class Command(Importer):
             venue, _ = Venue.objects.update_or_create(
                 source_key=f"spb2021:{record['id']}",
                 defaults={
-                    "name": record.get("name") or "", "kind": record.get("type") or "",
-                    "postal_code": str(address.get("postal_index") or ""), "city": address.get("city") or "",
-                    "district": address.get("district") or "", "municipality": address.get("municipality") or "",
-                    "street": address.get("street") or "", "building": address.get("building") or "",
-                    "latitude": location.get("latitude"), "longitude": location.get("longitude"),
+                    "name": record.get("name") or "",
+                    "kind": record.get("type") or "",
+                    "postal_code": str(address.get("postal_index") or ""),
+                    "city": address.get("city") or "",
+                    "district": address.get("district") or "",
+                    "municipality": address.get("municipality") or "",
+                    "street": address.get("street") or "",
+                    "building": address.get("building") or "",
+                    "latitude": location.get("latitude"),
+                    "longitude": location.get("longitude"),
                 },
             )
             found[record["id"]] = venue
@@ -162,9 +189,19 @@ class Command(Importer):
     def precincts(self, records, venues):
         """UIK number -> Precinct, created or given their venue."""
         stations = pl.DataFrame(
-            [(region_key(REGION), region_display_name(REGION), str(r["id"]), r["id"], False,
-              f"ТИК №{r['parent_commission']['id']}") for r in records],
-            schema=["region_key", "region", "code", "number", "is_remote", "tik"], orient="row",
+            [
+                (
+                    region_key(REGION),
+                    region_display_name(REGION),
+                    str(r["id"]),
+                    r["id"],
+                    False,
+                    f"ТИК №{r['parent_commission']['id']}",
+                )
+                for r in records
+            ],
+            schema=["region_key", "region", "code", "number", "is_remote", "tik"],
+            orient="row",
         )
         self.station_ids = self.precinct_ids(stations).select("number", "precinct_id", "tik_id")
         ids = dict(self.station_ids.select("number", "precinct_id").iter_rows())
@@ -174,8 +211,10 @@ class Command(Importer):
             precinct = found[ids[record["id"]]]
             address_id = record.get("address_id")
             if address_id is not None and address_id not in venues:
-                raise CommandError(f"{self.folder / 'precincts.json'}: UIK {record['id']} has address_id "
-                                   f"{address_id}, which venues.json lacks")
+                raise CommandError(
+                    f"{self.folder / 'precincts.json'}: UIK {record['id']} has address_id "
+                    f"{address_id}, which venues.json lacks"
+                )
             precinct.venue = venues.get(address_id)
             precinct.city_district = record.get("district") or ""
             changed.append(precinct)
@@ -195,27 +234,41 @@ class Command(Importer):
             for key in spbik.ballots(record):
                 contest = contests.get(key)
                 if contest is None:
-                    raise CommandError(f"{self.folder / 'precincts.json'}: UIK {record['id']} votes in {key[0]} "
-                                       f"district {key[1]}, which electoral_districts.json lacks")
+                    raise CommandError(
+                        f"{self.folder / 'precincts.json'}: UIK {record['id']} votes in {key[0]} "
+                        f"district {key[1]}, which electoral_districts.json lacks"
+                    )
                 line, row = published.pop((record["id"], *key), (None, None))
                 rows, votes = per_contest.setdefault(contest.pk, ([], []))
                 has_result, lines, extra = spbik.protocol_lines(row)
                 if has_result:
                     for entry in row["entries"]:
                         votes.append((line, self.choice(contest, entry, parties, candidates), entry["votes_count"]))
-                rows.append({"line": line, "number": record["id"], "has_result": has_result,
-                             "extra": json.dumps(extra, ensure_ascii=False) if extra else None, **lines})
+                rows.append(
+                    {
+                        "line": line,
+                        "number": record["id"],
+                        "has_result": has_result,
+                        "extra": json.dumps(extra, ensure_ascii=False) if extra else None,
+                        **lines,
+                    }
+                )
         if published:
             (uik, kind, district), (line, _row) = next(iter(published.items()))
-            raise CommandError(f"{name}, line {line}: a protocol of UIK {uik} for {kind} district {district}, "
-                               f"which precincts.json does not put on that UIK's ballot")
+            raise CommandError(
+                f"{name}, line {line}: a protocol of UIK {uik} for {kind} district {district}, "
+                f"which precincts.json does not put on that UIK's ballot"
+            )
 
         contests_by_pk = {c.pk: c for c in contests.values()}
         for pk in per_contest:
             ensure_choices(contests_by_pk[pk], self.choices.get(pk, {}).values())
         frame = self.frame([{**row, "contest_id": pk} for pk, (rows, _votes) in per_contest.items() for row in rows])
-        votes = pl.DataFrame([vote for _rows, votes in per_contest.values() for vote in votes],
-                             schema=[("line", pl.Int64), ("choice", pl.String), ("votes", pl.Int64)], orient="row")
+        votes = pl.DataFrame(
+            [vote for _rows, votes in per_contest.values() for vote in votes],
+            schema=[("line", pl.Int64), ("choice", pl.String), ("votes", pl.Int64)],
+            orient="row",
+        )
         sums = votes.group_by("line").agg(vote_sum=pl.col("votes").sum())
         self.add_breaks(control_breaks(frame.join(sums, on="line", how="left"), LINES, name))
         return self.store_results(frame, votes)
@@ -228,23 +281,34 @@ class Command(Importer):
         else:
             party, candidate = None, candidates.get((contest.pk, entry["candidate_id"]))
             if candidate is None:
-                raise CommandError(f"{self.folder / 'protocols.jsonl.gz'}: candidate {entry['candidate_id']} "
-                                   f"({name}) is not registered in {contest}")
+                raise CommandError(
+                    f"{self.folder / 'protocols.jsonl.gz'}: candidate {entry['candidate_id']} "
+                    f"({name}) is not registered in {contest}"
+                )
         self.choices.setdefault(contest.pk, {})[name] = (entry.get("position"), name, party, candidate)
         return name
 
     def frame(self, rows) -> pl.DataFrame:
         frame = pl.DataFrame(
-            rows, schema={"line": pl.Int64, "number": pl.Int64, "has_result": pl.Boolean, "extra": pl.String,
-                          **{n: pl.Int64 for n in LINES}, "contest_id": pl.Int64},
+            rows,
+            schema={
+                "line": pl.Int64,
+                "number": pl.Int64,
+                "has_result": pl.Boolean,
+                "extra": pl.String,
+                **{n: pl.Int64 for n in LINES},
+                "contest_id": pl.Int64,
+            },
         )
         frame = frame.join(self.station_ids, on="number").with_columns(
-            region=pl.lit(REGION), code=pl.col("number").cast(pl.String),
+            region=pl.lit(REGION),
+            code=pl.col("number").cast(pl.String),
             ballots_issued=pl.col("issued_early") + pl.col("issued_at_station") + pl.col("issued_outside"),
             ballots_in_boxes=pl.col("in_portable_boxes") + pl.col("in_stationary_boxes"),
         )
-        return frame.select("line", "contest_id", "region", "code", "precinct_id", "tik_id", "has_result",
-                            *LINE_NAMES, "extra")
+        return frame.select(
+            "line", "contest_id", "region", "code", "precinct_id", "tik_id", "has_result", *LINE_NAMES, "extra"
+        )
 
     def turnout(self, protocol_rows, precincts, elections):
         """Interim turnout reports, once per precinct and election."""
@@ -257,8 +321,10 @@ class Command(Importer):
                 snapshots[(election.pk, precinct.pk, at)] = voters
         TurnoutSnapshot.objects.filter(election__in=by_type.values(), precinct__in=precincts.values()).delete()
         TurnoutSnapshot.objects.bulk_create(
-            [TurnoutSnapshot(election_id=e, precinct_id=p, taken_at=at, voters=v)
-             for (e, p, at), v in snapshots.items()],
+            [
+                TurnoutSnapshot(election_id=e, precinct_id=p, taken_at=at, voters=v)
+                for (e, p, at), v in snapshots.items()
+            ],
             batch_size=5000,
         )
         return len(snapshots)

@@ -26,8 +26,9 @@ class Command(BaseCommand):
         parser.add_argument("--region", help="only the stations of regions whose name contains this")
         parser.add_argument("--draws", type=int, default=1000, help="Monte Carlo draws (default 1000)")
         parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-        parser.add_argument("--save", action="store_true",
-                            help="store the analysis and the cleaned results (whole election only)")
+        parser.add_argument(
+            "--save", action="store_true", help="store the analysis and the cleaned results (whole election only)"
+        )
 
     def handle(self, *args, **options):
         election = Election.objects.filter(slug=options["election"]).first()
@@ -53,24 +54,36 @@ class Command(BaseCommand):
     def report(self, s):
         t, e, i = s["totals"], s["excess"], s["integers"]
         w = self.stdout.write
-        w(f"{s['election']}{' — ' + s['region'] if s['region'] else ''}: {t['stations']:,} polling stations "
-          f"(remote voting left out), leader: {s['leader']}")
+        w(
+            f"{s['election']}{' — ' + s['region'] if s['region'] else ''}: {t['stations']:,} polling stations "
+            f"(remote voting left out), leader: {s['leader']}"
+        )
         w(f"  turnout {t['turnout']} %, leader's share {t['leader_share']} % of ballots cast")
         if s.get("remote_voting"):
             r = s["remote_voting"]
-            w(f"  remote e-voting (apart): {r['registered']:,} registered, turnout {r['turnout']} %, "
-              f"leader {r['leader_share']} %")
-        w(f"  excess votes for the leader: {e['excess']:,} (range {e['low']:,}–{e['high']:,} over "
-          f"{e['grid_size']} parameter sets)")
-        w(f"    clean turnout mode {e['mode_turnout']} %, clean leader's share {e['clean_share']} % "
-          f"(range {e['clean_share_range'][0]}–{e['clean_share_range'][1]} %)")
+            w(
+                f"  remote e-voting (apart): {r['registered']:,} registered, turnout {r['turnout']} %, "
+                f"leader {r['leader_share']} %"
+            )
+        w(
+            f"  excess votes for the leader: {e['excess']:,} (range {e['low']:,}–{e['high']:,} over "
+            f"{e['grid_size']} parameter sets)"
+        )
+        w(
+            f"    clean turnout mode {e['mode_turnout']} %, clean leader's share {e['clean_share']} % "
+            f"(range {e['clean_share_range'][0]}–{e['clean_share_range'][1]} %)"
+        )
         for key, label in (("turnout", "turnout"), ("leader_share", "leader's share")):
             x = i[key]
-            w(f"  whole-percentage {label}: {x['observed']:,} stations, {x['expected']:,} expected by chance "
-              f"(×{x['ratio']}), Monte Carlo p = {x['p_value']:.4g} ({i['draws']} draws)")
+            w(
+                f"  whole-percentage {label}: {x['observed']:,} stations, {x['expected']:,} expected by chance "
+                f"(×{x['ratio']}), Monte Carlo p = {x['p_value']:.4g} ({i['draws']} draws)"
+            )
         ranked = sorted((r for r in s["regions"] if r["anomaly"]), key=lambda r: -r["anomaly"])[:10]
         if ranked:
             w("  regions with the most whole percentages, against chance:")
             for r in ranked:
-                w(f"    {r['region']:<45} ×{r['anomaly']:<5} ({r['integer_observed']} vs {r['integer_expected']}), "
-                  f"turnout {r['turnout']} %, leader {r['leader_share']} %, excess {r['excess_votes']:,}")
+                w(
+                    f"    {r['region']:<45} ×{r['anomaly']:<5} ({r['integer_observed']} vs {r['integer_expected']}), "
+                    f"turnout {r['turnout']} %, leader {r['leader_share']} %, excess {r['excess_votes']:,}"
+                )

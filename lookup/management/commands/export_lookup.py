@@ -31,8 +31,11 @@ class Command(BaseCommand):
         parser.add_argument("out_dir")
         parser.add_argument("--election", nargs="+", help="election slugs (default: the latest election day)")
         parser.add_argument("--language", default="ru", choices=[code for code, _name in settings.LANGUAGES])
-        parser.add_argument("--signature", help="the organisers' signature of OUT_DIR/manifest.json: check it, "
-                                                "then put it in the folder as manifest.sig")
+        parser.add_argument(
+            "--signature",
+            help="the organisers' signature of OUT_DIR/manifest.json: check it, "
+            "then put it in the folder as manifest.sig",
+        )
 
     def handle(self, *args, **options):
         out = Path(options["out_dir"])
@@ -46,12 +49,16 @@ class Command(BaseCommand):
                 manifest = export(out, chosen)
         except ExportError as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(f"{out}: {len(manifest['files'])} files for {len(manifest['regions'])} region(s), "
-                          f"{len(manifest['lists'])} published list(s), elections "
-                          f"{', '.join(e['slug'] for e in manifest['elections'])}.")
+        self.stdout.write(
+            f"{out}: {len(manifest['files'])} files for {len(manifest['regions'])} region(s), "
+            f"{len(manifest['lists'])} published list(s), elections "
+            f"{', '.join(e['slug'] for e in manifest['elections'])}."
+        )
         if keys.demo_signing_key():
             self.stdout.write("Signed with the DEMO key: the page says so.")
         else:
-            self.stdout.write(f"Not signed yet. On the offline machine: python3 signing.py sign {out}/manifest.json "
-                              f"--key organisers.key --keyring keys.json; then here: python manage.py export_lookup "
-                              f"{out} --signature {out}/manifest.sig")
+            self.stdout.write(
+                f"Not signed yet. On the offline machine: python3 signing.py sign {out}/manifest.json "
+                f"--key organisers.key --keyring keys.json; then here: python manage.py export_lookup "
+                f"{out} --signature {out}/manifest.sig"
+            )

@@ -39,8 +39,9 @@ class Command(BaseCommand):
             AddressRange.objects.filter(region__in={r.region for r in rows}).delete()
             AddressRange.objects.bulk_create(rows)
         DATA.forget()  # bulk_create sends no signal; this process answers from the new ranges at once
-        self.stdout.write(f"{path}: {len(rows):,} address ranges imported for "
-                          f"{len({r.region_id for r in rows})} region(s).")
+        self.stdout.write(
+            f"{path}: {len(rows):,} address ranges imported for {len({r.region_id for r in rows})} region(s)."
+        )
 
     def row(self, path, line, row, regions, seen):
         def fail(column, what):
@@ -72,6 +73,13 @@ class Command(BaseCommand):
         if key in seen:
             fail("street", "the same range appears twice")
         seen.add(key)
-        return AddressRange(region=region, street=street, street_key=key[1], street_kind=address.kind,
-                            house_from=numbers["house_from"], house_to=numbers["house_to"], parity=parity,
-                            precinct=precinct)
+        return AddressRange(
+            region=region,
+            street=street,
+            street_key=key[1],
+            street_kind=address.kind,
+            house_from=numbers["house_from"],
+            house_to=numbers["house_to"],
+            parity=parity,
+            precinct=precinct,
+        )

@@ -63,8 +63,9 @@ class Command(BaseCommand):
                 report = take(data, source=SOURCE, source_key=key, extra=extra)
                 act(report, "verify", None, reason=f"{SOURCE} import")
                 act(report, "publish", None, reason=f"{SOURCE} import")
-        self.stdout.write(f"{options['path']}: {len(rows)} reports, {len(todo)} imported, "
-                          f"{len(rows) - len(todo)} already there.")
+        self.stdout.write(
+            f"{options['path']}: {len(rows)} reports, {len(todo)} imported, {len(rows) - len(todo)} already there."
+        )
 
     def read(self, path: Path) -> list[tuple[int, dict]]:
         opener = gzip.open if path.suffix == ".gz" else open
@@ -92,18 +93,26 @@ class Command(BaseCommand):
         uik = row.get("related_to_uik")
         chosen = [e for e in elections if e.level in levels and e.level != "municipal"]
         if "municipal" in levels and uik:
-            chosen += [e for e in elections if e.level == "municipal" and e.contests.filter(
-                protocols__precinct__number=uik, protocols__precinct__region__name=REGION).exists()]
+            chosen += [
+                e
+                for e in elections
+                if e.level == "municipal"
+                and e.contests.filter(
+                    protocols__precinct__number=uik, protocols__precinct__region__name=REGION
+                ).exists()
+            ]
         attachments = [a["source"] for a in row.get("attachments") or [] if a.get("source")]
         extra = {k: row[k] for k in ("url", "related_to_tik", "complaints", "threats", "original_report") if k in row}
         return {
             "kind": "violation",
             "happened": datetime.fromtimestamp(row["date"] / 1000, tz=UTC).isoformat(),
             "text": row.get("text") or "",
-            "categories": [f"{phase}:{code}" for phase, codes in (row.get("violations") or {}).items()
-                           for code in codes],
+            "categories": [
+                f"{phase}:{code}" for phase, codes in (row.get("violations") or {}).items() for code in codes
+            ],
             "elections": [e.slug for e in chosen],
-            "precinct": uik, "region": REGION if uik else "",
+            "precinct": uik,
+            "region": REGION if uik else "",
             "area": row.get("district") or "",
             "reporter_role": row.get("reported_by") or "",
             "links": ([row["source_url"]] if row.get("source_url") else []) + attachments,

@@ -48,12 +48,17 @@ class Command(BaseCommand):
         rows, photos = [], 0
         try:
             for report in reports.iterator(chunk_size=500):
-                row = {"id": report.pk, "kind": report.kind, "state": report.state,
-                       "reporter_contact": unseal(report.reporter, private).decode() if report.reporter else ""}
+                row = {
+                    "id": report.pk,
+                    "kind": report.kind,
+                    "state": report.state,
+                    "reporter_contact": unseal(report.reporter, private).decode() if report.reporter else "",
+                }
                 if report.person:
-                    row["person"] = {"pseudonym": report.person.pseudonym,
-                                     **(json.loads(unseal(report.person.sealed, private)) if report.person.sealed
-                                        else {})}
+                    row["person"] = {
+                        "pseudonym": report.person.pseudonym,
+                        **(json.loads(unseal(report.person.sealed, private)) if report.person.sealed else {}),
+                    }
                 for n, attachment in enumerate(report.attachments.all(), 1):
                     name = f"{report.pk}-{n}.{EXTENSIONS.get(attachment.content_type, 'bin')}"
                     fd = os.open(out / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

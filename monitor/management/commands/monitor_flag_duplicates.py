@@ -1,6 +1,6 @@
 """Flag the likely duplicates found offline (monitor_duplicates) for the moderators.
 
-    python manage.py monitor_flag_duplicates flags.json
+python manage.py monitor_flag_duplicates flags.json
 """
 
 import json

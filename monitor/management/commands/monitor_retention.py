@@ -26,8 +26,13 @@ class Command(BaseCommand):
     help = "Delete photos, reporters' contacts and people's sealed details of reports older than DAYS; erase them."
 
     def add_arguments(self, parser):
-        parser.add_argument("--older-than", type=int, required=True, metavar="DAYS",
-                            help="reports that came in more than this many days ago")
+        parser.add_argument(
+            "--older-than",
+            type=int,
+            required=True,
+            metavar="DAYS",
+            help="reports that came in more than this many days ago",
+        )
         parser.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
 
     def handle(self, *args, **options):
@@ -43,8 +48,10 @@ class Command(BaseCommand):
             contacts = old.filter(reporter__isnull=False).update(reporter=None)
             recent = Report.objects.filter(received__gte=cutoff, person__isnull=False).values("person")
             people = Person.objects.filter(sealed__isnull=False).exclude(pk__in=recent).update(sealed=None)
-        self.stdout.write(f"Reports older than {days} days: {photos:,} photos and {contacts:,} reporters' contacts "
-                          f"deleted; {people:,} people's sealed details deleted.")
+        self.stdout.write(
+            f"Reports older than {days} days: {photos:,} photos and {contacts:,} reporters' contacts "
+            f"deleted; {people:,} people's sealed details deleted."
+        )
         try:
             steps = scrub(MonitorConfig.personal_tables)
         except EraseError as exc:

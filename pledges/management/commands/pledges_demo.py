@@ -39,8 +39,12 @@ class Command(BaseCommand):
         with os.fdopen(fd, "w") as fh:
             fh.write(private + "\n")
         campaign = Campaign.objects.create(
-            slug=SLUG, title="Митинг будет объявлен, когда зарегистрируются 500 000 человек",
+            slug=SLUG,
+            title="Митинг будет объявлен, когда зарегистрируются 500 000 человек",
             text="Дата и место митинга будут объявлены, когда наберётся порог. Подтвердите регистрацию по ссылке "
-                 "из письма: считаются только подтверждённые.", threshold=500_000, public_key=public)
+            "из письма: считаются только подтверждённые.",
+            threshold=500_000,
+            public_key=public,
+        )
         City.objects.bulk_create([City(campaign=campaign, name=name) for name in CITIES])
         self.stdout.write(f"{SLUG}: created; its demo private key is {path}.")

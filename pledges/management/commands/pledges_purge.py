@@ -41,12 +41,17 @@ class Command(BaseCommand):
         with transaction.atomic():
             dropped, _ = Pledge.objects.filter(campaign=campaign, confirmed__isnull=True).delete()
             kept = Pledge.objects.filter(campaign=campaign).update(person=None, contact=None)
-        self.stdout.write(f"{campaign.slug}: contacts deleted; {kept:,} confirmed pledges kept as counts, "
-                          f"{dropped:,} unconfirmed deleted.")
+        self.stdout.write(
+            f"{campaign.slug}: contacts deleted; {kept:,} confirmed pledges kept as counts, "
+            f"{dropped:,} unconfirmed deleted."
+        )
         try:
             steps = scrub([Pledge._meta.db_table])
         except EraseError as exc:
-            raise CommandError(f"{campaign.slug}: the contacts are deleted, but not yet erased from the database "
-                               f"files: {exc}") from None
-        self.stdout.write(f"Erased from the database files ({'; '.join(steps)}). Delete the backups made before "
-                          "now as well (docs/threat-model.md).")
+            raise CommandError(
+                f"{campaign.slug}: the contacts are deleted, but not yet erased from the database files: {exc}"
+            ) from None
+        self.stdout.write(
+            f"Erased from the database files ({'; '.join(steps)}). Delete the backups made before "
+            "now as well (docs/threat-model.md)."
+        )

@@ -103,9 +103,14 @@ class Command(BaseCommand):
 
         def create():
             _fact, new = CandidateFact.objects.get_or_create(
-                candidate=candidate, kind=fact, value=value, note=row["note"][:500],
-                defaults={"share": share, "source": source[:500]})
+                candidate=candidate,
+                kind=fact,
+                value=value,
+                note=row["note"][:500],
+                defaults={"share": share, "source": source[:500]},
+            )
             return new
+
         return create
 
     def candidate(self, election, district, name) -> Candidate:
@@ -113,8 +118,9 @@ class Command(BaseCommand):
             raise ValueError(f"district «{district[:20]}» is not a number")
         key = (election.pk, int(district))
         if key not in self.candidates:
-            contest = Contest.objects.filter(election=election, kind=Contest.Kind.SINGLE_MANDATE,
-                                             number=int(district)).first()
+            contest = Contest.objects.filter(
+                election=election, kind=Contest.Kind.SINGLE_MANDATE, number=int(district)
+            ).first()
             if contest is None:
                 raise ValueError(f"{election.slug} has no single-mandate district {district}")
             self.candidates[key] = list(contest.candidates.select_related("person"))
@@ -122,8 +128,9 @@ class Command(BaseCommand):
         if not found:
             raise ValueError(f"no candidate «{name[:80]}» in district {district} of {election.slug}")
         if len(found) > 1:
-            raise ValueError(f"{len(found)} candidates named «{name[:80]}» in district {district}: "
-                             "record this one in the admin")
+            raise ValueError(
+                f"{len(found)} candidates named «{name[:80]}» in district {district}: record this one in the admin"
+            )
         return found[0]
 
     def party(self, name, election) -> Party:
@@ -131,13 +138,18 @@ class Command(BaseCommand):
         folded = fold(name)
         found = [p for p in self.parties if fold(p.short_name) == folded or p.key == party_key(name)]
         if len(found) > 1:
-            stood = dict(Choice.objects.filter(party__in=found, contest__election__date__lte=election.date)
-                         .values_list("party_id").annotate(last=Max("contest__election__date")))
+            stood = dict(
+                Choice.objects.filter(party__in=found, contest__election__date__lte=election.date)
+                .values_list("party_id")
+                .annotate(last=Max("contest__election__date"))
+            )
             latest = max(stood.values(), default=None)
             found = [p for p in found if latest and stood.get(p.pk) == latest]
         if len(found) != 1:
-            raise ValueError(f"«{name[:80]}» {'names no' if not found else 'is ambiguous among the'} imported "
-                             "parties (use the short name as on the election page, or the full ballot name)")
+            raise ValueError(
+                f"«{name[:80]}» {'names no' if not found else 'is ambiguous among the'} imported "
+                "parties (use the short name as on the election page, or the full ballot name)"
+            )
         return found[0]
 
     def election_fact(self, election, fact, value, source):
@@ -157,13 +169,16 @@ class Command(BaseCommand):
                 raise ValueError("a party cannot be its own predecessor")
 
             def link():
-                _link, new = PartyLineage.objects.get_or_create(party=after, predecessor=before,
-                                                                defaults={"source": source[:500]})
+                _link, new = PartyLineage.objects.get_or_create(
+                    party=after, predecessor=before, defaults={"source": source[:500]}
+                )
                 return new
+
             return link
         party = self.party(value, election)
-        return lambda: self.add_to_setup(election, "ruling_parties" if fact == "ruling_party" else "aligned_parties",
-                                         party)
+        return lambda: self.add_to_setup(
+            election, "ruling_parties" if fact == "ruling_party" else "aligned_parties", party
+        )
 
     @staticmethod
     def add_to_setup(election, relation, item) -> bool:

@@ -34,8 +34,11 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="the whole report as JSON")
         parser.add_argument("--plot", help="write the calibration plot to this .svg or .png file")
         parser.add_argument("--no-ablation", action="store_true", help="skip the ablation table")
-        parser.add_argument("--save", action="store_true",
-                            help="store the report and use its calibrated uncertainty scale for the targets")
+        parser.add_argument(
+            "--save",
+            action="store_true",
+            help="store the report and use its calibrated uncertainty scale for the targets",
+        )
 
     def handle(self, *args, **options):
         if not 100 <= options["draws"] <= 1_000_000:
@@ -45,9 +48,14 @@ class Command(BaseCommand):
             raise CommandError("--plot must end in .svg or .png")
         targets, history = elections_named(options["target"]), elections_named(options["history"])
         try:
-            report = backtest(targets, history, options["draws"], options["seed"],
-                              ablation=not options["no_ablation"],
-                              progress=lambda label: self.stderr.write(f"… {label}"))
+            report = backtest(
+                targets,
+                history,
+                options["draws"],
+                options["seed"],
+                ablation=not options["no_ablation"],
+                progress=lambda label: self.stderr.write(f"… {label}"),
+            )
         except ForecastError as exc:
             raise CommandError(str(exc)) from exc
         if plot:
@@ -67,19 +75,25 @@ class Command(BaseCommand):
 
     def print_report(self, report):
         out = self.stdout.write
-        out(f"{'contest':<44} {'recommended':<40} {'P(best)':>7} {'fcst':>6} {'real':>6}  "
-            f"{'strongest non-ruling finisher':<40} {'share':>6}")
+        out(
+            f"{'contest':<44} {'recommended':<40} {'P(best)':>7} {'fcst':>6} {'real':>6}  "
+            f"{'strongest non-ruling finisher':<40} {'share':>6}"
+        )
         for row in report["contests"]:
             rec = row["recommended"] or {"name": "—", "party": "", "p_best": 0, "mean": 0}
             strong = row["strongest"]
-            out(f"{row['name'][:44]:<44} {(rec['name'] + ' (' + rec['party'] + ')')[:40]:<40} "
+            out(
+                f"{row['name'][:44]:<44} {(rec['name'] + ' (' + rec['party'] + ')')[:40]:<40} "
                 f"{rec['p_best']:>7.2f} {rec['mean']:>6.1f} {row['recommended_actual'] or 0:>6.1f}  "
                 f"{(strong['name'] + ' (' + strong['party'] + ')')[:40]:<40} {strong['share']:>6.1f}"
-                f"{'  ✓' if row['hit'] else ''}")
+                f"{'  ✓' if row['hit'] else ''}"
+            )
         s, u = report["summary"], report["summary_unscaled"]
         out("")
-        out(f"hits: {s['hits']} of {s['contests']}   Brier: {s['brier']} (scale 1: {u['brier']})   "
-            f"MAE of shares: {s['mae']} points (scale 1: {u['mae']})   calibrated scale: {report['scale']}")
+        out(
+            f"hits: {s['hits']} of {s['contests']}   Brier: {s['brier']} (scale 1: {u['brier']})   "
+            f"MAE of shares: {s['mae']} points (scale 1: {u['mae']})   calibrated scale: {report['scale']}"
+        )
         out("")
         out("calibration (leave one contest out): forecast → observed (n)")
         for b in report["calibration"]:

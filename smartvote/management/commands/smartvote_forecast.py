@@ -33,5 +33,6 @@ class Command(BaseCommand):
                 forecast = save(election, options["draws"], options["seed"])
             except ForecastError as exc:
                 raise CommandError(str(exc)) from exc
-            self.stdout.write(f"{election.slug}: {len(forecast.contests)} contests forecast "
-                              f"({forecast.draws:,} simulations each).")
+            self.stdout.write(
+                f"{election.slug}: {len(forecast.contests)} contests forecast ({forecast.draws:,} simulations each)."
+            )

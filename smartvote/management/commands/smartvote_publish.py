@@ -41,8 +41,10 @@ class Command(BaseCommand):
                         fh.write(signing_request(draft))
                 except FileExistsError:
                     raise CommandError(f"{options['request']} exists: choose a new file") from None
-                self.stdout.write(f"Version {draft.number} of {election.slug} written to {options['request']} for "
-                                  "signing on the offline machine.")
+                self.stdout.write(
+                    f"Version {draft.number} of {election.slug} written to {options['request']} for "
+                    "signing on the offline machine."
+                )
                 return
             if options["demo"]:
                 version = publish_demo(election, user)
