@@ -65,7 +65,14 @@ class LookupOut(Schema):
     choices: list[Choice] = []
 
 
-@router.get("/lookup", response={200: LookupOut, 404: Message}, summary="Where do I vote, and what is on my ballot?")
+# The operation's id is the one it had when the lookup lived in smartvote/: clients generated from the schema
+# keep working.
+@router.get(
+    "/lookup",
+    response={200: LookupOut, 404: Message},
+    summary="Where do I vote, and what is on my ballot?",
+    operation_id="smartvote_api_lookup",
+)
 def lookup(request, q: Query[LookupQuery]):
     try:
         found = reply(q)
