@@ -1,11 +1,17 @@
-"""Site-wide response headers."""
+"""Site-wide checks of every request, and the headers of every response."""
 
+import json
 from collections.abc import Callable
 from functools import cache
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+API_PREFIX = "/api/"
 
 # Nothing is loaded from third-party hosts: every script, style, font and
 # image comes from this site (map tiles from the one tile server configured,
@@ -28,5 +34,74 @@ def content_security_policy(get_response: Callable[[HttpRequest], HttpResponse])
         response = get_response(request)
         response.headers.setdefault("Content-Security-Policy", policy(settings.TILE_URL))
         return response
+
+    return middleware
+
+
+def refused(request: HttpRequest, status: int, message: str) -> HttpResponse:
+    """The answer to a request refused before any view: JSON for the API, the site's page otherwise."""
+    if request.path.startswith(API_PREFIX):
+        body = json.dumps({"detail": message}, ensure_ascii=False)
+        return HttpResponse(body, status=status, content_type="application/json")
+    return render(request, "400.html", {"message": message}, status=status)
+
+
+TEXT_BODIES = ("application/json", "application/x-www-form-urlencoded", "text/plain")
+
+
+def has_nul(request: HttpRequest) -> bool:
+    """Whether the path, the query or a text field of the body holds a NUL character.
+
+    No text Veche takes may hold one, and PostgreSQL refuses it in any text
+    column or parameter: a search or a report with one answered 500 there.
+    Uploaded files are not looked at (a photo's bytes are binary).
+    """
+    if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
+        return True
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return False
+    if request.content_type.startswith("multipart/"):
+        return any("\x00" in value for values in request.POST.lists() for value in values[1])
+    if request.content_type in TEXT_BODIES:
+        try:
+            body = request.body
+        except RequestDataTooBig:
+            return False  # the view answers it (413)
+        return b"\x00" in body or b"\\u0000" in body or b"%00" in body
+    return False
+
+
+def refuse_nul(get_response: Callable[[HttpRequest], HttpResponse]) -> Callable[[HttpRequest], HttpResponse]:
+    def middleware(request: HttpRequest) -> HttpResponse:
+        if has_nul(request):
+            return refused(
+                request,
+                400,
+                _("The request holds a NUL character (\\0), which no text here may hold. Nothing was stored."),
+            )
+        return get_response(request)
+
+    return middleware
+
+
+def api_writes_same_site(get_response: Callable[[HttpRequest], HttpResponse]) -> Callable[[HttpRequest], HttpResponse]:
+    """The API takes writes as JSON, and from a browser only from this site's own pages.
+
+    A hostile page can make its visitors' browsers post a form or text/plain
+    anywhere without asking; it cannot send application/json to another site
+    without the site's leave (CORS), and the browser names the page's origin.
+    Scripts send no Origin and may write.
+    """
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(API_PREFIX) and request.method not in ("GET", "HEAD", "OPTIONS"):
+            origin = request.headers.get("Origin")
+            if origin is not None and urlsplit(origin).netloc != request.get_host():
+                return refused(
+                    request, 403, _("Writes from another site (%(origin)s) are refused.") % {"origin": origin[:100]}
+                )
+            if request.content_type != "application/json":
+                return refused(request, 415, _("The API takes writes as application/json."))
+        return get_response(request)
 
     return middleware

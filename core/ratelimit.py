@@ -13,6 +13,7 @@ still holds that hour's salt (docs/threat-model.md).
 
 import hashlib
 import hmac
+import ipaddress
 import secrets
 import threading
 from datetime import timedelta
@@ -88,11 +89,24 @@ def count(keys: list[str], expires: int) -> list[int]:
     return values
 
 
+def network_of(client_ip: str) -> str:
+    """The client's /24 (IPv4) or /48 (IPv6) network, written one way however the address was (``2001:db8:1::``
+    and ``2001:0db8:0001:0000::2`` are one network); a string that is no address stands for itself."""
+    try:
+        address = ipaddress.ip_address(client_ip)
+    except ValueError:
+        return client_ip
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    prefix = 24 if address.version == 4 else 48
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+
+
 def allow(purpose: str, client_ip: str, per_client: int, per_network: int) -> bool:
     """Count one more action of this client; False once it or its network is past its limit."""
     if not client_ip:
         return True
-    network = ".".join(client_ip.split(".")[:3]) if "." in client_ip else ":".join(client_ip.split(":")[:3])
+    network = network_of(client_ip)
     hour, expires = hour_now()
     key = salt(hour, expires)
     names = [

@@ -4,6 +4,7 @@ from itertools import islice
 
 from ninja import Field, Query, Router, Schema, Status
 
+from core.pagination import MAX_OFFSET
 from elections.models import Election
 from monitor import stats
 from monitor.export import COLUMNS, rows
@@ -104,7 +105,7 @@ def violation_stats(request, election: str = ""):
 
 
 class Page(Schema):
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
     limit: int = Field(1000, ge=1, le=10_000)
 
 

@@ -51,6 +51,11 @@ class Filters:
                     errors[name] = "expected a date as YYYY-MM-DD"
         return cls(**values), errors
 
+    def key(self) -> str:
+        """The question these filters ask, written one way (for cache keys): what else a query holds is not
+        part of it."""
+        return f"{self.event.pk if self.event else ''}:{self.since or ''}:{self.until or ''}"
+
     def counts(self):
         rows = DetentionCount.objects.all()
         if self.event:
@@ -79,10 +84,7 @@ def state():
 def detentions(filters: Filters | None = None, days: bool = True) -> dict:
     """Totals, per city, per event and (with ``days``) per day; kept in the cache until the data change."""
     filters = filters or Filters()
-    key = (
-        f"monitor-stats:{state()}:{days}:{filters.event.pk if filters.event else ''}:"
-        f"{filters.since or ''}:{filters.until or ''}"
-    )
+    key = f"monitor-stats:{state()}:{days}:{filters.key()}"
     found = cache.get(key)
     if found is None:
         found = _detentions(filters, days)

@@ -44,23 +44,34 @@ def index(request):
 
 def chart(request, name, fmt):
     """A chart of the counts, drawn once per question and state of the data (stats.state): drawing a
-    thousand days takes most of a second, and the pages poll every 30 s."""
+    thousand days takes most of a second, and the pages poll every 30 s. The question is what the query
+    means (the election, or the filters as parsed), so that adding anything else to it (``?z=1``, ``?z=2`` …)
+    cannot make the server draw again."""
     if fmt not in FORMATS or name not in ("days", "cities", "precincts"):
         raise Http404
-    key = f"monitor-chart:{stats.state()}:{get_language()}:{name}.{fmt}?{request.GET.urlencode()}"[:240]
+    if name == "precincts":
+        election = Election.objects.filter(slug=request.GET.get("election", "")).first()
+        question = election.slug if election else ""
+    else:
+        filters, errors, _query = _filters(request)
+        if errors:
+            return HttpResponse(
+                "; ".join(f"{k}: {v}" for k, v in errors.items()), status=400, content_type="text/plain"
+            )
+        question = filters.key()
+    key = f"monitor-chart:{stats.state()}:{get_language()}:{name}.{fmt}:{question}"
     cached = cache.get(key)
     if cached is None:
-        cached = _draw(request, name, fmt)
-        if cached.status_code == 200:
-            cache.set(key, cached, 600)
+        cached = HttpResponse(_draw(name, fmt, election if name == "precincts" else filters), content_type=FORMATS[fmt])
+        cache.set(key, cached, 600)
     return cached
 
 
-def _draw(request, name, fmt):
+def _draw(name, fmt, chosen) -> bytes:
+    """The chart's bytes: ``chosen`` is the election (precincts) or the filters (days, cities)."""
     if name == "precincts":
-        election = Election.objects.filter(slug=request.GET.get("election", "")).first()
-        points = [{**p, "name": f"УИК {p['code']}"} for p in stats.violations(election)["precincts"]]
-        body = plots.bubbles(
+        points = [{**p, "name": f"УИК {p['code']}"} for p in stats.violations(chosen)["precincts"]]
+        return plots.bubbles(
             points,
             "n",
             _("Violation reports per precinct (UIK), at the polling station"),
@@ -69,19 +80,11 @@ def _draw(request, name, fmt):
             size=(7, 6),
             largest=250,
         )
-    else:
-        filters, errors, _query = _filters(request)
-        if errors:
-            return HttpResponse(
-                "; ".join(f"{k}: {v}" for k, v in errors.items()), status=400, content_type="text/plain"
-            )
-        data = stats.detentions(filters)
-        if name == "days":
-            body = plots.days(data["days"], fmt)
-        else:
-            points = [{**c, "name": c["city"]} for c in data["cities"]]
-            body = plots.bubbles(points, "detentions", _("Detentions by city"), fmt=fmt)
-    return HttpResponse(body, content_type=FORMATS[fmt])
+    data = stats.detentions(chosen)
+    if name == "days":
+        return plots.days(data["days"], fmt)
+    points = [{**c, "name": c["city"]} for c in data["cities"]]
+    return plots.bubbles(points, "detentions", _("Detentions by city"), fmt=fmt)
 
 
 @sensitive_post_parameters(*PERSONAL)

@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -76,7 +77,13 @@ class Outcome:
 
 def normalise(email: str) -> str:
     email = (email or "").strip().lower()
-    if len(email) > MAX_EMAIL or not EMAIL.match(email):
+    # A replacement character is a broken encoding, a control or format character (a zero-width space) no
+    # one types: either would make one mailbox two sign-ups.
+    if (
+        len(email) > MAX_EMAIL
+        or not EMAIL.match(email)
+        or any(unicodedata.category(c).startswith("C") or c == "\ufffd" for c in email)
+    ):
         raise SignupError(_("This is not an e-mail address."))
     local, domain = email.rsplit("@", 1)
     domain = ALIASES.get(domain, domain)
