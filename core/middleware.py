@@ -60,14 +60,34 @@ def has_nul(request: HttpRequest) -> bool:
         return True
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return False
-    if request.content_type.startswith("multipart/"):
+    kind = request.content_type or ""
+    if kind.startswith("multipart/"):
         return any("\x00" in value for values in request.POST.lists() for value in values[1])
-    if request.content_type in TEXT_BODIES:
+    if kind not in TEXT_BODIES:
+        return False
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        return False  # the view answers it (413)
+    if b"\x00" in body:
+        return True
+    if kind == "application/x-www-form-urlencoded":
+        return b"%00" in body
+    if kind == "application/json" and b"\\u0000" in body:  # perhaps a NUL, perhaps the text \u0000: read it
         try:
-            body = request.body
-        except RequestDataTooBig:
-            return False  # the view answers it (413)
-        return b"\x00" in body or b"\\u0000" in body or b"%00" in body
+            return _holds_nul(json.loads(body))
+        except ValueError:
+            return False  # not JSON: the view says so
+    return False
+
+
+def _holds_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
     return False
 
 

@@ -50,6 +50,12 @@ def test_a_nul_byte_in_a_report_is_refused_and_nothing_stored(client, field):
     assert Report.objects.count() == before
 
 
+def test_the_text_backslash_u0000_is_not_a_nul(client):
+    fields = {"kind": "detention", "happened": "2021-09-19", "city": "Санкт-Петербург", "text": "\\u0000 typed"}
+    response = client.post("/api/reports", json.dumps(fields), content_type="application/json")
+    assert response.status_code == 201
+
+
 def test_a_nul_byte_in_a_form_is_refused(client):
     response = client.post("/monitor/report/violation/", {"text": "a\x00b"}, HTTP_ACCEPT_LANGUAGE="ru")
     assert response.status_code == 400 and "NUL" in response.content.decode()
