@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -38,12 +39,12 @@ def content_security_policy(get_response: Callable[[HttpRequest], HttpResponse])
     return middleware
 
 
-def refused(request: HttpRequest, status: int, message: str) -> HttpResponse:
-    """The answer to a request refused before any view: JSON for the API, the site's page otherwise."""
+def refused(request: HttpRequest, status: int, message: str, template: str = "400.html") -> HttpResponse:
+    """The answer to a request refused before or outside any view: JSON for the API, the site's page otherwise."""
     if request.path.startswith(API_PREFIX):
         body = json.dumps({"detail": message}, ensure_ascii=False)
         return HttpResponse(body, status=status, content_type="application/json")
-    return render(request, "400.html", {"message": message}, status=status)
+    return render(request, template, {"message": message}, status=status)
 
 
 TEXT_BODIES = ("application/json", "application/x-www-form-urlencoded", "text/plain")
@@ -125,3 +126,24 @@ def api_writes_same_site(get_response: Callable[[HttpRequest], HttpResponse]) ->
         return get_response(request)
 
     return middleware
+
+
+class DatabaseUnavailable:
+    """While the database is out of reach, every request gets 503 and a message in the visitor's language
+    (JSON for the API), not a bare "Server Error (500)": the outage is said, and a client knows to retry."""
+
+    RETRY_SECONDS = 30
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        message = _("The database is out of reach for a moment. Nothing was lost; try again in a minute.")
+        response = refused(request, 503, message, template="503.html")
+        response["Retry-After"] = str(self.RETRY_SECONDS)
+        return response

@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "core.middleware.refuse_nul",  # after the language is chosen: its page is translated
     "core.middleware.api_writes_same_site",
+    "core.middleware.DatabaseUnavailable",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
