@@ -84,6 +84,42 @@ CORE_LINES = [
     "unaccounted",
 ]
 
+# A table publishes the whole protocol (every election but one) or its summary (the 2020 vote on the
+# constitution). A table missing a line of its layout is refused, naming it: it would store NULLs that hide
+# control-relation breaks, and, since a station's first import wins, shadow the complete table imported later.
+FULL_PROTOCOL = [
+    "registered",
+    "ballots_received",
+    "issued_early",
+    "issued_at_station",
+    "issued_outside",
+    "cancelled",
+    "in_portable_boxes",
+    "in_stationary_boxes",
+    "invalid",
+    "valid",
+    "lost",
+    "unaccounted",
+]
+SUMMARY_PROTOCOL = ["registered", "ballots_issued", "ballots_in_boxes", "invalid"]
+# How the CEC words each line (2021), for the message naming a missing one.
+WORDING = {
+    "registered": "Число избирателей, внесенных в список избирателей",
+    "ballots_received": "Число избирательных бюллетеней, полученных участковой избирательной комиссией",
+    "issued_early": "Число избирательных бюллетеней, выданных избирателям, проголосовавшим досрочно",
+    "issued_at_station": "Число избирательных бюллетеней, выданных в помещении для голосования в день голосования",
+    "issued_outside": "Число избирательных бюллетеней, выданных вне помещения для голосования в день голосования",
+    "ballots_issued": "Число бюллетеней, выданных участникам голосования",
+    "cancelled": "Число погашенных избирательных бюллетеней",
+    "in_portable_boxes": "Число избирательных бюллетеней в переносных ящиках для голосования",
+    "in_stationary_boxes": "Число избирательных бюллетеней в стационарных ящиках для голосования",
+    "ballots_in_boxes": "Число бюллетеней, содержащихся в ящиках для голосования",
+    "invalid": "Число недействительных избирательных бюллетеней",
+    "valid": "Число действительных избирательных бюллетеней",
+    "lost": "Число утраченных избирательных бюллетеней",
+    "unaccounted": "Число избирательных бюллетеней, не учтенных при получении",
+}
+
 
 @dataclass(frozen=True)
 class KnownElection:
@@ -228,6 +264,14 @@ def read_cec_file(path: str | Path, year: int | None = None, remote: bool | None
         missing.append("valid")
     if missing:
         raise CecFileError(f"{path}: unknown layout: no column for {', '.join(missing)}")
+    full = set(columns) & (set(FULL_PROTOCOL) - set(SUMMARY_PROTOCOL) - {"valid"})
+    lacking = [line for line in (FULL_PROTOCOL if full else SUMMARY_PROTOCOL) if line not in columns]
+    if lacking:
+        raise CecFileError(
+            f"{path}: no column for "
+            + "; ".join(f"{line} («{WORDING[line]}…»)" for line in lacking)
+            + ", which every table of this layout has: nothing was imported"
+        )
     if not choice_headers:
         raise CecFileError(f"{path}: unknown layout: no party, candidate or answer columns")
 

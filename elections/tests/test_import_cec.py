@@ -1,5 +1,6 @@
 """The national importer on the real 2021 table: totals, idempotency, bad input."""
 
+import csv
 import io
 import json
 import zipfile
@@ -61,6 +62,15 @@ def set_field(line, index, value):
     fields = line.split(",")
     fields[index] = value
     return ",".join(fields)
+
+
+def without_column(lines, wording):
+    """The table without the column whose header starts with ``wording``."""
+    rows = list(csv.reader(lines))
+    index = next(i for i, h in enumerate(rows[0]) if h.startswith(wording))
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([f for i, f in enumerate(row) if i != index] for row in rows)
+    return out.getvalue().splitlines()
 
 
 def without_url(lines):
@@ -143,6 +153,12 @@ def test_forced_reimport_gives_the_same_content(tmp_path):
             "unknown layout: no column for uik",
         ),
         (
+            lambda tmp: small_table(
+                tmp, edit=lambda ls: without_column(ls, "Число избирательных бюллетеней, выданных в помещении")
+            ),
+            "no column for issued_at_station («Число избирательных бюллетеней, выданных в помещении",
+        ),
+        (
             lambda tmp: small_table(tmp, edit=lambda ls: [*ls[:10], set_field(ls[10], 5, "38x5"), *ls[11:]]),
             "line 11, column «Число избирателей, внесенных в список избирателей на момент окончания голосования»: "
             "«38x5» is not a whole number",
@@ -156,6 +172,7 @@ def test_forced_reimport_gives_the_same_content(tmp_path):
         "truncated-csv",
         "unknown-line",
         "missing-station-column",
+        "missing-protocol-line",
         "not-a-number",
         "duplicate-station",
         "no-rows",
