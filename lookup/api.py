@@ -22,13 +22,13 @@ class Choice(Schema):
     distance_km: float | None = None
 
 
-class CandidateOut(Schema):
+class BallotCandidateOut(Schema):
     name: str
     party: str | None
     self_nominated: bool
 
 
-class ContestOut(Schema):
+class BallotContestOut(Schema):
     contest_id: int
     election: str
     election_slug: str
@@ -37,11 +37,11 @@ class ContestOut(Schema):
     name: str
     area: str
     number: int
-    candidates: list[CandidateOut]
+    candidates: list[BallotCandidateOut]
     recommendation: dict | None = Field(None, description="the smart-voting pick, once lists are published")
 
 
-class VenueOut(Schema):
+class PollingStationOut(Schema):
     name: str
     address: str
     latitude: float | None
@@ -59,9 +59,9 @@ class LookupOut(Schema):
     precinct_id: int | None = None
     uik: str | None = None
     region: str | None = None
-    venue: VenueOut | None = None
+    venue: PollingStationOut | None = None
     distance_km: float | None = None
-    contests: list[ContestOut] = []
+    contests: list[BallotContestOut] = []
     choices: list[Choice] = []
 
 

@@ -11,7 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from elections.models import Region, Venue
-from lookup.api import Choice, ContestOut, LookupOut
+from lookup.api import BallotContestOut, Choice, LookupOut
 from lookup.find import by_address, by_point, by_uik
 from lookup.models import AddressRange
 from lookup.tests.conftest import FIXTURE
@@ -132,7 +132,7 @@ def test_api_answers_are_exactly_the_schema(client, ranges, params):
     expected = LookupOut.model_validate(body).model_dump(mode="json")
     assert body == expected and list(body) == list(expected)
     assert all(list(c) == list(Choice.model_fields) for c in body["choices"])
-    assert all(list(c) == list(ContestOut.model_fields) for c in body["contests"])
+    assert all(list(c) == list(BallotContestOut.model_fields) for c in body["contests"])
 
 
 @pytest.mark.parametrize(

@@ -114,3 +114,22 @@ def test_a_chart_is_drawn_once_whatever_else_the_query_holds(client, monkeypatch
         assert client.get(f"/monitor/charts/precincts.svg?election=duma-2021&z={z}").status_code == 200
     assert len(drawn) == 2
     assert client.get("/monitor/charts/days.png?since=2021-13-01").status_code == 400
+
+
+def test_each_shape_of_the_api_has_a_name_of_its_own(client):
+    """Two classes named CandidateOut (and ContestOut, VenueOut) made the schema document /api/candidates and
+    /api/elections/{slug}/contests with the lookup's shapes."""
+    from importlib import import_module
+
+    from ninja import Schema
+
+    owners: dict[str, list[str]] = {}
+    for module in ("elections.api", "lookup.api", "smartvote.api", "monitor.api"):
+        for name, value in vars(import_module(module)).items():
+            if isinstance(value, type) and issubclass(value, Schema) and value.__module__ == module:
+                owners.setdefault(name, []).append(module)
+    assert not {n: m for n, m in owners.items() if len(m) > 1}
+    shapes = client.get("/api/openapi.json").json()["components"]["schemas"]
+    assert "contest_id" in shapes["CandidateOut"]["properties"]  # /api/candidates
+    assert "election" in shapes["ContestOut"]["properties"]  # /api/elections/{slug}/contests
+    assert "candidates" in shapes["BallotContestOut"]["properties"]  # the lookup's ballot
