@@ -102,10 +102,11 @@ def network_of(client_ip: str) -> str:
     return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
 
 
-def allow(purpose: str, client_ip: str, per_client: int, per_network: int) -> bool:
-    """Count one more action of this client; False once it or its network is past its limit."""
+def allow(purpose: str, client_ip: str | None, per_client: int, per_network: int) -> bool:
+    """Count one more action of this client; False once it or its network is past its limit, and False when
+    the client's address is not known (core.clients): a limit that counts nobody protects nothing."""
     if not client_ip:
-        return True
+        return False
     network = network_of(client_ip)
     hour, expires = hour_now()
     key = salt(hour, expires)

@@ -4,6 +4,7 @@ from itertools import islice
 
 from ninja import Field, Query, Router, Schema, Status
 
+from core.clients import client_ip
 from core.pagination import MAX_OFFSET
 from elections.models import Election
 from monitor import stats
@@ -67,7 +68,7 @@ class Errors(Schema):
 @router.post("/reports", response={201: Received, 400: Errors, 429: Errors}, summary="File a report")
 def file_report(request, report: ReportIn):
     try:
-        check_rate(request.META.get("REMOTE_ADDR", ""))
+        check_rate(client_ip(request))
         saved = take(report.dict(), source="api")
     except IntakeError as exc:
         return Status(429 if isinstance(exc, TooMany) else 400, {"errors": exc.errors})

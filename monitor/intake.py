@@ -52,7 +52,7 @@ class TooMany(IntakeError):
     """The client or its network is past its hourly limit (answered with 429)."""
 
 
-def check_rate(client_ip: str) -> None:
+def check_rate(client_ip: str | None) -> None:
     """Count one more report from this client (core.ratelimit keeps only expiring keyed hashes)."""
     if not allow("monitor-report", client_ip, LIMIT_CLIENT, LIMIT_NETWORK):
         raise TooMany({"__all__": _("Too many reports from your network; try again in an hour.")})

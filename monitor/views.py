@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
 from core.charts import FORMATS, with_bars
+from core.clients import client_ip
 from elections.models import Election
 from monitor import plots, stats
 from monitor.export import COLUMNS, csv_lines, json_lines
@@ -96,7 +97,7 @@ def report_form(request, kind):
         if request.POST.get("website"):  # the honeypot
             return render(request, "monitor/received.html", {"report": None})
         try:
-            check_rate(request.META.get("REMOTE_ADDR", ""))
+            check_rate(client_ip(request))
             report = take(
                 {
                     **request.POST.dict(),

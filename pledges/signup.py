@@ -98,7 +98,7 @@ def normalise(email: str) -> str:
     return f"{local}@{domain}"
 
 
-def check_rate(client_ip: str) -> None:
+def check_rate(client_ip: str | None) -> None:
     """Refuse a client or network past its hourly limit (core.ratelimit keeps only expiring keyed hashes)."""
     if not allow("pledge", client_ip, LIMIT_CLIENT, LIMIT_NETWORK):
         raise SignupError(_("Too many sign-ups from your network; try again in an hour."))

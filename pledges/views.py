@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
 from core.charts import with_bars
+from core.clients import client_ip
 from pledges.models import Campaign
 from pledges.signup import (
     SENT,
@@ -43,7 +44,7 @@ def campaign_page(request, slug):
             message = str(SENT)  # the same answer as a real sign-up; nothing is stored or sent
         else:
             try:
-                check_rate(request.META.get("REMOTE_ADDR", ""))
+                check_rate(client_ip(request))
                 message = sign_up(campaign, request.POST.get("city", ""), email, name, confirm_link(request)).message
             except SignupError as exc:
                 error, status = str(exc), 400

@@ -6,6 +6,7 @@ default), secrets come from VECHE_* variables or from files under
 VECHE_SECRETS_DIR that are generated on first run and never committed.
 """
 
+import ipaddress
 import os
 import re
 from pathlib import Path
@@ -192,6 +193,16 @@ if TILE_URL and not (
 # limit per worker (two workers: twice the limit). With several workers or
 # hosts give them one Redis, e.g. VECHE_REDIS_URL=redis://127.0.0.1:6379/0,
 # one that keeps nothing on disk: everything in it expires within the hour.
+# The web server in front, from which alone X-Forwarded-For is believed (core.clients): addresses or networks,
+# and "unix" for a unix socket, e.g. VECHE_TRUSTED_PROXIES=127.0.0.1,::1,unix. None by default (gunicorn alone,
+# make serve): REMOTE_ADDR is the client.
+TRUSTED_PROXIES = [p.strip() for p in os.environ.get("VECHE_TRUSTED_PROXIES", "").split(",") if p.strip()]
+try:
+    for _proxy in TRUSTED_PROXIES:
+        if _proxy != "unix":
+            ipaddress.ip_network(_proxy, strict=False)
+except ValueError as exc:
+    raise ImproperlyConfigured(f"VECHE_TRUSTED_PROXIES: {exc}") from None
 REDIS_URL = os.environ.get("VECHE_REDIS_URL", "").strip()
 if REDIS_URL and not re.fullmatch(r"(rediss?|unix)://[^\s\"'<>]+", REDIS_URL):
     raise ImproperlyConfigured(
