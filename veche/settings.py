@@ -157,6 +157,20 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# HTTPS only, on a real server: over plain HTTP the network sees every address typed into a pledge. The web
+# server in front terminates TLS and says so in X-Forwarded-Proto (deploy/); Django redirects plain requests,
+# sends HSTS, and keeps its cookies off plain connections. Off in the demo and for the tests' loopback servers
+# (VECHE_HTTPS=0).
+HTTPS = os.environ.get("VECHE_HTTPS", "0" if DEMO else "1") == "1"
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("VECHE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+
 # Logs go to stderr only and carry no request data: Django's own loggers are
 # kept, but the request logger (which prints paths and, behind proxies, may
 # carry addresses) is limited to errors without the request attached. Every

@@ -4,7 +4,8 @@ The organisers' "offline machine" is a temporary folder outside var/, made
 once per test process: their monitor key pair and their signing root key
 are made there, and the server (this process) is given only the public
 halves (VECHE_MONITOR_PUBLIC_KEY, VECHE_SIGNING_ROOT) and a pepper in its
-environment, never on disk. Demo mode is off, whatever the shell says; the
+environment, never on disk. HTTPS is off (the tests' servers listen on
+loopback; a test of the HTTPS settings turns it on). Demo mode is off, whatever the shell says; the
 tests of demo mode turn it on themselves. The seizure tests search every
 file the server wrote for these keys and find none.
 """
@@ -31,6 +32,7 @@ signing.write_key(OFFLINE_DIR / "root.key", _root)
 (OFFLINE_DIR / "keys.json").write_text(json.dumps(signing.Chain(root=signing.public_of(_root)).document()))
 
 os.environ.pop("VECHE_DEMO", None)
+os.environ["VECHE_HTTPS"] = "0"  # the test client and the tests' servers speak plain HTTP on loopback
 os.environ.pop("VECHE_PEPPER_FILE", None)
 os.environ["VECHE_MONITOR_PUBLIC_KEY"] = base64.b64encode(bytes(_monitor.public_key)).decode()
 os.environ["VECHE_SIGNING_ROOT"] = signing.public_of(_root)

@@ -4,6 +4,7 @@ Each case here answered 500 before (issue 17's findings), on SQLite, on PostgreS
 """
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -133,3 +134,36 @@ def test_each_shape_of_the_api_has_a_name_of_its_own(client):
     assert "contest_id" in shapes["CandidateOut"]["properties"]  # /api/candidates
     assert "election" in shapes["ContestOut"]["properties"]  # /api/elections/{slug}/contests
     assert "candidates" in shapes["BallotContestOut"]["properties"]  # the lookup's ballot
+
+
+def test_a_real_server_is_https_only_and_passes_the_deploy_check(tmp_path):
+    """No HSTS, no Secure cookies, no proxy SSL header and 4 warnings of `check --deploy` before: a real server's
+    settings (not the demo's) now pass it with every warning counted as a failure."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "veche.settings", "VECHE_VAR_DIR": str(tmp_path)}
+    env.pop("VECHE_HTTPS")
+    env.pop("VECHE_DEMO", None)
+    checked = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    settings_of = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings as s; "
+            "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS, s.SECURE_PROXY_SSL_HEADER)",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    assert settings_of.stdout.split() == ["True", "True", "31536000", "('HTTP_X_FORWARDED_PROTO',", "'https')"]
