@@ -61,3 +61,11 @@ def client_ip(request: HttpRequest) -> str | None:
             address = _address(part)
             return str(address) if address is not None else None
     return None
+
+
+def hashed_client_of(request: HttpRequest) -> str:
+    """What the login throttle (django-axes, AXES_CLIENT_IP_CALLABLE) counts a client by: a keyed hash of the
+    hour (core.ratelimit), so that neither its cache nor its log holds an address."""
+    from core.ratelimit import hashed_client
+
+    return hashed_client(client_ip(request))

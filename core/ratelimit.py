@@ -116,3 +116,12 @@ def allow(purpose: str, client_ip: str | None, per_client: int, per_network: int
     ]
     on_client, on_network = count(names, expires)
     return on_client <= per_client and on_network <= per_network
+
+
+def hashed_client(client_ip: str | None) -> str:
+    """The client as a keyed hash under this hour's salt: the same within the hour, unlinkable across hours,
+    and no address at all (for what counts logins, django-axes)."""
+    if not client_ip:
+        return "unknown"
+    hour, expires = hour_now()
+    return hmac.new(salt(hour, expires), f"client:{client_ip}".encode(), hashlib.sha256).hexdigest()[:32]

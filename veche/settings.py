@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",  # staff logins throttled (AXES_* below)
     "ninja",  # serves the API docs' Swagger UI from our own static files, not a CDN
     "core",  # the shared helpers; imports no tool
     "elections",  # the data core
@@ -80,7 +81,21 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Staff logins (the admin, the organisers' desks): after 5 failures within the hour, a client is refused for the
+# rest of it, and so is that client with that username. Counted in the cache (Redis when shared), by a keyed hash
+# of the hour and never by address (core.clients.hashed_client_of): nothing of it reaches the database or a log.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_CLIENT_IP_CALLABLE = "core.clients.hashed_client_of"
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = 1  # hour
+AXES_LOCKOUT_PARAMETERS = ["ip_address", ["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "veche/locked.html"
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "veche.urls"
 WSGI_APPLICATION = "veche.wsgi.application"
@@ -227,6 +242,9 @@ CACHES = {
     if REDIS_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
+# Without Redis each worker counts logins (and rate limits) alone: django-axes says so (axes.W001), rightly for a
+# real server, which is told to use Redis; the demo is one machine's try-out and need not hear it.
+SILENCED_SYSTEM_CHECKS = ["axes.W001"] if DEMO and not REDIS_URL else []
 
 # Mail goes out from memory. Without VECHE_EMAIL_HOST (the demo, the tests)
 # it stays in this process's outbox (locmem), never printed or written.

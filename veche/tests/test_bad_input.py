@@ -143,9 +143,14 @@ def test_a_real_server_is_https_only_and_passes_the_deploy_check(tmp_path):
     import subprocess
     import sys
 
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "veche.settings", "VECHE_VAR_DIR": str(tmp_path)}
-    env.pop("VECHE_HTTPS")
-    env.pop("VECHE_DEMO", None)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "veche.settings",
+        "VECHE_VAR_DIR": str(tmp_path),
+        "VECHE_REDIS_URL": "redis://127.0.0.1:6379/15",  # a real server's cache (the check only reads the setting)
+    }
+    for name in ("VECHE_HTTPS", "VECHE_DEMO", "DJANGO_ALLOW_ASYNC_UNSAFE"):  # the last: set by the browser tests
+        env.pop(name, None)
     checked = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         capture_output=True,
@@ -167,3 +172,33 @@ def test_a_real_server_is_https_only_and_passes_the_deploy_check(tmp_path):
         check=True,
     )
     assert settings_of.stdout.split() == ["True", "True", "31536000", "('HTTP_X_FORWARDED_PROTO',", "'https')"]
+
+
+@pytest.mark.django_db
+def test_staff_logins_are_throttled_and_nothing_keeps_the_address(client):
+    """60 wrong passwords from one address were all tried: now the fifth wrong one locks that client for the
+    hour, whatever the password, while another client logs in; the counts live in the cache, under keyed hashes
+    of the hour."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django.contrib.auth.models import User
+    from django.core.cache import cache
+
+    User.objects.create_user("organiser", password="correct horse battery staple", is_staff=True)
+    attacker = "198.51.100.77"
+
+    def login(password, address, language="en"):
+        return client.post(
+            "/admin/login/?next=/admin/",
+            {"username": "organiser", "password": password},
+            REMOTE_ADDR=address,
+            HTTP_ACCEPT_LANGUAGE=language,
+        )
+
+    assert [login(f"guess {n}", attacker).status_code for n in range(5)] == [200] * 4 + [429]  # the fifth: locked
+    locked = login("correct horse battery staple", attacker, "ru")
+    assert locked.status_code == 429 and "Слишком много попыток" in locked.content.decode()
+    assert login("correct horse battery staple", "203.0.113.8").status_code == 302  # someone else: in
+    stored = repr(cache._cache) + repr(list(cache._cache))
+    assert attacker not in stored and "198.51.100" not in stored
+    assert not AccessAttempt.objects.exists() and not AccessLog.objects.exists()
+    assert not AccessFailureLog.objects.exists()

@@ -312,6 +312,7 @@ def seized(tmp_path_factory):
         VECHE_EMAIL_HOST="127.0.0.1",
         VECHE_EMAIL_PORT=str(sink.port),
         VECHE_EMAIL_TLS="0",
+        VECHE_HTTPS="0",  # plain HTTP on loopback: TLS is the web server's in front (deploy/)
         PYTHONUNBUFFERED="1",
     )
     if redis is not None:
