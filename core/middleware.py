@@ -42,7 +42,8 @@ def content_security_policy(get_response: Callable[[HttpRequest], HttpResponse])
 def refused(request: HttpRequest, status: int, message: str, template: str = "400.html") -> HttpResponse:
     """The answer to a request refused before or outside any view: JSON for the API, the site's page otherwise."""
     if request.path.startswith(API_PREFIX):
-        body = json.dumps({"detail": message}, ensure_ascii=False)
+        # The shape of the API's other refusals: "detail" (django-ninja's) and "errors" (a form's, by field).
+        body = json.dumps({"detail": message, "errors": {"__all__": message}}, ensure_ascii=False)
         return HttpResponse(body, status=status, content_type="application/json")
     return render(request, template, {"message": message}, status=status)
 

@@ -3,6 +3,7 @@
 from django.core.exceptions import RequestDataTooBig
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+from ninja.errors import HttpError
 
 from elections.api import router as elections_router
 from lookup.api import router as lookup_router
@@ -26,3 +27,13 @@ api.add_router("/", monitor_router)
 def too_big(request, exc):
     message = _("The request is too large: at most 2.5 MB of text.")
     return api.create_response(request, {"errors": {"__all__": message}, "detail": message}, status=413)
+
+
+@api.exception_handler(HttpError)
+def refused(request, exc):
+    """Every refusal in one shape: "detail" as django-ninja writes it, and "errors" as the forms' are (by field,
+    "__all__" for the whole request), so that one client code reads them all."""
+    message = str(exc)
+    if message.startswith("Cannot parse request body"):
+        message = _("The request's body is not valid JSON.")
+    return api.create_response(request, {"detail": message, "errors": {"__all__": message}}, status=exc.status_code)
