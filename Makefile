@@ -11,7 +11,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 # keys and the pepper instead (README, "Running it for real") and VECHE_DEMO=0. The tests set their own.
 export VECHE_DEMO ?= 1
 
-.PHONY: run serve install dev migrate demo test test-sqlite test-pg lint bench lock messages clean
+.PHONY: run serve prod prod-down install dev migrate demo test test-sqlite test-pg lint bench lock messages clean
 
 run: install migrate demo serve
 
@@ -49,6 +49,14 @@ serve: install
 	$(BIN)/gunicorn -c veche/gunicorn.py veche.wsgi --bind $(HOST):$(PORT)
 
 # Lint, the formatting, and the types of the shared core and the data core (pyproject.toml says which).
+# The production stack on this machine: nginx (TLS, buffering, static files) in front of gunicorn on a unix socket
+# (deploy/stack.py; a self-signed certificate unless VECHE_TLS_CERT/KEY name one). https://localhost:8443/
+prod: migrate
+	$(BIN)/python deploy/stack.py up
+
+prod-down:
+	$(BIN)/python deploy/stack.py down
+
 lint: dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
