@@ -62,6 +62,7 @@ class Received(Schema):
 
 
 class Errors(Schema):
+    detail: str = ""  # every message in one line, as every refusal of the API has it
     errors: dict[str, str]
 
 
@@ -71,7 +72,7 @@ def file_report(request, report: ReportIn):
         check_rate(client_ip(request))
         saved = take(report.dict(), source="api")
     except IntakeError as exc:
-        return Status(429 if isinstance(exc, TooMany) else 400, {"errors": exc.errors})
+        return Status(429 if isinstance(exc, TooMany) else 400, {"detail": str(exc), "errors": exc.errors})
     return Status(201, {"id": saved.pk, "state": saved.state, "likely_duplicate_of": saved.similar_to_id})
 
 
@@ -101,7 +102,7 @@ def detention_stats(request, q: Query[StatsQuery]):
 def violation_stats(request, election: str = ""):
     chosen = Election.objects.filter(slug=election).first() if election else None
     if election and chosen is None:
-        return Status(404, {"errors": {"election": "unknown election"}})
+        return Status(404, {"detail": "unknown election", "errors": {"election": "unknown election"}})
     return stats.violations(chosen)
 
 
@@ -117,5 +118,6 @@ class Page(Schema):
 )
 def open_data(request, dataset: str, page: Query[Page]):
     if dataset not in COLUMNS:
-        return Status(404, {"errors": {"dataset": "one of: " + ", ".join(COLUMNS)}})
+        known = "one of: " + ", ".join(COLUMNS)
+        return Status(404, {"detail": known, "errors": {"dataset": known}})
     return list(islice(rows(dataset), page.offset, page.offset + page.limit))

@@ -10,7 +10,56 @@ from lookup.api import router as lookup_router
 from monitor.api import router as monitor_router
 from smartvote.api import router as smartvote_router
 
-api = NinjaAPI(
+# Every refusal has this shape (veche.api.refused, core.middleware.refused, django-ninja's 422), and the schema
+# says so for every operation: a client learns from the contract what a "no" looks like.
+REFUSAL = {
+    "title": "Refusal",
+    "type": "object",
+    "required": ["detail"],
+    "properties": {
+        "detail": {
+            "title": "Detail",
+            "description": "what was refused and why; for 422, django-ninja's list of the invalid fields",
+            "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "object"}}],
+        },
+        "errors": {
+            "title": "Errors",
+            "description": "the message per field, '__all__' for the whole request",
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+        },
+    },
+}
+ALWAYS = {
+    "400": "Bad request (e.g. a NUL character)",
+    "422": "A parameter is not valid",
+    "503": "The database is out of reach for a moment (Retry-After)",
+}
+WRITES = {"403": "A write from another site", "413": "Too large", "415": "Not application/json"}
+
+
+class VecheAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        """django-ninja's schema, with the refusals every operation can answer documented."""
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema["components"]["schemas"]["Refusal"] = REFUSAL
+        refusal = {"application/json": {"schema": {"$ref": "#/components/schemas/Refusal"}}}
+        for path, operations in schema["paths"].items():
+            for method, operation in operations.items():
+                codes = dict(ALWAYS)
+                if "{" in path:
+                    codes["404"] = "Not found"
+                if method in ("post", "put", "patch", "delete"):
+                    codes.update(WRITES)
+                responses = operation.setdefault("responses", {})
+                documented = {str(code) for code in responses}  # django-ninja's keys are numbers
+                for code, description in codes.items():
+                    if code not in documented:
+                        responses[code] = {"description": description, "content": refusal}
+        return schema
+
+
+api = VecheAPI(
     title="Veche API",
     version="1",
     description="Election data (elections, contests, candidates, precincts, venues, protocols) "

@@ -130,7 +130,16 @@ def test_each_shape_of_the_api_has_a_name_of_its_own(client):
             if isinstance(value, type) and issubclass(value, Schema) and value.__module__ == module:
                 owners.setdefault(name, []).append(module)
     assert not {n: m for n, m in owners.items() if len(m) > 1}
-    shapes = client.get("/api/openapi.json").json()["components"]["schemas"]
+    schema = client.get("/api/openapi.json").json()
+    shapes = schema["components"]["schemas"]
+    # and every operation documents how it says no (400/422/503 always; 404 with a path parameter; 403/413/415
+    # for writes): they were undocumented.
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            codes = set(operation["responses"])
+            assert {"400", "422", "503"} <= codes, (method, path)
+            assert "{" not in path or "404" in codes, (method, path)
+            assert method == "get" or {"403", "413", "415"} <= codes, (method, path)
     assert "contest_id" in shapes["CandidateOut"]["properties"]  # /api/candidates
     assert "election" in shapes["ContestOut"]["properties"]  # /api/elections/{slug}/contests
     assert "candidates" in shapes["BallotContestOut"]["properties"]  # the lookup's ballot
