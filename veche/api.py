@@ -3,7 +3,7 @@
 from django.core.exceptions import RequestDataTooBig
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import HttpError
+from ninja.errors import HttpError, ValidationError
 
 from elections.api import router as elections_router
 from lookup.api import router as lookup_router
@@ -86,3 +86,29 @@ def refused(request, exc):
     if message.startswith("Cannot parse request body"):
         message = _("The request's body is not valid JSON.")
     return api.create_response(request, {"detail": message, "errors": {"__all__": message}}, status=exc.status_code)
+
+
+# What each kind of invalid parameter is called in the visitor's language (pydantic writes English).
+INVALID = {
+    "missing": lambda: _("This field is required."),
+    "int_parsing": lambda: _("A whole number is expected."),
+    "int_from_float": lambda: _("A whole number is expected."),
+    "float_parsing": lambda: _("A number is expected."),
+    "greater_than_equal": lambda: _("The number is out of range."),
+    "less_than_equal": lambda: _("The number is out of range."),
+    "greater_than": lambda: _("The number is out of range."),
+    "less_than": lambda: _("The number is out of range."),
+    "string_too_long": lambda: _("The text is too long."),
+    "json_invalid": lambda: _("The request's body is not valid JSON."),
+}
+
+
+@api.exception_handler(ValidationError)
+def invalid(request, exc):
+    """422 as django-ninja writes it ("detail": pydantic's list), with "errors": each field's message in the
+    visitor's language."""
+    errors: dict[str, str] = {}
+    for error in exc.errors:
+        field = str(error.get("loc", ["", "__all__"])[-1] or "__all__")
+        errors.setdefault(field, INVALID.get(error.get("type", ""), lambda: _("The value is not valid."))())
+    return api.create_response(request, {"detail": exc.errors, "errors": errors}, status=422)

@@ -211,3 +211,10 @@ def test_staff_logins_are_throttled_and_nothing_keeps_the_address(client):
     assert attacker not in stored and "198.51.100" not in stored
     assert not AccessAttempt.objects.exists() and not AccessLog.objects.exists()
     assert not AccessFailureLog.objects.exists()
+
+
+def test_an_invalid_parameter_is_named_in_the_visitors_language(client):
+    response = client.get("/api/lookup", {"uik": "abc"}, HTTP_ACCEPT_LANGUAGE="ru")
+    assert response.status_code == 422
+    assert response.json()["errors"] == {"uik": "Нужно целое число."}
+    assert response.json()["detail"][0]["loc"] == ["query", "uik"]  # django-ninja's own list, as before
