@@ -8,6 +8,7 @@ import re
 from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from monitor.models import CATEGORIES
@@ -23,13 +24,21 @@ MARKUP = re.compile(r"<\s*[a-zA-Z/!?]")
 LINK = re.compile(r"^https?://[^\s<>\"']{3,2000}$")
 
 
+def grouped(number: int) -> str:
+    """A number as the visitor's language writes it: 50 000 in Russian, 50,000 in English."""
+    return number_format(number, force_grouping=True)
+
+
 def text(data, field, errors, limit=MAX_FIELD, required=False) -> str:
     value = data.get(field)
     value = "" if value is None else str(value).strip()
     if required and not value:
         errors[field] = _("This field is required.")
     elif len(value) > limit:
-        errors[field] = _("At most %(n)s characters (this has %(m)s).") % {"n": f"{limit:,}", "m": f"{len(value):,}"}
+        errors[field] = _("At most %(n)s characters (this has %(m)s).") % {
+            "n": grouped(limit),
+            "m": grouped(len(value)),
+        }
     elif MARKUP.search(value):
         errors[field] = _("Plain text only: HTML tags and scripts are not accepted.")
     return value
@@ -49,7 +58,7 @@ def number(data, field, errors, low=0, high=MAX_COUNT, default=None):
         errors[field] = _("A whole number is expected.")
         return default
     if not low <= number <= high:
-        errors[field] = _("Expected a number from %(a)s to %(b)s.") % {"a": low, "b": f"{high:,}"}
+        errors[field] = _("Expected a number from %(a)s to %(b)s.") % {"a": low, "b": grouped(high)}
         return default
     return number
 

@@ -1,8 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from veche import views
 from veche.api import api
+
+# The staff pages are Veche's, in the staff's language ("Django administration" before).
+admin.site.site_header = _("Veche: organisers' desk")
+admin.site.site_title = _("Veche staff")
+admin.site.index_title = _("Data and moderation")
 
 urlpatterns = [
     path("", views.home, name="home"),

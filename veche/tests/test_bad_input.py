@@ -218,3 +218,21 @@ def test_an_invalid_parameter_is_named_in_the_visitors_language(client):
     assert response.status_code == 422
     assert response.json()["errors"] == {"uik": "Нужно целое число."}
     assert response.json()["detail"][0]["loc"] == ["query", "uik"]  # django-ninja's own list, as before
+
+
+@pytest.mark.django_db
+def test_numbers_and_the_staff_pages_speak_russian(client, admin_client):
+    """Issue 18: "Не больше 50,000 знаков (здесь 379,999)", a progress bar at value="0,0", and "Администрирование
+    Django" on every staff page."""
+    from django.utils import translation
+
+    from monitor.fields import text
+
+    errors = {}
+    with translation.override("ru"):
+        text({"t": "д" * 60_000}, "t", errors, limit=50_000)
+    assert "50\xa0000" in errors["t"] and "60\xa0000" in errors["t"]
+    page = admin_client.get("/admin/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "Django" not in page and "Вече" in page
+    counters = client.get("/pledges/demo-rally/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert 'value="0,' not in counters and '<progress max="100" value="' in counters
