@@ -28,7 +28,8 @@ def _proxies(named: tuple[str, ...]) -> tuple[bool, tuple]:
     return UNIX in named, networks
 
 
-def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+def parse_address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """An address as one way of writing it (an IPv4-mapped IPv6 address is the IPv4 one), or None."""
     try:
         address = ipaddress.ip_address(text.strip().strip("[]"))
     except ValueError:
@@ -42,7 +43,7 @@ def is_trusted_proxy(remote: str) -> bool:
     unix, networks = _proxies(tuple(settings.TRUSTED_PROXIES))
     if remote == "":
         return unix
-    address = _address(remote)
+    address = parse_address(remote)
     return address is not None and any(address in network for network in networks)
 
 
@@ -51,14 +52,14 @@ def client_ip(request: HttpRequest) -> str | None:
     that is not a trusted proxy; None when it cannot be known (no address, or a malformed one)."""
     remote = request.META.get("REMOTE_ADDR", "") or ""
     if not is_trusted_proxy(remote):
-        address = _address(remote)
+        address = parse_address(remote)
         if address is None:
             log.warning("a request without a client address: set VECHE_TRUSTED_PROXIES to the web server in front")
         return str(address) if address is not None else None
     forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
     for part in reversed(forwarded):
         if not is_trusted_proxy(part):
-            address = _address(part)
+            address = parse_address(part)
             return str(address) if address is not None else None
     return None
 

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+from core.clients import parse_address
 from core.hours import this_hour
 
 if TYPE_CHECKING:
@@ -92,12 +93,9 @@ def count(keys: list[str], expires: int) -> list[int]:
 def network_of(client_ip: str) -> str:
     """The client's /24 (IPv4) or /48 (IPv6) network, written one way however the address was (``2001:db8:1::``
     and ``2001:0db8:0001:0000::2`` are one network); a string that is no address stands for itself."""
-    try:
-        address = ipaddress.ip_address(client_ip)
-    except ValueError:
+    address = parse_address(client_ip)
+    if address is None:
         return client_ip
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
     prefix = 24 if address.version == 4 else 48
     return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
 
