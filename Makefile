@@ -33,15 +33,11 @@ migrate: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
 
-# Imports the St Petersburg 2021 demo with what its forecast needs (the 2016
-# federal results, the candidate facts); each step is a no-op when done.
+# The demo (veche/management/commands/demo.py): St Petersburg 2021 with what its forecast needs, the map of
+# violations, the published record, and what only a demo has (an invented pledge campaign, staff logins, lists
+# signed with the demo key, a saved backtest); each step is a no-op when done.
 demo: migrate
-	$(BIN)/python manage.py import_spb2021 $(DATA)/spb-2021
-	$(BIN)/python manage.py import_cec $(DATA)/russia-federal/2016.csv.zip
-	$(BIN)/python manage.py import_smartvote_facts smartvote/fixtures/spb2021_facts.csv
-	$(BIN)/python manage.py smartvote_forecast duma-2021 spb-zaks-2021 --if-missing
-	$(BIN)/python manage.py pledges_demo
-	$(BIN)/python manage.py import_violations $(DATA)/spb-2021/violations.jsonl.gz
+	$(BIN)/python manage.py demo --data $(DATA)
 
 # gunicorn with veche/gunicorn.py: no access log, no address and no exact time in the error log.
 serve: install
@@ -79,6 +75,8 @@ test: lint
 test-sqlite: dev
 	@echo "=== tests on SQLite ==="
 	env -u DATABASE_URL $(BIN)/python -m pytest
+	@echo "=== every page at 390 and 1366 px, in Russian and English, on the demo (SQLite) ==="
+	env -u DATABASE_URL $(BIN)/python -m pytest -m sweep
 
 # An interrupted run can leave sessions on the test database (test_<name>)
 # that stop the next one from recreating it: end them first.

@@ -31,9 +31,14 @@ def pytest_report_header(config):
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(django_db_setup, django_db_blocker, request):
     if not SPB.exists():
         pytest.exit(f"real data not found at {DATA}: clone the repository with ../shared beside it", returncode=1)
+    if request.config.option.markexpr == "sweep":
+        # The sweep of every page (veche/tests/test_sweep.py) runs alone, on what `make run` shows: the demo.
+        with django_db_blocker.unblock(), override_settings(DEMO=True, SIGNING_ROOT=""):
+            call_command("demo", data=DATA, verbosity=0)
+        return
     with django_db_blocker.unblock():
         call_command("import_spb2021", str(SPB), verbosity=0)
         call_command("import_cec", str(FEDERAL / "2021.csv.zip"), verbosity=0)

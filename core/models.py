@@ -26,3 +26,24 @@ class SigningStatement(models.Model):
 
     def __str__(self) -> str:
         return f"statement {self.seq} of {self.root[:8]}…"
+
+
+class DemoMail(models.Model):
+    """A mail the demo would have sent (core.outbox): demo mode only, where nothing typed is real.
+
+    A real server hands every mail to its mail server and keeps none; the demo has no mail server, and without
+    this a visitor could never open the link that confirms a pledge.
+    """
+
+    sent = models.DateTimeField(auto_now_add=True)
+    to = models.CharField(max_length=300)
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+
+    class Meta:
+        ordering = ["-sent", "-id"]
+        verbose_name = _("demo mail")
+        verbose_name_plural = _("demo mails")
+
+    def __str__(self) -> str:
+        return self.subject

@@ -23,6 +23,8 @@ list of contests on a precinct's ballot, so there is one way to ask it.
 Original Russian names are kept as published.
 """
 
+import datetime
+
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -60,6 +62,23 @@ class Election(models.Model):
 
     def get_absolute_url(self):
         return reverse("elections:election", args=[self.slug])
+
+    @property
+    def voting_days(self) -> list[datetime.date]:
+        """The days polling stations are open, the main day last: since 2020 the CEC has opened them on
+        several days for federal votes (its decisions, dated below); other votes take one day."""
+        first = MULTI_DAY_VOTES.get(self.date, self.date)
+        return [first + datetime.timedelta(days=d) for d in range((self.date - first).days + 1)]
+
+
+# Votes held over several days, by their main day: the first day (the CEC's decisions calling them).
+MULTI_DAY_VOTES = {
+    datetime.date(2020, 7, 1): datetime.date(2020, 6, 25),  # the constitutional amendments, 25 June – 1 July
+    datetime.date(2021, 9, 19): datetime.date(2021, 9, 17),  # the State Duma and the regional votes, 17–19 Sept.
+    datetime.date(2024, 3, 17): datetime.date(2024, 3, 15),  # the presidential election, 15–17 March
+}
+# Polling stations are open from 8:00 to 20:00 local time (Federal Law 67-FZ, art. 64 p. 1).
+VOTING_HOURS = ("08:00", "20:00")
 
 
 class Contest(models.Model):

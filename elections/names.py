@@ -6,6 +6,7 @@ quotes, a leading code "98 Город Байконур"). Keys are folded text; 
 display name is kept as first printed.
 """
 
+import difflib
 import re
 
 _QUOTES = str.maketrans({"«": '"', "»": '"', "“": '"', "”": '"', "„": '"', "–": "-", "—": "-", "ё": "е"})
@@ -123,3 +124,13 @@ PARTY_SHORT_NAMES = [
 def party_short_name(name: str) -> str:
     key = party_key(name)
     return next((short for fragment, short in PARTY_SHORT_NAMES if fragment in key), "")
+
+
+def closest_name(text: str, known: list[str], cutoff: float = 0.9) -> str | None:
+    """The one known name that ``text`` is a misspelling of ("Васильеостровский район" for "Василеостровский
+    район"), or None when none is that close, or two are (then nothing is guessed)."""
+    folded = {fold(k): k for k in known}
+    if fold(text) in folded:
+        return folded[fold(text)]
+    close = difflib.get_close_matches(fold(text), list(folded), n=2, cutoff=cutoff)
+    return folded[close[0]] if len(close) == 1 else None

@@ -8,6 +8,7 @@ over registered voters.
 
 from django.db.models import Count, Q, Sum
 
+from core.cache import Cached, Freshness
 from elections.models import Contest, Election, Protocol, Vote
 
 MAIN_KINDS = [Contest.Kind.PARTY_LIST, Contest.Kind.PERSONAL, Contest.Kind.REFERENDUM]
@@ -90,3 +91,34 @@ def election_summary(election: Election) -> dict:
         "ballots_cast": totals["ballots_in_boxes"],
         "top": stored["results"][:3],
     }
+
+
+# A federal election counts as whole when this many regions are imported (85 regions, and voting abroad).
+WHOLE_COUNTRY = 80
+
+
+def compute_scope(contest_id: int) -> dict | None:
+    regions = list(
+        Protocol.objects.filter(contest_id=contest_id, precinct__is_remote=False)
+        .values("precinct__region__name")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+    )
+    return {
+        "regions": len(regions),
+        "region": regions[0]["precinct__region__name"] if len(regions) == 1 else "",
+        "precincts": sum(r["n"] for r in regions),
+    }
+
+
+SCOPES = Cached(compute_scope, Freshness("election-scope", ["elections.ImportRun"], every=60), size=200)
+
+
+def scope(election: Election) -> dict | None:
+    """What part of a federal election is imported, when it is not the whole country: readers must not take one
+    city's figures for the nation's ("only St Petersburg: 2,043 precincts")."""
+    if election.level != Election.Level.FEDERAL:
+        return None
+    contest = main_contest(election)
+    found = SCOPES.get(contest.pk) if contest else None
+    return found if found and 0 < found["regions"] < WHOLE_COUNTRY else None

@@ -1,13 +1,17 @@
 """Pages of the data core: elections, contests, precincts."""
 
+import csv
+import itertools
+
 from django.core.paginator import Paginator
 from django.db.models import Count
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from core.charts import with_bars
-from elections.models import Candidate, Contest, Election, Precinct, Protocol, Region
-from elections.stats import contest_totals, election_summary, main_contest
+from elections.models import LINE_NAMES, Candidate, Contest, Election, Precinct, Protocol, Region, Vote
+from elections.stats import contest_totals, election_summary, main_contest, scope
 
 PAGE = 50
 
@@ -35,6 +39,7 @@ def election_detail(request, slug):
         {
             "election": election,
             "summary": election_summary(election),
+            "scope": scope(election),
             "main": contest,
             "results": with_bars(contest_totals(contest)["results"]) if contest else [],
             "contests": contests,
@@ -63,6 +68,43 @@ def contest_detail(request, pk):
     }
     template = "elections/_protocol_rows.html" if request.headers.get("HX-Request") else "elections/contest_detail.html"
     return render(request, template, context)
+
+
+def contest_csv(request, pk):
+    """Every precinct's protocol of a contest, one row each: its lines, then the votes of every ballot line
+    (numbers as machines read them). Streamed, a chunk of precincts at a time: a national contest is 100,000 rows."""
+    contest = get_object_or_404(Contest.objects.select_related("election"), pk=pk)
+    choices = list(contest.choices.order_by("position", "pk").values_list("pk", "name"))
+    header = ["uik", "region", "tik", *LINE_NAMES, *[name for _pk, name in choices]]
+
+    def rows():
+        yield header
+        protocols = (
+            contest.protocols.order_by("precinct__region__name", "precinct__number", "precinct__code")
+            .values_list("pk", "precinct__code", "precinct__region__name", "tik__name", *LINE_NAMES)
+            .iterator(chunk_size=2000)
+        )
+        while chunk := list(itertools.islice(protocols, 2000)):
+            votes: dict[int, dict[int, int]] = {}
+            for protocol, choice, n in Vote.objects.filter(protocol_id__in=[r[0] for r in chunk]).values_list(
+                "protocol_id", "choice_id", "votes"
+            ):
+                votes.setdefault(protocol, {})[choice] = n
+            for pk, *fields in chunk:
+                mine = votes.get(pk, {})
+                yield [*("" if v is None else v for v in fields), *(mine.get(c, "") for c, _n in choices)]
+
+    writer = csv.writer(Echo())
+    response = StreamingHttpResponse((writer.writerow(r) for r in rows()), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{contest.election.slug}-contest-{contest.pk}.csv"'
+    return response
+
+
+class Echo:
+    """A file-like object that hands back what the csv writer writes, for streaming."""
+
+    def write(self, value):
+        return value
 
 
 def precinct_list(request):

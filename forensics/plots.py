@@ -5,14 +5,16 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from matplotlib.colors import LogNorm
 
 from core.charts import FORMATS, figure_bytes
 
 PLOTS = {
-    "comet": "Turnout and the leader's share (stations weighted by ballots cast)",
-    "turnout": "Turnout, stations per 0.1-point bin",
-    "share": "The leader's share, stations per 0.1-point bin",
+    "comet": gettext_lazy("Turnout and the leader's share (stations weighted by ballots cast)"),
+    "turnout": gettext_lazy("Turnout, stations per 0.1-point bin"),
+    "share": gettext_lazy("The leader's share, stations per 0.1-point bin"),
 }
 
 
@@ -30,9 +32,9 @@ def render(name: str, hist: dict, title: str, fmt: str) -> bytes:
             cmap="magma_r",
             norm=LogNorm(vmin=max(comet[comet > 0].min(), 1), vmax=comet.max()),
         )
-        fig.colorbar(mesh, ax=ax, label="ballots cast")
-        ax.set_xlabel("turnout, %")
-        ax.set_ylabel("leader's share, %")
+        fig.colorbar(mesh, ax=ax, label=_("ballots cast"))
+        ax.set_xlabel(_("turnout, %"))
+        ax.set_ylabel(_("leader's share, %"))
     else:
         counts = hist["turnout_counts" if name == "turnout" else "share_counts"]
         centres = hist["fine_edges"][:-1]
@@ -54,8 +56,8 @@ def render(name: str, hist: dict, title: str, fmt: str) -> bytes:
                         fontsize=8,
                         color="#a4000f",
                     )
-        ax.set_xlabel("turnout, %" if name == "turnout" else "leader's share, %")
-        ax.set_ylabel("stations")
+        ax.set_xlabel(_("turnout, %") if name == "turnout" else _("leader's share, %"))
+        ax.set_ylabel(_("stations"))
         ax.set_xticks(range(0, 101, 10))
         ax.grid(axis="x", color="#ddd", linewidth=0.5)
         ax.set_axisbelow(True)

@@ -6,10 +6,12 @@ import polars as pl
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language
 
 from core.charts import with_bars
 from elections.models import Election
-from elections.stats import contest_totals, main_contest
+from elections.stats import contest_totals, main_contest, scope
 from forensics.analysis import AnalysisError, histograms
 from forensics.data import precinct_frame
 from forensics.models import Analysis, CleanedResult
@@ -42,6 +44,8 @@ def index(request):
     elections = [
         e for e in Election.objects.all() if (c := main_contest(e)) and contest_totals(c)["totals"]["precincts"]
     ]
+    for e in elections:
+        e.scope = scope(e)
     return render(request, "forensics/index.html", {"elections": elections})
 
 
@@ -60,6 +64,7 @@ def election(request, slug):
         "forensics/election.html",
         {
             "election": election,
+            "scope": scope(election),
             "analysis": analysis,
             "s": s,
             "regions": regions,
@@ -125,7 +130,8 @@ def plot(request, slug, name, fmt):
         raise Http404("no such plot")
     election = get_object_or_404(Election, slug=slug)
     analysis = analysis_for(election)
-    cache = settings.VAR_DIR / "forensics" / f"{analysis.pk}-{name}.{fmt}"
+    # Drawn once per analysis and language (the axes are in the visitor's language).
+    cache = settings.VAR_DIR / "forensics" / f"{analysis.pk}-{name}-{get_language()}.{fmt}"
     if not cache.exists():
         frame, _meta = precinct_frame(election)
         cache.parent.mkdir(parents=True, exist_ok=True)
@@ -133,6 +139,7 @@ def plot(request, slug, name, fmt):
         tmp.write_bytes(render_plot(name, histograms(frame), short_title(election), fmt))
         tmp.replace(cache)
     response = HttpResponse(cache.read_bytes(), content_type=FORMATS[fmt])
+    patch_vary_headers(response, ["Accept-Language", "Cookie"])
     if request.GET.get("download"):
         response["Content-Disposition"] = f'attachment; filename="{slug}-{name}.{fmt}"'
     return response

@@ -19,6 +19,7 @@ class Choice(Schema):
     venue_id: int | None
     venue: str
     address: str
+    district: str = Field("", description="the city district of the station, to tell streets of one name apart")
     distance_km: float | None = None
 
 
@@ -37,7 +38,9 @@ class BallotContestOut(Schema):
     name: str
     area: str
     number: int
+    voting_days: list[date] = Field(description="the days the stations are open (8:00–20:00 local time)")
     candidates: list[BallotCandidateOut]
+    parties: list[str] = Field([], description="a party-list ballot's lines in the ballot's order")
     recommendation: dict | None = Field(None, description="the smart-voting pick, once lists are published")
 
 

@@ -167,6 +167,13 @@ def by_parsed_address(address: Address) -> Answer:
     if not address:
         return Answer("not_found", _("Type a street and a house number, e.g. «Садовая 108»."))
     if address.house is None:
+        numbers = [w for w in address.street if w.isdigit()]
+        if numbers:  # a number was typed, but not one a house can have (too long, or part of the street's name)
+            return Answer(
+                "not_found",
+                _("“%(n)s” is not a house number we can read: type the street, then the house, e.g. «Садовая 108».")
+                % {"n": numbers[-1][:10]},
+            )
         return Answer("not_found", _("Add the house number, e.g. «Садовая 108»."))
     found = match_ranges(address)
     if found:
@@ -230,9 +237,24 @@ def match_venues(address: Address) -> Answer:
     scored.sort(reverse=True)
     top = scored[0][0]
     if top < 100:
-        choices = [precinct_choice(p, p.venue) for p in index.at(v for _s, v in scored[:10])]
+        # A home address without published address ranges cannot be placed: which station serves a house is
+        # decided by the commission's address lists, not by distance. Say so, and list the stations on that
+        # street, district by district (streets of one name lie in several: Садовая in Коломна and in Ольгино),
+        # the closest house numbers first — never a guess presented as the answer.
+        houses = {v: a.house for venues in index.by_street.values() for v, a in venues}
+        near = sorted(scored[:30], key=lambda sv: (-sv[0], abs(houses[sv[1]] - address.house)))
+        choices = [precinct_choice(p, p.venue) for p in index.at(v for _s, v in near)]
+        first = [c["district"] for c in choices]
+        choices.sort(key=lambda c: first.index(c["district"]))  # stable: within a district, nearest first
         return Answer(
-            "choose", _("No polling station at that house number. Polling stations on that street:"), choices=choices
+            "choose",
+            _(
+                "Which polling station serves a home is decided by the election commission's address lists, "
+                "which are not published here, so we cannot tell yours from the address. Your precinct's number "
+                "is on your invitation; type it above. Polling stations on this street, by district, closest "
+                "house numbers first:"
+            ),
+            choices=choices[:12],
         )
     precincts = index.at(v for s, v in scored if s == top)
     if len(precincts) == 1:
@@ -253,6 +275,7 @@ def precinct_choice(precinct: Precinct, venue: Venue | None, distance_km: float 
         "venue_id": venue.pk if venue else None,
         "venue": venue.name if venue else "",
         "address": venue.address if venue else "",
+        "district": (venue.district if venue else "") or precinct.city_district,
         "distance_km": distance_km,
     }
 
@@ -315,10 +338,15 @@ def compute_contest(contest_id: int) -> dict:
         "name": contest.name,
         "area": contest.area,
         "number": contest.number,
+        "voting_days": contest.election.voting_days,
         "candidates": [
             {"name": c.person.full_name, "party": c.party.name if c.party else None, "self_nominated": c.self_nominated}
             for c in candidates
         ],
+        # A party-list ballot's lines in the ballot's order (its candidates are the parties' lists).
+        "parties": list(contest.choices.order_by("position", "pk").values_list("name", flat=True))
+        if contest.kind == Contest.Kind.PARTY_LIST
+        else [],
         "recommendation": published_pick(contest),
     }
 

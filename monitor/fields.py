@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from monitor.models import CATEGORIES
 
@@ -22,6 +23,41 @@ ROLES = ["voter", "observer", "member", "candidate", "mass_media", "witness", "r
 # A tag, a comment or a doctype: pages escape everything, but a report carries plain text only.
 MARKUP = re.compile(r"<\s*[a-zA-Z/!?]")
 LINK = re.compile(r"^https?://[^\s<>\"']{3,2000}$")
+
+
+# What the form calls each field, for its list of errors (the same words as the form's labels).
+LABELS = {
+    "happened": gettext_lazy("When (date, time if known)"),
+    "city": gettext_lazy("City"),
+    "event": gettext_lazy("Event or action (if any)"),
+    "place": gettext_lazy("Place"),
+    "police_station": gettext_lazy("Police station taken to"),
+    "count": gettext_lazy("How many people (a group without names)"),
+    "journalists": gettext_lazy("Of them journalists"),
+    "minors": gettext_lazy("Of them minors"),
+    "charges": gettext_lazy("Charged with (article)"),
+    "person": gettext_lazy("Person's record (P-…), if it exists"),
+    "case_kind": gettext_lazy("Case"),
+    "article": gettext_lazy("Article of the code"),
+    "step": gettext_lazy("Step"),
+    "days": gettext_lazy("Days (arrest or sentence)"),
+    "court": gettext_lazy("Court"),
+    "election": gettext_lazy("Election"),
+    "elections": gettext_lazy("Election"),
+    "precinct": gettext_lazy("Precinct (UIK) number"),
+    "categories": gettext_lazy("Categories"),
+    "area": gettext_lazy("City district"),
+    "region": gettext_lazy("Region"),
+    "name": gettext_lazy("Name"),
+    "age": gettext_lazy("Age"),
+    "person_contact": gettext_lazy("How to reach them or their lawyer (sealed)"),
+    "consent": gettext_lazy("The person agrees to be named publicly"),
+    "text": gettext_lazy("What happened"),
+    "links": gettext_lazy("Links to photos, video, posts (one per line)"),
+    "photos": gettext_lazy("Photos (metadata such as location is removed)"),
+    "reporter_contact": gettext_lazy("Your contact, if moderators may ask you (sealed; optional)"),
+    "reporter_role": gettext_lazy("Your role"),
+}
 
 
 def grouped(number: int) -> str:

@@ -29,6 +29,7 @@ from core.keys import monitor_public_key
 from core.ratelimit import allow
 from core.sealing import seal
 from elections.models import Election, Precinct
+from elections.names import closest_name
 from monitor import fields
 from monitor.models import Attachment, Case, City, Event, Person, Report, ViolationCategory
 from monitor.people import free_pseudonym
@@ -162,8 +163,18 @@ def check_prosecution(data: dict, clean: dict, errors: dict) -> dict:
     return found
 
 
+# The city districts the election data name, to put a district's misspelling under its name ("Васильеостровский"
+# under "Василеостровский район"): one district, one row in the counts.
+DISTRICTS = Cached(
+    lambda: sorted(set(Precinct.objects.exclude(city_district="").values_list("city_district", flat=True))),
+    Freshness("monitor-districts", ["elections.ImportRun"], every=60),
+    size=1,
+)
+
+
 def check_violation(data: dict, clean: dict, errors: dict) -> dict:
-    found = {"categories": fields.categories(data, errors), "area": fields.text(data, "area", errors, 200)}
+    area = fields.text(data, "area", errors, 200)
+    found = {"categories": fields.categories(data, errors), "area": closest_name(area, DISTRICTS.get()) or area}
     slugs = data.get("elections") or ([data["election"]] if data.get("election") else [])
     slugs = [slugs] if isinstance(slugs, str) else [str(s).strip() for s in slugs]
     found["elections"] = list(Election.objects.filter(slug__in=slugs))

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
@@ -15,6 +16,7 @@ from core.clients import client_ip
 from elections.models import Election
 from monitor import plots, stats
 from monitor.export import COLUMNS, csv_lines, json_lines
+from monitor.fields import LABELS
 from monitor.intake import IntakeError, TooMany, check_rate, take
 from monitor.models import CATEGORIES, PHASES, City, Event, Person, Report
 from monitor.moderation import ModerationError, act, allowed_actions
@@ -64,6 +66,7 @@ def chart(request, name, fmt):
     cached = cache.get(key)
     if cached is None:
         cached = HttpResponse(_draw(name, fmt, election if name == "precincts" else filters), content_type=FORMATS[fmt])
+        patch_vary_headers(cached, ["Accept-Language", "Cookie"])  # its words are in the visitor's language
         cache.set(key, cached, 600)
     return cached
 
@@ -119,6 +122,8 @@ def report_form(request, kind):
             "kind": kind,
             "kind_label": Report.Kind(kind).label,
             "errors": errors,
+            # Each error under the field's own label, linked to the field (never the field's code name).
+            "error_list": [(f, LABELS.get(f, ""), message) for f, message in errors.items()],
             "values": request.POST,
             "cities": City.objects.all(),
             "events": Event.objects.all(),

@@ -168,13 +168,21 @@ def sign_up(campaign: Campaign, city_id, email: str, name: str, confirm_url) -> 
     """Take a sign-up and mail its confirmation link. ``confirm_url(token)`` makes the link absolute."""
     if campaign.purged or (campaign.ends and campaign.ends < timezone.now()):
         raise SignupError(_("This campaign is closed."))
+    # Every problem of the form at once, in the form's order: one round trip to put them all right.
+    problems = []
+    try:
+        address = normalise(email)
+    except SignupError as exc:
+        problems.append(str(exc) if email.strip() else _("Type your e-mail address."))
     city = campaign.city_by_id.get(int(city_id)) if str(city_id).isdigit() else None
     if city is None:
-        raise SignupError(_("Choose your city from the list."))
+        problems.append(_("Choose your city from the list."))
     name = (name or "").strip()
     if len(name) > MAX_NAME:
-        raise SignupError(_("The name is longer than %(n)s characters.") % {"n": MAX_NAME})
-    person = keyed_hash(f"pledge-email:{campaign.pk}", normalise(email))
+        problems.append(_("The name is longer than %(n)s characters.") % {"n": MAX_NAME})
+    if problems:
+        raise SignupError(" ".join(problems))
+    person = keyed_hash(f"pledge-email:{campaign.pk}", address)
     contact = seal(json.dumps({"email": email.strip(), "name": name}, ensure_ascii=False).encode(), campaign.public_key)
     pk = store(campaign, city, person, contact)
     # The same mail whether the address is new, waiting or counted: the link's page says which.

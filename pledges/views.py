@@ -1,11 +1,13 @@
 """The campaign page (sign-up form, live counters, announcement) and the confirmation link."""
 
+from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
 from core.charts import with_bars
 from core.clients import client_ip
+from pledges.management.commands.pledges_demo import SLUG as DEMO_SLUG
 from pledges.models import Campaign
 from pledges.signup import (
     SENT,
@@ -23,6 +25,8 @@ def context(campaign: Campaign) -> dict:
     counts = totals(campaign)
     return {
         "campaign": campaign,
+        # The demo's campaign is invented (pledges_demo): its page says so.
+        "invented": settings.DEMO and campaign.slug == DEMO_SLUG,
         "counts": counts,
         "cities": with_bars(counts["cities"], key="count"),
         "hours": with_bars(counts["hours"][-48:], key="count"),

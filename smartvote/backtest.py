@@ -23,20 +23,22 @@ from __future__ import annotations
 from itertools import pairwise
 
 import numpy as np
+from django.utils.translation import gettext_noop
 
 from elections.models import Candidate, Contest, Election
 from elections.stats import contest_totals
 from smartvote.forecast import INPUTS, ForecastError, contest_forecast, entries_for, single_mandate
 
 SCALES = [0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0]
+# The labels are stored in the report in English and translated where shown (the backtest page).
 ABLATION = [
-    ("equal bases, no facts", ()),
-    ("party-list shares", ("history",)),
-    ("+ cleaned results", ("history", "cleaned")),
-    ("+ incumbency", ("history", "cleaned", "incumbent")),
-    ("+ earlier candidacies", ("history", "cleaned", "incumbent", "earlier")),
-    ("+ recognition, endorsements (all inputs)", INPUTS),
-    ("candidate facts without list shares", ("incumbent", "earlier", "recognition", "endorsement")),
+    (gettext_noop("equal bases, no facts"), ()),
+    (gettext_noop("party-list shares"), ("history",)),
+    (gettext_noop("+ cleaned results"), ("history", "cleaned")),
+    (gettext_noop("+ incumbency"), ("history", "cleaned", "incumbent")),
+    (gettext_noop("+ earlier candidacies"), ("history", "cleaned", "incumbent", "earlier")),
+    (gettext_noop("+ recognition, endorsements (all inputs)"), INPUTS),
+    (gettext_noop("candidate facts without list shares"), ("incumbent", "earlier", "recognition", "endorsement")),
 ]
 BINS = np.linspace(0, 1, 11)
 
@@ -188,8 +190,8 @@ def naive_baselines(targets, history) -> list[dict]:
     """The candidate of the non-ruling party with the best earlier list share (with and without aligned parties)."""
     rows = []
     for label, skip_aligned in (
-        ("naive: best earlier list share among non-ruling parties", False),
-        ("naive: the same, aligned parties left out", True),
+        (gettext_noop("naive: best earlier list share among non-ruling parties"), False),
+        (gettext_noop("naive: the same, aligned parties left out"), True),
     ):
         hits = n = 0
         for election in targets:

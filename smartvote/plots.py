@@ -5,6 +5,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from django.utils.translation import gettext as _
 
 from core.charts import figure_bytes
 
@@ -30,7 +31,7 @@ def distributions(contest: dict, fmt: str = "svg") -> bytes:
     top = max((c["high"] for c in standing), default=50)
     ax.set_xlim(0, min(100, top + 10))
     ax.set_ylim(-0.4, len(standing))
-    ax.set_xlabel("forecast share of the candidates' vote, % (bar: 80 % interval)")
+    ax.set_xlabel(_("forecast share of the candidates' vote, % (bar: 80 % interval)"))
     ax.grid(axis="x", color="#ddd", linewidth=0.5)
     ax.set_axisbelow(True)
     ax.set_title(contest["name"], fontsize=9)
@@ -40,10 +41,10 @@ def distributions(contest: dict, fmt: str = "svg") -> bytes:
 def calibration(bins: list[dict], unscaled: list[dict] | None = None, fmt: str = "svg") -> bytes:
     """Forecast probability against the share of times it came true."""
     fig, ax = plt.subplots(figsize=(5.5, 5.5), dpi=110)
-    ax.plot([0, 1], [0, 1], color="#999", linewidth=1, linestyle="--", label="perfect calibration")
+    ax.plot([0, 1], [0, 1], color="#999", linewidth=1, linestyle="--", label=_("perfect calibration"))
     for data, label, colour in (
-        (unscaled, "uncertainty scale 1", "#8a8a8a"),
-        (bins, "calibrated (leave one contest out)", "#2f5f98"),
+        (unscaled, _("uncertainty scale 1"), "#8a8a8a"),
+        (bins, _("calibrated (leave one contest out)"), "#2f5f98"),
     ):
         if not data:
             continue
@@ -61,8 +62,8 @@ def calibration(bins: list[dict], unscaled: list[dict] | None = None, fmt: str =
             )
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
-    ax.set_xlabel("forecast probability of being the strongest non-ruling finisher")
-    ax.set_ylabel("observed frequency")
+    ax.set_xlabel(_("forecast probability of being the strongest non-ruling finisher"))
+    ax.set_ylabel(_("observed frequency"))
     ax.legend(fontsize=8, loc="upper left")
-    ax.set_title("Calibration (numbers: candidates per bin)", fontsize=9)
+    ax.set_title(_("Calibration (numbers: candidates per bin)"), fontsize=9)
     return figure_bytes(fig, fmt)

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
 from core import keys, signing
@@ -102,7 +103,13 @@ def smartvote_contest_chart(request, pk, fmt):
     if fmt not in FORMATS:
         raise Http404("unknown format")
     _contest, _forecast, data = contest_forecast_or_404(pk)
-    return HttpResponse(plots.distributions(data, fmt), content_type=FORMATS[fmt])
+    return charted(HttpResponse(plots.distributions(data, fmt), content_type=FORMATS[fmt]))
+
+
+def charted(response):
+    """A chart's response: its words are in the visitor's language, so caches keep one per language."""
+    patch_vary_headers(response, ["Accept-Language", "Cookie"])
+    return response
 
 
 def list_version(request, slug, number):
@@ -138,8 +145,10 @@ def backtest_plot(request, pk, fmt):
     if fmt not in FORMATS:
         raise Http404("unknown format")
     report = backtest.report
-    return HttpResponse(
-        plots.calibration(report["calibration"], report["calibration_unscaled"], fmt), content_type=FORMATS[fmt]
+    return charted(
+        HttpResponse(
+            plots.calibration(report["calibration"], report["calibration_unscaled"], fmt), content_type=FORMATS[fmt]
+        )
     )
 
 

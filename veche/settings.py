@@ -246,11 +246,16 @@ CACHES = {
 # real server, which is told to use Redis; the demo is one machine's try-out and need not hear it.
 SILENCED_SYSTEM_CHECKS = ["axes.W001"] if DEMO and not REDIS_URL else []
 
-# Mail goes out from memory. Without VECHE_EMAIL_HOST (the demo, the tests)
-# it stays in this process's outbox (locmem), never printed or written.
+# Mail goes out from memory. Without VECHE_EMAIL_HOST it stays in this process's outbox (locmem, the tests),
+# never printed or written; the demo's goes to its outbox page.
 EMAIL_HOST = os.environ.get("VECHE_EMAIL_HOST", "")
+# The demo (no mail server) keeps its last mails for its outbox page (/demo/outbox/, core.outbox).
 EMAIL_BACKEND = (
-    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.locmem.EmailBackend"
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "core.outbox.DemoOutbox"
+    if DEMO
+    else "django.core.mail.backends.locmem.EmailBackend"
 )
 EMAIL_PORT = int(os.environ.get("VECHE_EMAIL_PORT", "587"))
 EMAIL_HOST_USER = os.environ.get("VECHE_EMAIL_USER", "")

@@ -117,7 +117,7 @@ PAGES = [
 
 @pytest.mark.django_db
 def test_demo_mode_is_shown_on_every_page(client, settings):
-    banner = "Демонстрационный режим"
+    banner = "Демо-режим:"
     for url in PAGES:
         assert banner not in client.get(url).content.decode(), url
     settings.DEMO = True

@@ -21,7 +21,9 @@ def test_type_an_address_see_the_station_and_contests(site, browser, settings):
     answer = page.locator("#answer").inner_text()
     assert "УИК №4" in answer
     assert "Садовая улица, дом 108-110" in answer
-    assert "В вашем бюллетене" in answer and "Законодательного Собрания" in answer
+    # The school's own address: the station in this building, said as such (a resident may vote elsewhere).
+    assert "Избирательный участок по этому адресу: УИК №4" in answer
+    assert "Бюллетени этого участка" in answer and "Законодательного Собрания" in answer
     assert page.url == site + "/lookup/"  # htmx: the page stayed, only the answer changed
     # Everything came from this site.
     assert all(url.startswith(site) for url in requests)

@@ -9,6 +9,7 @@ import sys
 import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from elections.models import Region, Venue
 from lookup.api import BallotContestOut, Choice, LookupOut
@@ -206,3 +207,45 @@ def test_a_bad_tile_server_setting_stops_the_start(url):
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "veche.settings", "VECHE_TILE_URL": url},
     )
     assert started.returncode != 0 and "VECHE_TILE_URL must be an http(s) address" in started.stderr
+
+
+def test_a_home_address_without_published_ranges_is_not_placed(client):
+    """Issue 18: 7 of 10 home addresses were answered with stations "on your street", and Садовая in Ольгино
+    among Садовая in Коломна. Without address ranges the answer says it cannot place the home, and lists the
+    street's stations district by district."""
+    with translation.override("ru"):
+        for typed in ("Литейный 30", "Марата 10", "Гороховая 40", "Садовая 20"):
+            answer = by_address(typed)
+            assert answer.status == "choose", typed
+            assert "не можем назвать ваш участок" in answer.message and "приглашении" in answer.message
+        districts = [c["district"] for c in by_address("Садовая 20").choices]
+    assert len(set(districts)) > 1
+    # Each district's stations come together (no district is split by another).
+    runs = [d for i, d in enumerate(districts) if i == 0 or districts[i - 1] != d]
+    assert len(runs) == len(set(districts))
+
+
+def test_a_point_gives_the_nearest_station_not_yours(client):
+    point = {"lat": "59.92718", "lon": "30.35227"}  # beside the building of UIK 2218 (Марата 27)
+    html = client.get("/lookup/", point, headers={"accept-language": "ru"}).content.decode()
+    assert "Ваш избирательный участок: УИК" not in html
+    if by_point(59.92718, 30.35227).status == "found":
+        assert "Ближайший избирательный участок: УИК №" in html and "не обязательно ваш" in html
+    else:  # several stations in the nearest building: a list, said to be the nearest
+        assert "Ближайшие участки; ваш определяется адресом" in html
+
+
+def test_the_answer_gives_what_a_voter_needs_next(client):
+    spb = Region.objects.get(name="город Санкт-Петербург")
+    html = client.get("/lookup/", {"uik": "2218", "region": spb.pk}, headers={"accept-language": "ru"}).content
+    html = html.decode()
+    assert "Ваш избирательный участок: УИК №2218" in html
+    assert "17–19 сентября 2021, с 8:00 до 20:00" in html and "паспорт" in html
+    assert "Партии в порядке бюллетеня:" in html and "ЕДИНАЯ РОССИЯ" in html
+    assert f"/lookup/?uik=2218&amp;region={spb.pk}" in html  # the link names the precinct, not an address
+    assert "Распечатать" in html
+
+
+def test_a_number_that_is_no_house_is_said_so(client):
+    with translation.override("ru"):
+        assert "«99999» не похоже на номер дома" in by_address("qwerty asdf 99999").message

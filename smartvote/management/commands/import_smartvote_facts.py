@@ -21,7 +21,9 @@ Rows about the election leave district and candidate empty:
 
 Every row needs a source. The whole file is checked first: any bad row stops
 the import with its line, and nothing changes. Importing the same file again
-changes nothing.
+changes nothing. With ``--replace`` the file is the whole truth about its
+elections' candidates: their facts not in it (an earlier version's, or ones
+recorded in the admin) are deleted in the same transaction, and counted.
 """
 
 import re
@@ -46,6 +48,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("path")
+        parser.add_argument(
+            "--replace", action="store_true", help="delete the file's elections' candidate facts that it does not hold"
+        )
 
     def handle(self, *args, **options):
         path = Path(options["path"])
@@ -64,8 +69,24 @@ class Command(BaseCommand):
             more = f"\n… and {len(errors) - 20} more" if len(errors) > 20 else ""
             raise CommandError(f"{len(errors)} bad row(s); nothing was imported:\n{shown}{more}")
         with transaction.atomic():
-            created = sum(action() for action in actions)
-        self.stdout.write(f"{path}: {len(rows):,} rows, {created:,} new.")
+            kept = set()
+            created = 0
+            for action in actions:
+                result = action()
+                if isinstance(result, CandidateFact):
+                    kept.add(result.pk)
+                    created += result.new
+                else:
+                    created += result
+            replaced = 0
+            if options["replace"]:
+                named = {row["election"] for _line, row in rows}
+                stale = CandidateFact.objects.filter(candidate__contest__election__slug__in=named).exclude(pk__in=kept)
+                replaced, _ = stale.delete()
+        self.stdout.write(
+            f"{path}: {len(rows):,} rows, {created:,} new"
+            + (f", {replaced:,} replaced." if options["replace"] else ".")
+        )
 
     # -- checking a row; each returns the change to make once all rows are good --
     def parse_row(self, row):
@@ -102,14 +123,15 @@ class Command(BaseCommand):
                 raise ValueError(f"share {share} is not between 0 and 100")
 
         def create():
-            _fact, new = CandidateFact.objects.get_or_create(
+            fact_row, new = CandidateFact.objects.get_or_create(
                 candidate=candidate,
                 kind=fact,
                 value=value,
                 note=row["note"][:500],
                 defaults={"share": share, "source": source[:500]},
             )
-            return new
+            fact_row.new = new
+            return fact_row
 
         return create
 

@@ -1,0 +1,85 @@
+"""The demo that `make run` serves, from the shared data: each step a no-op when done.
+
+    python manage.py demo [--data ../shared/data]
+
+Imports St Petersburg 2021 with what its forecast needs (the 2016 federal results, the candidate facts), the
+map of violations and the published record (detention counts, a case timeline), forecasts, and then makes what
+only a demo has: the invented pledge campaign, staff logins with a published password (the README's and the
+/demo/ page's), the lists published and signed with the demo key the server holds (every list page marks it as
+the demo's), a saved backtest. Demo mode only (VECHE_DEMO=1): a real server has none of these; its organisers
+sign offline and choose their own passwords.
+"""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from elections.models import Election
+from smartvote.models import Backtest, ListVersion
+from smartvote.publish import PublishError, publish_demo
+
+# The demo's staff: who they are, their roles (groups made by the apps' migrations).
+USERS = {
+    "organiser": ["organisers", "editors", "moderators"],
+    "moderator": ["moderators"],
+}
+PASSWORD = "veche-demo"  # noqa: S105 — published: demo mode only
+ELECTIONS = ["duma-2021", "spb-zaks-2021"]
+HISTORY = ["duma-2016"]
+
+
+class Command(BaseCommand):
+    help = "Demo mode only: the demo's staff logins, its lists signed with the demo key, a saved backtest."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--data", type=Path, default=settings.SHARED_DATA_DIR, help="the shared data folder")
+
+    def handle(self, *args, **options):
+        if not settings.DEMO:
+            raise CommandError("demo logins have a published password: demo mode only (VECHE_DEMO=1)")
+        data = options["data"]
+        facts = settings.BASE_DIR / "smartvote" / "fixtures" / "spb2021_facts.csv"
+        steps = [
+            ("import_spb2021", str(data / "spb-2021")),
+            ("import_cec", str(data / "russia-federal" / "2016.csv.zip")),
+            ("import_smartvote_facts", "--replace", str(facts)),
+            ("smartvote_forecast", *ELECTIONS, "--if-missing"),
+            ("pledges_demo",),
+            ("import_violations", str(data / "spb-2021" / "violations.jsonl.gz")),
+            ("import_public_record", str(data / "public-record")),
+        ]
+        for name, *arguments in steps:
+            self.stdout.write(f"— {name} {' '.join(arguments)}")
+            call_command(name, *arguments, stdout=self.stdout, verbosity=options["verbosity"])
+        users = {}
+        for name, groups in USERS.items():
+            user, _new = get_user_model().objects.get_or_create(username=name, defaults={"is_staff": True})
+            user.set_password(PASSWORD)
+            user.is_staff = True
+            user.save()
+            user.groups.set(Group.objects.filter(name__in=groups))
+            users[name] = user
+        self.stdout.write(f"Demo logins: {', '.join(USERS)} (password «{PASSWORD}»), at /admin/.")
+        elections = list(Election.objects.filter(slug__in=ELECTIONS))
+        for election in elections:
+            if ListVersion.objects.filter(election=election).exists():
+                continue
+            try:
+                version = publish_demo(election, users["organiser"])
+            except PublishError as exc:
+                raise CommandError(f"{election.slug}: {exc}") from exc
+            self.stdout.write(f"{election.slug}: list version {version.number} published, signed with the demo key.")
+        if not Backtest.objects.exists() and elections and Election.objects.filter(slug__in=HISTORY).exists():
+            call_command(
+                "smartvote_backtest",
+                "--target",
+                *[e.slug for e in elections],
+                "--history",
+                *HISTORY,
+                "--save",
+                stdout=self.stdout,
+            )

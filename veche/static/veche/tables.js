@@ -1,0 +1,47 @@
+// Sortable tables: every `table.sortable` gets a button in each heading; a tap sorts the rows by that column
+// (numbers as numbers, "12 345,6" and "12,345.6" alike; text in the page's language), a second tap reverses.
+// A cell's data-sort, when present, is what it sorts by. Without scripts the table stays in its given order.
+(() => {
+  const number = (text) => {
+    const t = text.replace(/[\s\u00a0\u202f%]/g, "");
+    if (!/^[−-]?[\d.,]+$/.test(t)) return null;
+    const normal = /,\d{1,2}$|,\d+$/.test(t) && !/\.\d+$/.test(t) ? t.replace(/\./g, "").replace(",", ".") : t.replace(/,/g, "");
+    const value = parseFloat(normal.replace("−", "-"));
+    return Number.isNaN(value) ? null : value;
+  };
+  const key = (row, i) => {
+    const cell = row.cells[i];
+    if (!cell) return "";
+    return cell.dataset.sort !== undefined ? cell.dataset.sort : cell.textContent.trim();
+  };
+  const setUp = (table) => {
+    const head = table.tHead && table.tHead.rows[0];
+    const body = table.tBodies[0];
+    if (!head || !body) return;
+    const collator = new Intl.Collator(document.documentElement.lang || undefined, { numeric: true });
+    [...head.cells].forEach((th, i) => {
+      if (!th.textContent.trim()) return;
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "sort";
+      button.append(...th.childNodes);
+      th.append(button);
+      th.setAttribute("aria-sort", "none");
+      button.addEventListener("click", () => {
+        const up = th.getAttribute("aria-sort") !== "ascending";
+        [...head.cells].forEach((other) => other.setAttribute("aria-sort", "none"));
+        th.setAttribute("aria-sort", up ? "ascending" : "descending");
+        const rows = [...body.rows];
+        const numeric = rows.every((r) => { const k = key(r, i); return k === "" || k === "—" || number(k) !== null; });
+        rows.sort((a, b) => {
+          const x = key(a, i), y = key(b, i);
+          const order = numeric ? (number(x) ?? -Infinity) - (number(y) ?? -Infinity) : collator.compare(x, y);
+          return up ? order : -order;
+        });
+        body.append(...rows);
+      });
+    });
+  };
+  document.addEventListener("DOMContentLoaded", () => document.querySelectorAll("table.sortable").forEach(setUp));
+  document.addEventListener("htmx:afterSwap", (e) => e.detail.target.querySelectorAll("table.sortable").forEach(setUp));
+})();

@@ -1,0 +1,243 @@
+"""Every page, as people see it: at a phone's width (390×844) and a desktop's (1366×900), in Russian and English.
+
+Runs on the demo's database (`pytest -m sweep`: the root conftest imports what `make run` shows). Each page
+must fit its width (no sideways scrolling of the page: tables scroll in their own box), carry a viewport tag,
+and in Russian show none of the English words the templates, charts and messages use. A screenshot of each
+goes to VECHE_SCREENSHOTS (default var/screenshots/) for people to look at; CI keeps the folder.
+"""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from elections.models import Contest, Election, Precinct, Region
+from monitor.models import Person, Report
+from smartvote.models import Backtest, ListVersion
+
+pytestmark = [pytest.mark.sweep, pytest.mark.browser, pytest.mark.django_db]
+
+SIZES = {"phone": (390, 844), "desktop": (1366, 900)}
+SHOTS = Path(os.environ.get("VECHE_SCREENSHOTS", settings.BASE_DIR / "var" / "screenshots"))
+# Words of the English interface (templates, charts, messages) that a Russian page must not show. Data quoted as
+# its source wrote it is marked lang="en" on the page and left out.
+ENGLISH = re.compile(
+    r"\b(the|and|of|with|from|your|elected|registered|refused|other_seat|same_seat|turnout|stations|weight|effect|"
+    r"Source|District|Contest|Results|Precinct|Candidates|Search|Filter|Find|Download|Home|Monitor|Forensics|"
+    r"Elections|previous|next|page|matched|forecast|share|votes|voters|Demo|Log in|Password|Username|"
+    r"happened|city|Election|Smart voting|Published|Signed|Detained|Reports|Prisoners|Violations)\b"
+)
+# Not pages (files, fragments, redirects, API): each checked elsewhere; named here so that a new page is not
+# forgotten — the test fails on any pattern neither visited nor listed.
+NOT_PAGES = {
+    "set_language",
+    "lookup:venues",
+    "forensics:regions_csv",
+    "forensics:stations_csv",
+    "forensics:summary_csv",
+    "forensics:plot",
+    "elections:contest_csv",
+    "monitor:chart",
+    "monitor:dataset",
+    "smartvote:backtest_plot",
+    "smartvote:contest_chart",
+    "smartvote:editorial_request",
+    "pledges:counters",
+}
+
+
+@pytest.fixture(autouse=True)
+def demo_mode(settings):
+    """What `make run` serves: demo mode with the demo's own signing key and its outbox."""
+    settings.DEMO = True
+    settings.SIGNING_ROOT = ""
+    settings.EMAIL_BACKEND = "core.outbox.DemoOutbox"
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+
+
+def patterns(resolver=None, prefix=""):
+    """The names of the site's own URL patterns (the admin's and the API's are Django's and ninja's)."""
+    for entry in (resolver or get_resolver()).url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace in ("admin", "api"):
+                continue
+            yield from patterns(entry, prefix + (f"{entry.namespace}:" if entry.namespace else ""))
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield prefix + entry.name
+
+
+def pages() -> dict[str, str]:
+    """A real address for every page, by its URL name (staff pages need the demo's login)."""
+    zaks = Election.objects.get(slug="spb-zaks-2021")
+    spb = Region.objects.get(name="город Санкт-Петербург")
+    contest = Contest.objects.filter(election=zaks, kind="single_mandate").order_by("number").first()
+    precinct = Precinct.objects.get(region=spb, code="2218")
+    report = Report.objects.filter(state="published", kind="violation").order_by("pk").first()
+    person = Person.objects.filter(consent=True).exclude(public_name="").first()
+    version = ListVersion.objects.filter(election=zaks).order_by("number").first()
+    return {
+        "home": "/",
+        "demo": "/demo/",
+        "outbox": "/demo/outbox/",
+        "elections:elections": "/elections/",
+        "elections:election": "/elections/duma-2021/",
+        "elections:contest": f"/contests/{contest.pk}/",
+        "elections:precincts": "/precincts/?uik=2218",
+        "elections:precinct": f"/precincts/{precinct.pk}/",
+        "forensics:index": "/forensics/",
+        "forensics:election": "/forensics/duma-2021/",
+        "lookup:lookup": f"/lookup/?uik=2218&region={spb.pk}",
+        "smartvote:keys": "/smartvote/keys/",
+        "smartvote:backtest_latest": "/smartvote/backtest/",
+        "smartvote:backtest": f"/smartvote/backtest/{Backtest.objects.first().pk}/",
+        "smartvote:contest": f"/smartvote/contests/{contest.pk}/",
+        "smartvote:election": "/smartvote/spb-zaks-2021/",
+        "smartvote:editorial": "/smartvote/spb-zaks-2021/editorial/",
+        "smartvote:list_version": f"/smartvote/spb-zaks-2021/lists/{version.number}/",
+        "pledges:index": "/pledges/",
+        "pledges:campaign": "/pledges/demo-rally/",
+        "pledges:confirm": "/pledges/confirm/not-a-token/",
+        "monitor:index": "/monitor/",
+        "monitor:report_form": "/monitor/report/detention/",
+        "monitor:reports": "/monitor/reports/",
+        "monitor:report": f"/monitor/reports/{report.pk}/",
+        "monitor:person": f"/monitor/people/{person.pseudonym}/",
+        "monitor:prisoners": "/monitor/prisoners/",
+        "monitor:violations": "/monitor/violations/",
+        "monitor:data": "/monitor/data/",
+        "monitor:moderation": "/monitor/moderation/",
+        "monitor:moderate": f"/monitor/moderation/{report.pk}/",
+        # Beyond the apps' patterns: the staff's desk, a page that is not there, the API's documentation.
+        "admin": "/admin/",
+        "admin:changelist": "/admin/monitor/person/",
+        "404": "/no/such/page/",
+        "api docs": "/api/docs",
+    }
+
+
+def test_every_pattern_is_swept(django_db_setup):
+    missing = set(patterns()) - set(pages()) - NOT_PAGES
+    assert not missing, f"pages the sweep does not visit: {sorted(missing)}"
+
+
+def log_in(context, site):
+    page = context.new_page()
+    page.goto(f"{site}/admin/login/")
+    page.fill("#id_username", "organiser")
+    page.fill("#id_password", "veche-demo")
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{site}/admin/")
+    page.close()
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_every_page_fits_and_speaks_the_language(site, language, browser, settings):
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+    addresses = pages()
+    assert get_user_model().objects.filter(username="organiser").exists()
+    problems = []
+    for size, (width, height) in SIZES.items():
+        context = browser.new_context(viewport={"width": width, "height": height}, locale=language)
+        context.add_cookies([{"name": "django_language", "value": language, "url": site}])
+        log_in(context, site)
+        page = context.new_page()
+        for name, path in addresses.items():
+            response = page.goto(site + path)
+            expected = 404 if name == "404" else 400 if name == "pledges:confirm" else 200
+            if response.status != expected:
+                problems.append(f"{name} {path}: status {response.status}")
+                continue
+            page.wait_for_load_state("load")
+            where = f"{name} ({size}, {language})"
+            fits = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+            if fits[0] > fits[1]:
+                wide = page.evaluate(
+                    "w => [...document.querySelectorAll('body *')].filter(e => !e.closest('.scroll, nav, .map') "
+                    "&& e.getBoundingClientRect().right > w + 1).slice(0, 3).map(e => e.tagName + '.' + e.className)",
+                    fits[1],
+                )
+                problems.append(f"{where}: {fits[0]} px wide in {fits[1]} ({wide})")
+            if not page.locator('meta[name=viewport][content*="width=device-width"]').count():
+                problems.append(f"{where}: no viewport tag")
+            if page.evaluate("document.documentElement.lang") != language:
+                problems.append(f"{where}: lang is not {language}")
+            if language == "ru":
+                text = page.evaluate(
+                    "() => { const copy = document.body.cloneNode(true);"
+                    " copy.querySelectorAll('[lang=en], [lang=zxx], script, style, code, pre.command, #swagger-ui')"
+                    ".forEach(e => e.remove()); return copy.innerText; }"
+                )
+                found = sorted(set(ENGLISH.findall(text)))
+                if found:
+                    problems.append(f"{where}: English words {found}")
+            shot = SHOTS / language / size / (re.sub(r"[^\w]+", "_", name).strip("_") + ".png")
+            shot.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=shot, full_page=size == "phone")
+        context.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_charts_speak_russian(site, browser, settings):
+    """The charts' words (SVG keeps them as text) in Russian: titles, axes, legends."""
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+    contest = Contest.objects.filter(election__slug="spb-zaks-2021", kind="single_mandate").first()
+    charts = [
+        "/forensics/duma-2021/comet.svg",
+        "/forensics/duma-2021/turnout.svg",
+        "/monitor/charts/days.svg",
+        "/monitor/charts/cities.svg",
+        "/monitor/charts/precincts.svg",
+        f"/smartvote/contests/{contest.pk}/forecast.svg",
+        f"/smartvote/backtest/{Backtest.objects.first().pk}/calibration.svg",
+    ]
+    context = browser.new_context(locale="ru")
+    context.add_cookies([{"name": "django_language", "value": "ru", "url": site}])
+    problems = []
+    for path in charts:
+        response = context.request.get(site + path)
+        assert response.status == 200, path
+        words = " ".join(re.findall(r"<text[^>]*>([^<]*)</text>", response.text()))
+        assert re.search("[а-яА-Я]", words), f"{path}: no Russian words ({words[:200]})"
+        english = sorted(set(ENGLISH.findall(words)))
+        if english:
+            problems.append(f"{path}: {english}")
+    assert not problems, "\n".join(problems)
+
+
+def test_find_on_a_phone_brings_the_answer_into_view(site, browser, settings):
+    """Issue 18: after «Найти» the answer started 330 px below the screen's bottom, and nothing moved."""
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+    page = browser.new_page(viewport={"width": 390, "height": 844}, locale="ru-RU")
+    page.goto(f"{site}/lookup/")
+    page.fill("#uik", "2218")
+    page.select_option("select[name=region]", label="город Санкт-Петербург")
+    page.locator("#uik").press("Enter")
+    heading = page.locator("#answer .answer-start")
+    heading.wait_for()
+    page.wait_for_function("() => document.activeElement && document.activeElement.matches('#answer .answer-start')")
+    box = heading.bounding_box()
+    assert 0 <= box["y"] and box["y"] + box["height"] <= 844, box
+    assert "УИК №2218" in heading.inner_text()
+    answer = page.inner_text("#answer")
+    # The demo has a published list: the voter sees a recommendation, the days and what to bring.
+    assert "Умное голосование:" in answer and "ещё не опубликована" not in answer
+    assert "17–19 сентября 2021" in answer and "паспорт" in answer
+
+
+def test_a_new_user_confirms_a_pledge_from_the_demo_outbox(site, browser, settings):
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+    page = browser.new_page(viewport={"width": 390, "height": 844}, locale="ru-RU")
+    page.goto(f"{site}/pledges/demo-rally/")
+    page.fill("#email", "Ulyana.Vorontsova@example.org")
+    page.select_option("#city", label="Казань")
+    page.click("form.pledge button")
+    page.locator("#answer [role=status]").wait_for()
+    assert page.input_value("#email") == ""  # emptied: it cannot be sent twice by a second tap
+    page.click(".demo-banner a")
+    page.click("main a[href='/demo/outbox/']")
+    page.locator("article.mail a").first.click()
+    assert "Подтверждено" in page.inner_text("[role=status]")
