@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import numpy as np
 from django.conf import settings
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 from scipy.spatial import cKDTree
 
 from core.cache import Cached, Freshness
@@ -40,6 +40,14 @@ MATCHED_BY = [
     gettext_noop("nearest building"),
 ]
 STREET_THRESHOLD = 0.8
+# A home address the published ranges do not place: what the answer (and the mirror's) says above the street's
+# stations.
+NOT_PLACED = gettext_lazy(
+    "Which polling station serves a home is decided by the election commission's address lists, "
+    "which are not published here, so we cannot tell yours from the address. Your precinct's number "
+    "is on your invitation; type it above. Polling stations on this street, by district, closest "
+    "house numbers first:"
+)
 
 
 @dataclass
@@ -246,16 +254,7 @@ def match_venues(address: Address) -> Answer:
         choices = [precinct_choice(p, p.venue) for p in index.at(v for _s, v in near)]
         first = [c["district"] for c in choices]
         choices.sort(key=lambda c: first.index(c["district"]))  # stable: within a district, nearest first
-        return Answer(
-            "choose",
-            _(
-                "Which polling station serves a home is decided by the election commission's address lists, "
-                "which are not published here, so we cannot tell yours from the address. Your precinct's number "
-                "is on your invitation; type it above. Polling stations on this street, by district, closest "
-                "house numbers first:"
-            ),
-            choices=choices[:12],
-        )
+        return Answer("choose", str(NOT_PLACED), choices=choices[:12])
     precincts = index.at(v for s, v in scored if s == top)
     if len(precincts) == 1:
         return Answer("found", precinct=precincts[0], matched_by="polling-station building")

@@ -40,7 +40,7 @@ from elections.models import Candidate, Contest, Election, Precinct, Protocol, R
 from elections.names import latin_slug
 from lookup import addresses
 from lookup.addresses import parse
-from lookup.find import STREET_THRESHOLD, tile_server
+from lookup.find import NOT_PLACED, STREET_THRESHOLD, tile_server
 from lookup.models import AddressRange
 from smartvote.publish import last_published_day, latest_trusted
 
@@ -314,6 +314,7 @@ def texts() -> dict:
         "bad_uik": _("A precinct number is digits only, e.g. 1545."),
         "choose": _("Several precincts match: choose yours."),
         "nearest": _("The nearest polling stations; yours is decided by your home address."),
+        "not_placed": str(NOT_PLACED),
         "no_location": _("Your browser did not give a location."),
         "uik": _("Precinct (UIK)"),
         "ballot": _("On your ballot"),

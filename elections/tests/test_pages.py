@@ -100,3 +100,19 @@ def test_nothing_loads_from_other_hosts(client):
     for url in ("/", "/elections/", "/api/docs"):
         html = page(client, url)
         assert not re.search(r"""(src|href)=["']?(https?:)?//""", html), url
+
+
+def test_a_contest_downloads_as_csv_with_every_precinct(client):
+    import csv
+
+    contest = Contest.objects.get(election__slug="spb-zaks-2021", kind="party_list")
+    response = client.get(f"/contests/{contest.pk}/precincts.csv")
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(b"".join(response.streaming_content).decode().splitlines()))
+    header, body = rows[0], rows[1:]
+    assert header[:4] == ["uik", "region", "tik", "registered"] and len(body) == contest.protocols.count()
+    # The votes of every ballot line add up to the contest's official totals.
+    names = list(contest.choices.order_by("position", "pk").values_list("name", flat=True))
+    assert header[-len(names) :] == names
+    votes = sum(int(v) for row in body for v in row[-len(names) :] if v)
+    assert votes == sum(r["votes"] for r in contest.totals["results"])

@@ -583,3 +583,43 @@ def test_offline_export_opens_what_was_sealed(client, tmp_path):
 def test_cities_are_listed_with_coordinates():
     assert City.objects.count() >= 90
     assert not City.objects.filter(latitude__isnull=True).exists()
+
+
+def test_a_district_misspelt_is_counted_under_its_name(client):
+    """Issue 18: «Васильеостровский» (1) beside «Василеостровский» (55) in the violations' districts."""
+    response = post(
+        client,
+        kind="violation",
+        happened="2021-09-19T20:05",
+        elections=["duma-2021"],
+        area="Васильеостровский район",
+        text="Наблюдателя не пустили на участок.",
+    )
+    assert response.status_code == 201
+    assert Report.objects.get(pk=response.json()["id"]).area == "Василеостровский район"
+    # A name close to none is kept as typed (nothing is guessed).
+    other = post(client, kind="violation", happened="2021-09-19T21:00", area="Ольгино", text="Вброс.")
+    assert Report.objects.get(pk=other.json()["id"]).area == "Ольгино"
+
+
+def test_the_public_record_is_imported_once_with_its_sources(client):
+    folder = settings.SHARED_DATA_DIR / "public-record"
+    call_command("import_public_record", str(folder), verbosity=0)
+    reports = Report.objects.filter(source="public-record")
+    assert reports.count() == 19 and all(r.state == "published" for r in reports)
+    # 31 January 2021: Moscow 1,800, St Petersburg 1,176, and the rest of the 5,300 without a city — once each.
+    day = [r for r in reports if r.happened.date().isoformat() == "2021-01-31"]
+    assert sorted((r.city.name, r.count) for r in day) == [
+        ("Город не указан", 2324),
+        ("Москва", 1800),
+        ("Санкт-Петербург", 1176),
+    ]
+    assert sum(r.journalists for r in day) == 60
+    person = Person.objects.get(public_name="Удальцов Сергей Станиславович")
+    assert person.consent and person.in_custody  # sentenced in December 2025
+    assert "Amnesty International" in person.about
+    assert person.reports.count() == 13 and person.cases.count() == 3  # 16 lines: 3 recognitions and the like
+    call_command("import_public_record", str(folder), verbosity=0)
+    assert Report.objects.filter(source="public-record").count() == 19
+    page = client.get(f"/monitor/people/{person.pseudonym}/").content.decode()
+    assert "205.2" in page and 'lang="en"' in page

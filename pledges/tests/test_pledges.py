@@ -298,3 +298,12 @@ def test_concurrent_sign_ups(keys):
     finally:
         Pledge.objects.filter(campaign=campaign).delete()
         campaign.delete()
+
+
+def test_an_empty_sign_up_names_every_problem_at_once(client, campaign):
+    """Issue 18: an empty form answered only «Выберите город»."""
+    response = client.post(f"/pledges/{campaign.slug}/", {"email": "", "city": ""}, headers={"accept-language": "ru"})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Введите адрес электронной почты." in html and "Выберите город из списка." in html
+    assert not Pledge.objects.exists() and not mail.outbox

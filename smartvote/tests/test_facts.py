@@ -96,3 +96,31 @@ def test_a_good_file_adds_facts_and_settings(tmp_path):
     assert after[0] == before[0] + 1 and after[1] == before[1] + 1
     fact = CandidateFact.objects.get(kind="recognition", candidate__person__last_name="Гусаров")
     assert fact.value == "2" and fact.candidate.contest.number == 1
+
+
+def test_a_match_says_how_sure_it_is_and_namesakes_are_not_applied(client):
+    """Issue 18: Абросова (Родина) got a United Russia municipal seat of 2014 from a full-name match alone.
+    Such a match is marked as doubtful where the evidence is shown; two people of one name (two birth dates in
+    the earlier records, neither of the candidate's party) give no fact at all, only a row to review."""
+    import csv
+
+    from conftest import FACTS
+
+    abrosova = CandidateFact.objects.get(candidate__person__last_name="Абросова", kind="earlier_candidacy")
+    assert "одна запись, род. 27.11.1983, тогда ЕР, теперь Родина: возможен однофамилец" in abrosova.note
+    call_command("smartvote_forecast", "duma-2021", "--draws", "200", verbosity=0)
+    page = client.get(f"/smartvote/contests/{abrosova.candidate.contest_id}/", headers={"accept-language": "ru"})
+    assert "возможен однофамилец" in page.content.decode()
+    # Two Ивановы Ирины Владимировны: the one of the candidate's party (КПРФ, born 1961) is taken.
+    ivanova = CandidateFact.objects.filter(
+        candidate__person__last_name="Иванова", candidate__person__first_name="Ирина"
+    )
+    assert ivanova.exists() and all("взят стоявший за ту же партию (род. 03.01.1961)" in f.note for f in ivanova)
+    # Two Петровы Андреи Николаевичи, both of Родина: neither is applied; both wait for the organisers.
+    assert not CandidateFact.objects.filter(
+        candidate__person__last_name="Петров", candidate__person__first_name="Андрей"
+    ).exists()
+    with (FACTS.parent / "spb2021_facts_review.csv").open(encoding="utf-8") as fh:
+        review = list(csv.DictReader(fh))
+    assert {r["candidate"] for r in review} == {"Петров Андрей Николаевич"}
+    assert all("2 человека с этим ФИО" in r["why"] for r in review)

@@ -175,8 +175,13 @@ function matchVenues(address) {
   scored.sort((x, y) => y[0] - x[0] || y[1] - x[1]);
   const top = scored[0][0];
   if (top < 100) {
-    const venues = new Set(scored.slice(0, 10).map(([, v]) => v));
-    return answer("choose", T.choose, null, region.precincts.filter((p) => venues.has(p.venue)));
+    // Not placed (as lookup/find.py says): the street's stations, closest house numbers first.
+    const near = scored.sort((x, y) => y[0] - x[0]
+      || Math.abs(region.venues[x[1]].house - address.house) - Math.abs(region.venues[y[1]].house - address.house));
+    const order = near.slice(0, 10).map(([, v]) => v);
+    const found = region.precincts.filter((p) => order.includes(p.venue));
+    found.sort((a, b) => order.indexOf(a.venue) - order.indexOf(b.venue));
+    return answer("choose", T.not_placed, null, found);
   }
   const best = new Set(scored.filter(([s]) => s === top).map(([, v]) => v));
   const found = region.precincts.filter((p) => best.has(p.venue));
