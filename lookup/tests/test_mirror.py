@@ -108,8 +108,8 @@ def site_answers(ranges):
     return answers
 
 
-def open_page(browser, url):
-    page = browser.new_page(locale="ru-RU")
+def open_page(browser, url, **options):
+    page = browser.new_page(locale="ru-RU", **options)
     page.goto(url)
     page.wait_for_function(
         "document.getElementById('status').textContent.length > 0 && "
@@ -139,7 +139,7 @@ def test_the_mirror_parses_and_matches_like_the_site(served, site_answers, brows
 
 def test_a_voter_finds_precinct_and_recommendation_and_nothing_typed_reaches_the_server(served, browser):
     url, log = served
-    page = open_page(browser, url)
+    page = open_page(browser, url, viewport={"width": 390, "height": 844})  # a phone
     assert "Подпись проверена" in page.inner_text("#status")  # exported in Russian, the default
     before = log.read_text()
     page.fill("#address", "Садовая 101")  # a published address range: UIK 4
@@ -147,6 +147,14 @@ def test_a_voter_finds_precinct_and_recommendation_and_nothing_typed_reaches_the
     answer = page.inner_text("#answer")
     assert "№4" in answer and "Садовая улица, дом 108-110" in answer
     assert "Умное голосование:" in answer
+    # On a phone the answer is brought into view and focused; the page never scrolls sideways.
+    box = page.locator("#answer > :first-child").bounding_box()
+    assert 0 <= box["y"] < 844 and page.evaluate("document.activeElement.parentElement.id") == "answer"
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    # A home the published ranges do not place is said to be not placed (as the site says).
+    page.fill("#address", "Литейный 30")
+    page.click("button[value=address]")
+    assert "не можем назвать ваш участок" in page.inner_text("#answer")
     page.fill("#uik", "1545")
     page.click("button[value=uik]")
     assert "№1545" in page.inner_text("#answer")

@@ -243,6 +243,13 @@ function show(result) {
     }
     box.append(list);
   }
+  // As on the site: the answer may start below a phone's first screen; bring it into view and focus it.
+  const start = box.firstElementChild;
+  if (start) {
+    start.setAttribute("tabindex", "-1");
+    start.focus({ preventScroll: true });
+    start.scrollIntoView({ block: "start" });
+  }
 }
 
 function precinctView(p) {
