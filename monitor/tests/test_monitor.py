@@ -623,3 +623,15 @@ def test_the_public_record_is_imported_once_with_its_sources(client):
     assert Report.objects.filter(source="public-record").count() == 19
     page = client.get(f"/monitor/people/{person.pseudonym}/").content.decode()
     assert "205.2" in page and 'lang="en"' in page
+
+
+def test_a_bad_public_record_imports_nothing(tmp_path):
+    folder = settings.SHARED_DATA_DIR / "public-record"
+    for name in ("protest_detention_counts.csv", "udaltsov_timeline.csv"):
+        (tmp_path / name).write_text((folder / name).read_text(encoding="utf-8"), encoding="utf-8")
+    counts = tmp_path / "protest_detention_counts.csv"
+    counts.write_text(counts.read_text(encoding="utf-8") + "2021-02-03,Нигдеград,10,detained,,somewhere\n")
+    before = (Report.objects.count(), City.objects.count(), Event.objects.count())
+    with pytest.raises(CommandError, match="bad rows, nothing imported"):
+        call_command("import_public_record", str(tmp_path), verbosity=0)
+    assert (Report.objects.count(), City.objects.count(), Event.objects.count()) == before

@@ -71,16 +71,18 @@ class Command(BaseCommand):
         )
         lines = self.read(folder / TIMELINE["file"], ["date", "kind", "event", "days", "source"])
         known = set(Report.objects.filter(source=SOURCE).values_list("source_key", flat=True))
-        todo = [r for r in self.detentions(counts) + self.timeline(lines) if r[0] not in known]
-        errors = []
-        for key, data, _link in todo:
-            try:
-                check(data)
-            except IntakeError as exc:
-                errors.append(f"{key}: {exc}")
-        if errors:
-            raise CommandError(f"{len(errors)} bad rows, nothing imported:\n" + "\n".join(errors[:20]))
+        # One transaction from here: the city and events a count needs are made first, and a bad row then
+        # takes them back with everything else.
         with transaction.atomic():
+            todo = [r for r in self.detentions(counts) + self.timeline(lines) if r[0] not in known]
+            errors = []
+            for key, data, _link in todo:
+                try:
+                    check(data)
+                except IntakeError as exc:
+                    errors.append(f"{key}: {exc}")
+            if errors:
+                raise CommandError(f"{len(errors)} bad rows, nothing imported:\n" + "\n".join(errors[:20]))
             person = Person.objects.filter(public_name=TIMELINE["name"], consent=True).first()
             for key, data, link in todo:
                 if link and person and data["kind"] == "prosecution":
