@@ -1,9 +1,10 @@
 """Fixtures shared by every app's tests: the real data, imported once.
 
 The session's test database gets the St Petersburg 2021 elections and the
-2021, 2011 and 2016 national CEC tables, the St Petersburg 2021 candidate
-facts and the map of violations' reports, the way `make run` and an
-organiser would import them. Tests run inside transactions on top of that
+2021, 2011 and 2016 national CEC tables, the 2019 governor election per
+precinct, the St Petersburg 2021 candidate facts, the national polls and
+the map of violations' reports, the way `make run` and an organiser would
+import them. Tests run inside transactions on top of that
 and are rolled back.
 """
 
@@ -45,7 +46,9 @@ def django_db_setup(django_db_setup, django_db_blocker, request):
         call_command("import_cec", str(FEDERAL / "2011.csv.zip"), verbosity=0)
         # The smart-voting forecast's history and the facts known before 2021.
         call_command("import_cec", str(FEDERAL / "2016.csv.zip"), verbosity=0)
+        call_command("import_uik_table", str(DATA / "spb-prior" / "governor2019_uik_results.csv"), verbosity=0)
         call_command("import_smartvote_facts", str(FACTS), verbosity=0)
+        call_command("import_polls", str(DATA / "spb-prior" / "polls_duma2021_national.csv"), verbosity=0)
         with override_settings(DEMO=True):  # the demo campaign keeps its key on the server: demo mode only
             call_command("pledges_demo", verbosity=0)  # committed: the browser test's server thread sees it
         call_command("import_violations", str(SPB / "violations.jsonl.gz"), verbosity=0)

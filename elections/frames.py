@@ -71,6 +71,25 @@ def party_list_votes(election: Election, region_ids: list[int]) -> pl.DataFrame:
     )
 
 
+def choice_votes(contest_ids: list[int], region_ids: list[int]) -> pl.DataFrame:
+    """precinct_id, contest_id, choice_id, votes of every ballot line of these contests at the polling stations
+    (remote voting left out) of these regions: a candidate's own votes, and their race's."""
+    data = _rows(
+        f"""SELECT pr.precinct_id, pr.contest_id, v.choice_id, v.votes
+            FROM elections_vote v
+            JOIN elections_protocol pr ON pr.id = v.protocol_id
+            JOIN elections_precinct p ON p.id = pr.precinct_id
+            WHERE pr.contest_id IN ({_marks(contest_ids)}) AND pr.has_result
+              AND NOT p.is_remote AND p.region_id IN ({_marks(region_ids)})""",
+        [*contest_ids, *region_ids],
+    )
+    return pl.DataFrame(
+        data,
+        schema={"precinct_id": pl.Int64, "contest_id": pl.Int64, "choice_id": pl.Int64, "votes": pl.Int64},
+        orient="row",
+    )
+
+
 def located_precincts(region_ids: list[int]) -> pl.DataFrame:
     """precinct_id, latitude, longitude of every precinct of these regions whose building has coordinates,
     in id order (where a building holds several precincts, the lowest id comes first)."""

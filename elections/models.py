@@ -42,6 +42,7 @@ class Election(models.Model):
         PRESIDENT = "president", _("president")
         REFERENDUM = "referendum", _("referendum")
         COUNCIL = "council", _("council")
+        GOVERNOR = "governor", _("governor")
 
     slug = models.SlugField(max_length=100, unique=True)
     name = models.CharField(_("name"), max_length=500)

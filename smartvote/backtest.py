@@ -27,7 +27,7 @@ from django.utils.translation import gettext_noop
 
 from elections.models import Candidate, Contest, Election
 from elections.stats import contest_totals
-from smartvote.forecast import INPUTS, ForecastError, contest_forecast, entries_for, single_mandate
+from smartvote.forecast import INPUTS, OPTIONAL, ForecastError, contest_forecast, entries_for, single_mandate
 
 SCALES = [0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0]
 # The labels are stored in the report in English and translated where shown (the backtest page).
@@ -35,10 +35,12 @@ ABLATION = [
     (gettext_noop("equal bases, no facts"), ()),
     (gettext_noop("party-list shares"), ("history",)),
     (gettext_noop("+ cleaned results"), ("history", "cleaned")),
-    (gettext_noop("+ incumbency"), ("history", "cleaned", "incumbent")),
-    (gettext_noop("+ earlier candidacies"), ("history", "cleaned", "incumbent", "earlier")),
+    (gettext_noop("+ own earlier votes"), ("history", "cleaned", "own")),
+    (gettext_noop("+ incumbency"), ("history", "cleaned", "own", "incumbent")),
+    (gettext_noop("+ earlier candidacies"), ("history", "cleaned", "own", "incumbent", "earlier")),
     (gettext_noop("+ recognition, endorsements (all inputs)"), INPUTS),
     (gettext_noop("candidate facts without list shares"), ("incumbent", "earlier", "recognition", "endorsement")),
+    (gettext_noop("all inputs and the national poll swing (not used)"), (*INPUTS, *OPTIONAL)),
 ]
 BINS = np.linspace(0, 1, 11)
 

@@ -24,8 +24,8 @@ import polars as pl
 from scipy.spatial import cKDTree
 
 from core.geo import unit_vectors
-from elections.frames import contest_precincts, located_precincts, party_list_votes
-from elections.models import Contest, Election
+from elections.frames import choice_votes, contest_precincts, located_precincts, party_list_votes
+from elections.models import Choice, Contest, Election
 from forensics.data import cleaned_excess
 
 TIED = 12  # at most this many precincts in one building share a new precinct's result
@@ -99,16 +99,42 @@ def carry(
     targets = contest_precincts(contests) if targets is None else targets
     regions = targets["region_id"].unique().to_list()
     votes, cleaned = list_votes(election, regions, cleaned)
+    carried, coverage = over_districts(votes, "party_id", targets, regions)
+    return Carried(election=election, votes=carried, coverage=coverage, cleaned=cleaned)
+
+
+def carry_own(choices: list[Choice], targets: pl.DataFrame) -> pl.DataFrame:
+    """contest_id, choice_id, share: each earlier ballot line's share of its race's votes, rebuilt over the
+    target contests' precincts (a candidate's own earlier result in their new district)."""
+    regions = targets["region_id"].unique().to_list()
+    earlier = sorted({c.contest_id for c in choices})
+    votes = choice_votes(earlier, regions)
+    carried, _coverage = over_districts(votes, "choice_id", targets, regions)
+    race = {c.pk: c.contest_id for c in Choice.objects.filter(contest_id__in=earlier)}
+    carried = carried.with_columns(race=pl.col("choice_id").replace_strict(race, return_dtype=pl.Int64))
+    totals = carried.group_by("contest_id", "race").agg(total=pl.col("votes").sum())
+    return (
+        carried.join(totals, on=["contest_id", "race"])
+        .filter(pl.col("choice_id").is_in([c.pk for c in choices]) & (pl.col("total") > 0))
+        .select("contest_id", "choice_id", share=pl.col("votes") / pl.col("total"))
+    )
+
+
+def over_districts(
+    votes: pl.DataFrame, key: str, targets: pl.DataFrame, regions: list[int]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Earlier votes per precinct (``precinct_id``, ``key``, ``votes``) summed over each target contest's
+    precincts, each taking its donor's (module docstring); and how each contest's precincts were found."""
     voted = set(votes["precinct_id"].unique().to_list())
     coordinates = located_precincts(regions)  # earlier precincts keep their rows
     found = donors(targets, voted, coordinates)
     assigned = targets.select("contest_id", "precinct_id").join(found, on="precinct_id", how="left")
     carried = (
         assigned.filter(pl.col("donor_id").is_not_null())
-        .join(votes, left_on="donor_id", right_on="precinct_id")
-        .group_by("contest_id", "party_id")
+        .join(votes.select("precinct_id", key, "votes"), left_on="donor_id", right_on="precinct_id")
+        .group_by("contest_id", key)
         .agg((pl.col("votes") * pl.col("weight")).sum().round(6).alias("votes"))
-        .sort("contest_id", "party_id")
+        .sort("contest_id", key)
     )
     assigned = assigned.unique(["contest_id", "precinct_id"], keep="first")
     coverage = (
@@ -121,4 +147,4 @@ def carry(
         )
         .sort("contest_id")
     )
-    return Carried(election=election, votes=carried, coverage=coverage, cleaned=cleaned)
+    return carried, coverage

@@ -65,6 +65,8 @@ class CandidateFact(models.Model):
     class Kind(models.TextChoices):
         INCUMBENT = "incumbent", _("incumbent")  # value: same_seat | other_seat
         EARLIER = "earlier_candidacy", _("earlier candidacy")  # value: elected | lost | registered | refused
+        # value: the earlier election's slug; earlier_choice: the candidate's own line on its ballot
+        EARLIER_VOTES = "earlier_votes", _("own earlier votes")
         RECOGNITION = "recognition", _("name recognition (0–3)")  # value: 0..3
         ENDORSEMENT = "endorsement", _("endorsement")  # value: who endorses
         WITHDRAWN = "withdrawn", _("withdrawn")  # value: date, YYYY-MM-DD
@@ -81,6 +83,11 @@ class CandidateFact(models.Model):
     kind = models.CharField(_("fact"), max_length=20, choices=Kind.choices)
     value = models.CharField(_("value"), max_length=200, blank=True, default="")
     share = models.FloatField(_("share of the vote, %"), null=True, blank=True)
+    # The candidate's own ballot line in an earlier election (earlier_votes): its votes are carried onto the
+    # candidate's district, precinct by precinct, as the party lists' are.
+    earlier_choice = models.ForeignKey(
+        "elections.Choice", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     note = models.CharField(_("note"), max_length=500, blank=True, default="")
     source = models.CharField(_("source"), max_length=500)
     recorded = models.DateTimeField(auto_now_add=True)
@@ -219,3 +226,32 @@ class Backtest(models.Model):
 
     def __str__(self):
         return f"{', '.join(self.report.get('targets', []))} {self.created:%Y-%m-%d %H:%M}"
+
+
+class Poll(models.Model):
+    """One published national voting-intention poll: each party's share of all respondents, as published.
+
+    Party codes are the poll tables' (UR, CPRF, SR …; smartvote.polls.PARTIES maps them to parties). The
+    forecast reads the polls published before an election only (smartvote.polls).
+    """
+
+    pollster = models.CharField(_("pollster"), max_length=50)
+    fieldwork_start = models.DateField(_("fieldwork from"), null=True, blank=True)
+    fieldwork_end = models.DateField(_("fieldwork to"), db_index=True)
+    shares = models.JSONField(_("shares, % of all respondents"))  # {party code: %}
+    undecided = models.FloatField(_("undecided, %"), null=True, blank=True)
+    abstention = models.FloatField(_("would not vote, %"), null=True, blank=True)
+    # Columns the table gives one value for, as published: "Rodina;PG;Greens=12" (their codes, then the %).
+    merged = models.CharField(_("merged columns"), max_length=300, blank=True, default="")
+    source = models.CharField(_("source"), max_length=500)
+
+    class Meta:
+        ordering = ["-fieldwork_end", "pollster"]
+        constraints = [
+            models.UniqueConstraint(fields=["pollster", "fieldwork_start", "fieldwork_end"], name="poll_once")
+        ]
+        verbose_name = _("poll")
+        verbose_name_plural = _("polls")
+
+    def __str__(self):
+        return f"{self.pollster} {self.fieldwork_end:%d.%m.%Y}"

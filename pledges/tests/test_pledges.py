@@ -306,4 +306,4 @@ def test_an_empty_sign_up_names_every_problem_at_once(client, campaign):
     html = response.content.decode()
     assert response.status_code == 400
     assert "Введите адрес электронной почты." in html and "Выберите город из списка." in html
-    assert not Pledge.objects.exists() and not mail.outbox
+    assert not Pledge.objects.filter(campaign=campaign).exists() and not mail.outbox

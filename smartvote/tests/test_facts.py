@@ -124,3 +124,23 @@ def test_a_match_says_how_sure_it_is_and_namesakes_are_not_applied(client):
         review = list(csv.DictReader(fh))
     assert {r["candidate"] for r in review} == {"Петров Андрей Николаевич"}
     assert all("2 человека с этим ФИО" in r["why"] for r in review)
+
+
+def test_own_earlier_votes_point_at_the_candidates_own_line(tmp_path):
+    """earlier_votes names an earlier election whose ballot carries the candidate's name: the 2019 governor race
+    for Тихонова and Амосов; a name not on it, or an election not earlier, is refused and nothing changes."""
+    tikhonova = CandidateFact.objects.get(
+        kind="earlier_votes", candidate__person__last_name="Тихонова", candidate__contest__election__slug="duma-2021"
+    )
+    assert tikhonova.earlier_choice.name == "Тихонова Надежда Геннадьевна"
+    assert tikhonova.earlier_choice.contest.election.slug == "spb-governor-2019"
+    before = counts()
+    bad = write(
+        tmp_path,
+        "duma-2021,216,Вишневский Борис Лазаревич,earlier_votes,spb-governor-2019,,,the press\n"
+        "spb-governor-2019,,,history,duma-2021,,,the press\n",
+    )
+    with pytest.raises(CommandError) as refused:
+        call_command("import_smartvote_facts", str(bad))
+    assert "Вишневский Борис Лазаревич» is not on a ballot of spb-governor-2019" in str(refused.value)
+    assert counts() == before

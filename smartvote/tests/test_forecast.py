@@ -184,3 +184,20 @@ def test_backtest_command_prints_tables_and_the_ablation(tmp_path):
     assert plot.read_text().startswith("<?xml")
     scale = ElectionSetup.objects.get(election__slug="duma-2021").sigma_scale
     assert scale in (0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0)
+
+
+def test_a_candidates_own_earlier_votes_move_their_base(zaks):
+    """Тихонова and Амосов stood for governor in 2019: their own votes in their 2021 district's precincts (a
+    better measure of their pull than their party's 2016 list) move their base, and the evidence says so."""
+    from smartvote.forecast import OWN_WEIGHT, entries_for
+
+    contests = [c for c in single_mandate(zaks) if c.number in (6, 7)]
+    with_own, _ = entries_for(zaks, contests)
+    without, _ = entries_for(zaks, contests, use=("history", "cleaned", "incumbent", "earlier"))
+    for contest in contests:
+        entry = next(e for e in with_own[contest.pk] if e.name.split()[0] in ("Тихонова", "Амосов"))
+        plain = next(e for e in without[contest.pk] if e.candidate_id == entry.candidate_id)
+        own = next(e for e in entry.evidence if e["input"] == "own")
+        assert own["election"] == "spb-governor-2019" and 10 < own["value"] < 30 and own["weight"] == OWN_WEIGHT
+        assert entry.base == pytest.approx(OWN_WEIGHT * own["value"] / 100 + (1 - OWN_WEIGHT) * plain.base, abs=1e-4)
+        assert entry.base > plain.base

@@ -8,6 +8,8 @@ number and the candidate's full name as on the ballot, with a fact:
 
     incumbent           value same_seat | other_seat
     earlier_candidacy   value elected | lost | registered | refused; share = % of the vote when known
+    earlier_votes       value = an earlier imported election's slug whose ballot has the candidate's
+                        name (a citywide race): their own votes, carried onto their district
     recognition         value 0–3
     endorsement         value = who endorses
     withdrawn           value = date (YYYY-MM-DD)
@@ -122,18 +124,39 @@ class Command(BaseCommand):
             if not 0 <= share <= 100:
                 raise ValueError(f"share {share} is not between 0 and 100")
 
+        earlier_choice = self.own_line(election, value, row["candidate"]) if fact == "earlier_votes" else None
+
         def create():
             fact_row, new = CandidateFact.objects.get_or_create(
                 candidate=candidate,
                 kind=fact,
                 value=value,
                 note=row["note"][:500],
-                defaults={"share": share, "source": source[:500]},
+                defaults={"share": share, "source": source[:500], "earlier_choice": earlier_choice},
             )
             fact_row.new = new
             return fact_row
 
         return create
+
+    def own_line(self, election, slug, name) -> Choice:
+        """The candidate's own line on an earlier election's ballot (by their full name, as printed)."""
+        earlier = self.elections.get(slug)
+        if earlier is None:
+            raise ValueError(f"earlier_votes «{slug[:60]}» is not an imported election's slug")
+        if earlier.date >= election.date:
+            raise ValueError(f"earlier_votes {slug} is not earlier than {election.slug}")
+        found = [
+            c
+            for c in Choice.objects.filter(contest__election=earlier, candidate__isnull=False)
+            if fold(c.name) == fold(name)
+        ]
+        if len(found) != 1:
+            raise ValueError(
+                f"«{name[:80]}» is {'not' if not found else 'more than once'} on a ballot of {slug}: "
+                "earlier_votes needs the candidate's own line"
+            )
+        return found[0]
 
     def candidate(self, election, district, name) -> Candidate:
         if not district.isdigit():

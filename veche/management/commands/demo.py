@@ -2,8 +2,9 @@
 
     python manage.py demo [--data ../shared/data]
 
-Imports St Petersburg 2021 with what its forecast needs (the 2016 federal results, the candidate facts), the
-map of violations and the published record (detention counts, a case timeline), forecasts, and then makes what
+Imports St Petersburg 2021 with what its forecast needs (the 2016 federal results, the 2019 governor election per
+precinct, the candidate facts, the national polls), the map of violations and the published record (detention
+counts, a case timeline), forecasts, and then makes what
 only a demo has: the invented pledge campaign, staff logins with a published password (the README's and the
 /demo/ page's), the lists published and signed with the demo key the server holds (every list page marks it as
 the demo's), a saved backtest. Demo mode only (VECHE_DEMO=1): a real server has none of these; its organisers
@@ -46,7 +47,9 @@ class Command(BaseCommand):
         steps = [
             ("import_spb2021", str(data / "spb-2021")),
             ("import_cec", str(data / "russia-federal" / "2016.csv.zip")),
+            ("import_uik_table", str(data / "spb-prior" / "governor2019_uik_results.csv")),
             ("import_smartvote_facts", "--replace", str(facts)),
+            ("import_polls", str(data / "spb-prior" / "polls_duma2021_national.csv")),
             ("smartvote_forecast", *ELECTIONS, "--if-missing"),
             ("pledges_demo",),
             ("import_violations", str(data / "spb-2021" / "violations.jsonl.gz")),
