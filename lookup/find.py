@@ -162,9 +162,26 @@ def by_uik(number: int, region_id: int | None = None) -> Answer:
             return Answer("not_found", _("No precinct (UIK) with number %(n)s in that region.") % {"n": number})
         return Answer("not_found", _("No precinct (UIK) with number %(n)s.") % {"n": number})
     if len(found) == 1:
-        return Answer("found", precinct=found[0], matched_by="UIK number")
+        return current_or_said(found[0], number)
     message = _("UIK %(n)s exists in %(count)s regions: choose yours.") % {"n": number, "count": len(found)}
     return Answer("choose", message, choices=[precinct_choice(p, p.venue) for p in found])
+
+
+def current_or_said(precinct: Precinct, number: int) -> Answer:
+    """The precinct found by its number, if it is one of its region's at the region's latest election; a number
+    that voted only at an earlier one (merged, renumbered) is said to be so, not answered with an old ballot."""
+    book = REGIONS.get(precinct.region_id)
+    last = book.last_day.get(precinct.pk)
+    if last is not None and book.latest_day is not None and last < book.latest_day:
+        return Answer(
+            "not_found",
+            _(
+                "UIK %(n)s last voted on %(last)s: it is not among the region's precincts at its latest election "
+                "(%(latest)s). Check the number on your invitation."
+            )
+            % {"n": number, "last": last.strftime("%d.%m.%Y"), "latest": book.latest_day.strftime("%d.%m.%Y")},
+        )
+    return Answer("found", precinct=precinct, matched_by="UIK number")
 
 
 def by_address(text: str) -> Answer:
@@ -306,6 +323,14 @@ class RegionBook:
         latest: dict[int, object] = {}  # precinct → its latest election day
         for precinct, _contest, day, *_order in rows:
             latest[precinct] = max(day, latest.get(precinct, day))
+        self.last_day = latest
+        # The region's latest general election: the latest day on which most of its precincts last voted (a
+        # by-election in a few precincts later on does not make the others out of date).
+        voted: dict[object, int] = {}
+        for day in latest.values():
+            voted[day] = voted.get(day, 0) + 1
+        general = [day for day, n in voted.items() if n >= len(latest) / 2]
+        self.latest_day = max(general, default=None)
         self.ballots: dict[int, list[int]] = {}
         for precinct, contest, day, *_order in sorted(rows, key=lambda r: r[3:]):
             if day == latest[precinct]:

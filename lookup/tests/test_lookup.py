@@ -249,3 +249,21 @@ def test_the_answer_gives_what_a_voter_needs_next(client):
 def test_a_number_that_is_no_house_is_said_so(client):
     with translation.override("ru"):
         assert "«99999» не похоже на номер дома" in by_address("qwerty asdf 99999").message
+
+
+def test_a_number_that_voted_only_earlier_is_said_so(client):
+    """St Petersburg's UIKs of 2019 or 2016 that no longer exist (merged, renumbered) are not answered with an old
+    ballot as if they were the voter's."""
+    from elections.models import Precinct
+
+    spb = Region.objects.get(name="город Санкт-Петербург")
+    gone = (
+        Precinct.objects.filter(region=spb, protocols__contest__election__slug="spb-governor-2019")
+        .exclude(protocols__contest__election__date="2021-09-19")
+        .first()
+    )
+    assert gone is not None
+    with translation.override("ru"):
+        answer = by_uik(int(gone.code), spb.pk)
+    assert answer.status == "not_found" and "последний раз голосовал 08.09.2019" in answer.message
+    assert by_uik(2218, spb.pk).status == "found"
