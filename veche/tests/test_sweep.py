@@ -252,3 +252,28 @@ def test_the_demo_shows_the_finished_product(client):
     for page in ("/elections/duma-2021/", "/forensics/duma-2021/"):
         assert "Только город Санкт-Петербург: 2" in client.get(page, headers=ru).content.decode(), page
     assert "только город Санкт-Петербург" in client.get("/forensics/", headers=ru).content.decode()
+
+
+def test_every_contests_evidence_speaks_russian(site, browser):
+    """Every smart-voting contest page (its evidence: the facts' notes, sources, codes), not only the one the sweep
+    shows: none may put English interface words on a Russian page."""
+    contests = list(
+        Contest.objects.filter(election__slug__in=["duma-2021", "spb-zaks-2021"], kind="single_mandate")
+        .filter(candidates__isnull=False)
+        .distinct()
+        .values_list("pk", flat=True)
+    )
+    assert len(contests) == 33
+    page = browser.new_page(locale="ru-RU")
+    problems = []
+    for pk in contests:
+        page.goto(f"{site}/smartvote/contests/{pk}/")
+        text = page.evaluate(
+            "() => { const copy = document.body.cloneNode(true);"
+            " copy.querySelectorAll('[lang=en], [lang=zxx], script, style, code').forEach(e => e.remove());"
+            " return copy.innerText; }"
+        )
+        found = sorted(set(ENGLISH.findall(text)))
+        if found:
+            problems.append(f"contest {pk}: {found}")
+    assert not problems, "\n".join(problems)
