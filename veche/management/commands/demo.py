@@ -50,11 +50,14 @@ class Command(BaseCommand):
             ("import_uik_table", str(data / "spb-prior" / "governor2019_uik_results.csv")),
             ("import_smartvote_facts", "--replace", str(facts)),
             ("import_polls", str(data / "spb-prior" / "polls_duma2021_national.csv")),
-            ("smartvote_forecast", *ELECTIONS, "--if-missing"),
             ("pledges_demo",),
             ("import_violations", str(data / "spb-2021" / "violations.jsonl.gz")),
             ("import_public_record", str(data / "public-record")),
         ]
+        # The backtest first: saved, it sets the uncertainty scale the forecast (and so the published lists) use.
+        if not Backtest.objects.exists():
+            steps.append(("smartvote_backtest", "--target", *ELECTIONS, "--history", *HISTORY, "--save"))
+        steps.append(("smartvote_forecast", *ELECTIONS, "--if-missing"))
         for name, *arguments in steps:
             self.stdout.write(f"— {name} {' '.join(arguments)}")
             call_command(name, *arguments, stdout=self.stdout, verbosity=options["verbosity"])
@@ -76,13 +79,3 @@ class Command(BaseCommand):
             except PublishError as exc:
                 raise CommandError(f"{election.slug}: {exc}") from exc
             self.stdout.write(f"{election.slug}: list version {version.number} published, signed with the demo key.")
-        if not Backtest.objects.exists() and elections and Election.objects.filter(slug__in=HISTORY).exists():
-            call_command(
-                "smartvote_backtest",
-                "--target",
-                *[e.slug for e in elections],
-                "--history",
-                *HISTORY,
-                "--save",
-                stdout=self.stdout,
-            )
