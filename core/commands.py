@@ -3,7 +3,7 @@ and progress bars for the long ones."""
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,22 @@ def read_file(path: str | Path, binary: bool = False) -> Any:
         raise CommandError(f"{path}: {exc.strerror}") from None
     except UnicodeDecodeError:
         raise CommandError(f"{path}: not a text file") from None
+
+
+def parse_rows(path: str | Path, rows: list[tuple[int, dict]], parse: Callable[[dict], Any]) -> list[Any]:
+    """Every row parsed (``parse`` raises ValueError for a bad one), or CommandError listing every bad row with its
+    line: the whole file is checked before anything is written."""
+    parsed, errors = [], []
+    for line, row in rows:
+        try:
+            parsed.append(parse(row))
+        except ValueError as exc:
+            errors.append(f"{path}, line {line}: {exc}")
+    if errors:
+        shown = "\n".join(errors[:20])
+        more = f"\n… and {len(errors) - 20} more" if len(errors) > 20 else ""
+        raise CommandError(f"{len(errors)} bad row(s); nothing was imported:\n{shown}{more}")
+    return parsed
 
 
 def progress(iterable: Iterable | None = None, **kwargs: Any) -> tqdm:

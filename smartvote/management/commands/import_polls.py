@@ -11,10 +11,10 @@ with its line and nothing changes; the same poll again is not added twice.
 from datetime import date
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from core.commands import read_csv
+from core.commands import parse_rows, read_csv
 from smartvote.models import Poll
 from smartvote.polls import PARTIES
 
@@ -31,14 +31,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         path = options["path"]
         rows = read_csv(path, COLUMNS)
-        polls, errors = [], []
-        for line, row in rows:
-            try:
-                polls.append(self.poll(row))
-            except ValueError as exc:
-                errors.append(f"{path}, line {line}: {exc}")
-        if errors:
-            raise CommandError(f"{len(errors)} bad row(s); nothing was imported:\n" + "\n".join(errors[:20]))
+        polls = parse_rows(path, rows, self.poll)
         created = 0
         with transaction.atomic():
             for poll in polls:

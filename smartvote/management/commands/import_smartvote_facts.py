@@ -32,11 +32,11 @@ import re
 from datetime import date
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import Max
 
-from core.commands import read_csv
+from core.commands import parse_rows, read_csv
 from elections.models import Candidate, Choice, Contest, Election, Party
 from elections.names import fold, party_key
 from smartvote.models import CandidateFact, ElectionSetup, PartyLineage
@@ -60,16 +60,7 @@ class Command(BaseCommand):
         self.elections = {e.slug: e for e in Election.objects.all()}
         self.parties = list(Party.objects.all())
         self.candidates: dict[tuple, list[Candidate]] = {}
-        errors, actions = [], []
-        for line, row in rows:
-            try:
-                actions.append(self.parse_row(row))
-            except ValueError as exc:
-                errors.append(f"{path}, line {line}: {exc}")
-        if errors:
-            shown = "\n".join(errors[:20])
-            more = f"\n… and {len(errors) - 20} more" if len(errors) > 20 else ""
-            raise CommandError(f"{len(errors)} bad row(s); nothing was imported:\n{shown}{more}")
+        actions = parse_rows(path, rows, self.parse_row)
         with transaction.atomic():
             kept = set()
             created = 0
