@@ -134,12 +134,12 @@ def predecessors() -> dict[int, set[int]]:
     return lines
 
 
-def list_shares(election: Election, contests: list[Contest], history: list[Election], use) -> tuple[dict, dict]:
-    """({(contest_id, party_id, history_slug): share}, {contest_id: coverage per history})."""
+def list_shares(contests: list[Contest], targets: pl.DataFrame, history: list[Election], use) -> tuple[dict, dict]:
+    """({(contest_id, party_id, history_slug): share}, {contest_id: coverage per history}); ``targets`` are the
+    contests' precincts (elections.frames.contest_precincts)."""
     shares, coverage = {}, {}
     if "history" not in use or not history:
         return shares, coverage
-    targets = contest_precincts(contests)
     for earlier in history:
         carried = carry(earlier, contests, targets, cleaned="cleaned" in use)
         totals = carried.votes.group_by("contest_id").agg(total=pl.col("votes").sum())
@@ -163,14 +163,15 @@ def entries_for(election: Election, contests: list[Contest], use=INPUTS, history
     ruling_people = set(setup.ruling_candidates.values_list("id", flat=True))
     aligned_people = set(setup.aligned_candidates.values_list("id", flat=True))
     lines = predecessors()
-    shares, coverage = list_shares(election, contests, history, use)
-    own = own_shares(contests) if "own" in use else {}
+    facts: dict[int, list[CandidateFact]] = {}
+    for fact in CandidateFact.objects.filter(candidate__contest__in=contests).select_related("earlier_choice"):
+        facts.setdefault(fact.candidate_id, []).append(fact)
+    targets = contest_precincts(contests)  # carried onto by the lists and by the candidates' own earlier votes
+    shares, coverage = list_shares(contests, targets, history, use)
+    own = own_shares(facts, targets) if "own" in use else {}
     # The national swing from the polls, since the latest history election (smartvote.polls).
     moved = swings(max(h.date for h in history), election.date) if "swing" in use and history else {}
-    party_names = dict(Party.objects.values_list("id", "name"))
-    facts: dict[int, list[CandidateFact]] = {}
-    for fact in CandidateFact.objects.filter(candidate__contest__in=contests):
-        facts.setdefault(fact.candidate_id, []).append(fact)
+    party_names = dict(Party.objects.values_list("id", "name")) if moved else {}
     weights = {h.slug: 0.5 ** ((election.date - h.date).days / 365.25 / HISTORY_HALF_LIFE_YEARS) for h in history}
 
     result = {}
@@ -224,17 +225,18 @@ def apply_swing(entry: Entry, swing: Swing | None) -> None:
     )
 
 
-def own_shares(contests: list[Contest]) -> dict[tuple[int, int], float]:
-    """{(contest_id, earlier choice_id): share}: each candidate's own earlier result rebuilt over their district."""
+def own_shares(facts: dict[int, list[CandidateFact]], targets: pl.DataFrame) -> dict[tuple[int, int], float]:
+    """{(contest_id, earlier choice_id): share}: each candidate's own earlier result (their earlier_votes facts)
+    rebuilt over their district's precincts."""
     choices = [
         f.earlier_choice
-        for f in CandidateFact.objects.filter(
-            candidate__contest__in=contests, kind=CandidateFact.Kind.EARLIER_VOTES, earlier_choice__isnull=False
-        ).select_related("earlier_choice")
+        for found in facts.values()
+        for f in found
+        if f.kind == CandidateFact.Kind.EARLIER_VOTES and f.earlier_choice is not None
     ]
     if not choices:
         return {}
-    found = carry_own(choices, contest_precincts(contests))
+    found = carry_own(choices, targets)
     return {(c, ch): s for c, ch, s in found.iter_rows()}
 
 
