@@ -89,10 +89,12 @@ class VenueIndex:
             self.precincts.setdefault(p.venue_id, []).append(p)
         venues = [ps[0].venue for ps in self.precincts.values()]
         self.by_street: dict[tuple[str, ...], list[tuple[int, Address]]] = {}
+        self.house: dict[int, int] = {}  # venue id → its house number, for "closest house numbers first"
         for v in venues:
             address = parse(f"{v.street or ''}, {v.building or ''}")
             if address.street and address.house is not None:
                 self.by_street.setdefault(tuple(address.street), []).append((v.pk, address))
+                self.house[v.pk] = address.house
         self.streets = Streets(self.by_street)
         located = [v for v in venues if v.latitude is not None and v.longitude is not None]
         self.located_ids = np.array([v.pk for v in located], dtype=np.int64)
@@ -266,8 +268,7 @@ def match_venues(address: Address) -> Answer:
         # decided by the commission's address lists, not by distance. Say so, and list the stations on that
         # street, district by district (streets of one name lie in several: Садовая in Коломна and in Ольгино),
         # the closest house numbers first — never a guess presented as the answer.
-        houses = {v: a.house for venues in index.by_street.values() for v, a in venues}
-        near = sorted(scored[:30], key=lambda sv: (-sv[0], abs(houses[sv[1]] - address.house)))
+        near = sorted(scored[:30], key=lambda sv: (-sv[0], abs(index.house[sv[1]] - address.house)))
         choices = [precinct_choice(p, p.venue) for p in index.at(v for _s, v in near)]
         first = [c["district"] for c in choices]
         choices.sort(key=lambda c: first.index(c["district"]))  # stable: within a district, nearest first
