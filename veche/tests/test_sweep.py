@@ -124,6 +124,17 @@ def test_every_pattern_is_swept(django_db_setup):
     assert not missing, f"pages the sweep does not visit: {sorted(missing)}"
 
 
+def english_words(page) -> list[str]:
+    """The English interface words on the page's visible text, leaving out what is marked as not Russian: quoted
+    data (lang="en"), machine text (lang="zxx", code, commands), Swagger UI's own controls."""
+    text = page.evaluate(
+        "() => { const copy = document.body.cloneNode(true);"
+        " copy.querySelectorAll('[lang=en], [lang=zxx], script, style, code, pre.command, #swagger-ui')"
+        ".forEach(e => e.remove()); return copy.innerText; }"
+    )
+    return sorted(set(ENGLISH.findall(text)))
+
+
 def log_in(context, site):
     page = context.new_page()
     page.goto(f"{site}/admin/login/")
@@ -165,12 +176,7 @@ def test_every_page_fits_and_speaks_the_language(site, language, browser, settin
             if page.evaluate("document.documentElement.lang") != language:
                 problems.append(f"{where}: lang is not {language}")
             if language == "ru":
-                text = page.evaluate(
-                    "() => { const copy = document.body.cloneNode(true);"
-                    " copy.querySelectorAll('[lang=en], [lang=zxx], script, style, code, pre.command, #swagger-ui')"
-                    ".forEach(e => e.remove()); return copy.innerText; }"
-                )
-                found = sorted(set(ENGLISH.findall(text)))
+                found = english_words(page)
                 if found:
                     problems.append(f"{where}: English words {found}")
             shot = SHOTS / language / size / (re.sub(r"[^\w]+", "_", name).strip("_") + ".png")
@@ -268,12 +274,7 @@ def test_every_contests_evidence_speaks_russian(site, browser):
     problems = []
     for pk in contests:
         page.goto(f"{site}/smartvote/contests/{pk}/")
-        text = page.evaluate(
-            "() => { const copy = document.body.cloneNode(true);"
-            " copy.querySelectorAll('[lang=en], [lang=zxx], script, style, code').forEach(e => e.remove());"
-            " return copy.innerText; }"
-        )
-        found = sorted(set(ENGLISH.findall(text)))
+        found = english_words(page)
         if found:
             problems.append(f"contest {pk}: {found}")
     assert not problems, "\n".join(problems)
