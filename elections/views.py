@@ -1,6 +1,5 @@
 """Pages of the data core: elections, contests, precincts."""
 
-import csv
 import itertools
 
 from django.core.paginator import Paginator
@@ -10,6 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from core.charts import with_bars
+from core.csvstream import csv_chunks
 from elections.models import LINE_NAMES, Candidate, Contest, Election, Precinct, Protocol, Region, Vote
 from elections.stats import contest_totals, election_summary, main_contest, scope
 
@@ -94,17 +94,9 @@ def contest_csv(request, pk):
                 mine = votes.get(pk, {})
                 yield [*("" if v is None else v for v in fields), *(mine.get(c, "") for c, _n in choices)]
 
-    writer = csv.writer(Echo())
-    response = StreamingHttpResponse((writer.writerow(r) for r in rows()), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(csv_chunks(rows()), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{contest.election.slug}-contest-{contest.pk}.csv"'
     return response
-
-
-class Echo:
-    """A file-like object that hands back what the csv writer writes, for streaming."""
-
-    def write(self, value):
-        return value
 
 
 def precinct_list(request):

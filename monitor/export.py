@@ -6,13 +6,13 @@ Free text appears only for violations (reports about commissions, not
 people); the texts of detentions and prosecutions stay on the site's pages.
 """
 
-import csv
-import io
+import itertools
 import json
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.csvstream import csv_chunks
 from monitor.models import DetentionCount, Event, Report
 
 COLUMNS = {
@@ -134,16 +134,8 @@ def _iso(moment) -> str:
 
 
 def csv_lines(dataset: str):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([name for name, _label in COLUMNS[dataset]])
-    for row in rows(dataset):
-        writer.writerow(row.values())
-        if buffer.tell() > 64_000:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+    header = [name for name, _label in COLUMNS[dataset]]
+    return csv_chunks(itertools.chain([header], (row.values() for row in rows(dataset))))
 
 
 def json_lines(dataset: str):
