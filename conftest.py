@@ -24,6 +24,7 @@ DATA = settings.SHARED_DATA_DIR
 SPB = DATA / "spb-2021"
 FEDERAL = DATA / "russia-federal"
 FACTS = settings.BASE_DIR / "smartvote" / "fixtures" / "spb2021_facts.csv"
+MOSCOW_FACTS = settings.BASE_DIR / "smartvote" / "fixtures" / "moscow2016_facts.csv"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
@@ -44,10 +45,14 @@ def django_db_setup(django_db_setup, django_db_blocker, request):
         call_command("import_spb2021", str(SPB), verbosity=0)
         call_command("import_cec", str(FEDERAL / "2021.csv.zip"), verbosity=0)
         call_command("import_cec", str(FEDERAL / "2011.csv.zip"), verbosity=0)
-        # The smart-voting forecast's history and the facts known before 2021.
+        # The smart-voting forecast's history and the facts known before 2021; the Moscow 2016 backtest.
         call_command("import_cec", str(FEDERAL / "2016.csv.zip"), verbosity=0)
+        call_command("import_cec", str(FEDERAL / "2007.csv.zip"), verbosity=0)
+        for table in ("backtests/state_duma_2016_moscow_smd_results.csv", "spb-prior/duma2016_smd217_results.csv"):
+            call_command("import_district_results", str(DATA / table), verbosity=0)
         call_command("import_uik_table", str(DATA / "spb-prior" / "governor2019_uik_results.csv"), verbosity=0)
         call_command("import_smartvote_facts", str(FACTS), verbosity=0)
+        call_command("import_smartvote_facts", str(MOSCOW_FACTS), verbosity=0)
         call_command("import_polls", str(DATA / "spb-prior" / "polls_duma2021_national.csv"), verbosity=0)
         with override_settings(DEMO=True):  # the demo campaign keeps its key on the server: demo mode only
             call_command("pledges_demo", verbosity=0)  # committed: the browser test's server thread sees it

@@ -2,10 +2,10 @@
 
     .venv/bin/python bench/smartvote.py [--elections duma-2021 spb-zaks-2021] [--draws 10000]
 
-Needs the demo's data (`make demo`: St Petersburg 2021, the 2016 federal
-table, the candidate facts) in the database DATABASE_URL points at. Prints
-the time to load the inputs (the 2016 results carried onto the 2021
-districts, the candidates and their facts: the baseline, measured in the
+Needs the demo's data (`make demo`: St Petersburg 2021, the 2007, 2011 and
+2016 federal tables, the candidate facts) in the database DATABASE_URL points
+at. Prints the time to load the inputs (the earlier lists carried onto the
+2021 districts, the candidates and their facts: the baseline, measured in the
 same run), the time of the simulations, and their ratio. Target: all 33
 contests with 10,000 simulations each in under 5 s.
 """

@@ -13,6 +13,7 @@ import polars as pl
 from django.db import connection
 
 from elections.models import Contest, Election
+from elections.names import commission_key
 
 
 def _rows(sql: str, params: list) -> list[tuple]:
@@ -26,28 +27,54 @@ def _marks(ids: list[int]) -> str:
 
 
 def contest_precincts(contests: list[Contest]) -> pl.DataFrame:
-    """contest_id, precinct_id, region_id, latitude, longitude of every polling station (remote voting left
-    out) that has a protocol of these contests."""
+    """contest_id, precinct_id, region_id, latitude, longitude, tik (the commission's key, elections.names) of
+    every polling station (remote voting left out) that has a protocol of these contests."""
     ids = [c.pk for c in contests]
     data = _rows(
-        f"""SELECT pr.contest_id, pr.precinct_id, p.region_id, v.latitude, v.longitude
+        f"""SELECT pr.contest_id, pr.precinct_id, p.region_id, v.latitude, v.longitude, t.name
             FROM elections_protocol pr
             JOIN elections_precinct p ON p.id = pr.precinct_id
             LEFT JOIN elections_venue v ON v.id = p.venue_id
+            LEFT JOIN elections_commission t ON t.id = pr.tik_id
             WHERE pr.contest_id IN ({_marks(ids)}) AND NOT p.is_remote""",
         ids,
     )
-    return pl.DataFrame(
-        data,
-        schema={
-            "contest_id": pl.Int64,
-            "precinct_id": pl.Int64,
-            "region_id": pl.Int64,
-            "latitude": pl.Float64,
-            "longitude": pl.Float64,
-        },
-        orient="row",
+    return _keyed(
+        pl.DataFrame(
+            data,
+            schema={
+                "contest_id": pl.Int64,
+                "precinct_id": pl.Int64,
+                "region_id": pl.Int64,
+                "latitude": pl.Float64,
+                "longitude": pl.Float64,
+                "tik": pl.String,
+            },
+            orient="row",
+        )
     )
+
+
+def precinct_commissions(contest_ids: list[int], region_ids: list[int]) -> pl.DataFrame:
+    """precinct_id, region_id, tik (the commission's key, elections.names) of the polling stations of these
+    regions with a protocol of these contests: where each precinct belonged at that election."""
+    data = _rows(
+        f"""SELECT DISTINCT pr.precinct_id, p.region_id, t.name
+            FROM elections_protocol pr
+            JOIN elections_precinct p ON p.id = pr.precinct_id
+            JOIN elections_commission t ON t.id = pr.tik_id
+            WHERE pr.contest_id IN ({_marks(contest_ids)}) AND NOT p.is_remote
+              AND p.region_id IN ({_marks(region_ids)})""",
+        [*contest_ids, *region_ids],
+    )
+    frame = pl.DataFrame(data, schema={"precinct_id": pl.Int64, "region_id": pl.Int64, "tik": pl.String}, orient="row")
+    return _keyed(frame).unique("precinct_id", keep="first")
+
+
+def _keyed(frame: pl.DataFrame) -> pl.DataFrame:
+    """The commission names as keys: one TIK has one key whichever source named it."""
+    keys = {name: commission_key(name) for name in frame["tik"].drop_nulls().unique().to_list()}
+    return frame.with_columns(tik=pl.col("tik").replace_strict(keys, default=None, return_dtype=pl.String))
 
 
 def party_list_votes(election: Election, region_ids: list[int]) -> pl.DataFrame:

@@ -27,7 +27,21 @@ from django.utils.timezone import localtime
 
 from core.bulk import bulk_insert
 from core.commands import progress
-from elections.models import LINE_NAMES, Choice, Commission, Contest, ImportRun, Precinct, Protocol, Region, Vote
+from elections.models import (
+    LINE_NAMES,
+    Candidate,
+    Choice,
+    Commission,
+    Contest,
+    ImportRun,
+    Party,
+    Person,
+    Precinct,
+    Protocol,
+    Region,
+    Vote,
+)
+from elections.names import party_key
 from elections.stats import refresh_totals
 
 
@@ -248,6 +262,28 @@ class Importer(BaseCommand):
         self.breaks.extend(messages)
 
 
+# The columns of store_results' ``protocols`` when the importer names its stations (precinct_ids resolves them).
+PROTOCOL_SCHEMA = {
+    "line": pl.Int64,
+    "contest_id": pl.Int64,
+    "region_key": pl.String,
+    "region": pl.String,
+    "code": pl.String,
+    "number": pl.Int64,
+    "is_remote": pl.Boolean,
+    "tik": pl.String,
+    "has_result": pl.Boolean,
+    **{name: pl.Int64 for name in LINE_NAMES},
+    "extra": pl.String,
+}
+
+
+def protocol_frame(rows: list[dict]) -> pl.DataFrame:
+    """store_results' ``protocols`` from one dict per protocol (PROTOCOL_SCHEMA's keys; lines left out are
+    null)."""
+    return pl.DataFrame([{name: row.get(name) for name in PROTOCOL_SCHEMA} for row in rows], schema=PROTOCOL_SCHEMA)
+
+
 def ensure_choices(contest: Contest, choices) -> None:
     """Create the ballot lines of a contest that do not exist yet.
 
@@ -261,3 +297,20 @@ def ensure_choices(contest: Contest, choices) -> None:
             if name not in have
         ]
     )
+
+
+def candidate_line(contest: Contest, person_key: str, position: int, name: str, nominated: str | None) -> tuple:
+    """A candidate's ballot line for ensure_choices: their person (``person_key``: the source's key, e.g. the
+    election and the name as printed), their party by the nominating body's name (None: self-nominated), the
+    candidacy."""
+    last, first, *middle = name.split()
+    person, _ = Person.objects.get_or_create(
+        source_key=person_key, defaults={"last_name": last, "first_name": first, "middle_name": " ".join(middle)}
+    )
+    party = None
+    if nominated:
+        party, _ = Party.objects.get_or_create(key=party_key(nominated), defaults={"name": nominated})
+    candidate, _ = Candidate.objects.update_or_create(
+        person=person, contest=contest, defaults={"party": party, "self_nominated": party is None}
+    )
+    return (position, name, party, candidate)

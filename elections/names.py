@@ -45,6 +45,14 @@ def tik_name(name: str) -> str:
     return re.sub(r"^территориальная избирательная комиссия", "ТИК", name, flags=re.IGNORECASE)
 
 
+def commission_key(name: str) -> str:
+    """One key for a TIK across years and sources: '1 Территориальная избирательная комиссия №1' and 'ТИК №1'
+    -> '№1'; '1 район Богородское' (the CEC table's running number first) -> 'район богородское'."""
+    folded = re.sub(r"^\d+\s+", "", fold(name))
+    number = re.search(r"№\s*(\d+)", folded)
+    return f"№{number.group(1)}" if number else folded
+
+
 def parse_uik(text: str) -> int | None:
     """'УИК №1545', '1545', 'Участковая избирательная комиссия №1545' -> 1545."""
     found = re.fullmatch(r"\s*(?:(?:уик|участковая избирательная комиссия)\s*№?\s*)?(\d{1,6})\s*", text, re.IGNORECASE)

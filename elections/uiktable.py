@@ -39,14 +39,18 @@ class Table:
     rows: list[dict]  # line, uik, tik, the lines in Veche's names, votes {choice: n}
 
 
-def read(path: Path) -> Table:
+def csv_records(path: Path) -> tuple[list[str], list[tuple[int, dict]]]:
+    """A table file's header and its rows with their line numbers; TableError when it cannot be read."""
     try:
         with path.open(encoding="utf-8", newline="") as fh:
             reader = csv.DictReader(fh)
-            header = reader.fieldnames or []
-            records = list(enumerate(reader, 2))
+            return list(reader.fieldnames or []), list(enumerate(reader, 2))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise TableError(f"{path}: cannot read: {exc}") from None
+
+
+def read(path: Path) -> Table:
+    header, records = csv_records(path)
     missing = [c for c in ["TIK", "UIK", *LINES.values()] if c not in header]
     if missing:
         raise TableError(f"{path}: not a per-precinct table: no column {', '.join(missing)}")

@@ -20,29 +20,46 @@ others, so no contest's probabilities were tuned on its own outcome. The
 
 from __future__ import annotations
 
-from itertools import pairwise
+from itertools import pairwise, product
 
 import numpy as np
 from django.utils.translation import gettext_noop
 
 from elections.models import Candidate, Contest, Election
 from elections.stats import contest_totals
-from smartvote.forecast import INPUTS, OPTIONAL, ForecastError, contest_forecast, entries_for, single_mandate
+from smartvote.forecast import (
+    INPUTS,
+    OPTIONAL,
+    SIGMA_SWING,
+    ForecastError,
+    contest_forecast,
+    entries_for,
+    reweighted,
+    single_mandate,
+)
 
 SCALES = [0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0]
+# The weights tried for the facts' groups that the backtests can tell apart (incumbency, earlier candidacies):
+# 0 switches a group off, 1 keeps the published prior (forecast.EFFECTS). Recognition and endorsements have no
+# sourced facts yet and stay at 1.
+FITTED = ("incumbent", "earlier")
+WEIGHTS = [0.0, 0.5, 1.0, 1.5]
+PUBLISHED = (1.0, (("incumbent", 1.0), ("earlier", 1.0)))
 # The labels are stored in the report in English and translated where shown (the backtest page).
 ABLATION = [
     (gettext_noop("equal bases, no facts"), ()),
-    (gettext_noop("party-list shares"), ("history",)),
-    (gettext_noop("+ cleaned results"), ("history", "cleaned")),
-    (gettext_noop("+ own earlier votes"), ("history", "cleaned", "own")),
-    (gettext_noop("+ incumbency"), ("history", "cleaned", "own", "incumbent")),
-    (gettext_noop("+ earlier candidacies"), ("history", "cleaned", "own", "incumbent", "earlier")),
+    (gettext_noop("party-list shares, latest election"), ("history",)),
+    (gettext_noop("+ older party lists"), ("history", "older")),
+    (gettext_noop("+ cleaned results"), ("history", "older", "cleaned")),
+    (gettext_noop("+ own earlier votes"), ("history", "older", "cleaned", "own")),
+    (gettext_noop("+ incumbency"), ("history", "older", "cleaned", "own", "incumbent")),
+    (gettext_noop("+ earlier candidacies"), ("history", "older", "cleaned", "own", "incumbent", "earlier")),
     (gettext_noop("+ recognition, endorsements (all inputs)"), INPUTS),
     (gettext_noop("candidate facts without list shares"), ("incumbent", "earlier", "recognition", "endorsement")),
     (gettext_noop("all inputs and the national poll swing (not used)"), (*INPUTS, *OPTIONAL)),
 ]
 BINS = np.linspace(0, 1, 11)
+NO_RULING = gettext_noop("no candidate of the ruling party on record: nobody to beat")
 
 
 def outcomes(contest: Contest) -> dict[int, int]:
@@ -106,35 +123,85 @@ def calibration_bins(pairs: list[tuple[float, int]]) -> list[dict]:
     return out
 
 
-def run(
-    targets: list[Election], history: list[Election], draws: int = 10_000, seed: int = 0, use=INPUTS, scales=None
-) -> dict:
-    """{scale: [score per contest]} for one set of inputs."""
-    scales = scales or [1.0]
+def scored_contests(election: Election, entries: dict) -> list[Contest]:
+    """The election's contests that can be scored: those with a ruling candidate (where the ruling party backed
+    nobody on record, there is no one to beat; unscored() lists them)."""
+    return [c for c in single_mandate(election) if any(e.role == "ruling" for e in entries.get(c.pk, []))]
+
+
+def prepare(targets: list[Election], history: list[Election], use=INPUTS) -> list[tuple]:
+    """(election, contest, entries, coverage, votes) of every scored contest. Each target is forecast from the
+    history elections before it (entries_for leaves the later ones out); the facts' effects unweighted."""
     prepared = []
     for election in targets:
         contests = single_mandate(election)
-        entries, coverage = entries_for(election, contests, use, history)
-        prepared += [(c, entries[c.pk], coverage.get(c.pk), outcomes(c)) for c in contests]
-    result = {}
-    for scale in scales:
-        rng = np.random.default_rng(seed)
-        result[scale] = [score(contest_forecast(c, e, draws, rng, scale, cov), votes) for c, e, cov, votes in prepared]
-    return result
+        entries, coverage = entries_for(election, contests, use, history, weights={})
+        prepared += [
+            (election, c, entries[c.pk], coverage.get(c.pk), outcomes(c)) for c in scored_contests(election, entries)
+        ]
+    return prepared
 
 
-def leave_one_out(by_scale: dict) -> tuple[list[dict], list[float]]:
-    """Each contest scored at the scale best for all the other contests."""
-    scales = sorted(by_scale)
-    n = len(by_scale[scales[0]])
-    brier = np.array([[s["brier"] for s in by_scale[scale]] for scale in scales])  # scales × contests
-    chosen, scored = [], []
-    for i in range(n):
-        rest = np.delete(brier, i, axis=1).mean(axis=1)
-        best = scales[int(rest.argmin())]
-        chosen.append(best)
-        scored.append(by_scale[best][i])
-    return scored, chosen
+def scored(prepared: list[tuple], draws: int, seed: int, configs: list) -> list[dict]:
+    """Each contest's score with its settings (configs[i]: scale and facts' weights for contest i). A contest
+    draws from its own generator, seeded (seed, its id): every setting meets the same random numbers, and a
+    contest's draws do not change with the other contests in the backtest."""
+    return [
+        {
+            "election": election.slug,
+            **score(
+                contest_forecast(
+                    c, reweighted(e, dict(weights)), draws, np.random.default_rng((seed, c.pk)), scale, cov
+                ),
+                votes,
+            ),
+        }
+        for (election, c, e, cov, votes), (scale, weights) in zip(prepared, configs, strict=True)
+    ]
+
+
+def run(targets, history, draws=10_000, seed=0, use=INPUTS, config=PUBLISHED) -> list[dict]:
+    """[score per contest] for one set of inputs and one setting."""
+    prepared = prepare(targets, history, use)
+    return scored(prepared, draws, seed, [config] * len(prepared))
+
+
+def brier_grid(prepared: list[tuple], draws: int, seed: int, configs: list) -> np.ndarray:
+    """configs × contests: the Brier score of every setting on every contest, from the same draws as
+    ``scored`` (only who tops the non-ruling candidates matters, so the shares need no softmax)."""
+    grid = np.zeros((len(configs), len(prepared)))
+    for i, (_election, contest, entries, _cov, votes) in enumerate(prepared):
+        active = [e for e in entries if e.role != "withdrawn"]
+        rng = np.random.default_rng((seed, contest.pk))
+        noise = rng.standard_normal((draws, len(active))) * np.array([e.sigma for e in active])
+        swing = rng.standard_normal((draws, 1)) * SIGMA_SWING
+        ruling = np.array([e.role == "ruling" for e in active])
+        side = np.where(ruling, 1.0, -1.0)
+        best = max((k for k in range(len(active)) if not ruling[k]), key=lambda k: votes.get(active[k].candidate_id, 0))
+        outcome = np.zeros(len(active))
+        outcome[best] = 1.0
+        for j, (scale, weights) in enumerate(configs):
+            mu = np.array([e.strength for e in reweighted(active, dict(weights))])
+            logits = np.where(ruling, -np.inf, mu + (noise + swing * side) * scale)
+            p = np.bincount(logits.argmax(axis=1), minlength=len(active)) / draws
+            grid[j, i] = float(((p - outcome)[~ruling] ** 2).sum())
+    return grid
+
+
+def unscored(targets: list[Election], prepared: list[tuple]) -> list[dict]:
+    """The contests left out of the scores (not in ``prepared``), with why."""
+    kept = {c.pk for _e, c, *_rest in prepared}
+    return [
+        {"election": election.slug, "number": c.number, "name": c.name, "why": NO_RULING}
+        for election in targets
+        for c in single_mandate(election)
+        if c.pk not in kept
+    ]
+
+
+def leave_one_out(grid: np.ndarray, configs: list) -> list:
+    """Each contest's setting: the one with the best mean Brier score on all the other contests."""
+    return [configs[int(np.delete(grid, i, axis=1).mean(axis=1).argmin())] for i in range(grid.shape[1])]
 
 
 def backtest(
@@ -149,17 +216,20 @@ def backtest(
     if not history:
         raise ForecastError("a backtest needs at least one history election")
     for target in targets:
-        late = [h.slug for h in history if h.date >= target.date]
-        if late:
+        # Each target uses only the history before it: what was known then.
+        if not any(h.date < target.date for h in history):
             raise ForecastError(
-                f"history {', '.join(late)} is not before {target.slug}: a backtest may only "
-                "use what was known before the election"
+                f"no history election is before {target.slug}: a backtest may only use what was known before "
+                "the election"
             )
-    progress("calibrating the uncertainty")
-    by_scale = run(targets, history, draws, seed, INPUTS, SCALES)
-    plain = by_scale[1.0]
-    loo, chosen = leave_one_out(by_scale)
-    overall = min(SCALES, key=lambda s: np.mean([x["brier"] for x in by_scale[s]]))
+    progress("fitting the uncertainty scale and the facts' weights")
+    configs = [(scale, tuple(zip(FITTED, w, strict=True))) for scale in SCALES for w in product(WEIGHTS, repeat=2)]
+    prepared = prepare(targets, history)
+    grid = brier_grid(prepared, draws, seed, configs)
+    chosen = leave_one_out(grid, configs)
+    overall = configs[int(grid.mean(axis=1).argmin())]
+    loo = scored(prepared, draws, seed, chosen)
+    plain = scored(prepared, draws, seed, [PUBLISHED] * len(prepared))
     report = {
         "targets": [t.slug for t in targets],
         "history": [h.slug for h in history],
@@ -167,9 +237,13 @@ def backtest(
         "seed": seed,
         "contests": [{k: v for k, v in s.items() if k not in ("errors", "pairs")} for s in loo],
         "summary": summarise(loo),
+        "by_target": {t.slug: summarise([s for s in loo if s["election"] == t.slug]) for t in targets},
+        "unscored": unscored(targets, prepared),
         "summary_unscaled": summarise(plain),
-        "scale": overall,
-        "scales_chosen": sorted(set(chosen)),
+        "scale": overall[0],
+        "fact_weights": dict(overall[1]),
+        "scales_chosen": sorted({scale for scale, _w in chosen}),
+        "weights_chosen": [dict(w) for w in sorted({w for _s, w in chosen})],
         "calibration": calibration_bins([p for s in loo for p in s["pairs"]]),
         "calibration_unscaled": calibration_bins([p for s in plain for p in s["pairs"]]),
         "ablation": [],
@@ -177,11 +251,13 @@ def backtest(
     if ablation:
         for label, use in ABLATION:
             progress(label)
+            scores = run(targets, history, draws, seed, use, overall)
             report["ablation"].append(
                 {
                     "inputs": label,
                     "use": list(use),
-                    **summarise(run(targets, history, draws, seed, use, [overall])[overall]),
+                    **summarise(scores),
+                    "by_target": {t.slug: summarise([s for s in scores if s["election"] == t.slug]) for t in targets},
                 }
             )
         report["ablation"] += naive_baselines(targets, history)
@@ -191,15 +267,16 @@ def backtest(
 def naive_baselines(targets, history) -> list[dict]:
     """The candidate of the non-ruling party with the best earlier list share (with and without aligned parties)."""
     rows = []
-    for label, skip_aligned in (
-        (gettext_noop("naive: best earlier list share among non-ruling parties"), False),
-        (gettext_noop("naive: the same, aligned parties left out"), True),
+    for label, use, skip_aligned in (
+        (gettext_noop("naive: best earlier list share among non-ruling parties"), ("history",), False),
+        (gettext_noop("naive: the same, aligned parties left out"), ("history",), True),
+        (gettext_noop("naive: the same over all earlier lists"), ("history", "older"), True),
     ):
-        hits = n = 0
+        by_target = {}
         for election in targets:
-            contests = single_mandate(election)
-            entries, _ = entries_for(election, contests, ("history",), history)
-            for contest in contests:
+            entries, _ = entries_for(election, single_mandate(election), use, history)
+            hits = n = 0
+            for contest in scored_contests(election, entries):
                 votes = outcomes(contest)
                 others = [e for e in entries[contest.pk] if e.role not in ("ruling", "withdrawn")]
                 best = max(others, key=lambda e: votes.get(e.candidate_id, 0))
@@ -208,5 +285,16 @@ def naive_baselines(targets, history) -> list[dict]:
                 pick = max(pool, key=lambda e: e.base, default=None)
                 hits += pick is best
                 n += 1
-        rows.append({"inputs": label, "use": ["history"], "contests": n, "hits": hits, "brier": None, "mae": None})
+            by_target[election.slug] = {"contests": n, "hits": hits, "brier": None, "mae": None}
+        rows.append(
+            {
+                "inputs": label,
+                "use": list(use),
+                "contests": sum(t["contests"] for t in by_target.values()),
+                "hits": sum(t["hits"] for t in by_target.values()),
+                "brier": None,
+                "mae": None,
+                "by_target": by_target,
+            }
+        )
     return rows

@@ -9,8 +9,17 @@ Each precinct of the new district takes the earlier result of
   precincts of 2021 also voted in 2016); otherwise
 * the nearest precinct, by its building's coordinates, that did vote then
   (a new precinct in a new block of flats votes like its neighbours);
+* else the mean of the precincts of its own TIK then, where the region's
+  TIKs held (a TIK is a city district; it nests in the new district);
 
-and is counted as missing when neither is known. Where a forensic analysis
+and is counted as missing when none is known. Numbers are not trusted
+everywhere: where a region kept its TIKs but most numbers that voted at
+both elections now sit in another TIK, the region renumbered its precincts
+(Moscow between 2011 and 2016: 78 % of matched numbers moved TIK, and their
+electorates hardly correlate, r = 0.24), and its precincts are matched by
+coordinates or TIK, never by number. St Petersburg reorganised its TIKs
+(30 in 2016, 64 in 2021) but kept its numbers (1,892 of 2021's 1,986
+precincts voted under their number in 2016): numbers are used there. Where a forensic analysis
 of the earlier election is stored, the ruling list's votes are taken with
 its estimated added ballots removed (forensics.CleanedResult).
 """
@@ -21,11 +30,18 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
+from django.db.models import Sum
 from scipy.spatial import cKDTree
 
 from core.geo import unit_vectors
-from elections.frames import choice_votes, contest_precincts, located_precincts, party_list_votes
-from elections.models import Choice, Contest, Election
+from elections.frames import (
+    choice_votes,
+    contest_precincts,
+    located_precincts,
+    party_list_votes,
+    precinct_commissions,
+)
+from elections.models import Choice, Contest, Election, Protocol, Vote
 from forensics.data import cleaned_excess
 
 TIED = 12  # at most this many precincts in one building share a new precinct's result
@@ -37,7 +53,7 @@ class Carried:
 
     election: Election
     votes: pl.DataFrame  # contest_id, party_id, votes (fractional where a new precinct averages a building)
-    coverage: pl.DataFrame  # contest_id, precincts, by_number, by_coordinates, missing
+    coverage: pl.DataFrame  # contest_id, precincts, by_number, by_coordinates, by_commission, missing
     cleaned: bool  # ruling votes with the forensic excess taken out
 
 
@@ -60,36 +76,81 @@ def list_votes(election: Election, region_ids: list[int], cleaned: bool = True) 
     return votes, True
 
 
-def donors(targets: pl.DataFrame, voted: set[int], coordinates: pl.DataFrame) -> pl.DataFrame:
+# A region's TIKs held when this share of the target's TIK keys existed at the earlier election; it renumbered its
+# precincts when more than RENUMBERED of the numbers found at both sit in another TIK now.
+TIKS_HELD = 0.9
+RENUMBERED = 0.5
+
+
+def tik_status(targets: pl.DataFrame, earlier_tiks: pl.DataFrame) -> tuple[set[int], set[int]]:
+    """The target regions whose TIKs held since the earlier election, and those of them whose precinct numbers
+    do not mean the same precincts."""
+    held, renumbered = set(), set()
+    matched = targets.unique("precinct_id").join(earlier_tiks.drop("region_id"), on="precinct_id", suffix="_then")
+    for region_id in targets["region_id"].unique().to_list():
+        keys = set(targets.filter(pl.col("region_id") == region_id)["tik"].drop_nulls().to_list())
+        then = set(earlier_tiks.filter(pl.col("region_id") == region_id)["tik"].to_list())
+        both = matched.filter(
+            (pl.col("region_id") == region_id) & pl.col("tik").is_not_null() & pl.col("tik_then").is_not_null()
+        )
+        if keys and len(keys & then) >= TIKS_HELD * len(keys):
+            held.add(region_id)
+            if both.height and (both["tik"] != both["tik_then"]).mean() > RENUMBERED:
+                renumbered.add(region_id)
+    return held, renumbered
+
+
+def donors(
+    targets: pl.DataFrame, voted: set[int], coordinates: pl.DataFrame, earlier_tiks: pl.DataFrame
+) -> pl.DataFrame:
     """precinct_id → donor_id (whose earlier result it takes), weight, and how it was found.
 
     Several precincts often vote in the nearest building: a new precinct then
     takes their mean (each with weight 1/k), so the answer does not hang on
-    which of them a query happens to list first.
+    which of them a query happens to list first; a precinct matched by its TIK
+    takes the mean of that TIK's earlier precincts the same way.
     """
-    precincts = targets.unique("precinct_id").select("precinct_id", "latitude", "longitude")
-    own = precincts.filter(pl.col("precinct_id").is_in(list(voted)))
-    rest = precincts.filter(~pl.col("precinct_id").is_in(list(voted)) & pl.col("latitude").is_not_null())
+    held, renumbered = tik_status(targets, earlier_tiks)
+    precincts = targets.unique("precinct_id").select("precinct_id", "region_id", "tik", "latitude", "longitude")
+    by_number = pl.col("precinct_id").is_in(list(voted)) & ~pl.col("region_id").is_in(list(renumbered))
+    own = precincts.filter(by_number)
+    rest = precincts.filter(~by_number)
     found = [own.select("precinct_id", donor_id=pl.col("precinct_id"), weight=pl.lit(1.0), how=pl.lit("number"))]
+    located = rest.filter(pl.col("latitude").is_not_null())
     known = coordinates.filter(pl.col("precinct_id").is_in(list(voted)) & pl.col("latitude").is_not_null())
-    if rest.height and known.height:
+    if located.height and known.height:
         tree = cKDTree(unit_vectors(known["latitude"].to_numpy(), known["longitude"].to_numpy()))
         k = min(TIED, known.height)
-        distances, nearest = tree.query(unit_vectors(rest["latitude"].to_numpy(), rest["longitude"].to_numpy()), k=k)
-        distances, nearest = distances.reshape(rest.height, k), nearest.reshape(rest.height, k)
+        distances, nearest = tree.query(
+            unit_vectors(located["latitude"].to_numpy(), located["longitude"].to_numpy()), k=k
+        )
+        distances, nearest = distances.reshape(located.height, k), nearest.reshape(located.height, k)
         tied = distances <= distances[:, :1] + 1e-9  # within ~6 mm of the nearest
         rows, cols = np.nonzero(tied)
         found.append(
             pl.DataFrame(
                 {
-                    "precinct_id": rest["precinct_id"].gather(rows),
+                    "precinct_id": located["precinct_id"].gather(rows),
                     "donor_id": known["precinct_id"].gather(nearest[rows, cols]),
                     "weight": 1.0 / tied.sum(axis=1)[rows],
                     "how": ["coordinates"] * len(rows),
                 }
             )
         )
-    return pl.concat(found)
+    else:
+        located = located.clear()
+    # The rest, in a region whose TIKs held: the mean of the TIK's earlier precincts.
+    unplaced = rest.join(located.select("precinct_id"), on="precinct_id", how="anti").filter(
+        pl.col("tik").is_not_null() & pl.col("region_id").is_in(list(held))
+    )
+    pool = earlier_tiks.filter(pl.col("precinct_id").is_in(list(voted)))
+    pool = pool.with_columns(weight=1.0 / pl.len().over("region_id", "tik"))
+    found.append(
+        unplaced.select("precinct_id", "region_id", "tik")
+        .join(pool.rename({"precinct_id": "donor_id"}), on=["region_id", "tik"])
+        .select("precinct_id", "donor_id", "weight", how=pl.lit("commission"))
+    )
+    return pl.concat(found, how="vertical_relaxed")
 
 
 def carry(
@@ -99,35 +160,73 @@ def carry(
     targets = contest_precincts(contests) if targets is None else targets
     regions = targets["region_id"].unique().to_list()
     votes, cleaned = list_votes(election, regions, cleaned)
-    carried, coverage = over_districts(votes, "party_id", targets, regions)
+    lists = list(election.contests.filter(kind=Contest.Kind.PARTY_LIST).values_list("id", flat=True))
+    carried, coverage = over_districts(votes, "party_id", targets, regions, precinct_commissions(lists, regions))
     return Carried(election=election, votes=carried, coverage=coverage, cleaned=cleaned)
 
 
 def carry_own(choices: list[Choice], targets: pl.DataFrame) -> pl.DataFrame:
     """contest_id, choice_id, share: each earlier ballot line's share of its race's votes, rebuilt over the
-    target contests' precincts (a candidate's own earlier result in their new district)."""
+    target contests' precincts (a candidate's own earlier result in their new district). A race published only
+    as district totals (elections' district tables) cannot be rebuilt: its share counts for a target district
+    made of the same precincts (same_district), and for no other."""
     regions = targets["region_id"].unique().to_list()
     earlier = sorted({c.contest_id for c in choices})
     votes = choice_votes(earlier, regions)
-    carried, _coverage = over_districts(votes, "choice_id", targets, regions)
+    carried, _coverage = over_districts(votes, "choice_id", targets, regions, precinct_commissions(earlier, regions))
     race = {c.pk: c.contest_id for c in Choice.objects.filter(contest_id__in=earlier)}
     carried = carried.with_columns(race=pl.col("choice_id").replace_strict(race, return_dtype=pl.Int64))
     totals = carried.group_by("contest_id", "race").agg(total=pl.col("votes").sum())
-    return (
+    rebuilt = (
         carried.join(totals, on=["contest_id", "race"])
         .filter(pl.col("choice_id").is_in([c.pk for c in choices]) & (pl.col("total") > 0))
         .select("contest_id", "choice_id", share=pl.col("votes") / pl.col("total"))
     )
+    summed = [c for c in choices if c.contest_id not in set(votes["contest_id"].to_list())]
+    return pl.concat([rebuilt, same_district(summed, targets)])
+
+
+# Two districts are the same when this share of the precincts of each is in the other.
+SAME_DISTRICT = 0.9
+
+
+def same_district(choices: list[Choice], targets: pl.DataFrame) -> pl.DataFrame:
+    """contest_id, choice_id, share of the ballot lines whose race has district totals only, for the target
+    districts made of the same precincts as that race's district (a seat whose boundaries held: the State
+    Duma's districts of 2016 and 2021)."""
+    rows = []
+    for choice in choices:
+        race = set(
+            Protocol.objects.filter(contest_id=choice.contest_id, precinct__is_remote=False).values_list(
+                "precinct_id", flat=True
+            )
+        )
+        votes = dict(
+            Vote.objects.filter(protocol__contest_id=choice.contest_id)
+            .values("choice_id")
+            .annotate(n=Sum("votes"))
+            .values_list("choice_id", "n")
+        )
+        total = sum(votes.values())
+        if not race or not total:
+            continue
+        for (contest_id,), group in targets.group_by("contest_id"):
+            here = set(group["precinct_id"].to_list())
+            common = len(here & race)
+            if common >= SAME_DISTRICT * len(here) and common >= SAME_DISTRICT * len(race):
+                rows.append((contest_id, choice.pk, votes.get(choice.pk, 0) / total))
+    return pl.DataFrame(rows, schema={"contest_id": pl.Int64, "choice_id": pl.Int64, "share": pl.Float64}, orient="row")
 
 
 def over_districts(
-    votes: pl.DataFrame, key: str, targets: pl.DataFrame, regions: list[int]
+    votes: pl.DataFrame, key: str, targets: pl.DataFrame, regions: list[int], earlier_tiks: pl.DataFrame
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Earlier votes per precinct (``precinct_id``, ``key``, ``votes``) summed over each target contest's
-    precincts, each taking its donor's (module docstring); and how each contest's precincts were found."""
+    precincts, each taking its donor's (module docstring); and how each contest's precincts were found.
+    ``earlier_tiks``: precinct_id, tik at the earlier election (elections.frames.precinct_commissions)."""
     voted = set(votes["precinct_id"].unique().to_list())
     coordinates = located_precincts(regions)  # earlier precincts keep their rows
-    found = donors(targets, voted, coordinates)
+    found = donors(targets, voted, coordinates, earlier_tiks)
     assigned = targets.select("contest_id", "precinct_id").join(found, on="precinct_id", how="left")
     carried = (
         assigned.filter(pl.col("donor_id").is_not_null())
@@ -143,6 +242,7 @@ def over_districts(
             precincts=pl.len(),
             by_number=(pl.col("how") == "number").sum(),
             by_coordinates=(pl.col("how") == "coordinates").sum(),
+            by_commission=(pl.col("how") == "commission").sum(),
             missing=pl.col("how").is_null().sum(),
         )
         .sort("contest_id")

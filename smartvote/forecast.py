@@ -32,7 +32,7 @@ ahead of the ruling candidate and of winning are shown beside it.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import polars as pl
@@ -45,7 +45,8 @@ from smartvote.models import CandidateFact, ElectionSetup, Forecast, PartyLineag
 from smartvote.polls import Swing, code_of, swings
 
 # What the forecast can use; a backtest switches them off one by one.
-INPUTS = ("history", "cleaned", "own", "incumbent", "earlier", "recognition", "endorsement")
+# "history" is the latest party-list election before the vote; "older" adds every earlier one (weights halving).
+INPUTS = ("history", "older", "cleaned", "own", "incumbent", "earlier", "recognition", "endorsement")
 # Inputs a backtest can add, which the forecast leaves out because they did worse where tested (docs/smartvote.md):
 # the national poll swing moved St Petersburg's 2021 districts the wrong way (the КПРФ's national rise).
 OPTIONAL = ("swing",)
@@ -72,6 +73,22 @@ EFFECTS = {
     "endorsement": 0.30,
 }
 MAX_COUNT = 2
+# The effects in groups, each scaled by a weight: 1 (as published) unless a backtest fitted another, leave one
+# contest out, on other contests (smartvote.backtest; stored on the election's setup by `smartvote_backtest --save`).
+FACT_GROUPS = {
+    "incumbent_same_seat": "incumbent",
+    "incumbent_other_seat": "incumbent",
+    "earlier_elected": "earlier",
+    "earlier_ran": "earlier",
+    "recognition": "recognition",
+    "endorsement": "endorsement",
+}
+FACT_GROUP_LABELS = {
+    "incumbent": gettext_noop("incumbency"),
+    "earlier": gettext_noop("earlier candidacies"),
+    "recognition": gettext_noop("name recognition"),
+    "endorsement": gettext_noop("endorsements"),
+}
 HISTOGRAM_BINS = 50  # of the share, 0–100 %, for the charts
 # The roles, marked for translation (pages show them with {% translate %}).
 ROLES = [gettext_noop("ruling"), gettext_noop("aligned"), gettext_noop("eligible"), gettext_noop("withdrawn")]
@@ -92,7 +109,13 @@ class Entry:
     base: float
     sigma: float
     evidence: list[dict] = field(default_factory=list)
-    strength: float = 0.0  # log base + effects
+    strength: float = 0.0  # log base + weighted effects
+    effects: list[tuple[str, float]] = field(default_factory=list)  # (group, effect before its weight)
+
+
+def reweighted(entries: list[Entry], weights: dict[str, float]) -> list[Entry]:
+    """The same candidates with the facts' effects weighted anew (a backtest trying weights)."""
+    return [replace(e, strength=math.log(e.base) + sum(weights.get(g, 1.0) * x for g, x in e.effects)) for e in entries]
 
 
 def setup_of(election: Election) -> ElectionSetup:
@@ -152,12 +175,18 @@ def list_shares(contests: list[Contest], targets: pl.DataFrame, history: list[El
     return shares, coverage
 
 
-def entries_for(election: Election, contests: list[Contest], use=INPUTS, history=None) -> tuple[dict, dict]:
+def entries_for(
+    election: Election, contests: list[Contest], use=INPUTS, history=None, weights: dict | None = None
+) -> tuple[dict, dict]:
     """({contest_id: [Entry]}, {contest_id: [coverage]}): the candidates with their base,
-    uncertainty, strength and evidence, and how each district's history was carried."""
+    uncertainty, strength and evidence, and how each district's history was carried. ``weights`` of the
+    facts' groups: the setup's when None."""
     setup = setup_of(election)
+    weights = setup.fact_weights if weights is None else weights
     history = list(setup.history.order_by("-date")) if history is None else history
-    history = [h for h in history if h.date < election.date]
+    history = sorted((h for h in history if h.date < election.date), key=lambda h: h.date, reverse=True)
+    if "older" not in use:
+        history = history[:1]
     ruling_parties = set(setup.ruling_parties.values_list("id", flat=True))
     aligned_parties = set(setup.aligned_parties.values_list("id", flat=True))
     ruling_people = set(setup.ruling_candidates.values_list("id", flat=True))
@@ -202,7 +231,7 @@ def entries_for(election: Election, contests: list[Contest], use=INPUTS, history
             apply_swing(entry, moved.get(code_of(party_names.get(parties[0], ""))))
         for fact in own_votes:
             blend_own_votes(entry, fact, own.get((cand.contest_id, fact.earlier_choice_id)))
-        apply_facts(entry, own_facts, use)
+        apply_facts(entry, own_facts, use, weights)
         result.setdefault(cand.contest_id, []).append(entry)
     return result, coverage
 
@@ -306,7 +335,7 @@ def base_from_history(
     entry.strength = math.log(entry.base)
 
 
-def apply_facts(entry: Entry, facts: list[CandidateFact], use) -> None:
+def apply_facts(entry: Entry, facts: list[CandidateFact], use, weights: dict[str, float]) -> None:
     counts = {"earlier_elected": 0, "earlier_ran": 0, "endorsement": 0}
     for fact in facts:
         if fact.kind == CandidateFact.Kind.EARLIER_VOTES:
@@ -317,7 +346,7 @@ def apply_facts(entry: Entry, facts: list[CandidateFact], use) -> None:
         elif fact.kind == CandidateFact.Kind.EARLIER and "earlier" in use:
             name = "earlier_elected" if fact.value == "elected" else "earlier_ran" if fact.value != "refused" else None
         elif fact.kind == CandidateFact.Kind.RECOGNITION and "recognition" in use:
-            effect = EFFECTS["recognition"] * int(fact.value)
+            name = "recognition"
         elif fact.kind == CandidateFact.Kind.ENDORSEMENT and "endorsement" in use:
             name = "endorsement"
         if name in counts:
@@ -325,7 +354,9 @@ def apply_facts(entry: Entry, facts: list[CandidateFact], use) -> None:
             if counts[name] > MAX_COUNT:
                 name = None
         if name:
-            effect = EFFECTS[name]
+            effect = EFFECTS[name] * (int(fact.value) if name == "recognition" else 1)
+            entry.effects.append((FACT_GROUPS[name], effect))
+            effect *= weights.get(FACT_GROUPS[name], 1.0)
         entry.strength += effect
         entry.evidence.append(
             {
@@ -457,6 +488,7 @@ def save(election: Election, draws: int = DRAWS, seed: int = 0) -> Forecast:
         "history": [h.slug for h in setup.history.order_by("-date")],
         "scale": setup.sigma_scale,
         "effects": EFFECTS,
+        "fact_weights": setup.fact_weights,
         "sigma": {"known": SIGMA_KNOWN, "unknown": SIGMA_UNKNOWN, "swing": SIGMA_SWING},
     }
     return Forecast.objects.create(election=election, draws=draws, seed=seed, inputs=inputs, contests=result)

@@ -34,6 +34,9 @@ class ElectionSetup(models.Model):
     )
     # Multiplies every candidate's uncertainty; set from a backtest's calibration.
     sigma_scale = models.FloatField(_("uncertainty scale"), default=1.0)
+    # The weight of each group of candidate facts' effects (smartvote.forecast.FACT_GROUPS; missing = 1, the
+    # published priors), fitted on the backtests leave-one-contest-out and set by `smartvote_backtest --save`.
+    fact_weights = models.JSONField(_("weights of the candidate facts"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("smart-voting setup")

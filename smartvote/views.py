@@ -12,7 +12,7 @@ from core import keys, signing
 from core.charts import FORMATS
 from elections.models import Contest, Election
 from smartvote import plots
-from smartvote.forecast import ForecastError
+from smartvote.forecast import FACT_GROUP_LABELS, ForecastError
 from smartvote.forecast import save as forecast_save
 from smartvote.models import Backtest, ListDraft, ListVersion, Override
 from smartvote.publish import (
@@ -137,7 +137,10 @@ def backtest_page(request, pk=None):
     backtest = get_object_or_404(Backtest, pk=pk) if pk else Backtest.objects.first()
     if backtest is None:
         raise Http404("no backtest stored yet: run manage.py smartvote_backtest --save")
-    return render(request, "smartvote/backtest.html", {"backtest": backtest, "report": backtest.report})
+    weights = [(FACT_GROUP_LABELS.get(g, g), w) for g, w in backtest.report.get("fact_weights", {}).items()]
+    return render(
+        request, "smartvote/backtest.html", {"backtest": backtest, "report": backtest.report, "weights": weights}
+    )
 
 
 def backtest_plot(request, pk, fmt):

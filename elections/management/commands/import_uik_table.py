@@ -16,9 +16,9 @@ import polars as pl
 from django.core.management.base import CommandError
 
 from elections import uiktable
-from elections.importing import Importer, ensure_choices
-from elections.models import LINE_NAMES, Candidate, Contest, Election, Party, Person
-from elections.names import party_key, region_key
+from elections.importing import Importer, candidate_line, ensure_choices, protocol_frame
+from elections.models import LINE_NAMES, Contest, Election
+from elections.names import region_key
 from elections.protocols import control_breaks
 
 
@@ -80,9 +80,13 @@ class Command(Importer):
             election=election, kind=Contest.Kind.PERSONAL, number=0, defaults={"name": declared.contest}
         )
         ensure_choices(
-            contest, [self.ballot_line(declared, contest, n, name) for n, name in enumerate(table.choices, 1)]
+            contest,
+            [
+                candidate_line(contest, f"{declared.slug}:{name}", n, name, declared.candidates[name])
+                for n, name in enumerate(table.choices, 1)
+            ],
         )
-        frame = pl.DataFrame(
+        frame = protocol_frame(
             [
                 {
                     "line": row["line"],
@@ -95,23 +99,9 @@ class Command(Importer):
                     "tik": row["tik"],
                     "has_result": True,
                     **{name: row.get(name) for name in LINE_NAMES},
-                    "extra": None,
                 }
                 for row in table.rows
-            ],
-            schema={
-                "line": pl.Int64,
-                "contest_id": pl.Int64,
-                "region_key": pl.String,
-                "region": pl.String,
-                "code": pl.String,
-                "number": pl.Int64,
-                "is_remote": pl.Boolean,
-                "tik": pl.String,
-                "has_result": pl.Boolean,
-                **{name: pl.Int64 for name in LINE_NAMES},
-                "extra": pl.String,
-            },
+            ]
         ).with_columns(
             ballots_issued=pl.col("issued_at_station") + pl.col("issued_outside"),
             ballots_in_boxes=pl.col("in_portable_boxes") + pl.col("in_stationary_boxes"),
@@ -125,19 +115,3 @@ class Command(Importer):
         self.add_breaks(control_breaks(frame.join(sums, on="line", how="left"), uiktable.LINES, path))
         stored = self.store_results(frame, votes)
         return {"election": election.slug, "precincts": len(table.rows), "protocols_stored": stored}
-
-    def ballot_line(self, declared: Declaration, contest: Contest, position: int, name: str) -> tuple:
-        """The ballot line of a candidate: their person (keyed by the election and name), nomination, candidacy."""
-        last, first, *middle = name.split()
-        person, _ = Person.objects.get_or_create(
-            source_key=f"{declared.slug}:{name}",
-            defaults={"last_name": last, "first_name": first, "middle_name": " ".join(middle)},
-        )
-        nominated = declared.candidates[name]
-        party = None
-        if nominated:
-            party, _ = Party.objects.get_or_create(key=party_key(nominated), defaults={"name": nominated})
-        candidate, _ = Candidate.objects.update_or_create(
-            person=person, contest=contest, defaults={"party": party, "self_nominated": party is None}
-        )
-        return (position, name, party, candidate)

@@ -6,8 +6,10 @@
 Prints a row per contest (the recommendation, its probability, forecast
 and actual share, the actual strongest non-ruling finisher), the summary
 (hits, Brier score, mean absolute error), the calibration table and the
-ablation table. ``--save`` stores the report for the site and sets the
-targets' uncertainty scale to the calibrated one.
+ablation table, each target election apart where there are several. Each
+target is forecast from the history elections before it. ``--save`` stores
+the report for the site and sets the targets' uncertainty scale and facts'
+weights to the fitted ones.
 """
 
 import json
@@ -67,7 +69,8 @@ class Command(BaseCommand):
                 for target in targets:
                     setup = setup_of(target)
                     setup.sigma_scale = report["scale"]
-                    setup.save(update_fields=["sigma_scale"])
+                    setup.fact_weights = report["fact_weights"]
+                    setup.save(update_fields=["sigma_scale", "fact_weights"])
         if options["json"]:
             self.stdout.write(json.dumps(report, ensure_ascii=False, indent=1))
             return
@@ -92,16 +95,32 @@ class Command(BaseCommand):
         out("")
         out(
             f"hits: {s['hits']} of {s['contests']}   Brier: {s['brier']} (scale 1: {u['brier']})   "
-            f"MAE of shares: {s['mae']} points (scale 1: {u['mae']})   calibrated scale: {report['scale']}"
+            f"MAE of shares: {s['mae']} points (scale 1: {u['mae']})   calibrated scale: {report['scale']}   "
+            f"facts' weights: {', '.join(f'{k} {v}' for k, v in report['fact_weights'].items())}"
         )
+        if len(report["by_target"]) > 1:
+            for slug, t in report["by_target"].items():
+                out(f"  {slug}: {t['hits']} of {t['contests']}, Brier {t['brier']}, MAE {t['mae']}")
+        for row in report["unscored"]:
+            out(f"  not scored: {row['election']}, {row['name']}: {row['why']}")
         out("")
         out("calibration (leave one contest out): forecast → observed (n)")
         for b in report["calibration"]:
             out(f"  {b['low']:.1f}–{b['high']:.1f}: {b['forecast']:.3f} → {b['observed']:.3f} ({b['n']})")
         if report["ablation"]:
             out("")
-            out(f"{'ablation: inputs':<58} {'hits':>6} {'Brier':>7} {'MAE':>6}")
+            slugs = list(report["by_target"])
+            apart = "".join(f" {slug[:14]:>14}" for slug in slugs) if len(slugs) > 1 else ""
+            out(f"{'ablation: inputs':<58} {'hits':>6} {'Brier':>7} {'MAE':>6}{apart}")
             for row in report["ablation"]:
                 brier = f"{row['brier']:.4f}" if row["brier"] is not None else "—"
                 mae = f"{row['mae']:.2f}" if row["mae"] is not None else "—"
-                out(f"{row['inputs']:<58} {row['hits']:>3}/{row['contests']:<2} {brier:>7} {mae:>6}")
+                each = (
+                    "".join(
+                        f" {row['by_target'][slug]['hits']:>8}/{row['by_target'][slug]['contests']:<5}"
+                        for slug in slugs
+                    )
+                    if apart
+                    else ""
+                )
+                out(f"{row['inputs']:<58} {row['hits']:>3}/{row['contests']:<2} {brier:>7} {mae:>6}{each}")

@@ -30,7 +30,9 @@ USERS = {
 }
 PASSWORD = "veche-demo"  # noqa: S105 — published: demo mode only
 ELECTIONS = ["duma-2021", "spb-zaks-2021"]
-HISTORY = ["duma-2016"]
+# Every backtest the data allows (docs/smartvote.md), scored together, each from the party lists before it.
+BACKTESTS = ["duma-2016", *ELECTIONS]
+HISTORY = ["duma-2007", "duma-2011", "duma-2016"]
 
 
 class Command(BaseCommand):
@@ -43,12 +45,15 @@ class Command(BaseCommand):
         if not settings.DEMO:
             raise CommandError("demo logins have a published password: demo mode only (VECHE_DEMO=1)")
         data = options["data"]
-        facts = settings.BASE_DIR / "smartvote" / "fixtures" / "spb2021_facts.csv"
+        fixtures = settings.BASE_DIR / "smartvote" / "fixtures"
         steps = [
             ("import_spb2021", str(data / "spb-2021")),
-            ("import_cec", str(data / "russia-federal" / "2016.csv.zip")),
+            *(("import_cec", str(data / "russia-federal" / f"{year}.csv.zip")) for year in (2016, 2011, 2007)),
+            ("import_district_results", str(data / "backtests" / "state_duma_2016_moscow_smd_results.csv")),
+            ("import_district_results", str(data / "spb-prior" / "duma2016_smd217_results.csv")),
             ("import_uik_table", str(data / "spb-prior" / "governor2019_uik_results.csv")),
-            ("import_smartvote_facts", "--replace", str(facts)),
+            ("import_smartvote_facts", "--replace", str(fixtures / "spb2021_facts.csv")),
+            ("import_smartvote_facts", "--replace", str(fixtures / "moscow2016_facts.csv")),
             ("import_polls", str(data / "spb-prior" / "polls_duma2021_national.csv")),
             ("pledges_demo",),
             ("import_violations", str(data / "spb-2021" / "violations.jsonl.gz")),
@@ -56,7 +61,7 @@ class Command(BaseCommand):
         ]
         # The backtest first: saved, it sets the uncertainty scale the forecast (and so the published lists) use.
         if not Backtest.objects.exists():
-            steps.append(("smartvote_backtest", "--target", *ELECTIONS, "--history", *HISTORY, "--save"))
+            steps.append(("smartvote_backtest", "--target", *BACKTESTS, "--history", *HISTORY, "--save"))
         steps.append(("smartvote_forecast", *ELECTIONS, "--if-missing"))
         for name, *arguments in steps:
             self.stdout.write(f"— {name} {' '.join(arguments)}")
