@@ -64,3 +64,24 @@ def render(name: str, hist: dict, title: str, fmt: str) -> bytes:
     ax.set_xlim(0, 100)
     ax.set_title(f"{title}\n{PLOTS[name]}", fontsize=9)
     return figure_bytes(fig, fmt)
+
+
+def excess_by_year(rows: list[dict], fmt: str) -> bytes:
+    """The excess votes of each federal election, with the range over the parameter sets (forensics index)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt}")
+    shown = [r for r in rows if r.get("excess") is not None]
+    fig, ax = plt.subplots(figsize=(8, 4.5), dpi=110)
+    years = [r["year"] for r in shown]
+    central = np.array([r["excess"] for r in shown]) / 1e6
+    low = central - np.array([r["low"] for r in shown]) / 1e6
+    high = np.array([r["high"] for r in shown]) / 1e6 - central
+    ax.bar(years, central, width=1.2, color="#2f5f98", yerr=[low, high], capsize=4, ecolor="#a4000f")
+    for x, y in zip(years, central, strict=True):
+        ax.annotate(f"{y:.1f}", (x, y), xytext=(0, 3), textcoords="offset points", ha="center", fontsize=8)
+    ax.set_xticks(years)
+    ax.set_ylabel(_("excess votes for the leader, millions"))
+    ax.set_title(_("Excess votes by election (the bar: the range over parameter sets)"), fontsize=9)
+    ax.grid(axis="y", color="#ddd", linewidth=0.5)
+    ax.set_axisbelow(True)
+    return figure_bytes(fig, fmt)

@@ -10,11 +10,18 @@ from forensics.analysis import analyse
 from forensics.data import precinct_frame, remote_totals
 from forensics.models import Analysis, CleanedResult
 
+# Where the published analysis we compare with (Kobak, Shpilkin & Pshenichnikov; docs/forensics.md) reads a
+# year's table otherwise than the CEC's definitions, its whole-percentage test follows it. The 2020 vote: the
+# ballots issued are taken as the ballots found in the boxes («Число бюллетеней, содержащихся в ящиках для
+# голосования»), as are valid + invalid; the registered are the participants on the list, as imported.
+CONVENTIONS = {"referendum-2020": {"issued": "ballots_in_boxes"}}
+
 
 def summarise(election: Election, region: str | None = None, draws: int = 1000, seed: int = 0):
     """(frame, summary) for an election: the figures, JSON-ready."""
     frame, meta = precinct_frame(election, region)
-    result = analyse(frame, draws=draws, seed=seed)
+    conventions = CONVENTIONS.get(election.slug, {})
+    result = analyse(frame, draws=draws, seed=seed, issued=conventions.get("issued", "ballots_issued"))
     excess = result["excess"]
     per_station = excess.pop("per_station")
     codes = excess.pop("codes")
@@ -23,6 +30,7 @@ def summarise(election: Election, region: str | None = None, draws: int = 1000, 
         "region": region,
         **meta,
         **result,
+        "conventions": conventions,
         "remote_voting": None if region else remote_totals(election),
     }
     cleaned = codes.with_columns(excess=pl.Series(np.rint(per_station).astype(np.int64)))

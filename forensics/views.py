@@ -8,17 +8,25 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from core.charts import with_bars
 from elections.models import Election
 from elections.stats import contest_totals, main_contest, scope
-from forensics.analysis import AnalysisError, histograms
+from forensics.analysis import METHOD, AnalysisError, histograms
 from forensics.data import precinct_frame
 from forensics.models import Analysis, CleanedResult
-from forensics.plots import FORMATS, PLOTS
+from forensics.plots import FORMATS, PLOTS, excess_by_year
 from forensics.plots import render as render_plot
 from forensics.runs import save
 
+# The whole-percentage counts as the page names them (analysis.INTEGER_COUNTS).
+INTEGER_LABELS = [
+    ("turnout", _("Turnout")),
+    ("leader_share", _("Leader's share")),
+    ("either", _("Either (each station once)")),
+    ("both", _("Both")),
+]
 SORTS = {
     "region": False,
     "stations": True,
@@ -30,9 +38,10 @@ SORTS = {
 
 
 def analysis_for(election: Election) -> Analysis:
-    """The latest stored analysis; the first visit runs and stores one."""
+    """The latest stored analysis; the first visit runs and stores one, as does a visit to figures an older
+    method computed (analysis.METHOD)."""
     found = election.analyses.first()
-    if found is None:
+    if found is None or found.summary.get("method") != METHOD:
         try:
             found = save(election)
         except AnalysisError as exc:
@@ -41,12 +50,81 @@ def analysis_for(election: Election) -> Analysis:
 
 
 def index(request):
+    elections = all_elections()
+    return render(request, "forensics/index.html", {"elections": elections, "years": year_rows(elections)})
+
+
+def year_rows(elections: list[Election]) -> list[dict]:
+    """One row per whole-country federal election, oldest first: its stored figures, or none yet (its page
+    computes them on the first visit)."""
+    rows = []
+    for e in sorted(elections, key=lambda e: e.date):
+        if e.level != Election.Level.FEDERAL or getattr(e, "scope", scope(e)):
+            continue
+        found = e.analyses.first()
+        s = found.summary if found and found.summary.get("method") == METHOD else None
+        row = {"slug": e.slug, "name": e.name, "year": e.date.year, "kind": e.get_kind_display(), "excess": None}
+        if s:
+            either = s["integers"]["either"]
+            row.update(
+                stations=s["totals"]["stations"],
+                turnout=s["totals"]["turnout"],
+                leader_share=s["totals"]["leader_share"],
+                excess=s["excess"]["excess"],
+                low=s["excess"]["low"],
+                high=s["excess"]["high"],
+                whole_observed=either["observed"],
+                whole_expected=either["expected"],
+                whole_excess=either["excess"],
+                whole_p=either["p_value"],
+            )
+        rows.append(row)
+    return rows
+
+
+YEAR_COLUMNS = [
+    "year",
+    "slug",
+    "stations",
+    "turnout",
+    "leader_share",
+    "excess",
+    "low",
+    "high",
+    "whole_observed",
+    "whole_expected",
+    "whole_excess",
+    "whole_p",
+]
+
+
+def all_elections() -> list[Election]:
     elections = [
         e for e in Election.objects.all() if (c := main_contest(e)) and contest_totals(c)["totals"]["precincts"]
     ]
     for e in elections:
         e.scope = scope(e)
-    return render(request, "forensics/index.html", {"elections": elections})
+    return elections
+
+
+def years_csv(request):
+    """The per-year table of the index, as CSV (elections not analysed yet have empty figures)."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="forensics-by-year.csv"'
+    writer = csv.DictWriter(response, fieldnames=YEAR_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(year_rows(all_elections()))
+    return response
+
+
+def years_plot(request, fmt):
+    if fmt not in FORMATS:
+        raise Http404("no such plot")
+    response = HttpResponse(excess_by_year(year_rows(all_elections()), fmt), content_type=FORMATS[fmt])
+    patch_vary_headers(response, ["Accept-Language", "Cookie"])
+    if request.GET.get("download"):
+        response["Content-Disposition"] = f'attachment; filename="forensics-by-year.{fmt}"'
+    return response
 
 
 def election(request, slug):
@@ -72,6 +150,7 @@ def election(request, slug):
             "region": region,
             "tiks": tiks,
             "plots": PLOTS,
+            "integer_rows": [(label, s["integers"].get(key)) for key, label in INTEGER_LABELS],
         },
     )
 
@@ -184,8 +263,8 @@ def summary_csv(request, slug):
         writer.writerow([f"totals.{key}", value])
     for key in ("excess", "low", "high", "mode_turnout", "clean_share", "clean_stations", "grid_size"):
         writer.writerow([f"excess.{key}", s["excess"][key]])
-    for test in ("turnout", "leader_share"):
-        for key in ("observed", "expected", "ratio", "p_value"):
+    for test in ("turnout", "leader_share", "either", "both"):
+        for key in ("observed", "expected", "excess", "ratio", "p_value"):
             writer.writerow([f"integers.{test}.{key}", s["integers"][test][key]])
     writer.writerow(["integers.stations", s["integers"]["stations"]])
     writer.writerow(["integers.draws", s["integers"]["draws"]])

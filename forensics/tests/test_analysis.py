@@ -143,3 +143,47 @@ def test_bad_input_gets_clear_errors():
         analyse(frame.drop("leader"))
     with pytest.raises(AnalysisError, match="at least one draw"):
         integer_test(frame, draws=0)
+
+
+def test_2020_follows_the_published_reading_of_its_table():
+    """The published analysis reads the 2020 table's ballots in the boxes as the ballots issued: about 100
+    fewer whole-percentage turnouts than the CEC's definition gives; the leader's side does not change."""
+    from forensics.runs import CONVENTIONS
+
+    assert CONVENTIONS["referendum-2020"] == {"issued": "ballots_in_boxes"}
+    frame = cec_frame(2020)
+    cec = integer_test(frame, draws=50, by_region=False)
+    published = integer_test(frame, draws=50, by_region=False, issued="ballots_in_boxes")
+    assert published["issued"] == "ballots_in_boxes"
+    assert published["turnout"]["observed"] == 10_817 and cec["turnout"]["observed"] == 10_914
+    assert published["leader_share"]["observed"] == 12_062
+    assert published["either"]["observed"] == 21_062 and published["both"]["observed"] == 1_817
+
+
+def test_whole_percentages_counted_once_when_either_side_is_whole():
+    """either = turnout + leader's share − both, observed and expected; a station is counted once."""
+    result = integer_test(cec_frame(2021), draws=200, by_region=True)
+    t, s, e, b = (result[k] for k in ("turnout", "leader_share", "either", "both"))
+    assert e["observed"] == t["observed"] + s["observed"] - b["observed"]
+    assert e["expected"] == pytest.approx(t["expected"] + s["expected"] - b["expected"], abs=0.2)
+    assert e["excess"] == pytest.approx(e["observed"] - e["expected"], abs=0.1)
+    assert e["p_value"] < 0.01 and b["observed"] > b["expected"]
+    # Per region too: the regions' counts add up to the whole.
+    assert sum(r["observed"] for r in e["regions"].values()) == e["observed"]
+
+
+def test_the_2024_clean_peak_never_sits_in_the_fraud_tail():
+    """2024 rises to its highest turnouts: heavy smoothing loses the shoulder near 60 % and finds the first
+    peak at 84.5 %, above the median turnout. Such sets are shown, flagged and left out: every set kept has its
+    peak below the median, and none of them finds fewer than 15 M excess votes."""
+    estimate = excess_estimate(cec_frame(2024))
+    kept = [row for row in estimate["sets"] if not row["in_tail"]]
+    assert len(estimate["sets"]) == 18 and estimate["sets_in_tail"] == 3
+    assert all(row["mode_turnout"] < estimate["median_turnout"] for row in kept)
+    assert all(row["mode_turnout"] > estimate["median_turnout"] + 2 for row in estimate["sets"] if row["in_tail"])
+    assert min(row["excess"] for row in kept) > 15_000_000 and estimate["low"] > 15_000_000
+    assert estimate["low"] <= estimate["excess"] <= estimate["high"]
+    # An honest election's sets are never flagged, nor a moderately stuffed one's: the clean peak is the bulk.
+    for seed in range(4):
+        assert excess_estimate(synthetic(seed)[0])["sets_in_tail"] == 0
+        assert excess_estimate(synthetic(seed, stuffed=0.2)[0])["sets_in_tail"] == 0

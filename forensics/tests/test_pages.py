@@ -103,3 +103,40 @@ def test_remote_voting_alone_is_not_analysed_as_stations():
     call_command("import_cec", str(FEDERAL / "2024-electronic-voting.csv"), stdout=io.StringIO())
     with pytest.raises(CommandError, match="no polling stations with results"):
         run("president-2024")
+
+
+def test_the_json_text_and_page_carry_the_combined_count():
+    summary = json.loads(run("duma-2021", "--json", "--region", "Татарстан", "--draws", "100"))
+    for key in ("turnout", "leader_share", "either", "both"):
+        assert {"observed", "expected", "excess", "p_value"} <= set(summary["integers"][key])
+    assert len(summary["excess"]["sets"]) == 18 and "median_turnout" in summary["excess"]
+    text = run("duma-2021", "--region", "Татарстан", "--draws", "100")
+    assert "whole-percentage either (counted once)" in text and "window" in text
+
+
+def test_an_older_stored_analysis_is_computed_again(client):
+    """Figures stored by an older method (no combined count) are not shown: the page runs the analysis anew."""
+    from elections.models import Election
+
+    duma = Election.objects.get(slug="duma-2011")
+    Analysis.objects.create(election=duma, draws=10, seed=0, summary={"election": "duma-2011"})
+    html = client.get("/forensics/duma-2011/").content.decode()
+    assert "Either (each station once)" in html or "Любой из двух" in html
+    assert Analysis.objects.filter(election=duma).latest("id").summary["method"] == 2
+
+
+def test_the_index_compares_the_years(client):
+    run("duma-2021", "--save", "--draws", "100")
+    html = client.get("/forensics/").content.decode()
+    assert "by-year.svg" in html and "by-year.csv" in html
+    rows = client.get("/forensics/by-year.csv").content.decode().splitlines()
+    assert (
+        rows[0]
+        == "year,slug,stations,turnout,leader_share,excess,low,high,whole_observed,whole_expected,whole_excess,whole_p"
+    )
+    years = {line.split(",")[1]: line.split(",") for line in rows[1:]}
+    assert years["duma-2021"][0] == "2021" and int(years["duma-2021"][5]) > 10_000_000
+    assert "duma-2011" in years  # listed; its figures come when its page is first opened
+    svg = client.get("/forensics/by-year.svg")
+    assert svg.status_code == 200 and b"<svg" in svg.content[:500]
+    assert client.get("/forensics/by-year.gif").status_code == 404

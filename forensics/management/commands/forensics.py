@@ -65,19 +65,37 @@ class Command(BaseCommand):
                 f"  remote e-voting (apart): {r['registered']:,} registered, turnout {r['turnout']} %, "
                 f"leader {r['leader_share']} %"
             )
+        kept = e["grid_size"] - e.get("sets_in_tail", 0)
         w(
             f"  excess votes for the leader: {e['excess']:,} (range {e['low']:,}–{e['high']:,} over "
-            f"{e['grid_size']} parameter sets)"
+            f"{kept} of {e['grid_size']} parameter sets)"
         )
         w(
             f"    clean turnout mode {e['mode_turnout']} %, clean leader's share {e['clean_share']} % "
             f"(range {e['clean_share_range'][0]}–{e['clean_share_range'][1]} %)"
         )
-        for key, label in (("turnout", "turnout"), ("leader_share", "leader's share")):
+        for row in e.get("sets", []):
+            w(
+                f"      bin {row['bin_width']:<5} smoothing {row['smooth']} window {row['window']:<4}: clean mode "
+                f"{row['mode_turnout']:>5} %, share {row['clean_share']:>5} %, excess {row['excess']:>12,}"
+                + (
+                    f"  in the tail (above the median turnout {e['median_turnout']} %): left out"
+                    if row["in_tail"]
+                    else ""
+                )
+            )
+        if s.get("conventions", {}).get("issued"):
+            w(f"  whole percentages follow the published reading: ballots issued = {s['conventions']['issued']}")
+        for key, label in (
+            ("turnout", "turnout"),
+            ("leader_share", "leader's share"),
+            ("either", "either (counted once)"),
+            ("both", "both"),
+        ):
             x = i[key]
             w(
-                f"  whole-percentage {label}: {x['observed']:,} stations, {x['expected']:,} expected by chance "
-                f"(×{x['ratio']}), Monte Carlo p = {x['p_value']:.4g} ({i['draws']} draws)"
+                f"  whole-percentage {label}: {x['observed']:,} stations, {x['expected']:,} expected by chance, "
+                f"excess {x['excess']:,} (×{x['ratio']}), Monte Carlo p = {x['p_value']:.4g} ({i['draws']} draws)"
             )
         ranked = sorted((r for r in s["regions"] if r["anomaly"]), key=lambda r: -r["anomaly"])[:10]
         if ranked:
