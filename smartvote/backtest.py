@@ -29,7 +29,6 @@ from elections.models import Candidate, Contest, Election
 from elections.stats import contest_totals
 from smartvote.forecast import (
     INPUTS,
-    OPTIONAL,
     SIGMA_SWING,
     ForecastError,
     contest_forecast,
@@ -50,13 +49,13 @@ ABLATION = [
     (gettext_noop("equal bases, no facts"), ()),
     (gettext_noop("party-list shares, latest election"), ("history",)),
     (gettext_noop("+ older party lists"), ("history", "older")),
-    (gettext_noop("+ cleaned results"), ("history", "older", "cleaned")),
-    (gettext_noop("+ own earlier votes"), ("history", "older", "cleaned", "own")),
-    (gettext_noop("+ incumbency"), ("history", "older", "cleaned", "own", "incumbent")),
-    (gettext_noop("+ earlier candidacies"), ("history", "older", "cleaned", "own", "incumbent", "earlier")),
+    (gettext_noop("+ own earlier votes"), ("history", "older", "own")),
+    (gettext_noop("+ incumbency"), ("history", "older", "own", "incumbent")),
+    (gettext_noop("+ earlier candidacies"), ("history", "older", "own", "incumbent", "earlier")),
     (gettext_noop("+ recognition, endorsements (all inputs)"), INPUTS),
     (gettext_noop("candidate facts without list shares"), ("incumbent", "earlier", "recognition", "endorsement")),
-    (gettext_noop("all inputs and the national poll swing (not used)"), (*INPUTS, *OPTIONAL)),
+    (gettext_noop("all inputs and the cleaned results (not used)"), (*INPUTS, "cleaned")),
+    (gettext_noop("all inputs and the national poll swing (not used)"), (*INPUTS, "swing")),
 ]
 BINS = np.linspace(0, 1, 11)
 NO_RULING = gettext_noop("no candidate of the ruling party on record: nobody to beat")

@@ -203,7 +203,7 @@ def test_a_candidates_own_earlier_votes_move_their_base(zaks):
 
     contests = [c for c in single_mandate(zaks) if c.number in (6, 7)]
     with_own, _ = entries_for(zaks, contests)
-    without, _ = entries_for(zaks, contests, use=("history", "older", "cleaned", "incumbent", "earlier"))
+    without, _ = entries_for(zaks, contests, use=("history", "older", "incumbent", "earlier"))
     for contest in contests:
         entry = next(e for e in with_own[contest.pk] if e.name.split()[0] in ("Тихонова", "Амосов"))
         plain = next(e for e in without[contest.pk] if e.candidate_id == entry.candidate_id)

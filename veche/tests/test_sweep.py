@@ -40,6 +40,8 @@ NOT_PAGES = {
     "forensics:stations_csv",
     "forensics:summary_csv",
     "forensics:plot",
+    "forensics:years_csv",
+    "forensics:years_plot",
     "elections:contest_csv",
     "monitor:chart",
     "monitor:dataset",
@@ -192,6 +194,7 @@ def test_charts_speak_russian(site, browser, settings):
     charts = [
         "/forensics/duma-2021/comet.svg",
         "/forensics/duma-2021/turnout.svg",
+        "/forensics/by-year.svg",
         "/monitor/charts/days.svg",
         "/monitor/charts/cities.svg",
         "/monitor/charts/precincts.svg",

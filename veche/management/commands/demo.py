@@ -20,6 +20,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from elections.models import Election
+from forensics.models import Analysis
 from smartvote.models import Backtest, ListVersion
 from smartvote.publish import PublishError, publish_demo
 
@@ -52,6 +53,9 @@ class Command(BaseCommand):
             ("import_district_results", str(data / "backtests" / "state_duma_2016_moscow_smd_results.csv")),
             ("import_district_results", str(data / "spb-prior" / "duma2016_smd217_results.csv")),
             ("import_uik_table", str(data / "spb-prior" / "governor2019_uik_results.csv")),
+            # The forensics index compares the federal elections year by year from their stored analyses
+            # (stored once: the step is skipped where one is).
+            *(("forensics", slug, "--save") for slug in HISTORY),
             ("import_smartvote_facts", "--replace", str(fixtures / "spb2021_facts.csv")),
             ("import_smartvote_facts", "--replace", str(fixtures / "moscow2016_facts.csv")),
             ("import_polls", str(data / "spb-prior" / "polls_duma2021_national.csv")),
@@ -64,6 +68,8 @@ class Command(BaseCommand):
             steps.append(("smartvote_backtest", "--target", *BACKTESTS, "--history", *HISTORY, "--save"))
         steps.append(("smartvote_forecast", *ELECTIONS, "--if-missing"))
         for name, *arguments in steps:
+            if name == "forensics" and Analysis.objects.filter(election__slug=arguments[0]).exists():
+                continue
             self.stdout.write(f"— {name} {' '.join(arguments)}")
             call_command(name, *arguments, stdout=self.stdout, verbosity=options["verbosity"])
         users = {}
