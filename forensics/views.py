@@ -56,10 +56,10 @@ def index(request):
 
 def year_rows(elections: list[Election]) -> list[dict]:
     """One row per whole-country federal election, oldest first: its stored figures, or none yet (its page
-    computes them on the first visit)."""
+    computes them on the first visit). ``elections`` as all_elections gives them, each with its scope."""
     rows = []
     for e in sorted(elections, key=lambda e: e.date):
-        if e.level != Election.Level.FEDERAL or getattr(e, "scope", scope(e)):
+        if e.level != Election.Level.FEDERAL or e.scope:
             continue
         found = e.analyses.first()
         s = found.summary if found and found.summary.get("method") == METHOD else None

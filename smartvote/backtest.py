@@ -102,6 +102,11 @@ def summarise(scores: list[dict]) -> dict:
     }
 
 
+def per_target(scores: list[dict], targets: list[Election]) -> dict:
+    """{election slug: summary} of the scores of each target election."""
+    return {t.slug: summarise([s for s in scores if s["election"] == t.slug]) for t in targets}
+
+
 def calibration_bins(pairs: list[tuple[float, int]]) -> list[dict]:
     """Forecast probability against how often it came true, in tenths."""
     p = np.array([x for x, _ in pairs])
@@ -236,7 +241,7 @@ def backtest(
         "seed": seed,
         "contests": [{k: v for k, v in s.items() if k not in ("errors", "pairs")} for s in loo],
         "summary": summarise(loo),
-        "by_target": {t.slug: summarise([s for s in loo if s["election"] == t.slug]) for t in targets},
+        "by_target": per_target(loo, targets),
         "unscored": unscored(targets, prepared),
         "summary_unscaled": summarise(plain),
         "scale": overall[0],
@@ -256,7 +261,7 @@ def backtest(
                     "inputs": label,
                     "use": list(use),
                     **summarise(scores),
-                    "by_target": {t.slug: summarise([s for s in scores if s["election"] == t.slug]) for t in targets},
+                    "by_target": per_target(scores, targets),
                 }
             )
         report["ablation"] += naive_baselines(targets, history)
