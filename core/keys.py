@@ -40,7 +40,14 @@ from core.secrets import SecretError, secret, secrets_dir
 MONITOR_DEMO_PRIVATE = "monitor_private_key.DEMO"
 # Files only demo mode writes (or earlier versions wrote on every server): a real server refuses to start
 # while one of them is in its secrets folder.
-DEMO_ONLY = ["smartvote_signing_key", "monitor_demo_key", MONITOR_DEMO_PRIVATE, "pepper", "pledges-demo.key"]
+DEMO_ONLY = [
+    "smartvote_signing_key",
+    "monitor_demo_key",
+    MONITOR_DEMO_PRIVATE,
+    "pepper",
+    "pledges-demo.key",
+    "vote-demo.json",
+]
 
 
 def monitor_public_key() -> str:

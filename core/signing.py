@@ -46,6 +46,7 @@ STATEMENT_FORMAT = "veche-key-statement/1"
 REQUEST_FORMAT = "veche-signing-request/1"
 LIST_FORMAT = "veche-smartvote-list/1"
 MANIFEST_FORMAT = "veche-lookup-export/1"
+VOTE_FORMAT = "veche-vote/1"
 
 
 def _catalogue() -> gettext.NullTranslations:
@@ -435,6 +436,21 @@ def describe(document: dict, previous: dict | None = None) -> list[str]:
             _("Regions: %(r)s; data files: %(f)s; published lists: %(l)s")
             % {"r": len(document["regions"]), "f": len(document["files"]), "l": ", ".join(document["lists"]) or "—"},
         ]
+    elif kind == VOTE_FORMAT:
+        lines += [
+            _("Vote: %(t)s (%(s)s), from %(o)s to %(c)s")
+            % {"t": document["title"], "s": document["slug"], "o": document["opens"], "c": document["closes"]},
+            _("Trustees (%(t)s of %(n)s decrypt the result):")
+            % {"t": document["threshold"], "n": len(document["trustees"])},
+            *(f"  {t['name']}: {fingerprint(t['key'])}" for t in document["trustees"]),
+            _("Credential authority: %(f)s") % {"f": fingerprint(document["credential_authority"])},
+            _("The board's key: %(f)s") % {"f": fingerprint(document["board_key"])},
+        ]
+        for q in document["questions"]:
+            lines.append(
+                _("Question: %(q)s (choose %(lo)s to %(hi)s)") % {"q": q["question"], "lo": q["min"], "hi": q["max"]}
+            )
+            lines += [f"  — {a}" for a in q["answers"]]
     elif kind == STATEMENT_FORMAT:
         verb = _("endorses the new key") if document["type"] == "endorse" else _("revokes the key")
         lines.append(
@@ -601,8 +617,8 @@ def cmd_sign(args: argparse.Namespace, out: TextIO) -> None:
         )
     path = Path(args.file)
     payload, document, previous = _request(path, current, out)
-    if document.get("format") not in (LIST_FORMAT, MANIFEST_FORMAT):
-        raise SigningError(_("Only smart-voting lists and mirror manifests are signed with this command."))
+    if document.get("format") not in (LIST_FORMAT, MANIFEST_FORMAT, VOTE_FORMAT):
+        raise SigningError(_("Only smart-voting lists, mirror manifests and votes are signed with this command."))
     out.write("\n".join(describe(document, previous)) + "\n")
     if document.get("format") == MANIFEST_FORMAT:
         problems = check_folder(path.parent, document)

@@ -9,6 +9,7 @@ from elections.api import router as elections_router
 from lookup.api import router as lookup_router
 from monitor.api import router as monitor_router
 from smartvote.api import router as smartvote_router
+from vote.api import router as vote_router
 
 # Every refusal has this shape (veche.api.refused, core.middleware.refused, django-ninja's 422), and the schema
 # says so for every operation: a client learns from the contract what a "no" looks like.
@@ -70,6 +71,7 @@ api.add_router("/", elections_router)
 api.add_router("/", lookup_router)
 api.add_router("/", smartvote_router)
 api.add_router("/", monitor_router)
+api.add_router("/", vote_router)
 
 
 @api.exception_handler(RequestDataTooBig)

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "smartvote",
     "pledges",
     "monitor",
+    "vote",
 ]
 
 MIDDLEWARE = [
@@ -266,4 +267,10 @@ DEFAULT_FROM_EMAIL = os.environ.get("VECHE_EMAIL_FROM", "Veche <noreply@localhos
 
 NINJA_PAGINATION_PER_PAGE = 100
 NINJA_PAGINATION_MAX_LIMIT = 1000
+# Ballots per hour from one client and from its network (vote.store.cast): re-voting is allowed, flooding is not; a
+# university or a mobile operator puts many voters behind one address, hence the network's larger share.
+VOTE_RATE_LIMITS = (
+    int(os.environ.get("VECHE_VOTE_PER_CLIENT", 60)),
+    int(os.environ.get("VECHE_VOTE_PER_NETWORK", 5000)),
+)
 NINJA_PAGINATION_CLASS = "core.pagination.Pagination"  # the offset bounded

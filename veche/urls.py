@@ -23,4 +23,5 @@ urlpatterns = [
     path("", include("smartvote.urls")),
     path("", include("pledges.urls")),
     path("", include("monitor.urls")),
+    path("", include("vote.urls")),
 ]

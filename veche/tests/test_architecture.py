@@ -25,7 +25,7 @@ from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
 SHELL, CORE, DATA_CORE = "veche", "core", "elections"
-TOOLS = {"lookup", "smartvote", "pledges", "monitor", "forensics"}
+TOOLS = {"lookup", "smartvote", "pledges", "monitor", "forensics", "vote"}
 PROJECT = {SHELL, CORE, DATA_CORE, *TOOLS}
 
 # Every door from one tool into another: (importing app, module, name). Each must be a public function.

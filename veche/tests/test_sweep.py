@@ -49,6 +49,8 @@ NOT_PAGES = {
     "smartvote:contest_chart",
     "smartvote:editorial_request",
     "pledges:counters",
+    "vote:board_file",
+    "vote:keys",
 }
 
 
@@ -113,6 +115,11 @@ def pages() -> dict[str, str]:
         "monitor:data": "/monitor/data/",
         "monitor:moderation": "/monitor/moderation/",
         "monitor:moderate": f"/monitor/moderation/{report.pk}/",
+        "vote:index": "/vote/",
+        "vote:vote": "/vote/demo-referendum/",
+        "vote:board": "/vote/demo-primary/board/",
+        "vote:verifier": "/vote/demo-primary/verify/",
+        "vote result": "/vote/demo-primary/",
         # Beyond the apps' patterns: the staff's desk, a page that is not there, the API's documentation.
         "admin": "/admin/",
         "admin:changelist": "/admin/monitor/person/",

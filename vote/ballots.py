@@ -1,0 +1,169 @@
+"""Credentials and ballots: how a voter's browser builds a ballot, and how everyone checks one.
+
+A *credential* (Belenios's idea) is a random string the credential authority gives each voter, offline; the
+server and the board see only its public key. It is an Ed25519 key: the seed is SHA-256 of the vote's id and the
+string, so the browser derives it from the string alone, and a ballot is signed with it by ordinary Ed25519 (PyNaCl
+checks it, @noble/curves makes it). 24 characters of a 58-letter alphabet are 140 bits: no dictionary reaches one.
+
+A *ballot* holds, per question, one ElGamal ciphertext per answer under the election key, for each a proof that
+it encrypts 0 or 1, and a proof that their sum (the number of answers chosen) is within the question's bounds.
+Both proofs hash the election's fingerprint and the credential, so they cannot be moved to another ballot: the
+server cannot take a voter's ciphertexts and cast them under a credential of its own choosing. With two answers
+of which exactly one is chosen (a referendum's yes or no), the second answer's range follows from the first's and
+the sum (m2 = 1 - m1 with m1 in {0, 1}); it carries no proof of its own, which saves a third of the cost of
+checking such a ballot.
+
+The signature covers the canonical JSON of the ballot without its signature; the *tracker* is the SHA-256 of the
+whole ballot, what the voter looks for on the board.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets as _secrets
+
+from nacl.exceptions import BadSignatureError
+from nacl.signing import SigningKey, VerifyKey
+
+from vote.group import ProtocolError, hexof, point, random_scalar, scalar, scalar_hex, sha256, total
+from vote.proofs import encrypt, in_range, prove_range
+
+FORMAT = "veche-ballot/1"
+ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"  # base58: no 0/O, no I/l
+CREDENTIAL_LENGTH = 24
+
+
+def canonical(document: object) -> bytes:
+    """The one byte form that is hashed and signed (the same as core.signing.canonical)."""
+    return json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+# -- credentials -----------------------------------------------------------------------
+def new_credential() -> str:
+    return "".join(_secrets.choice(ALPHABET) for _ in range(CREDENTIAL_LENGTH))
+
+
+def normal_credential(text: str) -> str:
+    """What a voter typed, without the spaces and dashes the mail groups it with."""
+    cleaned = "".join(ch for ch in str(text) if ch not in " -\t\n")
+    if len(cleaned) != CREDENTIAL_LENGTH or any(ch not in ALPHABET for ch in cleaned):
+        raise ProtocolError("a credential is 24 letters and digits, as in the mail")
+    return cleaned
+
+
+def credential_key(vote_id: str, credential: str) -> SigningKey:
+    seed = hashlib.sha256(f"veche-vote/1|credential|{vote_id}|{normal_credential(credential)}".encode()).digest()
+    return SigningKey(seed)
+
+
+def public_credential(vote_id: str, credential: str) -> str:
+    return bytes(credential_key(vote_id, credential).verify_key).hex()
+
+
+# -- ballots ---------------------------------------------------------------------------
+def implied(question: dict) -> bool:
+    """Whether the last answer's range follows from the first's and the sum: two answers, exactly one chosen
+    (with exactly two or none, m2 = k - m1 could be 2 or -1: those keep every proof)."""
+    return len(question["answers"]) == 2 and question["min"] == question["max"] == 1
+
+
+def build(
+    election: str, key: bytes, questions: list[dict], picks: list[list[int]], credential: SigningKey
+) -> tuple[dict, list[list[str]]]:
+    """(the signed ballot, the randomness of each ciphertext): the randomness is what a Benaloh audit reveals."""
+    public = bytes(credential.verify_key).hex()
+    context = f"{election}|{public}"
+    answers, randomness = [], []
+    if len(picks) != len(questions):
+        raise ProtocolError("one list of choices per question")
+    for question, chosen in zip(questions, picks, strict=True):
+        n = len(question["answers"])
+        if not set(chosen) <= set(range(n)) or len(set(chosen)) != len(chosen):
+            raise ProtocolError("a choice that is not an answer of the question")
+        if not question["min"] <= len(chosen) <= question["max"]:
+            raise ProtocolError("too few or too many answers chosen")
+        rs = [random_scalar() for _ in range(n)]
+        cts = [encrypt(key, int(i in chosen), r) for i, r in zip(range(n), rs, strict=True)]
+        proofs = [
+            prove_range(context, key, a, b, int(i in chosen), r, 0, 1)
+            for i, ((a, b), r) in enumerate(zip(cts, rs, strict=True))
+        ]
+        if implied(question):
+            proofs = proofs[:1]
+        alpha, beta = total([a for a, _b in cts]), total([b for _a, b in cts])
+        overall = prove_range(context, key, alpha, beta, len(chosen), sum(rs), question["min"], question["max"])
+        answers.append({"choices": [[hexof(a), hexof(b)] for a, b in cts], "proofs": proofs, "overall": overall})
+        randomness.append([scalar_hex(r) for r in rs])
+    body = {"format": FORMAT, "election": election, "credential": public, "answers": answers}
+    ballot = {**body, "signature": credential.sign(canonical(body)).signature.hex()}
+    return ballot, randomness
+
+
+def tracker(ballot: dict) -> str:
+    return sha256(canonical(ballot))
+
+
+def check(ballot: object, election: str, key: bytes, questions: list[dict]) -> tuple[str, list[list[tuple]]]:
+    """(credential, ciphertexts per question) of a ballot whose every proof and signature hold; ProtocolError
+    naming the first part that does not, otherwise."""
+    if not isinstance(ballot, dict) or set(ballot) != {"format", "election", "credential", "answers", "signature"}:
+        raise ProtocolError("not a ballot: format, election, credential, answers and signature expected")
+    if ballot["format"] != FORMAT:
+        raise ProtocolError(f"not a ballot of this version ({FORMAT})")
+    if ballot["election"] != election:
+        raise ProtocolError("the ballot is for another election (or another key of this one)")
+    credential = str(ballot["credential"])
+    public = point(credential)
+    body = {k: v for k, v in ballot.items() if k != "signature"}
+    try:
+        VerifyKey(public).verify(canonical(body), bytes.fromhex(str(ballot["signature"])))
+    except (BadSignatureError, ValueError, TypeError):
+        raise ProtocolError("the ballot's signature by its credential does not hold") from None
+    answers = ballot["answers"]
+    if not isinstance(answers, list) or len(answers) != len(questions):
+        raise ProtocolError("one answer per question expected")
+    context = f"{election}|{credential}"
+    result = []
+    for q, (question, answer) in enumerate(zip(questions, answers, strict=True), 1):
+        n = len(question["answers"])
+        if not isinstance(answer, dict) or set(answer) != {"choices", "proofs", "overall"}:
+            raise ProtocolError(f"question {q}: choices, proofs and overall expected")
+        choices, proofs = answer["choices"], answer["proofs"]
+        if not isinstance(choices, list) or len(choices) != n:
+            raise ProtocolError(f"question {q}: one ciphertext per answer expected")
+        if not isinstance(proofs, list) or len(proofs) != (n - 1 if implied(question) else n):
+            raise ProtocolError(f"question {q}: the number of proofs is wrong")
+        cts = []
+        for i, pair in enumerate(choices, 1):
+            if not isinstance(pair, list) or len(pair) != 2:
+                raise ProtocolError(f"question {q}, answer {i}: a ciphertext is [alpha, beta]")
+            cts.append((point(pair[0]), point(pair[1])))
+        for i, ((a, b), proof) in enumerate(zip(cts, proofs, strict=False), 1):
+            if not in_range(context, key, a, b, 0, 1, proof):
+                raise ProtocolError(f"question {q}, answer {i}: the proof that it encrypts 0 or 1 does not hold")
+        alpha, beta = total([a for a, _b in cts]), total([b for _a, b in cts])
+        if not in_range(context, key, alpha, beta, question["min"], question["max"], answer["overall"]):
+            raise ProtocolError(f"question {q}: the proof of the number of answers chosen does not hold")
+        result.append(cts)
+    return credential, result
+
+
+def audit(record: object, election: str, key: bytes, questions: list[dict]) -> list[list[int]]:
+    """A Benaloh audit: the choices a ballot encrypts, checked against the randomness its browser revealed.
+    The ballot itself must hold too: a device that shows one ballot and encrypts another is what this catches."""
+    if not isinstance(record, dict) or set(record) != {"ballot", "randomness", "choices"}:
+        raise ProtocolError("an audit record holds ballot, randomness and choices")
+    _credential, cts = check(record["ballot"], election, key, questions)
+    randomness, choices = record["randomness"], record["choices"]
+    if not isinstance(randomness, list) or len(randomness) != len(cts) or not isinstance(choices, list):
+        raise ProtocolError("the audit record's randomness or choices do not match its ballot")
+    picks = []
+    for q, (question_cts, rs, chosen) in enumerate(zip(cts, randomness, choices, strict=False), 1):
+        if not isinstance(rs, list) or len(rs) != len(question_cts) or not isinstance(chosen, list):
+            raise ProtocolError(f"question {q}: the randomness does not match the ciphertexts")
+        for i, ((a, b), r) in enumerate(zip(question_cts, rs, strict=True)):
+            if (a, b) != encrypt(key, int(i in chosen), scalar(r)):
+                raise ProtocolError(f"question {q}, answer {i + 1}: the ballot does not encrypt what it says")
+        picks.append(sorted(chosen))
+    return picks

@@ -1,0 +1,283 @@
+"""The public bulletin board: append-only, hash-chained, each entry signed by the board's key; and its verifier.
+
+An entry is ``{"seq", "kind", "payload", "prev"}``; its hash is SHA-256 of its canonical JSON, and its line on the
+board (and in the exported board.jsonl) is ``{"entry", "hash", "signature"}``, the signature the board key's
+Ed25519 signature of the entry's canonical bytes. The board key is the server's own, named in the manifest the
+organisers signed offline: a signed entry is the server's receipt, so a server that shows two different boards
+(to two observers, or before and after a seizure) can be proved to have done so from the receipts and copies
+they kept. A seizure gets the board key: what it cannot get is a ballot without a credential, a count without
+the trustees, or a rewritten history that agrees with the copies and receipts already outside.
+
+``verify`` replays the whole board as anyone can: the chain, every signature (organisers, trustees, credential
+authority, voters, board), every proof, each counted ballot's credential, the tally, the decryption and the
+result; it names each fault it finds by the entry where it lies. The browser's verifier
+(vote/static/vote/verify.js) does the same walk.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+
+from nacl.signing import SigningKey
+
+from core import signing
+from vote import ballots as ballot_rules
+from vote import ceremony
+from vote.ballots import canonical
+from vote.group import ProtocolError, hexof, sha256
+
+GENESIS = "0" * 64
+KINDS = ("manifest", "deal", "accept", "open", "credentials", "ballot", "close", "tally", "partial", "result")
+
+
+def entry_line(seq: int, kind: str, payload: dict, prev: str, key: SigningKey) -> dict:
+    entry = {"seq": seq, "kind": kind, "payload": payload, "prev": prev}
+    raw = canonical(entry)
+    return {"entry": entry, "hash": sha256(raw), "signature": base64.b64encode(key.sign(raw).signature).decode()}
+
+
+@dataclass
+class State:
+    """What the board says so far: each step's outcome, for the verifier and for the server's next append."""
+
+    manifest: dict | None = None
+    board_key: str = ""
+    signer: str = ""  # the organisers' key that signed the manifest
+    deals: list[dict] = field(default_factory=list)
+    commitments: list[list[bytes]] = field(default_factory=list)
+    last_deal: str = ""
+    accepted: set[int] = field(default_factory=set)
+    key: bytes | None = None  # the election key, once open
+    fingerprint: str = ""
+    verification_keys: list[bytes] = field(default_factory=list)
+    credentials: set[str] = field(default_factory=set)
+    checks: dict[str, int] = field(default_factory=dict)
+    batches: int = 0
+    last: dict[str, tuple[int, list]] = field(default_factory=dict)  # credential → (seq, ciphertexts) of its last
+    trackers: dict[str, int] = field(default_factory=dict)
+    ballots: int = 0
+    closed: bool = False
+    tally: list | None = None
+    counted: int = 0
+    partials: dict[int, list] = field(default_factory=dict)
+    result: list | None = None
+    head: str = GENESIS
+    length: int = 0
+
+    @property
+    def trustees(self) -> list[dict]:
+        return self.manifest["trustees"] if self.manifest else []
+
+    @property
+    def questions(self) -> list[dict]:
+        return self.manifest["questions"] if self.manifest else []
+
+    def open_payload(self) -> dict:
+        key = ceremony.election_key(self.commitments)
+        return {
+            "public_key": hexof(key),
+            "election": ceremony.fingerprint(self.manifest, key),
+            "verification_keys": [hexof(ceremony.verification_key(self.commitments, j)) for j in self.indices],
+        }
+
+    @property
+    def indices(self) -> list[int]:
+        return list(range(1, len(self.trustees) + 1))
+
+    def tally_payload(self) -> dict:
+        counted = [cts for _seq, cts in sorted(self.last.values(), key=lambda x: x[0])]
+        return {"ballots": len(counted), "tally": ceremony.tally(counted, self.questions)}
+
+    def result_payload(self) -> dict:
+        chosen = sorted(self.partials)[: self.manifest["threshold"]]
+        if self.counted == 0:
+            counts = [[0] * len(q["answers"]) for q in self.questions]
+            chosen = []
+        else:
+            counts = ceremony.combine(self.tally, {j: self.partials[j] for j in chosen}, self.counted)
+        return {"trustees": chosen, "counts": counts}
+
+    @property
+    def phase(self) -> str:
+        if self.result is not None:
+            return "result"
+        if self.tally is not None:
+            return "tally"
+        if self.closed:
+            return "closed"
+        if self.key is not None:
+            return "open"
+        return "setup" if self.manifest else "empty"
+
+
+def apply(state: State, entry: dict, chain: signing.Chain | None = None) -> None:
+    """Take one entry onto the state, or ProtocolError saying why it does not belong there."""
+    kind, payload = entry["kind"], entry["payload"]
+    if state.manifest is None and kind != "manifest":
+        raise ProtocolError("the board must begin with the vote's manifest")
+    if kind == "manifest":
+        if state.manifest is not None:
+            raise ProtocolError("a second manifest")
+        if not isinstance(payload, dict) or set(payload) != {"manifest", "signature"}:
+            raise ProtocolError("the manifest entry holds the manifest and the organisers' signature")
+        manifest = ceremony.check_manifest(payload["manifest"])
+        try:
+            record = signing.parse_signature(payload["signature"])
+            if chain is not None:
+                chain.check(canonical(manifest), record)
+            elif not signing.signature_valid(canonical(manifest), record["key"], record["signature"]):
+                raise signing.SigningError("the organisers' signature of the manifest does not hold")
+        except signing.SigningError as exc:
+            raise ProtocolError(f"the manifest's signature: {exc}") from None
+        state.manifest, state.board_key, state.signer = manifest, manifest["board_key"], record["key"]
+    elif kind == "deal":
+        if state.key is not None or state.accepted:
+            raise ProtocolError("a deal after the trustees began accepting")
+        index = len(state.deals) + 1
+        if index > len(state.trustees):
+            raise ProtocolError("more deals than trustees")
+        document = ceremony.signer_of(payload, state.trustees[index - 1]["key"], f"trustee {index}'s deal")
+        state.commitments.append(ceremony.check_deal(state.manifest, document, index))
+        state.deals.append(document)
+    elif kind == "accept":
+        if len(state.deals) != len(state.trustees) or state.key is not None:
+            raise ProtocolError("an acceptance before every trustee dealt, or after the vote opened")
+        index = payload.get("document", {}).get("trustee") if isinstance(payload, dict) else None
+        if not isinstance(index, int) or not 1 <= index <= len(state.trustees) or index in state.accepted:
+            raise ProtocolError("an acceptance by no trustee, or a second one by the same")
+        document = ceremony.signer_of(payload, state.trustees[index - 1]["key"], f"trustee {index}'s acceptance")
+        expected = hexof(ceremony.verification_key(state.commitments, index))
+        if document.get("format") != ceremony.ACCEPT or document.get("election") != ceremony.manifest_hash(
+            state.manifest
+        ):
+            raise ProtocolError(f"trustee {index}'s acceptance is not for this election")
+        if document.get("board") != state.last_deal:
+            raise ProtocolError(f"trustee {index} accepted other deals than those on the board")
+        if document.get("verification_key") != expected:
+            raise ProtocolError(f"trustee {index}'s verification key does not follow from the deals")
+        state.accepted.add(index)
+    elif kind == "open":
+        if state.accepted != set(state.indices) or state.key is not None:
+            raise ProtocolError("the vote opened before every trustee accepted the key")
+        if payload != state.open_payload():
+            raise ProtocolError("the election key or the verification keys are not those the deals give")
+        state.key = bytes.fromhex(payload["public_key"])
+        state.fingerprint = payload["election"]
+        state.verification_keys = [bytes.fromhex(k) for k in payload["verification_keys"]]
+    elif kind == "credentials":
+        if state.closed:
+            raise ProtocolError("credentials added after the vote closed")
+        document = ceremony.signer_of(payload, state.manifest["credential_authority"], "the credentials")
+        added = ceremony.check_batch(state.manifest, document, state.batches + 1, state.credentials)
+        state.batches += 1
+        state.credentials.update(added)
+        for check, n in document["checks"].items():
+            state.checks[check] = state.checks.get(check, 0) + n
+    elif kind == "ballot":
+        if state.key is None or state.closed:
+            raise ProtocolError("a ballot while the vote is not open")
+        credential, cts = ballot_rules.check(payload, state.fingerprint, state.key, state.questions)
+        if credential not in state.credentials:
+            raise ProtocolError("the ballot's credential is not on the credential authority's list")
+        state.last[credential] = (entry["seq"], cts)
+        state.trackers[ballot_rules.tracker(payload)] = entry["seq"]
+        state.ballots += 1
+    elif kind == "close":
+        if state.key is None or state.closed:
+            raise ProtocolError("the vote closed twice, or before it opened")
+        state.closed = True
+    elif kind == "tally":
+        if not state.closed or state.tally is not None:
+            raise ProtocolError("a tally before the vote closed, or a second one")
+        if payload != state.tally_payload():
+            raise ProtocolError("the tally is not the product of the last ballot of each credential")
+        state.tally, state.counted = payload["tally"], payload["ballots"]
+    elif kind == "partial":
+        if state.tally is None or state.result is not None:
+            raise ProtocolError("a partial decryption before the tally, or after the result")
+        index = payload.get("document", {}).get("trustee") if isinstance(payload, dict) else None
+        if not isinstance(index, int) or not 1 <= index <= len(state.trustees) or index in state.partials:
+            raise ProtocolError("a partial decryption by no trustee, or a second one by the same")
+        document = ceremony.signer_of(payload, state.trustees[index - 1]["key"], f"trustee {index}'s decryption")
+        state.partials[index] = ceremony.check_partial(
+            state.fingerprint, document, index, state.verification_keys[index - 1], state.tally
+        )
+    elif kind == "result":
+        if state.tally is None or state.result is not None:
+            raise ProtocolError("a result before the tally, or a second one")
+        if state.counted and len(state.partials) < state.manifest["threshold"]:
+            raise ProtocolError("a result before enough trustees decrypted")
+        if payload != state.result_payload():
+            raise ProtocolError("the result is not what the tally and the trustees' decryptions give")
+        state.result = payload["counts"]
+    else:
+        raise ProtocolError(f"an entry of unknown kind {str(kind)[:40]!r}")
+
+
+def check_line(state: State, line: object) -> dict:
+    """The entry of a board line whose place in the chain, hash and board signature hold."""
+    if not isinstance(line, dict) or set(line) != {"entry", "hash", "signature"}:
+        raise ProtocolError("not a board line: entry, hash and signature expected")
+    entry = line["entry"]
+    if not isinstance(entry, dict) or set(entry) != {"seq", "kind", "payload", "prev"}:
+        raise ProtocolError("not a board entry: seq, kind, payload and prev expected")
+    if entry["seq"] != state.length:
+        raise ProtocolError(
+            f"entry number {entry['seq']} where {state.length} should be: entries were removed or added"
+        )
+    if entry["prev"] != state.head:
+        raise ProtocolError("it does not follow the entry before it (the chain's hash is broken)")
+    raw = canonical(entry)
+    if line["hash"] != sha256(raw):
+        raise ProtocolError("its hash is not the hash of its content: it was altered")
+    key = state.board_key or (entry["payload"].get("manifest", {}).get("board_key", "") if entry["seq"] == 0 else "")
+    if not key or not signing.signature_valid(raw, key, str(line["signature"])):
+        raise ProtocolError("the board's signature of it does not hold")
+    return entry
+
+
+def take(state: State, line: dict, chain: signing.Chain | None = None) -> dict:
+    """Check a line and take its entry onto the state: the one step of the verifier and of the server's append."""
+    entry = check_line(state, line)
+    apply(state, entry, chain)
+    state.head, state.length = line["hash"], state.length + 1
+    if entry["kind"] == "deal":
+        state.last_deal = line["hash"]
+    return entry
+
+
+@dataclass
+class Report:
+    state: State
+    faults: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.faults
+
+
+def verify(
+    lines: list, chain: signing.Chain | None = None, receipts: list | None = None, earlier: list | None = None
+) -> Report:
+    """Replay the board; every fault named with its entry. ``receipts`` (board lines voters kept) and ``earlier``
+    (an observer's older copy) must be part of it: a dropped or rewritten entry shows there even when the
+    server re-signed the whole board with its key."""
+    state, faults = State(), []
+    for number, line in enumerate(lines):
+        kind = line.get("entry", {}).get("kind", "?") if isinstance(line, dict) else "?"
+        try:
+            take(state, line, chain)
+        except (ProtocolError, KeyError, TypeError, AttributeError, ValueError) as exc:
+            faults.append(f"entry {number} ({kind}): {exc}")
+            break  # what follows a broken entry cannot be checked against it
+    by_hash = {line.get("hash"): i for i, line in enumerate(lines) if isinstance(line, dict)}
+    for receipt in receipts or []:
+        seq = receipt.get("entry", {}).get("seq") if isinstance(receipt, dict) else None
+        if not isinstance(receipt, dict) or by_hash.get(receipt.get("hash")) != seq:
+            faults.append(f"receipt for entry {seq}: that entry is not on the board (dropped or rewritten)")
+    for i, line in enumerate(earlier or []):
+        if i >= len(lines) or lines[i] != line:
+            faults.append(f"entry {i}: the board does not extend the earlier copy (it was changed or dropped)")
+            break
+    return Report(state, faults)

@@ -1,0 +1,302 @@
+"""The key ceremony, the credential lists and the tally's decryption: what trustees, the credential authority and
+the board compute, as pure functions (no database, no Django: the offline tool runs them too).
+
+Trustees (t of n) generate the election key together, Pedersen's way ("joint Feldman"): trustee i picks a random
+polynomial f_i of degree t-1, publishes g^(its coefficients) with a proof of knowing the first, and seals f_i(j) to
+each trustee j. Trustee j checks every share against its dealer's commitments, keeps x_j = sum_i f_i(j) offline and
+publishes g^(x_j). The election key is y = prod_i g^(f_i(0)); nobody ever holds its private half, and any t
+trustees decrypt the tally with Lagrange's coefficients, each proving their part (Chaum–Pedersen). Everything a
+trustee publishes is signed by the key the organisers listed in the vote's manifest, which they signed offline.
+
+Shares are sealed (libsodium sealed boxes) to the Curve25519 form of the recipient's listed Ed25519 key: the
+server relays them and cannot read them.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from nacl.exceptions import CryptoError
+from nacl.public import SealedBox
+from nacl.signing import SigningKey, VerifyKey
+
+from core import signing
+from vote.ballots import canonical
+from vote.group import (
+    IDENTITY,
+    L,
+    ProtocolError,
+    base,
+    discrete_log,
+    hexof,
+    lagrange_at_zero,
+    mul,
+    point,
+    random_scalar,
+    scalar,
+    scalar_hex,
+    sha256,
+    sub,
+    total,
+)
+from vote.proofs import equal, knows, prove_equal, prove_knowledge
+
+MANIFEST = "veche-vote/1"
+DEAL = "veche-vote-deal/1"
+ACCEPT = "veche-vote-accept/1"
+CREDENTIALS = "veche-vote-credentials/1"
+PARTIAL = "veche-vote-partial/1"
+SHARE = "veche-vote-share/1"
+
+
+def manifest_hash(manifest: dict) -> str:
+    return sha256(canonical(manifest))
+
+
+def fingerprint(manifest: dict, key: bytes) -> str:
+    """The election's fingerprint: its manifest and its key. Every ballot proof hashes it."""
+    return sha256(f"veche-vote/1|election|{manifest_hash(manifest)}|{hexof(key)}".encode())
+
+
+def signed(document: dict, key: SigningKey) -> dict:
+    """A document as its maker brings it to the board: the document and the maker's signature of its bytes."""
+    return {"document": document, "signature": signing.sign(canonical(document), key)}
+
+
+def signer_of(payload: object, expected: str, what: str) -> dict:
+    """The document of a signed payload, when its signature is by the expected key and holds."""
+    if not isinstance(payload, dict) or set(payload) != {"document", "signature"}:
+        raise ProtocolError(f"{what}: a signed document expected")
+    document, record = payload["document"], payload["signature"]
+    if not isinstance(document, dict) or not isinstance(record, dict):
+        raise ProtocolError(f"{what}: a signed document expected")
+    if record.get("key") != expected:
+        raise ProtocolError(f"{what}: signed by a key the manifest does not name for it")
+    if not signing.signature_valid(canonical(document), expected, str(record.get("signature", ""))):
+        raise ProtocolError(f"{what}: the signature does not hold")
+    return document
+
+
+def check_manifest(manifest: object) -> dict:
+    """The manifest's shape; a manifest that breaks it could not be voted on."""
+    if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST:
+        raise ProtocolError(f"not a vote manifest ({MANIFEST})")
+    try:
+        questions, trustees, t = manifest["questions"], manifest["trustees"], manifest["threshold"]
+        signing.public_key_text(manifest["board_key"])
+        signing.public_key_text(manifest["credential_authority"])
+        str(manifest["id"]), str(manifest["title"]), str(manifest["opens"]), str(manifest["closes"])
+    except (KeyError, TypeError, signing.SigningError) as exc:
+        raise ProtocolError(f"the manifest is incomplete or malformed ({exc})") from None
+    if not isinstance(trustees, list) or not trustees or not isinstance(t, int) or not 1 <= t <= len(trustees):
+        raise ProtocolError("the manifest needs trustees and a threshold between 1 and their number")
+    keys = [str(x.get("key", "")) if isinstance(x, dict) else "" for x in trustees]
+    for key in keys:
+        try:
+            signing.public_key_text(key)
+        except signing.SigningError:
+            raise ProtocolError("a trustee's key in the manifest is not an Ed25519 key") from None
+    if len(set(keys)) != len(keys):
+        raise ProtocolError("two trustees share a key")
+    if not isinstance(questions, list) or not questions:
+        raise ProtocolError("the manifest has no question")
+    for q in questions:
+        answers = q.get("answers") if isinstance(q, dict) else None
+        if not isinstance(answers, list) or len(answers) < 2 or not isinstance(q.get("question"), str):
+            raise ProtocolError("each question needs its text and at least two answers")
+        lo, hi = q.get("min"), q.get("max")
+        if not isinstance(lo, int) or not isinstance(hi, int) or not 0 <= lo <= hi <= len(answers):
+            raise ProtocolError("each question's bounds: 0 <= min <= max <= the number of answers")
+    return manifest
+
+
+# -- dealing ---------------------------------------------------------------------------------
+def make_deal(manifest: dict, index: int, key: SigningKey) -> dict:
+    """Trustee ``index`` (1-based, in the manifest's order): commitments to a random polynomial, the proof of its
+    first coefficient, and f(j) sealed to each trustee j."""
+    t, trustees = manifest["threshold"], manifest["trustees"]
+    coefficients = [random_scalar() for _ in range(t)]
+    h = manifest_hash(manifest)
+    shares = []
+    for j, trustee in enumerate(trustees, 1):
+        value = sum(a * pow(j, k) for k, a in enumerate(coefficients))
+        box = SealedBox(VerifyKey(base64.b64decode(trustee["key"])).to_curve25519_public_key())
+        plain = canonical({"format": SHARE, "election": h, "from": index, "to": j, "share": scalar_hex(value)})
+        shares.append(base64.b64encode(box.encrypt(plain)).decode())
+    document = {
+        "format": DEAL,
+        "election": h,
+        "trustee": index,
+        "commitments": [hexof(base(a)) for a in coefficients],
+        "proof": prove_knowledge(f"{h}|deal|{index}", coefficients[0]),
+        "shares": shares,
+    }
+    return signed(document, key)
+
+
+def check_deal(manifest: dict, document: dict, index: int) -> list[bytes]:
+    """The dealer's commitments, when the deal is this election's and its proof holds."""
+    h = manifest_hash(manifest)
+    if document.get("format") != DEAL or document.get("election") != h or document.get("trustee") != index:
+        raise ProtocolError("the deal is not this trustee's for this election")
+    commitments = document.get("commitments")
+    if not isinstance(commitments, list) or len(commitments) != manifest["threshold"]:
+        raise ProtocolError("the deal must commit to exactly threshold coefficients")
+    points = [point(c) for c in commitments]
+    if not knows(f"{h}|deal|{index}", points[0], document.get("proof")):
+        raise ProtocolError("the proof of the deal's first coefficient does not hold")
+    shares = document.get("shares")
+    if not isinstance(shares, list) or len(shares) != len(manifest["trustees"]):
+        raise ProtocolError("the deal must carry one sealed share per trustee")
+    return points
+
+
+def share_commitment(commitments: list[bytes], j: int) -> bytes:
+    """g^(f(j)) from the commitments to f's coefficients: what trustee j's share must match."""
+    return total([mul(pow(j, k), c) for k, c in enumerate(commitments)])
+
+
+def verification_key(all_commitments: list[list[bytes]], j: int) -> bytes:
+    """g^(x_j): trustee j's public verification key, computed by anyone from the deals."""
+    return total([share_commitment(c, j) for c in all_commitments])
+
+
+def election_key(all_commitments: list[list[bytes]]) -> bytes:
+    return total([c[0] for c in all_commitments])
+
+
+def accept(manifest: dict, deals: list[dict], index: int, key: SigningKey, head: str) -> tuple[int, dict]:
+    """Trustee ``index`` opens the shares sealed to them, checks each against its dealer's commitments, and
+    returns (their secret share x_j, the signed acceptance naming the board's head after the last deal)."""
+    h = manifest_hash(manifest)
+    box = SealedBox(key.to_curve25519_private_key())
+    x = 0
+    all_commitments = []
+    for i, document in enumerate(deals, 1):
+        commitments = check_deal(manifest, document, i)
+        try:
+            plain = json.loads(box.decrypt(base64.b64decode(document["shares"][index - 1])))
+        except (CryptoError, ValueError, TypeError) as exc:
+            raise ProtocolError(f"trustee {i}'s share for you cannot be opened with your key ({exc})") from None
+        if plain.get("election") != h or plain.get("from") != i or plain.get("to") != index:
+            raise ProtocolError(f"trustee {i}'s share is not for you in this election")
+        value = scalar(plain.get("share"))
+        if base(value) != share_commitment(commitments, index):
+            raise ProtocolError(f"trustee {i}'s share does not match their commitments: do not accept")
+        x = (x + value) % L
+        all_commitments.append(commitments)
+    expected = verification_key(all_commitments, index)
+    assert base(x) == expected  # the sum of checked shares: holds by construction
+    document = {
+        "format": ACCEPT,
+        "election": h,
+        "trustee": index,
+        "board": head,
+        "verification_key": hexof(expected),
+    }
+    return x, signed(document, key)
+
+
+# -- credentials ------------------------------------------------------------------------------
+def credential_batch(manifest: dict, batch: int, credentials: list[str], checks: dict, key: SigningKey) -> dict:
+    """A batch of public credentials, sorted (their order says nothing of the voters'), with how many came from
+    each kind of identity check (counts only: a credential carries no kind, so a small group is not singled out)."""
+    document = {
+        "format": CREDENTIALS,
+        "election": manifest_hash(manifest),
+        "batch": batch,
+        "credentials": sorted(credentials),
+        "checks": dict(sorted(checks.items())),
+    }
+    return signed(document, key)
+
+
+def check_batch(manifest: dict, document: dict, batch: int, known: set[str]) -> list[str]:
+    if document.get("format") != CREDENTIALS or document.get("election") != manifest_hash(manifest):
+        raise ProtocolError("the credentials are not for this election")
+    if document.get("batch") != batch:
+        raise ProtocolError(f"credential batches are numbered in order: {batch} expected")
+    credentials, checks = document.get("credentials"), document.get("checks")
+    if not isinstance(credentials, list) or not credentials or credentials != sorted(credentials):
+        raise ProtocolError("a batch lists its public credentials, sorted")
+    if not isinstance(checks, dict) or any(not isinstance(n, int) or n < 0 for n in checks.values()):
+        raise ProtocolError("a batch counts its credentials by identity check")
+    if sum(checks.values()) != len(credentials):
+        raise ProtocolError("the counts by identity check do not add up to the credentials listed")
+    for c in credentials:
+        point(c)
+    if len(set(credentials)) != len(credentials) or known & set(credentials):
+        raise ProtocolError("a credential is listed twice")
+    return credentials
+
+
+# -- the tally and its decryption ---------------------------------------------------------------
+def tally(counted: list[list[list[tuple[bytes, bytes]]]], questions: list[dict]) -> list[list[list[str]]]:
+    """The product of every counted ballot's ciphertexts, per question and answer: encrypts the counts."""
+    result = []
+    for q, question in enumerate(questions):
+        row = []
+        for a in range(len(question["answers"])):
+            row.append(
+                [
+                    hexof(total([ballot[q][a][0] for ballot in counted])),
+                    hexof(total([ballot[q][a][1] for ballot in counted])),
+                ]
+            )
+        result.append(row)
+    return result
+
+
+def tally_points(encrypted: list[list[list[str]]]) -> list[list[tuple[bytes, bytes]]]:
+    """The tally's points as computed here (the neutral element allowed: a tally of no ballot is g^0)."""
+    return [[(bytes.fromhex(a), bytes.fromhex(b)) for a, b in row] for row in encrypted]
+
+
+def make_partial(fp: str, index: int, x: int, encrypted: list[list[list[str]]], key: SigningKey) -> dict:
+    factors, proofs = [], []
+    for row in tally_points(encrypted):
+        f_row, p_row = [], []
+        for alpha, _beta in row:
+            factor, proof = prove_equal(f"{fp}|{index}", x, alpha)
+            f_row.append(hexof(factor))
+            p_row.append(proof)
+        factors.append(f_row)
+        proofs.append(p_row)
+    document = {"format": PARTIAL, "election": fp, "trustee": index, "factors": factors, "proofs": proofs}
+    return signed(document, key)
+
+
+def check_partial(fp: str, document: dict, index: int, vkey: bytes, encrypted: list) -> list[list[bytes]]:
+    if document.get("format") != PARTIAL or document.get("election") != fp or document.get("trustee") != index:
+        raise ProtocolError("the partial decryption is not this trustee's for this election")
+    factors, proofs = document.get("factors"), document.get("proofs")
+    points = tally_points(encrypted)
+    if not isinstance(factors, list) or not isinstance(proofs, list) or len(factors) != len(points):
+        raise ProtocolError("one row of factors and proofs per question expected")
+    result = []
+    for q, (row, f_row, p_row) in enumerate(zip(points, factors, proofs, strict=False), 1):
+        if not isinstance(f_row, list) or not isinstance(p_row, list) or not len(f_row) == len(p_row) == len(row):
+            raise ProtocolError(f"question {q}: one factor and one proof per answer expected")
+        out = []
+        for a, ((alpha, _b), f, p) in enumerate(zip(row, f_row, p_row, strict=True), 1):
+            factor = point(f)
+            if alpha == IDENTITY or not equal(f"{fp}|{index}", vkey, alpha, factor, p):
+                raise ProtocolError(f"question {q}, answer {a}: the proof of the partial decryption does not hold")
+            out.append(factor)
+        result.append(out)
+    return result
+
+
+def combine(encrypted: list, partials: dict[int, list[list[bytes]]], ballots: int) -> list[list[int]]:
+    """The counts from the tally and t partial decryptions (trustee index → factors)."""
+    indices = sorted(partials)
+    lam = {j: lagrange_at_zero(j, indices) for j in indices}
+    counts = []
+    for q, row in enumerate(tally_points(encrypted)):
+        counts_row = []
+        for a, (_alpha, beta) in enumerate(row):
+            shared = total([mul(lam[j], partials[j][q][a]) for j in indices])
+            counts_row.append(discrete_log(sub(beta, shared), ballots))
+        counts.append(counts_row)
+    return counts

@@ -1,0 +1,149 @@
+"""Demo mode only: two invented votes with the whole ceremony run on this server (a no-op when they exist).
+
+    python manage.py vote_demo
+
+A real vote's trustees and credential authority keep their keys offline (vote/offline.py) and the organisers sign
+its manifest offline; here the demo makes those keys itself, which is exactly what a real server must never do,
+and every page of these votes says so. The open vote («demo-referendum») has 20 demo voters whose credential
+mails are in the demo outbox (12 have voted); the other («demo-primary») is closed and its result decrypted by
+three of its five demo trustees. The trustees' shares of the open vote's key are kept in var/secrets/vote-demo.json
+so that its tally can be shown decrypted (`vote_demo --decrypt`); a real server refuses to start with that file.
+"""
+
+import datetime
+import hashlib
+import json
+import random
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+from nacl.signing import SigningKey
+
+from core import signing
+from core.secrets import secret, secrets_dir
+from vote import ballots, ceremony
+from vote.models import Vote
+from vote.store import append, cast, close, create, demo_sign_manifest, replay
+
+SHARES = "vote-demo.json"
+TRUSTEES = ["Анна (Вильнюс)", "Борис (Тбилиси)", "Вера (Москва)", "Глеб (Берлин)", "Дина (Ереван)"]
+VOTES = {
+    "demo-referendum": {
+        "title": "Демо: референдум о требованиях",
+        "description": "Придуманное голосование для демонстрации: поддерживаете ли вы требование свободных выборов?",
+        "questions": [
+            {
+                "question": "Поддерживаете ли вы требование свободных выборов?",
+                "answers": ["Да", "Нет"],
+                "min": 1,
+                "max": 1,
+            }
+        ],
+        "voters": 20,
+        "cast": 12,
+        "closed": False,
+    },
+    "demo-primary": {
+        "title": "Демо: праймериз в округе 217",
+        "description": "Придуманные праймериз: один кандидат от оппозиции на округ.",
+        "questions": [
+            {
+                "question": "Кто будет единым кандидатом?",
+                "answers": ["Кандидат А", "Кандидат Б", "Кандидат В"],
+                "min": 1,
+                "max": 1,
+            }
+        ],
+        "voters": 30,
+        "cast": 24,
+        "closed": True,
+    },
+}
+
+
+def demo_key(name: str) -> SigningKey:
+    return SigningKey(hashlib.sha256(f"{secret('vote_demo')}|{name}".encode()).digest())
+
+
+class Command(BaseCommand):
+    help = "Demo mode only: invented votes with their ceremony run on the server."
+
+    def handle(self, *args, **options):
+        if not settings.DEMO:
+            raise CommandError("the demo votes keep their trustees' keys on the server: demo mode only (VECHE_DEMO=1)")
+        path = secrets_dir() / SHARES
+        shares = json.loads(path.read_text()) if path.exists() else {}
+        for slug, spec in VOTES.items():
+            if Vote.objects.filter(slug=slug).exists():
+                continue
+            with transaction.atomic():
+                shares[slug] = self.make(slug, spec)
+            self.stdout.write(f"{slug}: demo vote made ({spec['cast']} of {spec['voters']} voters have voted)")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(shares))
+
+    def make(self, slug: str, spec: dict) -> dict:
+        now = timezone.now()
+        trustees = [demo_key(f"{slug}|trustee|{i}") for i in range(len(TRUSTEES))]
+        authority = demo_key(f"{slug}|authority")
+        definition = {
+            "slug": slug,
+            "title": spec["title"],
+            "description": spec["description"],
+            "questions": spec["questions"],
+            "opens": (now - datetime.timedelta(days=1)).isoformat(),
+            "closes": (now + datetime.timedelta(days=30)).isoformat(),
+            "threshold": 3,
+            "trustees": [{"name": n, "key": signing.public_of(k)} for n, k in zip(TRUSTEES, trustees, strict=True)],
+            "credential_authority": signing.public_of(authority),
+            "eligibility": "Демо: 30 придуманных избирателей, адреса подтверждены через кампанию обещаний.",
+        }
+        vote = create(definition)
+        demo_sign_manifest(vote)
+        manifest = json.loads(vote.manifest)
+        for i, key in enumerate(trustees, 1):
+            append(vote, "deal", ceremony.make_deal(manifest, i, key))
+        state = replay(vote)
+        x = {}
+        for i, key in enumerate(trustees, 1):
+            x[i], document = ceremony.accept(manifest, state.deals, i, key, state.last_deal)
+            append(vote, "accept", document)
+        credentials = [ballots.new_credential() for _ in range(spec["voters"])]
+        public = [ballots.public_credential(manifest["id"], c) for c in credentials]
+        checks = {"pledge-email": spec["voters"] - 5, "in-person": 5}
+        append(vote, "credentials", ceremony.credential_batch(manifest, 1, public, checks, authority))
+        vote.refresh_from_db()
+        state = replay(vote)
+        rng = random.Random(slug)
+        for credential in credentials[: spec["cast"]]:
+            picks = [
+                [rng.choice([0, 0, 1]) if len(q["answers"]) == 2 else rng.randrange(len(q["answers"]))]
+                for q in spec["questions"]
+            ]
+            ballot, _r = ballots.build(
+                state.fingerprint,
+                state.key,
+                spec["questions"],
+                picks,
+                ballots.credential_key(manifest["id"], credential),
+            )
+            cast(vote, ballots.canonical(ballot), None, limited=False)
+        if spec["closed"]:
+            close(vote, early=True)
+            state = replay(vote)
+            for i in (1, 3, 4):
+                append(vote, "partial", ceremony.make_partial(state.fingerprint, i, x[i], state.tally, trustees[i - 1]))
+        else:
+            for n, credential in enumerate(credentials, 1):
+                link = f"/vote/{slug}/#credential={credential}"
+                send_mail(
+                    f"Ваш ключ для голосования «{spec['title']}»",
+                    f"Демо-избиратель {n}.\n\nВаш ключ: {credential}\nГолосовать: {link}\n\n"
+                    "Ключ знаете только вы: сервер видит лишь его открытую часть.",
+                    None,
+                    [f"voter{n}@demo.invalid"],
+                )
+        return {str(i): ceremony.scalar_hex(v) for i, v in x.items()}

@@ -1,0 +1,89 @@
+"""Verify a vote's board as anyone can: every signature, proof and credential, the chain, the tally, the
+decryption and the result; each fault named by its entry.
+
+    python manage.py vote_verify SLUG                         # the board this server holds
+    python manage.py vote_verify FOLDER_OR_board.jsonl [--keyring keys.json]
+        [--receipt RECEIPT.json …] [--earlier OLD_board.jsonl] [--audit AUDIT.json]
+
+A receipt is the board line the voter's browser was given when the ballot was accepted; an earlier copy is an
+observer's. Both catch a server that drops or rewrites entries and signs the board again with its own key. An
+audit record is what "audit this ballot" shows (a Benaloh challenge): the verifier says what the ballot encrypts.
+Exit status 1 when anything fails.
+"""
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from core import keys, signing
+from vote import ballots
+from vote.board import verify
+from vote.group import ProtocolError
+from vote.models import Vote
+from vote.store import lines
+
+
+def read_lines(path: Path) -> list:
+    return [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
+
+
+class Command(BaseCommand):
+    help = "Verify a vote's board: every signature, proof, credential, the tally and the result."
+
+    def add_arguments(self, parser):
+        parser.add_argument("board", help="a vote's slug, an exported folder or a board.jsonl")
+        parser.add_argument("--keyring", type=Path, help="the organisers' key chain (keys.json)")
+        parser.add_argument("--receipt", type=Path, action="append", default=[])
+        parser.add_argument("--earlier", type=Path)
+        parser.add_argument("--audit", type=Path, action="append", default=[])
+
+    def handle(self, *args, **options):
+        where = Path(options["board"])
+        try:
+            chain = None
+            if where.exists():
+                path = where / "board.jsonl" if where.is_dir() else where
+                board_lines = read_lines(path)
+                keyring = options["keyring"] or (where / "keys.json" if where.is_dir() else None)
+                if keyring and keyring.exists():
+                    chain = signing.chain(*signing.read_keyring(keyring.read_text()))
+            else:
+                vote = Vote.objects.filter(slug=options["board"]).first()
+                if vote is None:
+                    raise CommandError(f"no vote {options['board']!r} and no such file")
+                board_lines, chain = lines(vote), keys.chain()
+            receipts = [json.loads(p.read_text()) for p in options["receipt"]]
+            earlier = read_lines(options["earlier"]) if options["earlier"] else None
+        except (OSError, ValueError, signing.SigningError) as exc:
+            raise CommandError(str(exc)) from None
+        report = verify(board_lines, chain, receipts, earlier)
+        state = report.state
+        out = self.stdout.write
+        if state.manifest:
+            out(f"vote: {state.manifest['title']} ({state.manifest['slug']})")
+            who = signing.fingerprint(state.signer) if state.signer else "?"
+            out(f"manifest signed by {who}" + ("" if chain else " (NOT checked against the organisers' key chain)"))
+        out(f"entries: {state.length} of {len(board_lines)}; phase: {state.phase}")
+        out(
+            f"trustees: {len(state.deals)} dealt, {len(state.accepted)} accepted; credentials: {len(state.credentials)}"
+        )
+        out(f"ballots: {state.ballots} cast, {len(state.last)} counted (the last of each credential)")
+        if state.result is not None:
+            for question, counts in zip(state.questions, state.result, strict=True):
+                out(f"{question['question']}")
+                for answer, n in zip(question["answers"], counts, strict=True):
+                    out(f"  {answer}: {n}")
+        for path in options["audit"]:
+            try:
+                picks = ballots.audit(json.loads(path.read_text()), state.fingerprint, state.key, state.questions)
+            except (OSError, ValueError, ProtocolError, TypeError) as exc:
+                report.faults.append(f"audit {path}: {exc}")
+                continue
+            for question, chosen in zip(state.questions, picks, strict=True):
+                out(f"audit {path}: {question['question']}: {', '.join(question['answers'][i] for i in chosen) or '—'}")
+        if report.faults:
+            for fault in report.faults:
+                self.stderr.write(f"FAULT {fault}")
+            raise CommandError(f"the board does not verify: {len(report.faults)} fault(s)")
+        out("everything verifies.")

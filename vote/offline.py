@@ -1,0 +1,186 @@
+#!/usr/bin/env python3
+"""The trustees' and the credential authority's tool, for their offline machines: no key of theirs ever reaches
+the server. It needs Python 3.11+, PyNaCl and a copy of this repository (it imports core/signing.py and vote/'s
+protocol files, none of which imports Django). ``python3 vote/offline.py --help``.
+
+    key          a trustee's or the credential authority's key (Ed25519), its public half to give the organisers
+    deal         a trustee's deal: commitments to a random polynomial and a share sealed to each trustee
+    accept       open the shares sealed to you, check each, keep your share of the key (a file, offline)
+    credentials  the credential authority: one credential per voter of a list (a pledges export, a roll), the
+                 public list for the board and the mail-merge file to send each voter theirs, yourself
+    decrypt      a trustee's partial decryption of the tally, with its proofs
+
+Each step reads the board as the server publishes it (board.jsonl: /vote/SLUG/board.jsonl) and checks all of it
+first (vote/board.py, the verifier's code): a trustee never decrypts anything but the tally the board's ballots
+give, so a server cannot make the trustees open one voter's ballot. The file each step writes is carried to the
+server (``manage.py vote_submit SLUG FILE``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from core import signing
+from vote import ballots, board, ceremony
+from vote.group import ProtocolError, scalar, scalar_hex
+
+SHARE_FORMAT = "veche-vote-trustee-share/1"
+
+
+def read_board(path: Path, keyring: Path | None) -> board.State:
+    lines = [json.loads(x) for x in Path(path).read_text().splitlines() if x.strip()]
+    chain = None
+    if keyring:
+        root, statements = signing.read_keyring(Path(keyring).read_text())
+        chain = signing.chain(root, statements)
+    report = board.verify(lines, chain)
+    if not report.ok:
+        raise ProtocolError("the board does not verify; do nothing with it:\n" + "\n".join(report.faults))
+    return report.state
+
+
+def index_of(state: board.State, key) -> int:
+    public = signing.public_of(key)
+    for i, trustee in enumerate(state.trustees, 1):
+        if trustee["key"] == public:
+            return i
+    raise ProtocolError("your key is not one of this vote's trustees in the manifest")
+
+
+def write_new(path: Path, data: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(data)
+
+
+def cmd_key(args, out) -> None:
+    key = signing.new_key()
+    signing.write_key(Path(args.out), key)
+    out.write(f"public key: {signing.public_of(key)}\nfingerprint: {signing.fingerprint(signing.public_of(key))}\n")
+
+
+def cmd_deal(args, out) -> None:
+    state = read_board(args.board, args.keyring)
+    key = signing.read_key(Path(args.key))
+    index = index_of(state, key)
+    if len(state.deals) != index - 1:
+        raise ProtocolError(f"trustees deal in the manifest's order: the board has {len(state.deals)} deals")
+    write_new(Path(args.out), json.dumps(ceremony.make_deal(state.manifest, index, key)) + "\n")
+    out.write(f"deal of trustee {index} written to {args.out}: submit it to the server\n")
+
+
+def cmd_accept(args, out) -> None:
+    state = read_board(args.board, args.keyring)
+    key = signing.read_key(Path(args.key))
+    index = index_of(state, key)
+    if len(state.deals) != len(state.trustees):
+        raise ProtocolError("not every trustee has dealt yet")
+    x, document = ceremony.accept(state.manifest, state.deals, index, key, state.last_deal)
+    share = {
+        "format": SHARE_FORMAT,
+        "election": ceremony.manifest_hash(state.manifest),
+        "trustee": index,
+        "share": scalar_hex(x),
+    }
+    write_new(Path(args.share_out), json.dumps(share) + "\n")
+    write_new(Path(args.out), json.dumps(document) + "\n")
+    out.write(f"your share is in {args.share_out} (keep it offline, with a copy); submit {args.out}\n")
+
+
+def cmd_credentials(args, out) -> None:
+    state = read_board(args.board, args.keyring)
+    key = signing.read_key(Path(args.key))
+    if signing.public_of(key) != state.manifest["credential_authority"]:
+        raise ProtocolError("your key is not this vote's credential authority in the manifest")
+    with open(args.voters, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    if not rows or "email" not in rows[0]:
+        raise ProtocolError("the voters' file is a CSV with an email column (and optionally name, check)")
+    folder = Path(args.out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    public, checks, mail = [], {}, []
+    seen = set()
+    for number, row in enumerate(rows, 2):
+        email = (row.get("email") or "").strip()
+        if not email or email.lower() in seen:
+            raise ProtocolError(f"line {number}: an e-mail is missing or repeated")
+        seen.add(email.lower())
+        credential = ballots.new_credential()
+        public.append(ballots.public_credential(state.manifest["id"], credential))
+        check = (row.get("check") or args.check).strip()
+        checks[check] = checks.get(check, 0) + 1
+        link = f"{args.site.rstrip('/')}/vote/{state.manifest['slug']}/#credential={credential}"
+        mail.append({"email": email, "name": row.get("name", ""), "credential": credential, "link": link})
+    batch = ceremony.credential_batch(state.manifest, state.batches + 1, public, checks, key)
+    write_new(folder / "credentials.json", json.dumps(batch) + "\n")
+    with open(os.open(folder / "mail.csv", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", newline="") as fh:
+        writer = csv.DictWriter(fh, ["email", "name", "credential", "link"])
+        writer.writeheader()
+        writer.writerows(mail)
+    out.write(
+        f"{len(public)} credentials: submit {folder / 'credentials.json'}; send each voter their line of "
+        f"{folder / 'mail.csv'} yourself (never through the server), then destroy the file\n"
+    )
+
+
+def cmd_decrypt(args, out) -> None:
+    state = read_board(args.board, args.keyring)
+    key = signing.read_key(Path(args.key))
+    index = index_of(state, key)
+    share = json.loads(Path(args.share).read_text())
+    if share.get("format") != SHARE_FORMAT or share.get("trustee") != index:
+        raise ProtocolError("this is not your share of this vote's key")
+    if share.get("election") != ceremony.manifest_hash(state.manifest):
+        raise ProtocolError("this share is of another vote")
+    if state.tally is None:
+        raise ProtocolError("the board has no tally yet: nothing to decrypt")
+    partial = ceremony.make_partial(state.fingerprint, index, scalar(share["share"]), state.tally, key)
+    write_new(Path(args.out), json.dumps(partial) + "\n")
+    out.write(f"partial decryption of the tally of {state.counted} ballots written to {args.out}: submit it\n")
+
+
+def main(argv: list[str] | None = None, out=sys.stdout) -> int:
+    parser = argparse.ArgumentParser(prog="offline.py", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("key", help="make a trustee's or the credential authority's key")
+    p.add_argument("--out", required=True)
+    for name in ("deal", "accept", "credentials", "decrypt"):
+        p = sub.add_parser(name)
+        p.add_argument("--board", required=True, help="board.jsonl as the server publishes it")
+        p.add_argument("--key", required=True)
+        p.add_argument("--keyring", help="the organisers' key chain (keys.json) to check the manifest against")
+        p.add_argument("--out", required=name != "credentials")
+        if name == "accept":
+            p.add_argument("--share-out", required=True)
+        if name == "credentials":
+            p.add_argument("--voters", required=True, help="CSV: email[,name][,check]")
+            p.add_argument("--check", default="list", help="the identity check of voters whose row names none")
+            p.add_argument("--site", default="https://veche.example")
+            p.add_argument("--out-dir", required=True)
+        if name == "decrypt":
+            p.add_argument("--share", required=True)
+    args = parser.parse_args(argv)
+    try:
+        {
+            "key": cmd_key,
+            "deal": cmd_deal,
+            "accept": cmd_accept,
+            "credentials": cmd_credentials,
+            "decrypt": cmd_decrypt,
+        }[args.command](args, out)
+    except (ProtocolError, signing.SigningError, OSError, ValueError) as exc:
+        sys.stderr.write(f"offline.py {args.command}: {exc}\n")
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+// The vote page: the credential from the link's fragment (never sent anywhere), the choices, the ballot built and
+// signed here (vote.js), a Benaloh audit on request, and the cast: only the finished ballot goes to the server.
+"use strict";
+(function () {
+  const section = document.getElementById("ballot");
+  if (!section) return;
+  const V = window.VecheVote;
+  const T = JSON.parse(document.getElementById("messages").textContent);
+  const questions = JSON.parse(document.getElementById("questions").textContent);
+  const input = document.getElementById("credential");
+  const outcome = document.getElementById("outcome");
+  const prepared = document.getElementById("prepared");
+  let current = null;
+
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  if (fragment.get("credential")) {
+    input.value = fragment.get("credential");
+    history.replaceState(null, "", location.pathname + location.search);  // out of the address bar and history
+  }
+  function say(text, cls) { outcome.textContent = text; outcome.className = cls || ""; }
+  function picks() {
+    return questions.map((q, qi) => [...section.querySelectorAll(`input[name=q${qi}]:checked`)].map((x) => Number(x.value)));
+  }
+  function forget() { current = null; prepared.hidden = true; }
+  section.addEventListener("change", (event) => { if (event.target.name && event.target.name.startsWith("q")) forget(); });
+  input.addEventListener("input", forget);
+
+  document.getElementById("prepare").addEventListener("click", () => {
+    let credential;
+    try { credential = V.normalCredential(input.value); } catch (e) { say(T.credential, "error"); input.focus(); return; }
+    const chosen = picks();
+    if (chosen.some((c, qi) => c.length < questions[qi].min || c.length > questions[qi].max)) { say(T.count, "error"); return; }
+    say(T.working);
+    setTimeout(() => {
+      const seed = V.credentialSeed(section.dataset.vote, credential);
+      const built = V.build(section.dataset.election, section.dataset.key, questions, chosen, seed);
+      current = { ...built, choices: chosen };
+      document.getElementById("tracker").textContent = V.tracker(built.ballot);
+      prepared.hidden = false;
+      document.getElementById("audit-record").hidden = true;
+      say("");
+      prepared.scrollIntoView({ block: "nearest" });
+    }, 20);
+  });
+
+  document.getElementById("audit").addEventListener("click", () => {
+    if (!current) return;
+    const record = { ballot: current.ballot, randomness: current.randomness, choices: current.choices };
+    document.getElementById("audit-json").value = JSON.stringify(record);
+    document.getElementById("audit-record").hidden = false;
+    forget();  // an audited ballot is never cast: the next "encrypt" makes a new one
+    document.getElementById("audit-record").scrollIntoView({ block: "nearest" });
+  });
+
+  document.getElementById("cast").addEventListener("click", async () => {
+    if (!current) return;
+    say(T.sending);
+    let response;
+    try {
+      response = await fetch(section.dataset.cast, {
+        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(current.ballot), credentials: "same-origin",
+      });
+    } catch (e) { say(T.offline, "error"); return; }
+    const data = await response.json().catch(() => ({}));
+    if (response.status !== 201) { say(`${T.refused} ${data.detail || response.status}`, "error"); return; }
+    const tracker = V.tracker(current.ballot);
+    forget();
+    outcome.className = "found";
+    outcome.replaceChildren();
+    const p = document.createElement("p");
+    p.textContent = `${T.cast} ${data.entry.seq}. `;
+    const a = document.createElement("a");
+    a.href = `${section.dataset.board}?tracker=${tracker}`;
+    a.textContent = T.find;
+    p.append(a);
+    const note = document.createElement("p");
+    note.textContent = T.receipt;
+    const receipt = document.createElement("textarea");
+    receipt.readOnly = true; receipt.rows = 3; receipt.id = "receipt"; receipt.lang = "zxx";
+    receipt.value = JSON.stringify(data);
+    outcome.append(p, note, receipt);
+    try { localStorage.setItem(`veche-receipt-${section.dataset.election}`, receipt.value); } catch (e) { /* private mode */ }
+    outcome.scrollIntoView({ block: "nearest" });
+  });
+})();

@@ -1,0 +1,247 @@
+// The board's verifier in the browser: the walk of vote/board.py (verify), entry by entry, on vote.js. It runs on
+// the site (/vote/SLUG/verify/) and in the exported folder any static host serves; it reads board.jsonl and
+// keys.json beside it, checks the organisers' key chain from the root the page pins, and names each fault.
+"use strict";
+(function (global) {
+  const V = global.VecheVote;
+  const b64 = (s) => Uint8Array.from(atob(String(s)), (c) => c.charCodeAt(0));
+  const b64hex = (s) => V.bytesToHex(b64(s));
+  const sha512hex = (bytes) => V.bytesToHex(global.noble.sha512(bytes));
+  const GENESIS = "0".repeat(64);
+
+  function signatureValid(bytes, keyB64, sigB64) {
+    try { return V.ed25519.verify(b64(sigB64), bytes, b64(keyB64), { zip215: false }); } catch (e) { return false; }
+  }
+
+  // The organisers' key chain, as core/signing.py follows it.
+  function followChain(keyring, root) {
+    if (!keyring || keyring.format !== "veche-keyring/1" || keyring.root !== root) throw new Error("the key chain does not start at the pinned root");
+    const status = { [root]: "current" };
+    let head = sha512hex(b64(root));
+    const current = () => Object.keys(status).find((k) => status[k] === "current");
+    keyring.statements.forEach((st, i) => {
+      const seq = i + 1, data = JSON.parse(st.payload);
+      if (V.canonical(data) !== st.payload || data.format !== "veche-key-statement/1") throw new Error(`statement ${seq} of the key chain is malformed`);
+      if (data.seq !== seq || data.previous !== head) throw new Error(`statement ${seq} of the key chain is out of order`);
+      if (!status[data.signer] || status[data.signer] === "revoked") throw new Error(`statement ${seq} is signed by a key the chain does not trust`);
+      if (!signatureValid(V.utf8(st.payload), data.signer, st.signature)) throw new Error(`statement ${seq} of the key chain has a bad signature`);
+      if (data.type === "endorse") {
+        if (data.signer !== current() || status[data.key]) throw new Error(`statement ${seq}: a bad endorsement`);
+        status[data.signer] = "retired"; status[data.key] = "current";
+      } else if (data.type === "revoke") {
+        if (!status[data.key] || status[data.key] === "revoked") throw new Error(`statement ${seq}: a bad revocation`);
+        status[data.key] = "revoked";
+      } else throw new Error(`statement ${seq} of the key chain is malformed`);
+      head = sha512hex(V.utf8(st.payload));
+    });
+    return status;
+  }
+
+  function signedDocument(payload, expected, what) {
+    if (!payload || !payload.document || !payload.signature) throw new Error(`${what}: a signed document expected`);
+    if (payload.signature.key !== expected) throw new Error(`${what}: signed by a key the manifest does not name for it`);
+    if (!signatureValid(V.utf8(V.canonical(payload.document)), expected, payload.signature.signature)) throw new Error(`${what}: the signature does not hold`);
+    return payload.document;
+  }
+  const shareCommitment = (cs, j) => V.total(cs.map((c, k) => V.mul(BigInt(j) ** BigInt(k), c)));
+  const hexPair = (pair) => [V.Point.fromHex(pair[0]), V.Point.fromHex(pair[1])];
+
+  function lagrange(j, indices) {
+    let num = 1n, den = 1n;
+    const m = (x) => ((x % V.L) + V.L) % V.L;
+    for (const k of indices) if (k !== j) { num = m(num * BigInt(k)); den = m(den * BigInt(k - j)); }
+    // den^-1 by Fermat
+    let inv = 1n, b = den, e = V.L - 2n;
+    while (e > 0n) { if (e & 1n) inv = m(inv * b); b = m(b * b); e >>= 1n; }
+    return m(num * inv);
+  }
+
+  // One entry onto the state (vote/board.py apply); throws with the reason.
+  function apply(s, entry, chainStatus) {
+    const { kind, payload } = entry;
+    if (!s.manifest && kind !== "manifest") throw new Error("the board must begin with the vote's manifest");
+    const trustees = s.manifest ? s.manifest.trustees : [];
+    const mh = s.manifest ? V.sha256hex(V.canonical(s.manifest)) : "";
+    if (kind === "manifest") {
+      if (s.manifest) throw new Error("a second manifest");
+      const m = payload.manifest, sig = payload.signature || {};
+      if (!m || m.format !== "veche-vote/1") throw new Error("not a vote manifest (veche-vote/1)");
+      if (chainStatus && (!chainStatus[sig.key] || chainStatus[sig.key] === "revoked")) throw new Error("the manifest's signature: by a key that is not in the organisers' key chain, or revoked");
+      if (!signatureValid(V.utf8(V.canonical(m)), sig.key, sig.signature)) throw new Error("the manifest's signature does not hold");
+      s.manifest = m; s.boardKey = m.board_key; s.signer = sig.key;
+    } else if (kind === "deal") {
+      if (s.accepted.size || s.key) throw new Error("a deal after the trustees began accepting");
+      const i = s.commitments.length + 1;
+      if (i > trustees.length) throw new Error("more deals than trustees");
+      const d = signedDocument(payload, trustees[i - 1].key, `trustee ${i}'s deal`);
+      if (d.format !== "veche-vote-deal/1" || d.election !== mh || d.trustee !== i) throw new Error("the deal is not this trustee's for this election");
+      if (!Array.isArray(d.commitments) || d.commitments.length !== s.manifest.threshold) throw new Error("the deal must commit to exactly threshold coefficients");
+      const cs = d.commitments.map(V.point);
+      if (!V.knows(`${mh}|deal|${i}`, cs[0], d.proof)) throw new Error("the proof of the deal's first coefficient does not hold");
+      if (!Array.isArray(d.shares) || d.shares.length !== trustees.length) throw new Error("the deal must carry one sealed share per trustee");
+      s.commitments.push(cs);
+    } else if (kind === "accept") {
+      if (s.commitments.length !== trustees.length || s.key) throw new Error("an acceptance before every trustee dealt, or after the vote opened");
+      const j = payload.document && payload.document.trustee;
+      if (!Number.isInteger(j) || j < 1 || j > trustees.length || s.accepted.has(j)) throw new Error("an acceptance by no trustee, or a second one by the same");
+      const d = signedDocument(payload, trustees[j - 1].key, `trustee ${j}'s acceptance`);
+      if (d.format !== "veche-vote-accept/1" || d.election !== mh) throw new Error(`trustee ${j}'s acceptance is not for this election`);
+      if (d.board !== s.lastDeal) throw new Error(`trustee ${j} accepted other deals than those on the board`);
+      if (d.verification_key !== V.total(s.commitments.map((cs) => shareCommitment(cs, j))).toHex()) throw new Error(`trustee ${j}'s verification key does not follow from the deals`);
+      s.accepted.add(j);
+    } else if (kind === "open") {
+      if (s.accepted.size !== trustees.length || s.key) throw new Error("the vote opened before every trustee accepted the key");
+      const key = V.total(s.commitments.map((cs) => cs[0]));
+      const fp = V.sha256hex(`veche-vote/1|election|${mh}|${key.toHex()}`);
+      const vks = trustees.map((t, i) => V.total(s.commitments.map((cs) => shareCommitment(cs, i + 1))).toHex());
+      if (V.canonical(payload) !== V.canonical({ public_key: key.toHex(), election: fp, verification_keys: vks })) throw new Error("the election key or the verification keys are not those the deals give");
+      s.key = key; s.fingerprint = fp; s.vks = vks.map((h) => V.Point.fromHex(h));
+    } else if (kind === "credentials") {
+      if (s.closed) throw new Error("credentials added after the vote closed");
+      const d = signedDocument(payload, s.manifest.credential_authority, "the credentials");
+      if (d.format !== "veche-vote-credentials/1" || d.election !== mh) throw new Error("the credentials are not for this election");
+      if (d.batch !== s.batches + 1) throw new Error(`credential batches are numbered in order: ${s.batches + 1} expected`);
+      const sorted = [...d.credentials].sort();
+      if (!d.credentials.length || sorted.some((c, i) => c !== d.credentials[i])) throw new Error("a batch lists its public credentials, sorted");
+      const counted = Object.values(d.checks).reduce((a, n) => a + n, 0);
+      if (counted !== d.credentials.length) throw new Error("the counts by identity check do not add up to the credentials listed");
+      d.credentials.forEach((c) => { V.point(c); if (s.credentials.has(c)) throw new Error("a credential is listed twice"); s.credentials.add(c); });
+      if (new Set(d.credentials).size !== d.credentials.length) throw new Error("a credential is listed twice");
+      s.batches += 1;
+    } else if (kind === "ballot") {
+      if (!s.key || s.closed) throw new Error("a ballot while the vote is not open");
+      const cts = V.checkBallot(payload, s.fingerprint, s.key, s.manifest.questions);
+      if (!s.credentials.has(payload.credential)) throw new Error("the ballot's credential is not on the credential authority's list");
+      s.last.set(payload.credential, { seq: entry.seq, cts });
+      s.trackers.set(V.tracker(payload), entry.seq);
+      s.ballots += 1;
+    } else if (kind === "close") {
+      if (!s.key || s.closed) throw new Error("the vote closed twice, or before it opened");
+      s.closed = true;
+    } else if (kind === "tally") {
+      if (!s.closed || s.tally) throw new Error("a tally before the vote closed, or a second one");
+      const counted = [...s.last.values()].sort((a, b) => a.seq - b.seq).map((x) => x.cts);
+      const tally = s.manifest.questions.map((q, qi) => q.answers.map((_a, ai) => [
+        V.total(counted.map((c) => c[qi][ai][0])).toHex(), V.total(counted.map((c) => c[qi][ai][1])).toHex()]));
+      if (V.canonical(payload) !== V.canonical({ ballots: counted.length, tally })) throw new Error("the tally is not the product of the last ballot of each credential");
+      s.tally = tally; s.counted = counted.length;
+    } else if (kind === "partial") {
+      if (!s.tally || s.result) throw new Error("a partial decryption before the tally, or after the result");
+      const j = payload.document && payload.document.trustee;
+      if (!Number.isInteger(j) || j < 1 || j > trustees.length || s.partials.has(j)) throw new Error("a partial decryption by no trustee, or a second one by the same");
+      const d = signedDocument(payload, trustees[j - 1].key, `trustee ${j}'s decryption`);
+      if (d.format !== "veche-vote-partial/1" || d.election !== s.fingerprint || d.trustee !== j) throw new Error("the partial decryption is not this trustee's for this election");
+      const factors = s.tally.map((row, qi) => row.map((pair, ai) => {
+        const alpha = V.Point.fromHex(pair[0]), f = V.point(d.factors[qi][ai]);
+        if (alpha.is0() || !V.equal(`${s.fingerprint}|${j}`, s.vks[j - 1], alpha, f, d.proofs[qi][ai])) throw new Error(`question ${qi + 1}, answer ${ai + 1}: the proof of the partial decryption does not hold`);
+        return f;
+      }));
+      s.partials.set(j, factors);
+    } else if (kind === "result") {
+      if (!s.tally || s.result) throw new Error("a result before the tally, or a second one");
+      const t = s.manifest.threshold;
+      if (s.counted && s.partials.size < t) throw new Error("a result before enough trustees decrypted");
+      const chosen = s.counted ? [...s.partials.keys()].sort((a, b) => a - b).slice(0, t) : [];
+      const counts = s.tally.map((row, qi) => row.map((pair, ai) => {
+        if (!s.counted) return 0;
+        const shared = V.total(chosen.map((j) => V.mul(lagrange(j, chosen), s.partials.get(j)[qi][ai])));
+        const target = V.Point.fromHex(pair[1]).subtract(shared);
+        let cur = V.ZERO;
+        for (let m = 0; m <= s.counted; m++) { if (cur.equals(target)) return m; cur = cur.add(V.Point.BASE); }
+        throw new Error("the decrypted count is not a number of ballots: the decryption is wrong");
+      }));
+      if (V.canonical(payload) !== V.canonical({ trustees: chosen, counts })) throw new Error("the result is not what the tally and the trustees' decryptions give");
+      s.result = counts;
+    } else throw new Error(`an entry of unknown kind ${String(kind).slice(0, 40)}`);
+  }
+
+  // The whole board: {state, faults}. Each fault names its entry, as vote_verify does.
+  function verifyBoard(lines, chainStatus) {
+    const s = { manifest: null, boardKey: "", commitments: [], accepted: new Set(), key: null, credentials: new Set(),
+      batches: 0, last: new Map(), trackers: new Map(), ballots: 0, closed: false, tally: null, counted: 0,
+      partials: new Map(), result: null, head: GENESIS, length: 0, lastDeal: "" };
+    const faults = [];
+    for (let n = 0; n < lines.length; n++) {
+      const line = lines[n], entry = line && line.entry;
+      const kind = (entry && entry.kind) || "?";
+      try {
+        if (!entry || typeof line.hash !== "string") throw new Error("not a board line: entry, hash and signature expected");
+        if (entry.seq !== s.length) throw new Error(`entry number ${entry.seq} where ${s.length} should be: entries were removed or added`);
+        if (entry.prev !== s.head) throw new Error("it does not follow the entry before it (the chain's hash is broken)");
+        const raw = V.utf8(V.canonical(entry));
+        if (line.hash !== V.sha256hex(raw)) throw new Error("its hash is not the hash of its content: it was altered");
+        const key = s.boardKey || (entry.seq === 0 && entry.payload && entry.payload.manifest ? entry.payload.manifest.board_key : "");
+        if (!key || !signatureValid(raw, key, line.signature)) throw new Error("the board's signature of it does not hold");
+        apply(s, entry, chainStatus);
+      } catch (error) {
+        faults.push(`entry ${n} (${kind}): ${error.message}`);
+        break;
+      }
+      s.head = line.hash; s.length += 1;
+      if (kind === "deal") s.lastDeal = line.hash;
+    }
+    return { state: s, faults };
+  }
+
+  global.VecheVerify = { verifyBoard, followChain };
+  global.VecheTests = {
+    check(V, input) { try { V.checkBallot(input.ballot, input.election, V.point(input.key), input.questions); return { ok: true }; } catch (e) { return { ok: false, error: e.message }; } },
+    build(V, input) { return V.build(input.election, input.key, input.questions, input.picks, V.credentialSeed(input.vote, input.credential)); },
+    challenge(V, input) { return V.scalarHex(V.challenge(input.tag, ...input.items)); },
+    credential(V, input) { return V.publicCredential(input.vote, input.credential); },
+    board(V, input) {
+      const r = verifyBoard(input.lines, input.keyring ? followChain(input.keyring, input.root) : null);
+      return { faults: r.faults, result: r.state.result, ballots: r.state.ballots };
+    },
+  };
+})(globalThis);
+
+// The verifier page (site and static copy).
+(function () {
+  if (typeof document === "undefined") return;
+  const root = document.getElementById("verifier");
+  if (!root) return;
+  const T = JSON.parse(document.getElementById("messages").textContent);
+  const V = window.VecheVote, W = window.VecheVerify;
+  const report = document.getElementById("report");
+  let state = null;
+  function line(text, cls) { const p = document.createElement("p"); p.textContent = text; if (cls) p.className = cls; return p; }
+  document.getElementById("run").addEventListener("click", async () => {
+    report.replaceChildren(line(T.working));
+    try {
+      const text = await (await fetch(root.dataset.board)).text();
+      const lines = text.split("\n").filter((x) => x.trim()).map((x) => JSON.parse(x));
+      let chain = null;
+      if (root.dataset.root) chain = W.followChain(await (await fetch(root.dataset.keys)).json(), root.dataset.root);
+      setTimeout(() => {
+        const r = W.verifyBoard(lines, chain);
+        state = r.state;
+        const out = [];
+        if (r.faults.length) { out.push(line(T.faults, "fault")); r.faults.forEach((f) => out.push(line(f, "fault"))); }
+        else out.push(line(T.ok, "ok"));
+        out.push(line(`${r.state.length} ${T.entries}; ${r.state.ballots} ${T.ballots}; ${r.state.last.size} ${T.counted}`));
+        if (r.state.result) {
+          out.push(line(T.result + ":"));
+          r.state.manifest.questions.forEach((q, qi) => out.push(line(`${q.question}: ` + q.answers.map((a, ai) => `${a} — ${r.state.result[qi][ai]}`).join("; "))));
+        }
+        report.replaceChildren(...out);
+      }, 20);
+    } catch (error) { report.replaceChildren(line(`${T.faults} ${error.message}`, "fault")); }
+  });
+  document.getElementById("find-go").addEventListener("click", () => {
+    const found = document.getElementById("found");
+    if (!state) { found.textContent = T.first; return; }
+    const wanted = document.getElementById("find").value.replace(/\s/g, "").toLowerCase();
+    const hit = wanted.length >= 8 && [...state.trackers.entries()].find(([t]) => t.startsWith(wanted));
+    found.textContent = hit ? `${T.found} ${hit[1]}.` : T.missing;
+  });
+  document.getElementById("audit-go").addEventListener("click", () => {
+    const out = document.getElementById("audited");
+    if (!state || !state.key) { out.textContent = T.first; return; }
+    try {
+      const picks = V.audit(JSON.parse(document.getElementById("audit").value), state.fingerprint, state.key.toHex(), state.manifest.questions);
+      out.textContent = `${T.audited} ` + state.manifest.questions.map((q, qi) => `${q.question}: ${picks[qi].map((i) => q.answers[i]).join(", ") || "—"}`).join("; ");
+      out.className = "ok";
+    } catch (error) { out.textContent = `${T.bad_audit} ${error.message}`; out.className = "fault"; }
+  });
+})();

@@ -1,0 +1,318 @@
+"""The server's side of the board: one door for every entry, and the ballot's fast path.
+
+Everything that reaches the board comes through ``append``: the manifest with the organisers' signature, the
+trustees' deals, acceptances and partial decryptions, the credential authority's batches, the ballots, and the
+entries the board computes itself (the election key once every trustee accepted, the close, the tally, the
+result). Each is checked by the same rules a verifier replays (vote/board.py) before it is signed and stored, so
+the server cannot put on the board what the verifier would refuse — and a seized one that does is caught.
+
+A ballot is checked outside the lock (its proofs are the cost) against a per-process copy of what the vote needs
+(key, fingerprint, questions, credentials); then, in one short transaction, the chain's head is taken, the line
+signed and stored. The first statement of that transaction is an UPDATE of the vote's row, so that SQLite and
+PostgreSQL alike give the append to one writer at a time and the chain never forks.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from nacl.signing import SigningKey
+
+from core import keys, signing
+from core.cache import Cached, Freshness
+from core.ratelimit import allow
+from vote import ballots, board
+from vote.ballots import canonical
+from vote.group import ProtocolError
+from vote.models import Entry, Vote
+
+MAX_BALLOT = 64 * 1024  # a ballot of ten questions of ten answers is ~40 KB
+
+
+class VoteError(ValueError):
+    """Refused, with the reason in the visitor's language; nothing was stored."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
+
+
+def board_key(vote: Vote) -> SigningKey:
+    return SigningKey(bytes(vote.board_seed))
+
+
+def lines(vote: Vote, after: int = -1, limit: int | None = None) -> list[dict]:
+    rows = Entry.objects.filter(vote=vote, seq__gt=after).order_by("seq").values_list("line", flat=True)
+    return [json.loads(line) for line in (rows[:limit] if limit else rows)]
+
+
+def replay(vote: Vote, check: bool = False) -> board.State:
+    """The board's state from its stored lines; ``check``: every signature and proof again (the verifier's work;
+    without it the ballots are taken as checked on arrival and only their ciphertexts read)."""
+    state = board.State()
+    chain = keys.chain() if check else None
+    for line in lines(vote):
+        if check:
+            board.take(state, line, chain)
+        else:
+            _trusting_take(state, line)
+    return state
+
+
+def _trusting_take(state: board.State, line: dict) -> None:
+    entry = line["entry"]
+    if entry["kind"] == "ballot":
+        ballot = entry["payload"]
+        cts = [[(bytes.fromhex(a), bytes.fromhex(b)) for a, b in answer["choices"]] for answer in ballot["answers"]]
+        state.last[ballot["credential"]] = (entry["seq"], cts)
+        state.ballots += 1
+    else:
+        board.apply(state, entry)
+    state.head, state.length = line["hash"], state.length + 1
+    if entry["kind"] == "deal":
+        state.last_deal = line["hash"]
+
+
+def _write(vote: Vote, kind: str, payload: dict, check, tracker: str | None = None) -> dict:
+    """Append one line under the vote's lock; ``check(state_or_none)`` runs inside it, before the line is made."""
+    with transaction.atomic():
+        Vote.objects.filter(pk=vote.pk).update(length=F("length"))  # the write lock first: one appender at a time
+        current = Vote.objects.get(pk=vote.pk)
+        check(current)
+        line = board.entry_line(current.length, kind, payload, current.head, board_key(current))
+        try:
+            with transaction.atomic():
+                Entry.objects.create(
+                    vote=current,
+                    seq=current.length,
+                    kind=kind,
+                    line=canonical(line).decode(),
+                    hash=line["hash"],
+                    tracker=tracker,
+                )
+        except IntegrityError:
+            raise VoteError(_("This ballot is already on the board."), 409) from None
+        changes = {"head": line["hash"], "length": current.length + 1}
+        if kind == "ballot":
+            changes["ballots"] = current.ballots + 1
+        Vote.objects.filter(pk=vote.pk).update(**changes)
+    vote.head, vote.length = changes["head"], changes["length"]
+    return line
+
+
+def append(vote: Vote, kind: str, payload: dict) -> dict:
+    """Every entry but a ballot: checked by replaying the board with it, then stored; the phase follows."""
+    holder = {}
+
+    def check(current: Vote) -> None:
+        state = replay(current)
+        try:
+            board.apply(
+                state,
+                {"seq": current.length, "kind": kind, "payload": payload, "prev": current.head},
+                keys.chain() if kind == "manifest" else None,
+            )
+        except ProtocolError as exc:
+            raise VoteError(str(exc)) from None
+        holder["state"] = state
+
+    line = _write(vote, kind, payload, check)
+    state = holder["state"]
+    fields = {"phase": _phase(state), "batches": state.batches}
+    if state.key is not None:
+        fields.update(public_key=state.key.hex(), fingerprint=state.fingerprint)
+    Vote.objects.filter(pk=vote.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(vote, name, value)
+    _follow(vote, state)
+    return line
+
+
+def _phase(state: board.State) -> str:
+    return {
+        "empty": Vote.Phase.DRAFT,
+        "setup": Vote.Phase.SETUP,
+        "open": Vote.Phase.OPEN,
+        "closed": Vote.Phase.CLOSED,
+        "tally": Vote.Phase.TALLY,
+        "result": Vote.Phase.RESULT,
+    }[state.phase]
+
+
+def _follow(vote: Vote, state: board.State) -> None:
+    """What the board computes itself once it can: the key after the last acceptance, the result after the
+    threshold's partial decryptions (or at once for a tally of no ballot)."""
+    if state.key is None and state.manifest and state.accepted == set(state.indices):
+        append(vote, "open", state.open_payload())
+    elif state.tally is not None and state.result is None:
+        if state.counted == 0 or len(state.partials) >= state.manifest["threshold"]:
+            append(vote, "result", state.result_payload())
+
+
+# -- the ballot's fast path ----------------------------------------------------------------------
+def _context(pk: int, batches: int, phase: str) -> dict:
+    state = replay(Vote.objects.get(pk=pk))
+    return {
+        "fingerprint": state.fingerprint,
+        "key": state.key,
+        "questions": state.questions,
+        "credentials": frozenset(state.credentials),
+    }
+
+
+# Keyed by the vote's batch count and phase, which the vote's row gives on every cast: a new batch of credentials
+# or the close is seen at once, in every process.
+CONTEXT = Cached(_context, Freshness("vote-context", ["vote.Vote"], every=300), size=16)
+
+
+def cast(vote: Vote, body: bytes, client_ip: str | None, limited: bool = True) -> dict:
+    """Check a ballot as the verifier will and put it on the board: the receipt (its board line), or VoteError.
+    ``limited``: counted against the client's hourly limit (every door from the network; the demo's own casts
+    are not)."""
+    if limited and not allow("vote-ballot", client_ip, *settings.VOTE_RATE_LIMITS):
+        raise VoteError(_("Too many ballots from your network; try again in an hour."), 429)
+    refuse_unless_open(vote)
+    if len(body) > MAX_BALLOT:
+        raise VoteError(_("The ballot is too large."), 413)
+    try:
+        ballot = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise VoteError(_("The ballot is not JSON.")) from None
+    context = CONTEXT.get(vote.pk, vote.batches, vote.phase)
+    try:
+        credential, _cts = ballots.check(ballot, context["fingerprint"], context["key"], context["questions"])
+    except ProtocolError as exc:
+        raise VoteError(_("The ballot is refused: %(why)s.") % {"why": str(exc)}) from None
+    if credential not in context["credentials"]:
+        raise VoteError(_("The ballot is refused: its credential is not on this vote's list."), 403)
+
+    def check(current: Vote) -> None:
+        refuse_unless_open(current)
+
+    return _write(vote, "ballot", ballot, check, tracker=ballots.tracker(ballot))
+
+
+def refuse_unless_open(vote: Vote) -> None:
+    now = timezone.now()
+    if vote.phase != Vote.Phase.OPEN:
+        raise VoteError(_("This vote is not open for ballots."), 409)
+    if now < vote.opens:
+        raise VoteError(_("Voting has not begun yet."), 409)
+    if now >= vote.closes:
+        raise VoteError(_("Voting has ended."), 409)
+
+
+# -- the organisers' steps -------------------------------------------------------------------------
+def manifest_of(vote: Vote) -> dict:
+    return json.loads(vote.manifest)
+
+
+def publish_manifest(vote: Vote, signature: dict) -> dict:
+    """The organisers' offline signature of the manifest: checked against their key chain, the board's first line."""
+    try:
+        record = signing.parse_signature(signature)
+    except signing.SigningError as exc:
+        raise VoteError(str(exc)) from None
+    return append(vote, "manifest", {"manifest": manifest_of(vote), "signature": record})
+
+
+def close(vote: Vote, early: bool = False) -> None:
+    """Close the board (at or after the closing time, or ``early`` by the organisers' decision) and tally."""
+    if vote.phase != Vote.Phase.OPEN:
+        raise VoteError(_("This vote is not open."), 409)
+    now = timezone.now()
+    if now < vote.closes and not early:
+        raise VoteError(_("The vote closes at %(when)s: not before.") % {"when": vote.closes.isoformat()}, 409)
+    append(vote, "close", {"closed": now.date().isoformat()})
+    state = replay(vote)
+    append(vote, "tally", state.tally_payload())
+
+
+def submit(vote: Vote, document: dict) -> dict:
+    """A file brought from offline, by what it is: the manifest's signature, a deal, an acceptance, a batch of
+    credentials or a partial decryption."""
+    inner = document.get("document", {}) if isinstance(document, dict) else {}
+    fmt = document.get("format") if isinstance(document, dict) else None
+    kinds = {
+        "veche-vote-deal/1": "deal",
+        "veche-vote-accept/1": "accept",
+        "veche-vote-credentials/1": "credentials",
+        "veche-vote-partial/1": "partial",
+    }
+    if fmt == signing.SIGNATURE_FORMAT:
+        return publish_manifest(vote, document)
+    if isinstance(inner, dict) and inner.get("format") in kinds:
+        return append(vote, kinds[inner["format"]], document)
+    raise VoteError(
+        _(
+            "This file is not a document of the vote's ceremony (deal, acceptance, credentials, "
+            "partial decryption) nor the manifest's signature."
+        )
+    )
+
+
+def demo_sign_manifest(vote: Vote) -> dict:
+    """Demo mode only: the manifest signed with the demo key the server holds (the vote's page says so)."""
+    key = keys.demo_signing_key()
+    if key is None:
+        raise VoteError(_("Only the demo signs on the server: sign the manifest offline (docs/vote.md)."))
+    return publish_manifest(vote, signing.sign(vote.manifest.encode(), key))
+
+
+def create(definition: dict) -> Vote:
+    """A new vote from the organisers' definition: the manifest (with a fresh id and the board's own key) that
+    they then sign offline. Nothing is on the board until that signature comes back."""
+    import datetime
+    import secrets
+    import uuid
+
+    from django.utils.dateparse import parse_datetime
+    from django.utils.text import slugify
+
+    from vote import ceremony
+
+    if not isinstance(definition, dict):
+        raise VoteError(_("The definition is a JSON object (docs/vote.md)."))
+    seed = secrets.token_bytes(32)
+    opens, closes = (parse_datetime(str(definition.get(k, ""))) for k in ("opens", "closes"))
+    if opens is None or closes is None or opens.tzinfo is None or closes.tzinfo is None or closes <= opens:
+        raise VoteError(_("opens and closes are ISO dates with a time zone, closes after opens."))
+    slug = slugify(str(definition.get("slug", "")))[:100]
+    if not slug or Vote.objects.filter(slug=slug).exists():
+        raise VoteError(_("The vote needs a slug no other vote has."))
+    manifest = {
+        "format": ceremony.MANIFEST,
+        "id": str(uuid.uuid4()),
+        "slug": slug,
+        "title": str(definition.get("title", ""))[:300],
+        "description": str(definition.get("description", ""))[:5000],
+        "questions": definition.get("questions"),
+        "opens": opens.astimezone(datetime.UTC).isoformat(),
+        "closes": closes.astimezone(datetime.UTC).isoformat(),
+        "threshold": definition.get("threshold"),
+        "trustees": definition.get("trustees"),
+        "credential_authority": definition.get("credential_authority"),
+        "eligibility": str(definition.get("eligibility", ""))[:2000],
+        "board_key": signing.public_of(SigningKey(seed)),
+        "demo": bool(settings.DEMO and not settings.SIGNING_ROOT),
+    }
+    if not manifest["title"]:
+        raise VoteError(_("The vote needs a title."))
+    try:
+        ceremony.check_manifest(manifest)
+    except ProtocolError as exc:
+        raise VoteError(str(exc)) from None
+    return Vote.objects.create(
+        slug=slug,
+        title=manifest["title"],
+        manifest=canonical(manifest).decode(),
+        board_seed=seed,
+        opens=opens,
+        closes=closes,
+        demo=manifest["demo"],
+    )

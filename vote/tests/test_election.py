@@ -1,0 +1,217 @@
+"""A whole election as it would run: the trustees' ceremony offline, 200 voters casting through the API (a few
+voting again, a few auditing a ballot first), the tally, three of five trustees decrypting offline, vote_verify
+passing — and then each way a server could cheat, each named by vote_verify."""
+
+import copy
+import json
+import random
+
+import pytest
+from django.core.management import CommandError, call_command
+from nacl.signing import SigningKey
+
+from vote import ballots, ceremony
+from vote.board import entry_line, verify
+from vote.group import base, hexof, scalar_hex
+from vote.models import Vote
+from vote.store import close, lines, replay
+from vote.tests.conftest import QUESTIONS, make_vote
+
+pytestmark = pytest.mark.django_db
+
+
+def cast(client, vote, ballot):
+    return client.post(f"/api/vote/{vote.slug}/ballots", json.dumps(ballot), content_type="application/json")
+
+
+@pytest.fixture(scope="module")
+def election(tmp_path_factory, django_db_setup, django_db_blocker):
+    """One election for the module (it costs ~15 s): made in a transaction that is rolled back at the end."""
+    from django.db import transaction
+    from django.test import Client, override_settings
+
+    folder = tmp_path_factory.mktemp("election")
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        limits = override_settings(VOTE_RATE_LIMITS=(1000, 10000))  # one client casts for 200 voters here
+        limits.enable()
+        try:
+            c = make_vote(folder, voters=200)
+            vote = c.vote
+            state = replay(vote)
+            rng = random.Random(7)
+            expected = [[0, 0], [0, 0, 0]]
+            client = Client()
+            audits, receipts = [], []
+            for n, credential in enumerate(c.credentials):
+                key = ballots.credential_key(json.loads(vote.manifest)["id"], credential)
+                picks = [[rng.randrange(2)], rng.sample(range(3), rng.randrange(3))]
+                if n % 50 == 0:  # audits one ballot first (a Benaloh challenge): never cast
+                    ballot, randomness = ballots.build(state.fingerprint, state.key, QUESTIONS, picks, key)
+                    audits.append(({"ballot": ballot, "randomness": randomness, "choices": picks}, picks))
+                if n % 40 == 1:  # votes, then votes again: only the last counts
+                    first = [[1 - picks[0][0]], []]
+                    ballot, _r = ballots.build(state.fingerprint, state.key, QUESTIONS, first, key)
+                    assert cast(client, vote, ballot).status_code == 201
+                ballot, _r = ballots.build(state.fingerprint, state.key, QUESTIONS, picks, key)
+                response = cast(client, vote, ballot)
+                assert response.status_code == 201, response.content
+                receipts.append(response.json())
+                for q, chosen in enumerate(picks):
+                    for a in chosen:
+                        expected[q][a] += 1
+            vote.refresh_from_db()
+            close(vote, early=True)
+            board = c.board_file()
+            for i in (2, 4, 5):
+                c.run(
+                    "decrypt",
+                    "--board",
+                    board,
+                    "--key",
+                    c.trustees[i - 1],
+                    "--share",
+                    folder / f"share{i}.json",
+                    "--out",
+                    folder / f"partial{i}.json",
+                )
+                c.submit(folder / f"partial{i}.json")
+            c.expected, c.audits, c.receipts = expected, audits, receipts
+            c.lines = lines(c.vote)
+            c.state = replay(c.vote)
+            yield c
+        finally:
+            limits.disable()
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+def test_the_count_is_the_ballots(election):
+    assert election.vote.phase == Vote.Phase.RESULT
+    assert election.state.ballots == 205  # 200 voters, 5 of whom voted twice
+    assert election.state.counted == 200
+    assert election.state.result == election.expected
+
+
+def test_vote_verify_passes_and_says_the_result(election, tmp_path, capsys):
+    call_command("vote_verify", election.vote.slug)
+    out = capsys.readouterr().out
+    assert "everything verifies." in out and "ballots: 205 cast, 200 counted" in out
+    # The exported folder verifies too, with the receipts voters kept and the audits they made.
+    call_command("vote_export", election.vote.slug, str(tmp_path / "copy"))
+    receipt, audit = tmp_path / "receipt.json", tmp_path / "audit.json"
+    receipt.write_text(json.dumps(election.receipts[17]))
+    record, picks = election.audits[1]
+    audit.write_text(json.dumps(record))
+    call_command("vote_verify", str(tmp_path / "copy"), receipt=[receipt], audit=[audit])
+    out = capsys.readouterr().out
+    assert "everything verifies." in out
+    answers = ", ".join(QUESTIONS[1]["answers"][i] for i in sorted(picks[1])) or "—"
+    assert f"audit {audit}: Совет: {answers}" in out
+
+
+def faults_of(lines_, **kwargs):
+    return verify(lines_, **kwargs).faults
+
+
+def resign(lines_, key: SigningKey, start: int):
+    """What a seized server can do with the board's key: rebuild the chain from ``start`` and sign it again."""
+    out = lines_[:start]
+    for line in lines_[start:]:
+        entry = line["entry"]
+        prev = out[-1]["hash"] if out else "0" * 64
+        out.append(entry_line(len(out), entry["kind"], entry["payload"], prev, key))
+    return out
+
+
+def first_ballot(lines_):
+    return next(i for i, line in enumerate(lines_) if line["entry"]["kind"] == "ballot")
+
+
+def test_a_ballot_altered(election):
+    changed = copy.deepcopy(election.lines)
+    n = first_ballot(changed)
+    choices = changed[n]["entry"]["payload"]["answers"][0]["choices"]
+    choices[0], choices[1] = choices[1], choices[0]  # "yes" made "no"
+    assert faults_of(changed) == [f"entry {n} (ballot): its hash is not the hash of its content: it was altered"]
+    # Re-signed by a seized server: the ballot's own proofs and signature still catch it.
+    resigned = resign(changed, SigningKey(bytes(election.vote.board_seed)), n)
+    assert faults_of(resigned) == [f"entry {n} (ballot): the ballot's signature by its credential does not hold"]
+
+
+def test_a_ballot_added_without_a_credential(election):
+    outsider = SigningKey.generate()
+    state = election.state
+    ballot, _r = ballots.build(state.fingerprint, state.key, QUESTIONS, [[0], []], outsider)
+    at = next(i for i, line in enumerate(election.lines) if line["entry"]["kind"] == "close")
+    lines_ = election.lines[:at]
+    lines_.append(entry_line(at, "ballot", ballot, lines_[-1]["hash"], SigningKey(bytes(election.vote.board_seed))))
+    assert faults_of(lines_) == [
+        f"entry {at} (ballot): the ballot's credential is not on the credential authority's list"
+    ]
+
+
+def test_a_ballot_dropped_from_the_board(election):
+    n = first_ballot(election.lines) + 3
+    dropped = election.lines[:n] + election.lines[n + 1 :]
+    assert faults_of(dropped) == [
+        f"entry {n} (ballot): entry number {n + 1} where {n} should be: entries were removed or added"
+    ]
+    # Re-chained and re-signed with the board's key, the board holds together: the voter's receipt does not.
+    resigned = resign(dropped, SigningKey(bytes(election.vote.board_seed)), n)
+    faults = faults_of(resigned, receipts=[next(r for r in election.receipts if r["entry"]["seq"] == n)])
+    assert any(f.startswith(f"receipt for entry {n}: that entry is not on the board") for f in faults), faults
+    # …nor does an observer's copy made before.
+    faults = faults_of(resigned, earlier=election.lines[: n + 2])
+    assert f"entry {n}: the board does not extend the earlier copy (it was changed or dropped)" in faults
+
+
+def test_a_wrong_partial_decryption(election):
+    n = next(i for i, line in enumerate(election.lines) if line["entry"]["kind"] == "partial")
+    changed = copy.deepcopy(election.lines)
+    document = changed[n]["entry"]["payload"]["document"]
+    document["factors"][0][0] = hexof(base(12345))
+    key = SigningKey(bytes(election.vote.board_seed))
+    resigned = resign(changed, key, n)
+    # The trustee's signature no longer holds; re-signed by the trustee, the proof does not.
+    assert faults_of(resigned) == [f"entry {n} (partial): trustee 2's decryption: the signature does not hold"]
+    from core import signing
+
+    trustee = signing.read_key(election.trustees[1])
+    changed[n]["entry"]["payload"] = ceremony.signed(document, trustee)
+    resigned = resign(changed, key, n)
+    assert faults_of(resigned) == [
+        f"entry {n} (partial): question 1, answer 1: the proof of the partial decryption does not hold"
+    ]
+
+
+def test_a_changed_tally_or_result(election):
+    key = SigningKey(bytes(election.vote.board_seed))
+    n = next(i for i, line in enumerate(election.lines) if line["entry"]["kind"] == "result")
+    changed = copy.deepcopy(election.lines)
+    changed[n]["entry"]["payload"]["counts"][0][0] += 1
+    assert faults_of(resign(changed, key, n)) == [
+        f"entry {n} (result): the result is not what the tally and the trustees' decryptions give"
+    ]
+    t = next(i for i, line in enumerate(election.lines) if line["entry"]["kind"] == "tally")
+    changed = copy.deepcopy(election.lines)
+    changed[t]["entry"]["payload"]["ballots"] -= 1
+    assert faults_of(resign(changed, key, t)) == [
+        f"entry {t} (tally): the tally is not the product of the last ballot of each credential"
+    ]
+
+
+def test_vote_verify_names_the_fault_and_fails(election, tmp_path, capsys):
+    n = first_ballot(election.lines)
+    changed = copy.deepcopy(election.lines)
+    changed[n]["entry"]["payload"]["answers"][1]["overall"][0][1] = scalar_hex(1)
+    path = tmp_path / "board.jsonl"
+    path.write_text(
+        "".join(json.dumps(line) + "\n" for line in resign(changed, SigningKey(bytes(election.vote.board_seed)), n))
+    )
+    with pytest.raises(CommandError, match="does not verify: 1 fault"):
+        call_command("vote_verify", str(path))
+    assert (
+        f"FAULT entry {n} (ballot): the ballot's signature by its credential does not hold" in capsys.readouterr().err
+    )

@@ -1,0 +1,196 @@
+"""The vote's pages: the vote (and its ballot, built in the browser), the board, the verifier; and the export.
+
+The ballot is encrypted, proved and signed in the voter's browser (vote/static/vote/vote.js): the page never
+sends the credential or the choices, only the finished ballot, to POST /api/vote/SLUG/ballots. The credential
+comes in the voter's mail as a link whose fragment (#credential=…) the browser never sends to any server.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from django.core.paginator import Paginator
+from django.http import Http404, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from core import keys, signing
+from core.charts import with_bars
+from vote.models import Entry, Vote
+from vote.store import manifest_of
+
+# The words the pages' scripts show, in the visitor's language.
+BALLOT_MESSAGES = {
+    "credential": gettext_lazy("This is not a credential: 24 letters and digits, as in the mail."),
+    "count": gettext_lazy("Choose the number of answers the question asks for."),
+    "cast": gettext_lazy("Your ballot is on the board as entry"),
+    "find": gettext_lazy("Find it on the board"),
+    "refused": gettext_lazy("The ballot was refused:"),
+    "working": gettext_lazy("Encrypting…"),
+    "sending": gettext_lazy("Sending…"),
+    "offline": gettext_lazy("The server could not be reached; nothing was cast. Try again."),
+    "receipt": gettext_lazy("Your receipt (keep it: it proves the board took your ballot):"),
+}
+
+
+VERIFIER_MESSAGES = {
+    "ok": gettext_lazy("Everything verifies."),
+    "faults": gettext_lazy("The board does NOT verify:"),
+    "entries": gettext_lazy("entries"),
+    "ballots": gettext_lazy("ballots cast"),
+    "counted": gettext_lazy("counted"),
+    "working": gettext_lazy("Checking… (a few seconds per hundred ballots)"),
+    "found": gettext_lazy("Your ballot is on the board: entry"),
+    "missing": gettext_lazy("No ballot with this tracker is on the board."),
+    "audited": gettext_lazy("The audited ballot encrypts:"),
+    "bad_audit": gettext_lazy("The audit does not hold:"),
+    "first": gettext_lazy("Verify the board first."),
+    "result": gettext_lazy("Result"),
+}
+
+
+STATIC = Path(__file__).resolve().parent / "static" / "vote"
+SCRIPTS = {
+    "noble-vote.js": STATIC / "vendor" / "noble-vote-2.4.0.js",
+    "vote.js": STATIC / "vote.js",
+    "verify.js": STATIC / "verify.js",
+}
+
+
+def summary(vote: Vote) -> dict:
+    """What the vote's page and API say: the manifest, trustees, credentials by identity check, the result. Read
+    from the board's entries other than ballots (their number is on the vote's row)."""
+    manifest = manifest_of(vote)
+    checks: dict[str, int] = {}
+    result, partials, tally = None, 0, None
+    for kind, line in Entry.objects.filter(vote=vote).exclude(kind="ballot").values_list("kind", "line"):
+        payload = json.loads(line)["entry"]["payload"]
+        if kind == "credentials":
+            for check, n in payload["document"]["checks"].items():
+                checks[check] = checks.get(check, 0) + n
+        elif kind == "result":
+            result = payload
+        elif kind == "partial":
+            partials += 1
+        elif kind == "tally":
+            tally = payload
+    questions = []
+    for q, question in enumerate(manifest["questions"]):
+        rows = [
+            {"answer": a, "votes": result["counts"][q][i] if result else None}
+            for i, a in enumerate(question["answers"])
+        ]
+        questions.append({**question, "rows": with_bars(rows) if result else rows})
+    return {
+        "manifest": manifest,
+        "phase": vote.phase,
+        "trustees": [{"name": t["name"], "fingerprint": signing.fingerprint(t["key"])} for t in manifest["trustees"]],
+        "threshold": manifest["threshold"],
+        "checks": sorted(checks.items()),
+        "credentials": sum(checks.values()),
+        "ballots": vote.ballots,
+        "counted": tally["ballots"] if tally else None,
+        "partials": partials,
+        "questions": questions,
+        "result": result,
+        "head": vote.head,
+        "length": vote.length,
+    }
+
+
+def index(request):
+    votes = Vote.objects.exclude(phase=Vote.Phase.DRAFT)
+    return render(request, "vote/index.html", {"votes": votes})
+
+
+def vote_page(request, slug):
+    vote = get_object_or_404(Vote.objects.exclude(phase=Vote.Phase.DRAFT), slug=slug)
+    context = summary(vote)
+    context.update(
+        vote=vote,
+        ballot_messages={k: str(v) for k, v in BALLOT_MESSAGES.items()},
+    )
+    return render(request, "vote/vote.html", context)
+
+
+def board_page(request, slug):
+    vote = get_object_or_404(Vote.objects.exclude(phase=Vote.Phase.DRAFT), slug=slug)
+    rows = Entry.objects.filter(vote=vote).only("seq", "kind", "hash", "tracker").order_by("seq")
+    wanted = "".join(ch for ch in request.GET.get("tracker", "").lower() if ch in "0123456789abcdef")[:64]
+    found = None
+    if wanted:
+        found = rows.filter(tracker__startswith=wanted).first() if len(wanted) >= 8 else False
+    page = Paginator(rows, 100).get_page(request.GET.get("page"))
+    return render(request, "vote/board.html", {"vote": vote, "page": page, "wanted": wanted, "found": found})
+
+
+def board_file(request, slug):
+    """board.jsonl: the whole board, a line per entry, as observers copy it and the verifier reads it."""
+    vote = get_object_or_404(Vote.objects.exclude(phase=Vote.Phase.DRAFT), slug=slug)
+    rows = Entry.objects.filter(vote=vote).order_by("seq").values_list("line", flat=True).iterator(chunk_size=2000)
+    response = StreamingHttpResponse((line + "\n" for line in rows), content_type="application/x-ndjson")
+    response["Content-Disposition"] = f'inline; filename="{vote.slug}-board.jsonl"'
+    return response
+
+
+def keyring_document() -> dict:
+    current = keys.chain()
+    return current.document() if current else {}
+
+
+def keys_file(request, slug):
+    get_object_or_404(Vote, slug=slug)
+    return JsonResponse(keyring_document())
+
+
+def verifier(request, slug):
+    vote = get_object_or_404(Vote.objects.exclude(phase=Vote.Phase.DRAFT), slug=slug)
+    return render(request, "vote/verifier.html", verifier_context(vote, static=False))
+
+
+def verifier_context(vote: Vote, static: bool) -> dict:
+    from django.templatetags.static import static as static_url
+    from django.urls import reverse
+
+    if static:
+        scripts = list(SCRIPTS)
+        board, keyring = "board.jsonl", "keys.json"
+    else:
+        scripts = [
+            static_url(f"vote/{name}" if name != "noble-vote.js" else "vote/vendor/noble-vote-2.4.0.js")
+            for name in SCRIPTS
+        ]
+        board, keyring = reverse("vote:board_file", args=[vote.slug]), reverse("vote:keys", args=[vote.slug])
+    return {
+        "vote": vote,
+        "scripts": scripts,
+        "board_url": board,
+        "keys_url": keyring,
+        "root": keys.signing_root() or "",
+        "root_fingerprint": signing.fingerprint(keys.signing_root()) if keys.signing_root() else "",
+        "static": static,
+        "demo": vote.demo,
+        "verifier_messages": {k: str(v) for k, v in VERIFIER_MESSAGES.items()},
+    }
+
+
+def export(vote: Vote, out: Path) -> int:
+    """The board and the verifier as a folder any static host can serve (vote_export)."""
+    if vote.phase == Vote.Phase.DRAFT:
+        raise Http404(_("The vote has no board yet."))
+    out.mkdir(parents=True, exist_ok=True)
+    count = 0
+    with open(out / "board.jsonl", "w") as fh:
+        for line in Entry.objects.filter(vote=vote).order_by("seq").values_list("line", flat=True).iterator():
+            fh.write(line + "\n")
+            count += 1
+    (out / "keys.json").write_text(json.dumps(keyring_document()))
+    for name, source in SCRIPTS.items():
+        shutil.copyfile(source, out / name)
+    shutil.copyfile(STATIC / "vendor" / "LICENSE-noble.txt", out / "LICENSE-noble.txt")
+    (out / "index.html").write_text(render_to_string("vote/verifier_static.html", verifier_context(vote, static=True)))
+    return count
