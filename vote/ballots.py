@@ -26,7 +26,8 @@ import secrets as _secrets
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
-from vote.group import ProtocolError, hexof, point, random_scalar, scalar, scalar_hex, sha256, total
+from core.signing import _
+from vote.group import ProtocolError, encoded, hexof, point, random_scalar, scalar, scalar_hex, sha256, total
 from vote.proofs import encrypt, in_range, prove_range
 
 FORMAT = "veche-ballot/1"
@@ -48,7 +49,7 @@ def normal_credential(text: str) -> str:
     """What a voter typed, without the spaces and dashes the mail groups it with."""
     cleaned = "".join(ch for ch in str(text) if ch not in " -\t\n")
     if len(cleaned) != CREDENTIAL_LENGTH or any(ch not in ALPHABET for ch in cleaned):
-        raise ProtocolError("a credential is 24 letters and digits, as in the mail")
+        raise ProtocolError(_("a credential is 24 letters and digits, as in the mail"))
     return cleaned
 
 
@@ -76,13 +77,13 @@ def build(
     context = f"{election}|{public}"
     answers, randomness = [], []
     if len(picks) != len(questions):
-        raise ProtocolError("one list of choices per question")
+        raise ProtocolError(_("one list of choices per question"))
     for question, chosen in zip(questions, picks, strict=True):
         n = len(question["answers"])
         if not set(chosen) <= set(range(n)) or len(set(chosen)) != len(chosen):
-            raise ProtocolError("a choice that is not an answer of the question")
+            raise ProtocolError(_("a choice that is not an answer of the question"))
         if not question["min"] <= len(chosen) <= question["max"]:
-            raise ProtocolError("too few or too many answers chosen")
+            raise ProtocolError(_("too few or too many answers chosen"))
         rs = [random_scalar() for _ in range(n)]
         cts = [encrypt(key, int(i in chosen), r) for i, r in zip(range(n), rs, strict=True)]
         proofs = [
@@ -108,43 +109,60 @@ def check(ballot: object, election: str, key: bytes, questions: list[dict]) -> t
     """(credential, ciphertexts per question) of a ballot whose every proof and signature hold; ProtocolError
     naming the first part that does not, otherwise."""
     if not isinstance(ballot, dict) or set(ballot) != {"format", "election", "credential", "answers", "signature"}:
-        raise ProtocolError("not a ballot: format, election, credential, answers and signature expected")
+        raise ProtocolError(_("not a ballot: format, election, credential, answers and signature expected"))
     if ballot["format"] != FORMAT:
-        raise ProtocolError(f"not a ballot of this version ({FORMAT})")
+        raise ProtocolError(_("not a ballot of this version (%(format)s)") % {"format": FORMAT})
     if ballot["election"] != election:
-        raise ProtocolError("the ballot is for another election (or another key of this one)")
+        raise ProtocolError(_("the ballot is for another election (or another key of this one)"))
     credential = str(ballot["credential"])
-    public = point(credential)
+    public = encoded(credential)  # a listed credential: each was checked as a point when its batch came
     body = {k: v for k, v in ballot.items() if k != "signature"}
     try:
         VerifyKey(public).verify(canonical(body), bytes.fromhex(str(ballot["signature"])))
     except (BadSignatureError, ValueError, TypeError):
-        raise ProtocolError("the ballot's signature by its credential does not hold") from None
+        raise ProtocolError(_("the ballot's signature by its credential does not hold")) from None
     answers = ballot["answers"]
     if not isinstance(answers, list) or len(answers) != len(questions):
-        raise ProtocolError("one answer per question expected")
+        raise ProtocolError(_("one answer per question expected"))
     context = f"{election}|{credential}"
     result = []
     for q, (question, answer) in enumerate(zip(questions, answers, strict=True), 1):
         n = len(question["answers"])
         if not isinstance(answer, dict) or set(answer) != {"choices", "proofs", "overall"}:
-            raise ProtocolError(f"question {q}: choices, proofs and overall expected")
+            raise ProtocolError(_("question %(q)s: choices, proofs and overall expected") % {"q": q})
         choices, proofs = answer["choices"], answer["proofs"]
         if not isinstance(choices, list) or len(choices) != n:
-            raise ProtocolError(f"question {q}: one ciphertext per answer expected")
+            raise ProtocolError(_("question %(q)s: one ciphertext per answer expected") % {"q": q})
         if not isinstance(proofs, list) or len(proofs) != (n - 1 if implied(question) else n):
-            raise ProtocolError(f"question {q}: the number of proofs is wrong")
+            raise ProtocolError(_("question %(q)s: the number of proofs is wrong") % {"q": q})
         cts = []
         for i, pair in enumerate(choices, 1):
             if not isinstance(pair, list) or len(pair) != 2:
-                raise ProtocolError(f"question {q}, answer {i}: a ciphertext is [alpha, beta]")
-            cts.append((point(pair[0]), point(pair[1])))
+                raise ProtocolError(_("question %(q)s, answer %(i)s: a ciphertext is [alpha, beta]") % {"q": q, "i": i})
+            # An answer with its own proof has both points multiplied there (alpha, and beta at the branch 0),
+            # which checks them; an implied answer's points are checked here.
+            check_point = point if i > len(proofs) else encoded
+            try:
+                cts.append((check_point(pair[0]), check_point(pair[1])))
+            except ProtocolError as exc:
+                raise ProtocolError(_("question %(q)s, answer %(i)s: %(exc)s") % {"q": q, "i": i, "exc": exc}) from None
         for i, ((a, b), proof) in enumerate(zip(cts, proofs, strict=False), 1):
-            if not in_range(context, key, a, b, 0, 1, proof):
-                raise ProtocolError(f"question {q}, answer {i}: the proof that it encrypts 0 or 1 does not hold")
+            try:
+                holds = in_range(context, key, a, b, 0, 1, proof)
+            except ProtocolError as exc:
+                raise ProtocolError(_("question %(q)s, answer %(i)s: %(exc)s") % {"q": q, "i": i, "exc": exc}) from None
+            if not holds:
+                raise ProtocolError(
+                    _("question %(q)s, answer %(i)s: the proof that it encrypts 0 or 1 does not hold")
+                    % {"q": q, "i": i}
+                )
         alpha, beta = total([a for a, _b in cts]), total([b for _a, b in cts])
-        if not in_range(context, key, alpha, beta, question["min"], question["max"], answer["overall"]):
-            raise ProtocolError(f"question {q}: the proof of the number of answers chosen does not hold")
+        try:
+            holds = in_range(context, key, alpha, beta, question["min"], question["max"], answer["overall"])
+        except ProtocolError as exc:
+            raise ProtocolError(_("question %(q)s: %(exc)s") % {"q": q, "exc": exc}) from None
+        if not holds:
+            raise ProtocolError(_("question %(q)s: the proof of the number of answers chosen does not hold") % {"q": q})
         result.append(cts)
     return credential, result
 
@@ -153,17 +171,19 @@ def audit(record: object, election: str, key: bytes, questions: list[dict]) -> l
     """A Benaloh audit: the choices a ballot encrypts, checked against the randomness its browser revealed.
     The ballot itself must hold too: a device that shows one ballot and encrypts another is what this catches."""
     if not isinstance(record, dict) or set(record) != {"ballot", "randomness", "choices"}:
-        raise ProtocolError("an audit record holds ballot, randomness and choices")
+        raise ProtocolError(_("an audit record holds ballot, randomness and choices"))
     _credential, cts = check(record["ballot"], election, key, questions)
     randomness, choices = record["randomness"], record["choices"]
     if not isinstance(randomness, list) or len(randomness) != len(cts) or not isinstance(choices, list):
-        raise ProtocolError("the audit record's randomness or choices do not match its ballot")
+        raise ProtocolError(_("the audit record's randomness or choices do not match its ballot"))
     picks = []
     for q, (question_cts, rs, chosen) in enumerate(zip(cts, randomness, choices, strict=False), 1):
         if not isinstance(rs, list) or len(rs) != len(question_cts) or not isinstance(chosen, list):
-            raise ProtocolError(f"question {q}: the randomness does not match the ciphertexts")
+            raise ProtocolError(_("question %(q)s: the randomness does not match the ciphertexts") % {"q": q})
         for i, ((a, b), r) in enumerate(zip(question_cts, rs, strict=True)):
             if (a, b) != encrypt(key, int(i in chosen), scalar(r)):
-                raise ProtocolError(f"question {q}, answer {i + 1}: the ballot does not encrypt what it says")
+                raise ProtocolError(
+                    _("question %(q)s, answer %(i)s: the ballot does not encrypt what it says") % {"q": q, "i": i + 1}
+                )
         picks.append(sorted(chosen))
     return picks

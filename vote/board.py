@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from nacl.signing import SigningKey
 
 from core import signing
+from core.signing import _
 from vote import ballots as ballot_rules
 from vote import ceremony
 from vote.ballots import canonical
@@ -115,12 +116,12 @@ def apply(state: State, entry: dict, chain: signing.Chain | None = None) -> None
     """Take one entry onto the state, or ProtocolError saying why it does not belong there."""
     kind, payload = entry["kind"], entry["payload"]
     if state.manifest is None and kind != "manifest":
-        raise ProtocolError("the board must begin with the vote's manifest")
+        raise ProtocolError(_("the board must begin with the vote's manifest"))
     if kind == "manifest":
         if state.manifest is not None:
-            raise ProtocolError("a second manifest")
+            raise ProtocolError(_("a second manifest"))
         if not isinstance(payload, dict) or set(payload) != {"manifest", "signature"}:
-            raise ProtocolError("the manifest entry holds the manifest and the organisers' signature")
+            raise ProtocolError(_("the manifest entry holds the manifest and the organisers' signature"))
         manifest = ceremony.check_manifest(payload["manifest"])
         try:
             record = signing.parse_signature(payload["signature"])
@@ -129,45 +130,47 @@ def apply(state: State, entry: dict, chain: signing.Chain | None = None) -> None
             elif not signing.signature_valid(canonical(manifest), record["key"], record["signature"]):
                 raise signing.SigningError("the organisers' signature of the manifest does not hold")
         except signing.SigningError as exc:
-            raise ProtocolError(f"the manifest's signature: {exc}") from None
+            raise ProtocolError(_("the manifest's signature: %(exc)s") % {"exc": exc}) from None
         state.manifest, state.board_key, state.signer = manifest, manifest["board_key"], record["key"]
     elif kind == "deal":
         if state.key is not None or state.accepted:
-            raise ProtocolError("a deal after the trustees began accepting")
+            raise ProtocolError(_("a deal after the trustees began accepting"))
         index = len(state.deals) + 1
         if index > len(state.trustees):
-            raise ProtocolError("more deals than trustees")
+            raise ProtocolError(_("more deals than trustees"))
         document = ceremony.signer_of(payload, state.trustees[index - 1]["key"], f"trustee {index}'s deal")
         state.commitments.append(ceremony.check_deal(state.manifest, document, index))
         state.deals.append(document)
     elif kind == "accept":
         if len(state.deals) != len(state.trustees) or state.key is not None:
-            raise ProtocolError("an acceptance before every trustee dealt, or after the vote opened")
+            raise ProtocolError(_("an acceptance before every trustee dealt, or after the vote opened"))
         index = payload.get("document", {}).get("trustee") if isinstance(payload, dict) else None
         if not isinstance(index, int) or not 1 <= index <= len(state.trustees) or index in state.accepted:
-            raise ProtocolError("an acceptance by no trustee, or a second one by the same")
+            raise ProtocolError(_("an acceptance by no trustee, or a second one by the same"))
         document = ceremony.signer_of(payload, state.trustees[index - 1]["key"], f"trustee {index}'s acceptance")
         expected = hexof(ceremony.verification_key(state.commitments, index))
         if document.get("format") != ceremony.ACCEPT or document.get("election") != ceremony.manifest_hash(
             state.manifest
         ):
-            raise ProtocolError(f"trustee {index}'s acceptance is not for this election")
+            raise ProtocolError(_("trustee %(index)s's acceptance is not for this election") % {"index": index})
         if document.get("board") != state.last_deal:
-            raise ProtocolError(f"trustee {index} accepted other deals than those on the board")
+            raise ProtocolError(_("trustee %(index)s accepted other deals than those on the board") % {"index": index})
         if document.get("verification_key") != expected:
-            raise ProtocolError(f"trustee {index}'s verification key does not follow from the deals")
+            raise ProtocolError(
+                _("trustee %(index)s's verification key does not follow from the deals") % {"index": index}
+            )
         state.accepted.add(index)
     elif kind == "open":
         if state.accepted != set(state.indices) or state.key is not None:
-            raise ProtocolError("the vote opened before every trustee accepted the key")
+            raise ProtocolError(_("the vote opened before every trustee accepted the key"))
         if payload != state.open_payload():
-            raise ProtocolError("the election key or the verification keys are not those the deals give")
+            raise ProtocolError(_("the election key or the verification keys are not those the deals give"))
         state.key = bytes.fromhex(payload["public_key"])
         state.fingerprint = payload["election"]
         state.verification_keys = [bytes.fromhex(k) for k in payload["verification_keys"]]
     elif kind == "credentials":
         if state.closed:
-            raise ProtocolError("credentials added after the vote closed")
+            raise ProtocolError(_("credentials added after the vote closed"))
         document = ceremony.signer_of(payload, state.manifest["credential_authority"], "the credentials")
         added = ceremony.check_batch(state.manifest, document, state.batches + 1, state.credentials)
         state.batches += 1
@@ -176,64 +179,65 @@ def apply(state: State, entry: dict, chain: signing.Chain | None = None) -> None
             state.checks[check] = state.checks.get(check, 0) + n
     elif kind == "ballot":
         if state.key is None or state.closed:
-            raise ProtocolError("a ballot while the vote is not open")
+            raise ProtocolError(_("a ballot while the vote is not open"))
         credential, cts = ballot_rules.check(payload, state.fingerprint, state.key, state.questions)
         if credential not in state.credentials:
-            raise ProtocolError("the ballot's credential is not on the credential authority's list")
+            raise ProtocolError(_("the ballot's credential is not on the credential authority's list"))
         state.last[credential] = (entry["seq"], cts)
         state.trackers[ballot_rules.tracker(payload)] = entry["seq"]
         state.ballots += 1
     elif kind == "close":
         if state.key is None or state.closed:
-            raise ProtocolError("the vote closed twice, or before it opened")
+            raise ProtocolError(_("the vote closed twice, or before it opened"))
         state.closed = True
     elif kind == "tally":
         if not state.closed or state.tally is not None:
-            raise ProtocolError("a tally before the vote closed, or a second one")
+            raise ProtocolError(_("a tally before the vote closed, or a second one"))
         if payload != state.tally_payload():
-            raise ProtocolError("the tally is not the product of the last ballot of each credential")
+            raise ProtocolError(_("the tally is not the product of the last ballot of each credential"))
         state.tally, state.counted = payload["tally"], payload["ballots"]
     elif kind == "partial":
         if state.tally is None or state.result is not None:
-            raise ProtocolError("a partial decryption before the tally, or after the result")
+            raise ProtocolError(_("a partial decryption before the tally, or after the result"))
         index = payload.get("document", {}).get("trustee") if isinstance(payload, dict) else None
         if not isinstance(index, int) or not 1 <= index <= len(state.trustees) or index in state.partials:
-            raise ProtocolError("a partial decryption by no trustee, or a second one by the same")
+            raise ProtocolError(_("a partial decryption by no trustee, or a second one by the same"))
         document = ceremony.signer_of(payload, state.trustees[index - 1]["key"], f"trustee {index}'s decryption")
         state.partials[index] = ceremony.check_partial(
             state.fingerprint, document, index, state.verification_keys[index - 1], state.tally
         )
     elif kind == "result":
         if state.tally is None or state.result is not None:
-            raise ProtocolError("a result before the tally, or a second one")
+            raise ProtocolError(_("a result before the tally, or a second one"))
         if state.counted and len(state.partials) < state.manifest["threshold"]:
-            raise ProtocolError("a result before enough trustees decrypted")
+            raise ProtocolError(_("a result before enough trustees decrypted"))
         if payload != state.result_payload():
-            raise ProtocolError("the result is not what the tally and the trustees' decryptions give")
+            raise ProtocolError(_("the result is not what the tally and the trustees' decryptions give"))
         state.result = payload["counts"]
     else:
-        raise ProtocolError(f"an entry of unknown kind {str(kind)[:40]!r}")
+        raise ProtocolError(_("an entry of unknown kind %(kind)s") % {"kind": repr(str(kind)[:40])})
 
 
 def check_line(state: State, line: object) -> dict:
     """The entry of a board line whose place in the chain, hash and board signature hold."""
     if not isinstance(line, dict) or set(line) != {"entry", "hash", "signature"}:
-        raise ProtocolError("not a board line: entry, hash and signature expected")
+        raise ProtocolError(_("not a board line: entry, hash and signature expected"))
     entry = line["entry"]
     if not isinstance(entry, dict) or set(entry) != {"seq", "kind", "payload", "prev"}:
-        raise ProtocolError("not a board entry: seq, kind, payload and prev expected")
+        raise ProtocolError(_("not a board entry: seq, kind, payload and prev expected"))
     if entry["seq"] != state.length:
         raise ProtocolError(
-            f"entry number {entry['seq']} where {state.length} should be: entries were removed or added"
+            _("entry number %(seq)s where %(n)s should be: entries were removed or added")
+            % {"seq": entry["seq"], "n": state.length}
         )
     if entry["prev"] != state.head:
-        raise ProtocolError("it does not follow the entry before it (the chain's hash is broken)")
+        raise ProtocolError(_("it does not follow the entry before it (the chain's hash is broken)"))
     raw = canonical(entry)
     if line["hash"] != sha256(raw):
-        raise ProtocolError("its hash is not the hash of its content: it was altered")
+        raise ProtocolError(_("its hash is not the hash of its content: it was altered"))
     key = state.board_key or (entry["payload"].get("manifest", {}).get("board_key", "") if entry["seq"] == 0 else "")
     if not key or not signing.signature_valid(raw, key, str(line["signature"])):
-        raise ProtocolError("the board's signature of it does not hold")
+        raise ProtocolError(_("the board's signature of it does not hold"))
     return entry
 
 
@@ -269,15 +273,19 @@ def verify(
         try:
             take(state, line, chain)
         except (ProtocolError, KeyError, TypeError, AttributeError, ValueError) as exc:
-            faults.append(f"entry {number} ({kind}): {exc}")
+            faults.append(_("entry %(n)s (%(kind)s): %(why)s") % {"n": number, "kind": kind, "why": exc})
             break  # what follows a broken entry cannot be checked against it
     by_hash = {line.get("hash"): i for i, line in enumerate(lines) if isinstance(line, dict)}
     for receipt in receipts or []:
         seq = receipt.get("entry", {}).get("seq") if isinstance(receipt, dict) else None
         if not isinstance(receipt, dict) or by_hash.get(receipt.get("hash")) != seq:
-            faults.append(f"receipt for entry {seq}: that entry is not on the board (dropped or rewritten)")
+            faults.append(
+                _("receipt for entry %(n)s: that entry is not on the board (dropped or rewritten)") % {"n": seq}
+            )
     for i, line in enumerate(earlier or []):
         if i >= len(lines) or lines[i] != line:
-            faults.append(f"entry {i}: the board does not extend the earlier copy (it was changed or dropped)")
+            faults.append(
+                _("entry %(n)s: the board does not extend the earlier copy (it was changed or dropped)") % {"n": i}
+            )
             break
     return Report(state, faults)

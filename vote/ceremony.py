@@ -22,6 +22,7 @@ from nacl.public import SealedBox
 from nacl.signing import SigningKey, VerifyKey
 
 from core import signing
+from core.signing import _
 from vote.ballots import canonical
 from vote.group import (
     IDENTITY,
@@ -67,47 +68,47 @@ def signed(document: dict, key: SigningKey) -> dict:
 def signer_of(payload: object, expected: str, what: str) -> dict:
     """The document of a signed payload, when its signature is by the expected key and holds."""
     if not isinstance(payload, dict) or set(payload) != {"document", "signature"}:
-        raise ProtocolError(f"{what}: a signed document expected")
+        raise ProtocolError(_("%(what)s: a signed document expected") % {"what": what})
     document, record = payload["document"], payload["signature"]
     if not isinstance(document, dict) or not isinstance(record, dict):
-        raise ProtocolError(f"{what}: a signed document expected")
+        raise ProtocolError(_("%(what)s: a signed document expected") % {"what": what})
     if record.get("key") != expected:
-        raise ProtocolError(f"{what}: signed by a key the manifest does not name for it")
+        raise ProtocolError(_("%(what)s: signed by a key the manifest does not name for it") % {"what": what})
     if not signing.signature_valid(canonical(document), expected, str(record.get("signature", ""))):
-        raise ProtocolError(f"{what}: the signature does not hold")
+        raise ProtocolError(_("%(what)s: the signature does not hold") % {"what": what})
     return document
 
 
 def check_manifest(manifest: object) -> dict:
     """The manifest's shape; a manifest that breaks it could not be voted on."""
     if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST:
-        raise ProtocolError(f"not a vote manifest ({MANIFEST})")
+        raise ProtocolError(_("not a vote manifest (%(format)s)") % {"format": MANIFEST})
     try:
         questions, trustees, t = manifest["questions"], manifest["trustees"], manifest["threshold"]
         signing.public_key_text(manifest["board_key"])
         signing.public_key_text(manifest["credential_authority"])
         str(manifest["id"]), str(manifest["title"]), str(manifest["opens"]), str(manifest["closes"])
     except (KeyError, TypeError, signing.SigningError) as exc:
-        raise ProtocolError(f"the manifest is incomplete or malformed ({exc})") from None
+        raise ProtocolError(_("the manifest is incomplete or malformed (%(exc)s)") % {"exc": exc}) from None
     if not isinstance(trustees, list) or not trustees or not isinstance(t, int) or not 1 <= t <= len(trustees):
-        raise ProtocolError("the manifest needs trustees and a threshold between 1 and their number")
+        raise ProtocolError(_("the manifest needs trustees and a threshold between 1 and their number"))
     keys = [str(x.get("key", "")) if isinstance(x, dict) else "" for x in trustees]
     for key in keys:
         try:
             signing.public_key_text(key)
         except signing.SigningError:
-            raise ProtocolError("a trustee's key in the manifest is not an Ed25519 key") from None
+            raise ProtocolError(_("a trustee's key in the manifest is not an Ed25519 key")) from None
     if len(set(keys)) != len(keys):
-        raise ProtocolError("two trustees share a key")
+        raise ProtocolError(_("two trustees share a key"))
     if not isinstance(questions, list) or not questions:
-        raise ProtocolError("the manifest has no question")
+        raise ProtocolError(_("the manifest has no question"))
     for q in questions:
         answers = q.get("answers") if isinstance(q, dict) else None
         if not isinstance(answers, list) or len(answers) < 2 or not isinstance(q.get("question"), str):
-            raise ProtocolError("each question needs its text and at least two answers")
+            raise ProtocolError(_("each question needs its text and at least two answers"))
         lo, hi = q.get("min"), q.get("max")
         if not isinstance(lo, int) or not isinstance(hi, int) or not 0 <= lo <= hi <= len(answers):
-            raise ProtocolError("each question's bounds: 0 <= min <= max <= the number of answers")
+            raise ProtocolError(_("each question's bounds: 0 <= min <= max <= the number of answers"))
     return manifest
 
 
@@ -139,16 +140,16 @@ def check_deal(manifest: dict, document: dict, index: int) -> list[bytes]:
     """The dealer's commitments, when the deal is this election's and its proof holds."""
     h = manifest_hash(manifest)
     if document.get("format") != DEAL or document.get("election") != h or document.get("trustee") != index:
-        raise ProtocolError("the deal is not this trustee's for this election")
+        raise ProtocolError(_("the deal is not this trustee's for this election"))
     commitments = document.get("commitments")
     if not isinstance(commitments, list) or len(commitments) != manifest["threshold"]:
-        raise ProtocolError("the deal must commit to exactly threshold coefficients")
+        raise ProtocolError(_("the deal must commit to exactly threshold coefficients"))
     points = [point(c) for c in commitments]
     if not knows(f"{h}|deal|{index}", points[0], document.get("proof")):
-        raise ProtocolError("the proof of the deal's first coefficient does not hold")
+        raise ProtocolError(_("the proof of the deal's first coefficient does not hold"))
     shares = document.get("shares")
     if not isinstance(shares, list) or len(shares) != len(manifest["trustees"]):
-        raise ProtocolError("the deal must carry one sealed share per trustee")
+        raise ProtocolError(_("the deal must carry one sealed share per trustee"))
     return points
 
 
@@ -178,12 +179,14 @@ def accept(manifest: dict, deals: list[dict], index: int, key: SigningKey, head:
         try:
             plain = json.loads(box.decrypt(base64.b64decode(document["shares"][index - 1])))
         except (CryptoError, ValueError, TypeError) as exc:
-            raise ProtocolError(f"trustee {i}'s share for you cannot be opened with your key ({exc})") from None
+            raise ProtocolError(
+                _("trustee %(i)s's share for you cannot be opened with your key (%(exc)s)") % {"i": i, "exc": exc}
+            ) from None
         if plain.get("election") != h or plain.get("from") != i or plain.get("to") != index:
-            raise ProtocolError(f"trustee {i}'s share is not for you in this election")
+            raise ProtocolError(_("trustee %(i)s's share is not for you in this election") % {"i": i})
         value = scalar(plain.get("share"))
         if base(value) != share_commitment(commitments, index):
-            raise ProtocolError(f"trustee {i}'s share does not match their commitments: do not accept")
+            raise ProtocolError(_("trustee %(i)s's share does not match their commitments: do not accept") % {"i": i})
         x = (x + value) % L
         all_commitments.append(commitments)
     expected = verification_key(all_commitments, index)
@@ -214,20 +217,20 @@ def credential_batch(manifest: dict, batch: int, credentials: list[str], checks:
 
 def check_batch(manifest: dict, document: dict, batch: int, known: set[str]) -> list[str]:
     if document.get("format") != CREDENTIALS or document.get("election") != manifest_hash(manifest):
-        raise ProtocolError("the credentials are not for this election")
+        raise ProtocolError(_("the credentials are not for this election"))
     if document.get("batch") != batch:
-        raise ProtocolError(f"credential batches are numbered in order: {batch} expected")
+        raise ProtocolError(_("credential batches are numbered in order: %(batch)s expected") % {"batch": batch})
     credentials, checks = document.get("credentials"), document.get("checks")
     if not isinstance(credentials, list) or not credentials or credentials != sorted(credentials):
-        raise ProtocolError("a batch lists its public credentials, sorted")
+        raise ProtocolError(_("a batch lists its public credentials, sorted"))
     if not isinstance(checks, dict) or any(not isinstance(n, int) or n < 0 for n in checks.values()):
-        raise ProtocolError("a batch counts its credentials by identity check")
+        raise ProtocolError(_("a batch counts its credentials by identity check"))
     if sum(checks.values()) != len(credentials):
-        raise ProtocolError("the counts by identity check do not add up to the credentials listed")
+        raise ProtocolError(_("the counts by identity check do not add up to the credentials listed"))
     for c in credentials:
         point(c)
     if len(set(credentials)) != len(credentials) or known & set(credentials):
-        raise ProtocolError("a credential is listed twice")
+        raise ProtocolError(_("a credential is listed twice"))
     return credentials
 
 
@@ -269,20 +272,23 @@ def make_partial(fp: str, index: int, x: int, encrypted: list[list[list[str]]], 
 
 def check_partial(fp: str, document: dict, index: int, vkey: bytes, encrypted: list) -> list[list[bytes]]:
     if document.get("format") != PARTIAL or document.get("election") != fp or document.get("trustee") != index:
-        raise ProtocolError("the partial decryption is not this trustee's for this election")
+        raise ProtocolError(_("the partial decryption is not this trustee's for this election"))
     factors, proofs = document.get("factors"), document.get("proofs")
     points = tally_points(encrypted)
     if not isinstance(factors, list) or not isinstance(proofs, list) or len(factors) != len(points):
-        raise ProtocolError("one row of factors and proofs per question expected")
+        raise ProtocolError(_("one row of factors and proofs per question expected"))
     result = []
     for q, (row, f_row, p_row) in enumerate(zip(points, factors, proofs, strict=False), 1):
         if not isinstance(f_row, list) or not isinstance(p_row, list) or not len(f_row) == len(p_row) == len(row):
-            raise ProtocolError(f"question {q}: one factor and one proof per answer expected")
+            raise ProtocolError(_("question %(q)s: one factor and one proof per answer expected") % {"q": q})
         out = []
         for a, ((alpha, _b), f, p) in enumerate(zip(row, f_row, p_row, strict=True), 1):
             factor = point(f)
             if alpha == IDENTITY or not equal(f"{fp}|{index}", vkey, alpha, factor, p):
-                raise ProtocolError(f"question {q}, answer {a}: the proof of the partial decryption does not hold")
+                raise ProtocolError(
+                    _("question %(q)s, answer %(a)s: the proof of the partial decryption does not hold")
+                    % {"q": q, "a": a}
+                )
             out.append(factor)
         result.append(out)
     return result

@@ -22,6 +22,8 @@ import secrets
 from nacl import bindings as sodium
 from nacl.exceptions import RuntimeError as SodiumError
 
+from core.signing import _
+
 L = 2**252 + 27742317777372353535851937790883648493  # the order of the group
 IDENTITY = bytes([1]) + bytes(31)  # the neutral element's encoding
 DOMAIN = "veche-vote/1"
@@ -54,23 +56,31 @@ def scalar(text: object) -> int:
     except ValueError:
         raw = b""
     if len(raw) != 32:
-        raise ProtocolError("not a scalar: 64 hex digits expected")
+        raise ProtocolError(_("not a scalar: 64 hex digits expected"))
     value = int.from_bytes(raw, "little")
     if value >= L:
-        raise ProtocolError("not a scalar: it is not below the group order")
+        raise ProtocolError(_("not a scalar: it is not below the group order"))
     return value
 
 
-def point(text: object) -> bytes:
-    """A point from outside: 64 hex digits that libsodium accepts as a point of the main subgroup."""
+def encoded(text: object) -> bytes:
+    """The 32 bytes of a point from outside, its form only: for a point that is multiplied before it is used,
+    whose check libsodium makes then (``mul``: canonical, on the curve, not of small order, in the subgroup) —
+    checking it here too would double the cost of a ballot's proofs."""
     try:
         raw = bytes.fromhex(str(text))
     except ValueError:
         raw = b""
     if len(raw) != 32 or str(text) != raw.hex():
-        raise ProtocolError("not a point: 64 lower-case hex digits expected")
+        raise ProtocolError(_("not a point: 64 lower-case hex digits expected"))
+    return raw
+
+
+def point(text: object) -> bytes:
+    """A point from outside: 64 hex digits that libsodium accepts as a point of the main subgroup."""
+    raw = encoded(text)
     if not sodium.crypto_core_ed25519_is_valid_point(raw):
-        raise ProtocolError("not a point of the group (off the curve, of small order, or outside the subgroup)")
+        raise ProtocolError(_("not a point of the group (off the curve, of small order, or outside the subgroup)"))
     return raw
 
 
@@ -93,8 +103,20 @@ def mul(s: int, p: bytes) -> bytes:
         return IDENTITY
     try:
         return sodium.crypto_scalarmult_ed25519_noclamp(scalar_bytes(s), p)
-    except SodiumError as exc:  # only for a point that did not come through point(): a bug, not an input
-        raise ProtocolError("scalar multiplication refused by libsodium") from exc
+    except SodiumError as exc:  # libsodium checks its input as point() does
+        raise ProtocolError(
+            _("not a point of the group (off the curve, of small order, or outside the subgroup)")
+        ) from exc
+
+
+_SMALL = {}
+
+
+def small(m: int) -> bytes:
+    """g^m for a small count (the values a range proof shifts by), computed once."""
+    if m not in _SMALL:
+        _SMALL[m] = base(m)
+    return _SMALL[m]
 
 
 def add(p: bytes, q: bytes) -> bytes:
@@ -129,7 +151,7 @@ def discrete_log(target: bytes, limit: int) -> int:
         if current == target:
             return m
         current = add(current, g)
-    raise ProtocolError("the decrypted count is not a number of ballots: the decryption is wrong")
+    raise ProtocolError(_("the decrypted count is not a number of ballots: the decryption is wrong"))
 
 
 def lagrange_at_zero(index: int, indices: list[int]) -> int:

@@ -29,6 +29,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core import signing
+from core.signing import _
 from vote import ballots, board, ceremony
 from vote.group import ProtocolError, scalar, scalar_hex
 
@@ -43,7 +44,7 @@ def read_board(path: Path, keyring: Path | None) -> board.State:
         chain = signing.chain(root, statements)
     report = board.verify(lines, chain)
     if not report.ok:
-        raise ProtocolError("the board does not verify; do nothing with it:\n" + "\n".join(report.faults))
+        raise ProtocolError(_("the board does not verify; do nothing with it:") + "\n" + "\n".join(report.faults))
     return report.state
 
 
@@ -52,7 +53,7 @@ def index_of(state: board.State, key) -> int:
     for i, trustee in enumerate(state.trustees, 1):
         if trustee["key"] == public:
             return i
-    raise ProtocolError("your key is not one of this vote's trustees in the manifest")
+    raise ProtocolError(_("your key is not one of this vote's trustees in the manifest"))
 
 
 def write_new(path: Path, data: str) -> None:
@@ -64,7 +65,8 @@ def write_new(path: Path, data: str) -> None:
 def cmd_key(args, out) -> None:
     key = signing.new_key()
     signing.write_key(Path(args.out), key)
-    out.write(f"public key: {signing.public_of(key)}\nfingerprint: {signing.fingerprint(signing.public_of(key))}\n")
+    public = signing.public_of(key)
+    out.write(_("public key: %(k)s\nfingerprint: %(f)s\n") % {"k": public, "f": signing.fingerprint(public)})
 
 
 def cmd_deal(args, out) -> None:
@@ -72,9 +74,11 @@ def cmd_deal(args, out) -> None:
     key = signing.read_key(Path(args.key))
     index = index_of(state, key)
     if len(state.deals) != index - 1:
-        raise ProtocolError(f"trustees deal in the manifest's order: the board has {len(state.deals)} deals")
+        raise ProtocolError(
+            _("trustees deal in the manifest's order: the board has %(n)s deals") % {"n": len(state.deals)}
+        )
     write_new(Path(args.out), json.dumps(ceremony.make_deal(state.manifest, index, key)) + "\n")
-    out.write(f"deal of trustee {index} written to {args.out}: submit it to the server\n")
+    out.write(_("deal of trustee %(i)s written to %(p)s: submit it to the server\n") % {"i": index, "p": args.out})
 
 
 def cmd_accept(args, out) -> None:
@@ -82,7 +86,7 @@ def cmd_accept(args, out) -> None:
     key = signing.read_key(Path(args.key))
     index = index_of(state, key)
     if len(state.deals) != len(state.trustees):
-        raise ProtocolError("not every trustee has dealt yet")
+        raise ProtocolError(_("not every trustee has dealt yet"))
     x, document = ceremony.accept(state.manifest, state.deals, index, key, state.last_deal)
     share = {
         "format": SHARE_FORMAT,
@@ -92,18 +96,21 @@ def cmd_accept(args, out) -> None:
     }
     write_new(Path(args.share_out), json.dumps(share) + "\n")
     write_new(Path(args.out), json.dumps(document) + "\n")
-    out.write(f"your share is in {args.share_out} (keep it offline, with a copy); submit {args.out}\n")
+    out.write(
+        _("your share is in %(s)s (keep it offline, with a copy); submit %(p)s\n")
+        % {"s": args.share_out, "p": args.out}
+    )
 
 
 def cmd_credentials(args, out) -> None:
     state = read_board(args.board, args.keyring)
     key = signing.read_key(Path(args.key))
     if signing.public_of(key) != state.manifest["credential_authority"]:
-        raise ProtocolError("your key is not this vote's credential authority in the manifest")
+        raise ProtocolError(_("your key is not this vote's credential authority in the manifest"))
     with open(args.voters, newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     if not rows or "email" not in rows[0]:
-        raise ProtocolError("the voters' file is a CSV with an email column (and optionally name, check)")
+        raise ProtocolError(_("the voters' file is a CSV with an email column (and optionally name, check)"))
     folder = Path(args.out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     public, checks, mail = [], {}, []
@@ -111,7 +118,7 @@ def cmd_credentials(args, out) -> None:
     for number, row in enumerate(rows, 2):
         email = (row.get("email") or "").strip()
         if not email or email.lower() in seen:
-            raise ProtocolError(f"line {number}: an e-mail is missing or repeated")
+            raise ProtocolError(_("line %(number)s: an e-mail is missing or repeated") % {"number": number})
         seen.add(email.lower())
         credential = ballots.new_credential()
         public.append(ballots.public_credential(state.manifest["id"], credential))
@@ -126,8 +133,11 @@ def cmd_credentials(args, out) -> None:
         writer.writeheader()
         writer.writerows(mail)
     out.write(
-        f"{len(public)} credentials: submit {folder / 'credentials.json'}; send each voter their line of "
-        f"{folder / 'mail.csv'} yourself (never through the server), then destroy the file\n"
+        _(
+            "%(n)s credentials: submit %(c)s; send each voter their line of %(m)s yourself (never through the "
+            "server), then destroy the file\n"
+        )
+        % {"n": len(public), "c": folder / "credentials.json", "m": folder / "mail.csv"}
     )
 
 
@@ -137,14 +147,17 @@ def cmd_decrypt(args, out) -> None:
     index = index_of(state, key)
     share = json.loads(Path(args.share).read_text())
     if share.get("format") != SHARE_FORMAT or share.get("trustee") != index:
-        raise ProtocolError("this is not your share of this vote's key")
+        raise ProtocolError(_("this is not your share of this vote's key"))
     if share.get("election") != ceremony.manifest_hash(state.manifest):
-        raise ProtocolError("this share is of another vote")
+        raise ProtocolError(_("this share is of another vote"))
     if state.tally is None:
-        raise ProtocolError("the board has no tally yet: nothing to decrypt")
+        raise ProtocolError(_("the board has no tally yet: nothing to decrypt"))
     partial = ceremony.make_partial(state.fingerprint, index, scalar(share["share"]), state.tally, key)
     write_new(Path(args.out), json.dumps(partial) + "\n")
-    out.write(f"partial decryption of the tally of {state.counted} ballots written to {args.out}: submit it\n")
+    out.write(
+        _("partial decryption of the tally of %(n)s ballots written to %(p)s: submit it\n")
+        % {"n": state.counted, "p": args.out}
+    )
 
 
 def main(argv: list[str] | None = None, out=sys.stdout) -> int:

@@ -18,23 +18,24 @@ Same file format and the same hashes in the browser: vote/static/vote/vote.js; t
 
 from __future__ import annotations
 
-from vote.group import L, ProtocolError, add, base, challenge, mul, random_scalar, scalar, scalar_hex, sub
+from core.signing import _
+from vote.group import L, ProtocolError, add, base, challenge, mul, random_scalar, scalar, scalar_hex, small, sub
 
 Proof = list[list[str]]  # [[challenge, response], …], hex scalars
 
 
 def encrypt(key: bytes, m: int, r: int) -> tuple[bytes, bytes]:
     """Exponential ElGamal: (g^r, g^m · y^r)."""
-    return base(r), add(base(m), mul(r, key))
+    return base(r), add(small(m), mul(r, key))
 
 
 def _pairs(proof: object, branches: int) -> list[tuple[int, int]]:
     if not isinstance(proof, list) or len(proof) != branches:
-        raise ProtocolError(f"a proof of {branches} branch(es) expected")
+        raise ProtocolError(_("a proof of %(branches)s branch(es) expected") % {"branches": branches})
     pairs = []
     for pair in proof:
         if not isinstance(pair, list) or len(pair) != 2:
-            raise ProtocolError("each branch of a proof is [challenge, response]")
+            raise ProtocolError(_("each branch of a proof is [challenge, response]"))
         pairs.append((scalar(pair[0]), scalar(pair[1])))
     return pairs
 
@@ -58,7 +59,7 @@ def prove_range(context: str, key: bytes, alpha: bytes, beta: bytes, m: int, r: 
     """(alpha, beta) = encrypt(key, m, r) with lo <= m <= hi: for each other value a simulated branch, for m the
     real one, whose challenge is what is left of the hash."""
     if not lo <= m <= hi:
-        raise ProtocolError("the value is outside the range it is proved to be in")
+        raise ProtocolError(_("the value is outside the range it is proved to be in"))
     commitments, pairs = [], []
     w = random_scalar()
     for value in range(lo, hi + 1):
@@ -67,7 +68,7 @@ def prove_range(context: str, key: bytes, alpha: bytes, beta: bytes, m: int, r: 
             pairs.append(None)
         else:
             c, s = random_scalar(), random_scalar()
-            shifted = sub(beta, base(value))
+            shifted = sub(beta, small(value))
             commitments += [add(base(s), mul(c, alpha)), add(mul(s, key), mul(c, shifted))]
             pairs.append((c, s))
     total = challenge("range", context, key, alpha, beta, lo, hi, *commitments)
@@ -81,7 +82,8 @@ def in_range(context: str, key: bytes, alpha: bytes, beta: bytes, lo: int, hi: i
     pairs = _pairs(proof, hi - lo + 1)
     commitments = []
     for value, (c, s) in zip(range(lo, hi + 1), pairs, strict=True):
-        shifted = sub(beta, base(value))
+        # beta itself at 0 (not beta - g^0, which libsodium would re-encode): its own bytes are checked by mul
+        shifted = beta if value == 0 else sub(beta, small(value))
         commitments += [add(base(s), mul(c, alpha)), add(mul(s, key), mul(c, shifted))]
     return challenge("range", context, key, alpha, beta, lo, hi, *commitments) == sum(c for c, _s in pairs) % L
 

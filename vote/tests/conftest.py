@@ -111,6 +111,15 @@ def make_vote(tmp_path, n_trustees=5, threshold=3, questions=QUESTIONS, voters=2
     return c
 
 
+@pytest.fixture(autouse=True)
+def in_english():
+    """The protocol's messages are compared in English here (they are translated: the site speaks Russian first)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def ceremony(tmp_path, db):
     return make_vote(tmp_path)

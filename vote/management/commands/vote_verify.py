@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from core import keys, signing
 from vote import ballots
@@ -61,14 +62,21 @@ class Command(BaseCommand):
         state = report.state
         out = self.stdout.write
         if state.manifest:
-            out(f"vote: {state.manifest['title']} ({state.manifest['slug']})")
+            out(_("vote: %(t)s (%(s)s)") % {"t": state.manifest["title"], "s": state.manifest["slug"]})
             who = signing.fingerprint(state.signer) if state.signer else "?"
-            out(f"manifest signed by {who}" + ("" if chain else " (NOT checked against the organisers' key chain)"))
-        out(f"entries: {state.length} of {len(board_lines)}; phase: {state.phase}")
+            if chain:
+                out(_("manifest signed by %(f)s, a key of the organisers' chain") % {"f": who})
+            else:
+                out(_("manifest signed by %(f)s (NOT checked against the organisers' key chain)") % {"f": who})
+        out(_("entries: %(n)s of %(m)s; phase: %(p)s") % {"n": state.length, "m": len(board_lines), "p": state.phase})
         out(
-            f"trustees: {len(state.deals)} dealt, {len(state.accepted)} accepted; credentials: {len(state.credentials)}"
+            _("trustees: %(d)s dealt, %(a)s accepted; credentials: %(c)s")
+            % {"d": len(state.deals), "a": len(state.accepted), "c": len(state.credentials)}
         )
-        out(f"ballots: {state.ballots} cast, {len(state.last)} counted (the last of each credential)")
+        out(
+            _("ballots: %(n)s cast, %(c)s counted (the last of each credential)")
+            % {"n": state.ballots, "c": len(state.last)}
+        )
         if state.result is not None:
             for question, counts in zip(state.questions, state.result, strict=True):
                 out(f"{question['question']}")
@@ -78,12 +86,13 @@ class Command(BaseCommand):
             try:
                 picks = ballots.audit(json.loads(path.read_text()), state.fingerprint, state.key, state.questions)
             except (OSError, ValueError, ProtocolError, TypeError) as exc:
-                report.faults.append(f"audit {path}: {exc}")
+                report.faults.append(_("audit %(p)s: %(why)s") % {"p": path, "why": exc})
                 continue
             for question, chosen in zip(state.questions, picks, strict=True):
-                out(f"audit {path}: {question['question']}: {', '.join(question['answers'][i] for i in chosen) or '—'}")
+                answers = ", ".join(question["answers"][i] for i in chosen) or "—"
+                out(_("audit %(p)s: %(q)s: %(a)s") % {"p": path, "q": question["question"], "a": answers})
         if report.faults:
             for fault in report.faults:
-                self.stderr.write(f"FAULT {fault}")
-            raise CommandError(f"the board does not verify: {len(report.faults)} fault(s)")
-        out("everything verifies.")
+                self.stderr.write(_("FAULT %(f)s") % {"f": fault})
+            raise CommandError(_("the board does not verify: %(n)s fault(s)") % {"n": len(report.faults)})
+        out(_("everything verifies."))

@@ -1,0 +1,120 @@
+"""In Debian's chromium, on a phone-sized page: vote with the credential from the mail's link, audit one ballot,
+cast another, find its tracker on the board; then the exported board's verifier passes, checks the audit, and
+fails on a tampered copy."""
+
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+from django.utils import translation
+
+from vote.models import Vote
+from vote.tests.conftest import make_vote
+from vote.views import export
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+PHONE = {"width": 390, "height": 844}
+YES_NO = [{"question": "Поддерживаете ли вы требование?", "answers": ["Да", "Нет"], "min": 1, "max": 1}]
+
+
+@pytest.fixture(scope="module")
+def committed_vote(tmp_path_factory, django_db_setup, django_db_blocker):
+    """Committed, so that the site's server thread (its own connection) sees it; deleted afterwards."""
+    with django_db_blocker.unblock():
+        ceremony = make_vote(tmp_path_factory.mktemp("vote"), n_trustees=3, threshold=2, questions=YES_NO, voters=4)
+        yield ceremony
+        Vote.objects.filter(pk=ceremony.vote.pk).delete()
+
+
+def serve(folder, log):
+    fh = log.open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", str(folder)],
+        stdout=fh,
+        stderr=subprocess.STDOUT,
+    )
+    for _ in range(100):
+        if "port " in log.read_text():
+            return server, int(log.read_text().split("port ")[1].split()[0])
+        time.sleep(0.05)
+    server.terminate()
+    raise AssertionError("the static server did not start")
+
+
+def verify_in(page, url):
+    page.goto(url)
+    page.click("#run")
+    page.wait_for_selector("#report p.ok, #report p.fault", timeout=60000)
+    return page.locator("#report").inner_text()
+
+
+def test_vote_audit_cast_find_and_verify(committed_vote, site, settings, tmp_path, django_db_blocker, browser):
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+    vote = committed_vote.vote
+    page = browser.new_page(locale="ru-RU", viewport=PHONE)
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{site}/vote/{vote.slug}/#credential={committed_vote.credentials[0]}")
+    assert page.input_value("#credential") == committed_vote.credentials[0]
+    assert "#credential" not in page.url  # taken out of the address bar and the history
+    page.get_by_label("Да").check()
+    page.get_by_role("button", name="Зашифровать бюллетень").click()
+    page.wait_for_selector("#prepared:not([hidden])")
+    first = page.inner_text("#tracker")
+    # Audit it instead of casting: the record shows the randomness and the choice; that ballot is never cast.
+    page.get_by_role("button", name="Проверить вместо отправки").click()
+    page.wait_for_selector("#audit-record:not([hidden])")
+    record = json.loads(page.input_value("#audit-json"))
+    assert record["choices"] == [[0]] and len(record["randomness"][0]) == 2
+    page.get_by_role("button", name="Зашифровать бюллетень").click()
+    page.wait_for_selector("#prepared:not([hidden])")
+    tracker = page.inner_text("#tracker")
+    assert tracker != first  # a new ballot, with new randomness
+    page.get_by_role("button", name="Отправить").click()
+    page.wait_for_selector("#outcome.found")
+    outcome = page.inner_text("#outcome")
+    assert "Ваш бюллетень на доске, запись" in outcome
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    # Its tracker is on the board.
+    page.get_by_role("link", name="Найти на доске").click()
+    assert "Ваш бюллетень на доске: запись" in page.inner_text(".found")
+    assert all(url.startswith(site) for url in requests), [u for u in requests if not u.startswith(site)]
+    assert not errors, errors
+
+    # The board, exported as any observer copies it: the verifier passes and checks the audit record.
+    with django_db_blocker.unblock(), translation.override("ru"):
+        export(Vote.objects.get(pk=vote.pk), tmp_path / "copy")
+    server, port = serve(tmp_path / "copy", tmp_path / "copy.log")
+    try:
+        report = verify_in(page, f"http://127.0.0.1:{port}/")
+        assert "Всё сходится." in report and "1 бюллетеней в урнах" in report
+        page.fill("#audit", json.dumps(record))
+        page.click("#audit-go")
+        assert page.inner_text("#audited") == "В проверенном бюллетене зашифровано: Поддерживаете ли вы требование?: Да"
+        page.fill("#find", tracker[:12])
+        page.click("#find-go")
+        assert "Ваш бюллетень на доске: запись" in page.inner_text("#found")
+    finally:
+        server.terminate()
+        server.wait(5)
+
+    # A tampered copy: one ballot's ciphertext changed. The verifier names the entry.
+    lines = (tmp_path / "copy" / "board.jsonl").read_text().splitlines()
+    n = next(i for i, line in enumerate(lines) if json.loads(line)["entry"]["kind"] == "ballot")
+    changed = json.loads(lines[n])
+    pair = changed["entry"]["payload"]["answers"][0]["choices"][0]
+    pair[0], pair[1] = pair[1], pair[0]
+    lines[n] = json.dumps(changed)
+    (tmp_path / "copy" / "board.jsonl").write_text("\n".join(lines) + "\n")
+    server, port = serve(tmp_path / "copy", tmp_path / "tampered.log")
+    try:
+        report = verify_in(page, f"http://127.0.0.1:{port}/")
+    finally:
+        server.terminate()
+        server.wait(5)
+    assert "Доска НЕ проходит проверку:" in report
+    assert f"entry {n} (ballot): its hash is not the hash of its content: it was altered" in report
