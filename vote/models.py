@@ -53,7 +53,8 @@ class Vote(models.Model):
 
 
 class Entry(models.Model):
-    vote = models.ForeignKey(Vote, on_delete=models.CASCADE, related_name="entries")
+    # No index of its own: the (vote, seq) constraint's index serves every lookup by vote.
+    vote = models.ForeignKey(Vote, on_delete=models.CASCADE, related_name="entries", db_index=False)
     seq = models.PositiveIntegerField()
     kind = models.CharField(max_length=12)
     # The board line ({"entry", "hash", "signature"}) as canonical JSON: what board.jsonl serves, byte for byte.

@@ -8,6 +8,7 @@ import sys
 import time
 
 import pytest
+from django.db import connections
 from django.utils import translation
 
 from vote.models import Vote
@@ -26,6 +27,7 @@ def committed_vote(tmp_path_factory, django_db_setup, django_db_blocker):
         ceremony = make_vote(tmp_path_factory.mktemp("vote"), n_trustees=3, threshold=2, questions=YES_NO, voters=4)
         yield ceremony
         Vote.objects.filter(pk=ceremony.vote.pk).delete()
+        connections.close_all()  # after Playwright, this context's connection is a second one: not left open
 
 
 def serve(folder, log):
@@ -88,6 +90,7 @@ def test_vote_audit_cast_find_and_verify(committed_vote, site, settings, tmp_pat
     # The board, exported as any observer copies it: the verifier passes and checks the audit record.
     with django_db_blocker.unblock(), translation.override("ru"):
         export(Vote.objects.get(pk=vote.pk), tmp_path / "copy")
+        connections.close_all()  # the second connection Playwright's event loop made this query open
     server, port = serve(tmp_path / "copy", tmp_path / "copy.log")
     try:
         report = verify_in(page, f"http://127.0.0.1:{port}/")

@@ -111,8 +111,30 @@ def test_vote_verify_passes_and_says_the_result(election, tmp_path, capsys):
     assert f"audit {audit}: Совет: {answers}" in out
 
 
-def faults_of(lines_, **kwargs):
-    return verify(lines_, **kwargs).faults
+def faults_of(lines_, receipts=(), earlier=None):
+    """What ``manage.py vote_verify`` says of this board (as a file), with the voters' receipts and an observer's
+    earlier copy: each FAULT line it writes (it exits with an error when there is one)."""
+    import io
+    import tempfile
+    from pathlib import Path
+
+    folder = Path(tempfile.mkdtemp())
+
+    def write(name, rows):
+        (folder / name).write_text("".join(json.dumps(row) + "\n" for row in rows))
+        return folder / name
+
+    options = {"receipt": [write(f"receipt{i}.json", [r]) for i, r in enumerate(receipts)]}
+    if earlier is not None:
+        options["earlier"] = write("earlier.jsonl", earlier)
+    err = io.StringIO()
+    try:
+        call_command("vote_verify", str(write("board.jsonl", lines_)), stdout=io.StringIO(), stderr=err, **options)
+    except CommandError:
+        pass
+    faults = [line.removeprefix("FAULT ") for line in err.getvalue().splitlines() if line.startswith("FAULT ")]
+    assert faults == verify(lines_, receipts=list(receipts), earlier=earlier).faults
+    return faults
 
 
 def resign(lines_, key: SigningKey, start: int):
