@@ -128,7 +128,9 @@ def apply(state: State, entry: dict, chain: signing.Chain | None = None) -> None
             if chain is not None:
                 chain.check(canonical(manifest), record)
             elif not signing.signature_valid(canonical(manifest), record["key"], record["signature"]):
-                raise signing.SigningError("the organisers' signature of the manifest does not hold")
+                raise signing.SigningError(
+                    _("The signature does not match this document: it was altered, or signed for another one.")
+                )
         except signing.SigningError as exc:
             raise ProtocolError(_("the manifest's signature: %(exc)s") % {"exc": exc}) from None
         state.manifest, state.board_key, state.signer = manifest, manifest["board_key"], record["key"]
@@ -138,7 +140,9 @@ def apply(state: State, entry: dict, chain: signing.Chain | None = None) -> None
         index = len(state.deals) + 1
         if index > len(state.trustees):
             raise ProtocolError(_("more deals than trustees"))
-        document = ceremony.signer_of(payload, state.trustees[index - 1]["key"], f"trustee {index}'s deal")
+        document = ceremony.signer_of(
+            payload, state.trustees[index - 1]["key"], _("trustee %(i)s's deal") % {"i": index}
+        )
         state.commitments.append(ceremony.check_deal(state.manifest, document, index))
         state.deals.append(document)
     elif kind == "accept":
@@ -147,7 +151,9 @@ def apply(state: State, entry: dict, chain: signing.Chain | None = None) -> None
         index = payload.get("document", {}).get("trustee") if isinstance(payload, dict) else None
         if not isinstance(index, int) or not 1 <= index <= len(state.trustees) or index in state.accepted:
             raise ProtocolError(_("an acceptance by no trustee, or a second one by the same"))
-        document = ceremony.signer_of(payload, state.trustees[index - 1]["key"], f"trustee {index}'s acceptance")
+        document = ceremony.signer_of(
+            payload, state.trustees[index - 1]["key"], _("trustee %(i)s's acceptance") % {"i": index}
+        )
         expected = hexof(ceremony.verification_key(state.commitments, index))
         if document.get("format") != ceremony.ACCEPT or document.get("election") != ceremony.manifest_hash(
             state.manifest
@@ -171,7 +177,7 @@ def apply(state: State, entry: dict, chain: signing.Chain | None = None) -> None
     elif kind == "credentials":
         if state.closed:
             raise ProtocolError(_("credentials added after the vote closed"))
-        document = ceremony.signer_of(payload, state.manifest["credential_authority"], "the credentials")
+        document = ceremony.signer_of(payload, state.manifest["credential_authority"], _("the credentials"))
         added = ceremony.check_batch(state.manifest, document, state.batches + 1, state.credentials)
         state.batches += 1
         state.credentials.update(added)
@@ -202,7 +208,9 @@ def apply(state: State, entry: dict, chain: signing.Chain | None = None) -> None
         index = payload.get("document", {}).get("trustee") if isinstance(payload, dict) else None
         if not isinstance(index, int) or not 1 <= index <= len(state.trustees) or index in state.partials:
             raise ProtocolError(_("a partial decryption by no trustee, or a second one by the same"))
-        document = ceremony.signer_of(payload, state.trustees[index - 1]["key"], f"trustee {index}'s decryption")
+        document = ceremony.signer_of(
+            payload, state.trustees[index - 1]["key"], _("trustee %(i)s's decryption") % {"i": index}
+        )
         state.partials[index] = ceremony.check_partial(
             state.fingerprint, document, index, state.verification_keys[index - 1], state.tally
         )

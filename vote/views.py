@@ -8,7 +8,9 @@ comes in the voter's mail as a link whose fragment (#credential=…) the browser
 from __future__ import annotations
 
 import json
+import re
 import shutil
+from functools import cache
 from pathlib import Path
 
 from django.core.paginator import Paginator
@@ -16,7 +18,7 @@ from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from core import keys, signing
 from core.charts import with_bars
@@ -54,6 +56,25 @@ VERIFIER_MESSAGES = {
 
 
 STATIC = Path(__file__).resolve().parent / "static" / "vote"
+# What only the browser's code says (every other message of vote.js and verify.js is one of the Python code's).
+JS_ONLY = (gettext_noop("the key chain does not start at the pinned root"),)
+MSGID = re.compile(r'(?:\bfail|\bM)\("((?:[^"\\]|\\.)*)"')
+
+
+@cache
+def js_msgids() -> tuple[str, ...]:
+    """The msgids vote.js and verify.js format their messages from (M, fail): the Python code's own."""
+    found = set()
+    for name in ("vote.js", "verify.js"):
+        found.update(MSGID.findall((STATIC / name).read_text()))
+    return tuple(sorted(found))
+
+
+def catalogue() -> dict[str, str]:
+    """The browser's messages in the visitor's language (the page carries them as <script id="vote-catalogue">)."""
+    return {msgid: _(msgid) for msgid in js_msgids()}
+
+
 SCRIPTS = {
     "noble-vote.js": STATIC / "vendor" / "noble-vote-2.4.0.js",
     "vote.js": STATIC / "vote.js",
@@ -113,6 +134,7 @@ def vote_page(request, slug):
     context.update(
         vote=vote,
         ballot_messages={k: str(v) for k, v in BALLOT_MESSAGES.items()},
+        catalogue=catalogue(),
     )
     return render(request, "vote/vote.html", context)
 
@@ -175,6 +197,7 @@ def verifier_context(vote: Vote, static: bool) -> dict:
         "static": static,
         "demo": vote.demo,
         "verifier_messages": {k: str(v) for k, v in VERIFIER_MESSAGES.items()},
+        "catalogue": catalogue(),
     }
 
 

@@ -120,4 +120,4 @@ def test_vote_audit_cast_find_and_verify(committed_vote, site, settings, tmp_pat
         server.terminate()
         server.wait(5)
     assert "Доска НЕ проходит проверку:" in report
-    assert f"entry {n} (ballot): its hash is not the hash of its content: it was altered" in report
+    assert f"запись {n} (ballot): её хеш — не хеш её содержимого: она изменена" in report  # in the page's language

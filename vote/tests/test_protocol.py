@@ -240,3 +240,15 @@ def test_the_browser_code_agrees():
     credential, _cts = ballots.check(built["ballot"], "kat-election", KEY, QUESTIONS)
     assert credential == PINNED["credential"]["public"]
     assert ballots.audit({**built, "choices": [[1], []]}, "kat-election", KEY, QUESTIONS) == [[1], []]
+
+
+def test_the_browser_speaks_the_visitors_language():
+    """Every message vote.js and verify.js can show is one of the catalogue's, translated (the page carries them)."""
+    from django.utils import translation
+
+    from vote.views import catalogue, js_msgids
+
+    assert len(js_msgids()) > 60
+    with translation.override("ru"):
+        untranslated = [m for m, text in catalogue().items() if text == m]
+    assert not untranslated

@@ -8,6 +8,9 @@
   const b64hex = (s) => V.bytesToHex(b64(s));
   const sha512hex = (bytes) => V.bytesToHex(global.noble.sha512(bytes));
   const GENESIS = "0".repeat(64);
+  const fail = V.fail;
+  // core/signing.py's fingerprint: the first 20 hex digits of the key's SHA-256, upper case, in groups of four.
+  const fingerprint = (key) => V.sha256hex(b64(key)).slice(0, 20).toUpperCase().match(/.{4}/g).join(" ");
 
   function signatureValid(bytes, keyB64, sigB64) {
     try { return V.ed25519.verify(b64(sigB64), bytes, b64(keyB64), { zip215: false }); } catch (e) { return false; }
@@ -15,32 +18,32 @@
 
   // The organisers' key chain, as core/signing.py follows it.
   function followChain(keyring, root) {
-    if (!keyring || keyring.format !== "veche-keyring/1" || keyring.root !== root) throw new Error("the key chain does not start at the pinned root");
+    if (!keyring || keyring.format !== "veche-keyring/1" || keyring.root !== root) fail("the key chain does not start at the pinned root");
     const status = { [root]: "current" };
     let head = sha512hex(b64(root));
     const current = () => Object.keys(status).find((k) => status[k] === "current");
     keyring.statements.forEach((st, i) => {
       const seq = i + 1, data = JSON.parse(st.payload);
-      if (V.canonical(data) !== st.payload || data.format !== "veche-key-statement/1") throw new Error(`statement ${seq} of the key chain is malformed`);
-      if (data.seq !== seq || data.previous !== head) throw new Error(`statement ${seq} of the key chain is out of order`);
-      if (!status[data.signer] || status[data.signer] === "revoked") throw new Error(`statement ${seq} is signed by a key the chain does not trust`);
-      if (!signatureValid(V.utf8(st.payload), data.signer, st.signature)) throw new Error(`statement ${seq} of the key chain has a bad signature`);
+      if (V.canonical(data) !== st.payload || data.format !== "veche-key-statement/1") fail("Statement %(n)s of the key chain is malformed.", { n: seq });
+      if (data.seq !== seq || data.previous !== head) fail("Statement %(n)s of the key chain is out of order: the chain was cut, reordered or forked.", { n: seq });
+      if (!status[data.signer] || status[data.signer] === "revoked") fail("Statement %(n)s is signed by a key the chain does not trust.", { n: seq });
+      if (!signatureValid(V.utf8(st.payload), data.signer, st.signature)) fail("Statement %(n)s of the key chain has a bad signature.", { n: seq });
       if (data.type === "endorse") {
-        if (data.signer !== current() || status[data.key]) throw new Error(`statement ${seq}: a bad endorsement`);
+        if (data.signer !== current() || status[data.key]) fail("Statement %(n)s: only the current key may name its successor.", { n: seq });
         status[data.signer] = "retired"; status[data.key] = "current";
       } else if (data.type === "revoke") {
-        if (!status[data.key] || status[data.key] === "revoked") throw new Error(`statement ${seq}: a bad revocation`);
+        if (!status[data.key] || status[data.key] === "revoked") fail("Statement %(n)s revokes a key that is not in the chain or already revoked.", { n: seq });
         status[data.key] = "revoked";
-      } else throw new Error(`statement ${seq} of the key chain is malformed`);
+      } else fail("Statement %(n)s of the key chain is malformed.", { n: seq });
       head = sha512hex(V.utf8(st.payload));
     });
     return status;
   }
 
   function signedDocument(payload, expected, what) {
-    if (!payload || !payload.document || !payload.signature) throw new Error(`${what}: a signed document expected`);
-    if (payload.signature.key !== expected) throw new Error(`${what}: signed by a key the manifest does not name for it`);
-    if (!signatureValid(V.utf8(V.canonical(payload.document)), expected, payload.signature.signature)) throw new Error(`${what}: the signature does not hold`);
+    if (!payload || !payload.document || !payload.signature) fail("%(what)s: a signed document expected", { what });
+    if (payload.signature.key !== expected) fail("%(what)s: signed by a key the manifest does not name for it", { what });
+    if (!signatureValid(V.utf8(V.canonical(payload.document)), expected, payload.signature.signature)) fail("%(what)s: the signature does not hold", { what });
     return payload.document;
   }
   const shareCommitment = (cs, j) => V.total(cs.map((c, k) => V.mul(BigInt(j) ** BigInt(k), c)));
@@ -59,88 +62,89 @@
   // One entry onto the state (vote/board.py apply); throws with the reason.
   function apply(s, entry, chainStatus) {
     const { kind, payload } = entry;
-    if (!s.manifest && kind !== "manifest") throw new Error("the board must begin with the vote's manifest");
+    if (!s.manifest && kind !== "manifest") fail("the board must begin with the vote's manifest");
     const trustees = s.manifest ? s.manifest.trustees : [];
     const mh = s.manifest ? V.sha256hex(V.canonical(s.manifest)) : "";
     if (kind === "manifest") {
-      if (s.manifest) throw new Error("a second manifest");
+      if (s.manifest) fail("a second manifest");
       const m = payload.manifest, sig = payload.signature || {};
-      if (!m || m.format !== "veche-vote/1") throw new Error("not a vote manifest (veche-vote/1)");
-      if (chainStatus && (!chainStatus[sig.key] || chainStatus[sig.key] === "revoked")) throw new Error("the manifest's signature: by a key that is not in the organisers' key chain, or revoked");
-      if (!signatureValid(V.utf8(V.canonical(m)), sig.key, sig.signature)) throw new Error("the manifest's signature does not hold");
+      if (!m || m.format !== "veche-vote/1") fail("not a vote manifest (%(format)s)", { format: "veche-vote/1" });
+      if (chainStatus && (!chainStatus[sig.key] || chainStatus[sig.key] === "revoked")) fail("the manifest's signature: %(exc)s", { exc: V.M("The signature is by a key that is not in the organisers' key chain (%(f)s).", { f: fingerprint(sig.key) }) });
+      if (!signatureValid(V.utf8(V.canonical(m)), sig.key, sig.signature)) fail("the manifest's signature: %(exc)s", { exc: V.M("The signature does not match this document: it was altered, or signed for another one.") });
       s.manifest = m; s.boardKey = m.board_key; s.signer = sig.key;
     } else if (kind === "deal") {
-      if (s.accepted.size || s.key) throw new Error("a deal after the trustees began accepting");
+      if (s.accepted.size || s.key) fail("a deal after the trustees began accepting");
       const i = s.commitments.length + 1;
-      if (i > trustees.length) throw new Error("more deals than trustees");
-      const d = signedDocument(payload, trustees[i - 1].key, `trustee ${i}'s deal`);
-      if (d.format !== "veche-vote-deal/1" || d.election !== mh || d.trustee !== i) throw new Error("the deal is not this trustee's for this election");
-      if (!Array.isArray(d.commitments) || d.commitments.length !== s.manifest.threshold) throw new Error("the deal must commit to exactly threshold coefficients");
+      if (i > trustees.length) fail("more deals than trustees");
+      const d = signedDocument(payload, trustees[i - 1].key, V.M("trustee %(i)s's deal", { i }));
+      if (d.format !== "veche-vote-deal/1" || d.election !== mh || d.trustee !== i) fail("the deal is not this trustee's for this election");
+      if (!Array.isArray(d.commitments) || d.commitments.length !== s.manifest.threshold) fail("the deal must commit to exactly threshold coefficients");
       const cs = d.commitments.map(V.point);
-      if (!V.knows(`${mh}|deal|${i}`, cs[0], d.proof)) throw new Error("the proof of the deal's first coefficient does not hold");
-      if (!Array.isArray(d.shares) || d.shares.length !== trustees.length) throw new Error("the deal must carry one sealed share per trustee");
+      if (!V.knows(`${mh}|deal|${i}`, cs[0], d.proof)) fail("the proof of the deal's first coefficient does not hold");
+      if (!Array.isArray(d.shares) || d.shares.length !== trustees.length) fail("the deal must carry one sealed share per trustee");
       s.commitments.push(cs);
     } else if (kind === "accept") {
-      if (s.commitments.length !== trustees.length || s.key) throw new Error("an acceptance before every trustee dealt, or after the vote opened");
+      if (s.commitments.length !== trustees.length || s.key) fail("an acceptance before every trustee dealt, or after the vote opened");
       const j = payload.document && payload.document.trustee;
-      if (!Number.isInteger(j) || j < 1 || j > trustees.length || s.accepted.has(j)) throw new Error("an acceptance by no trustee, or a second one by the same");
-      const d = signedDocument(payload, trustees[j - 1].key, `trustee ${j}'s acceptance`);
-      if (d.format !== "veche-vote-accept/1" || d.election !== mh) throw new Error(`trustee ${j}'s acceptance is not for this election`);
-      if (d.board !== s.lastDeal) throw new Error(`trustee ${j} accepted other deals than those on the board`);
-      if (d.verification_key !== V.total(s.commitments.map((cs) => shareCommitment(cs, j))).toHex()) throw new Error(`trustee ${j}'s verification key does not follow from the deals`);
+      if (!Number.isInteger(j) || j < 1 || j > trustees.length || s.accepted.has(j)) fail("an acceptance by no trustee, or a second one by the same");
+      const d = signedDocument(payload, trustees[j - 1].key, V.M("trustee %(i)s's acceptance", { i: j }));
+      if (d.format !== "veche-vote-accept/1" || d.election !== mh) fail("trustee %(index)s's acceptance is not for this election", { index: j });
+      if (d.board !== s.lastDeal) fail("trustee %(index)s accepted other deals than those on the board", { index: j });
+      if (d.verification_key !== V.total(s.commitments.map((cs) => shareCommitment(cs, j))).toHex()) fail("trustee %(index)s's verification key does not follow from the deals", { index: j });
       s.accepted.add(j);
     } else if (kind === "open") {
-      if (s.accepted.size !== trustees.length || s.key) throw new Error("the vote opened before every trustee accepted the key");
+      if (s.accepted.size !== trustees.length || s.key) fail("the vote opened before every trustee accepted the key");
       const key = V.total(s.commitments.map((cs) => cs[0]));
       const fp = V.sha256hex(`veche-vote/1|election|${mh}|${key.toHex()}`);
       const vks = trustees.map((t, i) => V.total(s.commitments.map((cs) => shareCommitment(cs, i + 1))).toHex());
-      if (V.canonical(payload) !== V.canonical({ public_key: key.toHex(), election: fp, verification_keys: vks })) throw new Error("the election key or the verification keys are not those the deals give");
+      if (V.canonical(payload) !== V.canonical({ public_key: key.toHex(), election: fp, verification_keys: vks })) fail("the election key or the verification keys are not those the deals give");
       s.key = key; s.fingerprint = fp; s.vks = vks.map((h) => V.Point.fromHex(h));
     } else if (kind === "credentials") {
-      if (s.closed) throw new Error("credentials added after the vote closed");
-      const d = signedDocument(payload, s.manifest.credential_authority, "the credentials");
-      if (d.format !== "veche-vote-credentials/1" || d.election !== mh) throw new Error("the credentials are not for this election");
-      if (d.batch !== s.batches + 1) throw new Error(`credential batches are numbered in order: ${s.batches + 1} expected`);
+      if (s.closed) fail("credentials added after the vote closed");
+      const d = signedDocument(payload, s.manifest.credential_authority, V.M("the credentials"));
+      if (d.format !== "veche-vote-credentials/1" || d.election !== mh) fail("the credentials are not for this election");
+      if (d.batch !== s.batches + 1) fail("credential batches are numbered in order: %(batch)s expected", { batch: s.batches + 1 });
       const sorted = [...d.credentials].sort();
-      if (!d.credentials.length || sorted.some((c, i) => c !== d.credentials[i])) throw new Error("a batch lists its public credentials, sorted");
+      if (!d.credentials.length || sorted.some((c, i) => c !== d.credentials[i])) fail("a batch lists its public credentials, sorted");
+      if (!d.checks || typeof d.checks !== "object" || Object.values(d.checks).some((n) => !Number.isInteger(n) || n < 0)) fail("a batch counts its credentials by identity check");
       const counted = Object.values(d.checks).reduce((a, n) => a + n, 0);
-      if (counted !== d.credentials.length) throw new Error("the counts by identity check do not add up to the credentials listed");
-      d.credentials.forEach((c) => { V.point(c); if (s.credentials.has(c)) throw new Error("a credential is listed twice"); s.credentials.add(c); });
-      if (new Set(d.credentials).size !== d.credentials.length) throw new Error("a credential is listed twice");
+      if (counted !== d.credentials.length) fail("the counts by identity check do not add up to the credentials listed");
+      d.credentials.forEach((c) => { V.point(c); if (s.credentials.has(c)) fail("a credential is listed twice"); s.credentials.add(c); });
+      if (new Set(d.credentials).size !== d.credentials.length) fail("a credential is listed twice");
       s.batches += 1;
     } else if (kind === "ballot") {
-      if (!s.key || s.closed) throw new Error("a ballot while the vote is not open");
+      if (!s.key || s.closed) fail("a ballot while the vote is not open");
       const cts = V.checkBallot(payload, s.fingerprint, s.key, s.manifest.questions);
-      if (!s.credentials.has(payload.credential)) throw new Error("the ballot's credential is not on the credential authority's list");
+      if (!s.credentials.has(payload.credential)) fail("the ballot's credential is not on the credential authority's list");
       s.last.set(payload.credential, { seq: entry.seq, cts });
       s.trackers.set(V.tracker(payload), entry.seq);
       s.ballots += 1;
     } else if (kind === "close") {
-      if (!s.key || s.closed) throw new Error("the vote closed twice, or before it opened");
+      if (!s.key || s.closed) fail("the vote closed twice, or before it opened");
       s.closed = true;
     } else if (kind === "tally") {
-      if (!s.closed || s.tally) throw new Error("a tally before the vote closed, or a second one");
+      if (!s.closed || s.tally) fail("a tally before the vote closed, or a second one");
       const counted = [...s.last.values()].sort((a, b) => a.seq - b.seq).map((x) => x.cts);
       const tally = s.manifest.questions.map((q, qi) => q.answers.map((_a, ai) => [
         V.total(counted.map((c) => c[qi][ai][0])).toHex(), V.total(counted.map((c) => c[qi][ai][1])).toHex()]));
-      if (V.canonical(payload) !== V.canonical({ ballots: counted.length, tally })) throw new Error("the tally is not the product of the last ballot of each credential");
+      if (V.canonical(payload) !== V.canonical({ ballots: counted.length, tally })) fail("the tally is not the product of the last ballot of each credential");
       s.tally = tally; s.counted = counted.length;
     } else if (kind === "partial") {
-      if (!s.tally || s.result) throw new Error("a partial decryption before the tally, or after the result");
+      if (!s.tally || s.result) fail("a partial decryption before the tally, or after the result");
       const j = payload.document && payload.document.trustee;
-      if (!Number.isInteger(j) || j < 1 || j > trustees.length || s.partials.has(j)) throw new Error("a partial decryption by no trustee, or a second one by the same");
-      const d = signedDocument(payload, trustees[j - 1].key, `trustee ${j}'s decryption`);
-      if (d.format !== "veche-vote-partial/1" || d.election !== s.fingerprint || d.trustee !== j) throw new Error("the partial decryption is not this trustee's for this election");
+      if (!Number.isInteger(j) || j < 1 || j > trustees.length || s.partials.has(j)) fail("a partial decryption by no trustee, or a second one by the same");
+      const d = signedDocument(payload, trustees[j - 1].key, V.M("trustee %(i)s's decryption", { i: j }));
+      if (d.format !== "veche-vote-partial/1" || d.election !== s.fingerprint || d.trustee !== j) fail("the partial decryption is not this trustee's for this election");
       const factors = s.tally.map((row, qi) => row.map((pair, ai) => {
         const alpha = V.Point.fromHex(pair[0]), f = V.point(d.factors[qi][ai]);
-        if (alpha.is0() || !V.equal(`${s.fingerprint}|${j}`, s.vks[j - 1], alpha, f, d.proofs[qi][ai])) throw new Error(`question ${qi + 1}, answer ${ai + 1}: the proof of the partial decryption does not hold`);
+        if (alpha.is0() || !V.equal(`${s.fingerprint}|${j}`, s.vks[j - 1], alpha, f, d.proofs[qi][ai])) fail("question %(q)s, answer %(a)s: the proof of the partial decryption does not hold", { q: qi + 1, a: ai + 1 });
         return f;
       }));
       s.partials.set(j, factors);
     } else if (kind === "result") {
-      if (!s.tally || s.result) throw new Error("a result before the tally, or a second one");
+      if (!s.tally || s.result) fail("a result before the tally, or a second one");
       const t = s.manifest.threshold;
-      if (s.counted && s.partials.size < t) throw new Error("a result before enough trustees decrypted");
+      if (s.counted && s.partials.size < t) fail("a result before enough trustees decrypted");
       const chosen = s.counted ? [...s.partials.keys()].sort((a, b) => a - b).slice(0, t) : [];
       const counts = s.tally.map((row, qi) => row.map((pair, ai) => {
         if (!s.counted) return 0;
@@ -148,11 +152,11 @@
         const target = V.Point.fromHex(pair[1]).subtract(shared);
         let cur = V.ZERO;
         for (let m = 0; m <= s.counted; m++) { if (cur.equals(target)) return m; cur = cur.add(V.Point.BASE); }
-        throw new Error("the decrypted count is not a number of ballots: the decryption is wrong");
+        fail("the decrypted count is not a number of ballots: the decryption is wrong");
       }));
-      if (V.canonical(payload) !== V.canonical({ trustees: chosen, counts })) throw new Error("the result is not what the tally and the trustees' decryptions give");
+      if (V.canonical(payload) !== V.canonical({ trustees: chosen, counts })) fail("the result is not what the tally and the trustees' decryptions give");
       s.result = counts;
-    } else throw new Error(`an entry of unknown kind ${String(kind).slice(0, 40)}`);
+    } else fail("an entry of unknown kind %(kind)s", { kind: JSON.stringify(String(kind).slice(0, 40)) });
   }
 
   // The whole board: {state, faults}. Each fault names its entry, as vote_verify does.
@@ -165,16 +169,16 @@
       const line = lines[n], entry = line && line.entry;
       const kind = (entry && entry.kind) || "?";
       try {
-        if (!entry || typeof line.hash !== "string") throw new Error("not a board line: entry, hash and signature expected");
-        if (entry.seq !== s.length) throw new Error(`entry number ${entry.seq} where ${s.length} should be: entries were removed or added`);
-        if (entry.prev !== s.head) throw new Error("it does not follow the entry before it (the chain's hash is broken)");
+        if (!entry || typeof line.hash !== "string") fail("not a board line: entry, hash and signature expected");
+        if (entry.seq !== s.length) fail("entry number %(seq)s where %(n)s should be: entries were removed or added", { seq: entry.seq, n: s.length });
+        if (entry.prev !== s.head) fail("it does not follow the entry before it (the chain's hash is broken)");
         const raw = V.utf8(V.canonical(entry));
-        if (line.hash !== V.sha256hex(raw)) throw new Error("its hash is not the hash of its content: it was altered");
+        if (line.hash !== V.sha256hex(raw)) fail("its hash is not the hash of its content: it was altered");
         const key = s.boardKey || (entry.seq === 0 && entry.payload && entry.payload.manifest ? entry.payload.manifest.board_key : "");
-        if (!key || !signatureValid(raw, key, line.signature)) throw new Error("the board's signature of it does not hold");
+        if (!key || !signatureValid(raw, key, line.signature)) fail("the board's signature of it does not hold");
         apply(s, entry, chainStatus);
       } catch (error) {
-        faults.push(`entry ${n} (${kind}): ${error.message}`);
+        faults.push(V.M("entry %(n)s (%(kind)s): %(why)s", { n, kind, why: error.message }));
         break;
       }
       s.head = line.hash; s.length += 1;

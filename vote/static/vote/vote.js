@@ -11,6 +11,19 @@
   const utf8 = (s) => new TextEncoder().encode(s);
   const ZERO = Point.ZERO;
   const G = Point.BASE;
+  // Messages are the Python code's own msgids (vote/*.py), in the page's language when the page gives their
+  // translations (vote.views.catalogue: a <script id="vote-catalogue"> JSON), in English otherwise (node, tests).
+  function catalogue() {
+    if (global.VECHE_CATALOGUE) return global.VECHE_CATALOGUE;
+    const element = typeof document !== "undefined" && document.getElementById("vote-catalogue");
+    global.VECHE_CATALOGUE = element ? JSON.parse(element.textContent) : {};
+    return global.VECHE_CATALOGUE;
+  }
+  function M(msgid, params) {
+    const text = catalogue()[msgid] || msgid;
+    return text.replace(/%\((\w+)\)s/g, (_m, name) => String(params && name in params ? params[name] : ""));
+  }
+  const fail = (msgid, params) => { throw new Error(M(msgid, params)); };
 
   function bytesToHex(b) { return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join(""); }
   function hexToBytes(h) {
@@ -27,16 +40,17 @@
     return bytesToHex(out);
   }
   function scalar(text) {
-    if (typeof text !== "string" || !/^[0-9a-f]{64}$/.test(text)) throw new Error("not a scalar: 64 hex digits expected");
+    if (typeof text !== "string" || !/^[0-9a-f]{64}$/.test(text)) fail("not a scalar: 64 hex digits expected");
     const v = leToNumber(hexToBytes(text));
-    if (v >= L) throw new Error("not a scalar: it is not below the group order");
+    if (v >= L) fail("not a scalar: it is not below the group order");
     return v;
   }
   function point(text) {
-    if (typeof text !== "string" || !/^[0-9a-f]{64}$/.test(text)) throw new Error("not a point: 64 lower-case hex digits expected");
+    if (typeof text !== "string" || !/^[0-9a-f]{64}$/.test(text)) fail("not a point: 64 lower-case hex digits expected");
+    const outside = "not a point of the group (off the curve, of small order, or outside the subgroup)";
     let p;
-    try { p = Point.fromHex(text); } catch (e) { throw new Error("not a point of the group (off the curve)"); }
-    if (p.is0() || !p.isTorsionFree() || p.toHex() !== text) throw new Error("not a point of the group (of small order, or outside the subgroup)");
+    try { p = Point.fromHex(text); } catch (e) { fail(outside); }
+    if (p.is0() || !p.isTorsionFree() || p.toHex() !== text) fail(outside);
     return p;
   }
   const hexof = (p) => p.toHex();
@@ -62,8 +76,8 @@
   // -- proofs (vote/proofs.py) -------------------------------------------------------------------
   function encrypt(key, m, r) { return [base(r), base(BigInt(m)).add(mul(r, key))]; }
   function pairs(proof, n) {
-    if (!Array.isArray(proof) || proof.length !== n) throw new Error(`a proof of ${n} branch(es) expected`);
-    return proof.map((p) => { if (!Array.isArray(p) || p.length !== 2) throw new Error("each branch of a proof is [challenge, response]"); return [scalar(p[0]), scalar(p[1])]; });
+    if (!Array.isArray(proof) || proof.length !== n) fail("a proof of %(branches)s branch(es) expected", { branches: n });
+    return proof.map((p) => { if (!Array.isArray(p) || p.length !== 2) fail("each branch of a proof is [challenge, response]"); return [scalar(p[0]), scalar(p[1])]; });
   }
   function proveRange(context, key, alpha, beta, m, r, lo, hi) {
     const commitments = [], branches = [];
@@ -135,44 +149,49 @@
 
   function checkBallot(ballot, election, key, questions) {
     const keysOf = (o) => Object.keys(o || {}).sort().join(",");
-    if (!ballot || typeof ballot !== "object" || keysOf(ballot) !== "answers,credential,election,format,signature") throw new Error("not a ballot: format, election, credential, answers and signature expected");
-    if (ballot.format !== "veche-ballot/1") throw new Error("not a ballot of this version (veche-ballot/1)");
-    if (ballot.election !== election) throw new Error("the ballot is for another election (or another key of this one)");
-    point(ballot.credential);
+    if (!ballot || typeof ballot !== "object" || keysOf(ballot) !== "answers,credential,election,format,signature") fail("not a ballot: format, election, credential, answers and signature expected");
+    if (ballot.format !== "veche-ballot/1") fail("not a ballot of this version (%(format)s)", { format: "veche-ballot/1" });
+    if (ballot.election !== election) fail("the ballot is for another election (or another key of this one)");
+    if (typeof ballot.credential !== "string" || !/^[0-9a-f]{64}$/.test(ballot.credential)) fail("not a point: 64 lower-case hex digits expected");
     const { signature, ...body } = ballot;
     let good = false;
     try { good = ed25519.verify(hexToBytes(signature), utf8(canonical(body)), hexToBytes(ballot.credential), { zip215: false }); } catch (e) { good = false; }
-    if (!good) throw new Error("the ballot's signature by its credential does not hold");
-    if (!Array.isArray(ballot.answers) || ballot.answers.length !== questions.length) throw new Error("one answer per question expected");
+    if (!good) fail("the ballot's signature by its credential does not hold");
+    if (!Array.isArray(ballot.answers) || ballot.answers.length !== questions.length) fail("one answer per question expected");
     const context = `${election}|${ballot.credential}`;
     return ballot.answers.map((answer, qi) => {
-      const q = questions[qi], n = q.answers.length, where = `question ${qi + 1}`;
-      if (keysOf(answer) !== "choices,overall,proofs") throw new Error(`${where}: choices, proofs and overall expected`);
-      if (!Array.isArray(answer.choices) || answer.choices.length !== n) throw new Error(`${where}: one ciphertext per answer expected`);
-      if (!Array.isArray(answer.proofs) || answer.proofs.length !== (implied(q) ? n - 1 : n)) throw new Error(`${where}: the number of proofs is wrong`);
+      const q = questions[qi], n = q.answers.length, at = { q: qi + 1 };
+      if (keysOf(answer) !== "choices,overall,proofs") fail("question %(q)s: choices, proofs and overall expected", at);
+      if (!Array.isArray(answer.choices) || answer.choices.length !== n) fail("question %(q)s: one ciphertext per answer expected", at);
+      if (!Array.isArray(answer.proofs) || answer.proofs.length !== (implied(q) ? n - 1 : n)) fail("question %(q)s: the number of proofs is wrong", at);
+      const within = (i, step) => {
+        try { return step(); } catch (e) { return fail("question %(q)s, answer %(i)s: %(exc)s", { q: qi + 1, i: i + 1, exc: e.message }); }
+      };
       const cts = answer.choices.map((pair, i) => {
-        if (!Array.isArray(pair) || pair.length !== 2) throw new Error(`${where}, answer ${i + 1}: a ciphertext is [alpha, beta]`);
-        return [point(pair[0]), point(pair[1])];
+        if (!Array.isArray(pair) || pair.length !== 2) fail("question %(q)s, answer %(i)s: a ciphertext is [alpha, beta]", { q: qi + 1, i: i + 1 });
+        return within(i, () => [point(pair[0]), point(pair[1])]);
       });
       answer.proofs.forEach((proof, i) => {
-        if (!inRange(context, key, cts[i][0], cts[i][1], 0, 1, proof)) throw new Error(`${where}, answer ${i + 1}: the proof that it encrypts 0 or 1 does not hold`);
+        if (!within(i, () => inRange(context, key, cts[i][0], cts[i][1], 0, 1, proof))) fail("question %(q)s, answer %(i)s: the proof that it encrypts 0 or 1 does not hold", { q: qi + 1, i: i + 1 });
       });
       const alpha = total(cts.map((c) => c[0])), beta = total(cts.map((c) => c[1]));
-      if (!inRange(context, key, alpha, beta, q.min, q.max, answer.overall)) throw new Error(`${where}: the proof of the number of answers chosen does not hold`);
+      let holds;
+      try { holds = inRange(context, key, alpha, beta, q.min, q.max, answer.overall); } catch (e) { fail("question %(q)s: %(exc)s", { q: qi + 1, exc: e.message }); }
+      if (!holds) fail("question %(q)s: the proof of the number of answers chosen does not hold", at);
       return cts;
     });
   }
 
   function audit(record, election, keyHex, questions) {
     const key = point(keyHex);
-    if (!record || !record.ballot || !Array.isArray(record.randomness) || !Array.isArray(record.choices)) throw new Error("an audit record holds ballot, randomness and choices");
+    if (!record || !record.ballot || !Array.isArray(record.randomness) || !Array.isArray(record.choices)) fail("an audit record holds ballot, randomness and choices");
     const cts = checkBallot(record.ballot, election, key, questions);
     return cts.map((row, qi) => {
       const chosen = record.choices[qi], rs = record.randomness[qi];
-      if (!Array.isArray(rs) || rs.length !== row.length || !Array.isArray(chosen)) throw new Error(`question ${qi + 1}: the randomness does not match the ciphertexts`);
+      if (!Array.isArray(rs) || rs.length !== row.length || !Array.isArray(chosen)) fail("question %(q)s: the randomness does not match the ciphertexts", { q: qi + 1 });
       row.forEach(([a, b], i) => {
         const [ea, eb] = encrypt(key, chosen.includes(i) ? 1 : 0, scalar(rs[i]));
-        if (!ea.equals(a) || !eb.equals(b)) throw new Error(`question ${qi + 1}, answer ${i + 1}: the ballot does not encrypt what it says`);
+        if (!ea.equals(a) || !eb.equals(b)) fail("question %(q)s, answer %(i)s: the ballot does not encrypt what it says", { q: qi + 1, i: i + 1 });
       });
       return [...chosen].sort((x, y) => x - y);
     });
@@ -181,6 +200,6 @@
   global.VecheVote = {
     L, point, scalar, scalarHex, base, mul, total, challenge, canonical, sha256hex, hexToBytes, bytesToHex,
     encrypt, proveRange, inRange, knows, equal, build, tracker, checkBallot, audit, credentialSeed,
-    publicCredential, normalCredential, implied, ZERO, Point, ed25519, utf8,
+    publicCredential, normalCredential, implied, ZERO, Point, ed25519, utf8, M, fail,
   };
 })(globalThis);
