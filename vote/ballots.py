@@ -20,24 +20,18 @@ whole ballot, what the voter looks for on the board.
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets as _secrets
 
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
-from core.signing import _
+from core.signing import _, canonical  # the one byte form that is hashed and signed
 from vote.group import ProtocolError, encoded, hexof, point, random_scalar, scalar, scalar_hex, sha256, total
 from vote.proofs import encrypt, in_range, prove_range
 
 FORMAT = "veche-ballot/1"
 ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"  # base58: no 0/O, no I/l
 CREDENTIAL_LENGTH = 24
-
-
-def canonical(document: object) -> bytes:
-    """The one byte form that is hashed and signed (the same as core.signing.canonical)."""
-    return json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
 # -- credentials -----------------------------------------------------------------------

@@ -237,3 +237,29 @@ def test_vote_verify_names_the_fault_and_fails(election, tmp_path, capsys):
     assert (
         f"FAULT entry {n} (ballot): the ballot's signature by its credential does not hold" in capsys.readouterr().err
     )
+
+
+def test_the_server_holds_no_share_seed_credential_or_voter(election):
+    """Everything the vote's server stored after a whole election, searched for what must stay offline: the
+    trustees' seeds and shares, the credential authority's seed, the voters' private credentials, their e-mails
+    and names (the credential authority's voters.csv and mail.csv never reach the server)."""
+    from django.conf import settings
+
+    from core.testing import leaks
+    from vote.models import Entry
+
+    secrets = []
+    for path in [*election.trustees, election.authority]:
+        secrets.append(json.loads(path.read_text())["seed"])
+    for i in range(1, len(election.trustees) + 1):
+        share = json.loads((election.folder / f"share{i}.json").read_text())["share"]
+        secrets += [share, str(int.from_bytes(bytes.fromhex(share), "little"))]
+    secrets += election.credentials
+    secrets += [f"voter{n}@example.org" for n in range(200)] + [f"Voter {n}" for n in range(10, 200)]
+    vote = Vote.objects.get(pk=election.vote.pk)
+    texts = [line for line in Entry.objects.filter(vote=vote).values_list("line", flat=True)]
+    texts += [vote.manifest, vote.head, vote.public_key, vote.fingerprint]
+    var = settings.VAR_DIR
+    texts += [p.read_bytes().decode("latin-1") for p in var.rglob("*") if p.is_file() and "sqlite3" not in p.name]
+    assert len(texts) > 250
+    assert leaks(secrets, texts) == []
