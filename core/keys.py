@@ -46,7 +46,8 @@ DEMO_ONLY = [
     MONITOR_DEMO_PRIVATE,
     "pepper",
     "pledges-demo.key",
-    "vote-demo.json",
+    "vote_demo",  # the seed of the demo votes' trustees' and credential authority's keys
+    "vote-demo.json",  # the demo trustees' shares of the demo votes' keys
 ]
 
 

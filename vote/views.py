@@ -101,8 +101,13 @@ def summary(vote: Vote) -> dict:
             tally = payload
     questions = []
     for q, question in enumerate(manifest["questions"]):
+        counted = tally["ballots"] if tally else 0  # a share of the ballots counted (several answers may be chosen)
         rows = [
-            {"answer": a, "votes": result["counts"][q][i] if result else None}
+            {
+                "answer": a,
+                "votes": result["counts"][q][i] if result else None,
+                "share": 100 * result["counts"][q][i] / counted if result and counted else 0,
+            }
             for i, a in enumerate(question["answers"])
         ]
         questions.append({**question, "rows": with_bars(rows) if result else rows})
