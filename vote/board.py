@@ -253,10 +253,15 @@ def take(state: State, line: dict, chain: signing.Chain | None = None) -> dict:
     """Check a line and take its entry onto the state: the one step of the verifier and of the server's append."""
     entry = check_line(state, line)
     apply(state, entry, chain)
-    state.head, state.length = line["hash"], state.length + 1
-    if entry["kind"] == "deal":
-        state.last_deal = line["hash"]
+    advance(state, line)
     return entry
+
+
+def advance(state: State, line: dict) -> None:
+    """The chain's head after a line taken onto the state (and the last deal's, which acceptances name)."""
+    state.head, state.length = line["hash"], state.length + 1
+    if line["entry"]["kind"] == "deal":
+        state.last_deal = line["hash"]
 
 
 @dataclass

@@ -14,19 +14,24 @@ PostgreSQL alike give the append to one writer at a time and the chain never for
 
 from __future__ import annotations
 
+import datetime
 import json
+import secrets
+import uuid
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from nacl.signing import SigningKey
 
 from core import keys, signing
 from core.cache import Cached, Freshness
 from core.ratelimit import allow
-from vote import ballots, board
+from vote import ballots, board, ceremony
 from vote.ballots import canonical
 from vote.group import ProtocolError
 from vote.models import Entry, Vote
@@ -52,17 +57,21 @@ def board_key(vote: Vote) -> SigningKey:
     return _BOARD_KEYS[vote.pk]
 
 
-def lines(vote: Vote, after: int = -1, limit: int | None = None) -> list[dict]:
-    rows = Entry.objects.filter(vote=vote, seq__gt=after).order_by("seq").values_list("line", flat=True)
+def lines(vote: Vote, after: int = -1, limit: int | None = None, ballots: bool = True) -> list[dict]:
+    rows = Entry.objects.filter(vote=vote, seq__gt=after).order_by("seq")
+    if not ballots:
+        rows = rows.exclude(kind="ballot")
+    rows = rows.values_list("line", flat=True)
     return [json.loads(line) for line in (rows[:limit] if limit else rows)]
 
 
-def replay(vote: Vote, check: bool = False) -> board.State:
+def replay(vote: Vote, check: bool = False, ballots: bool = True) -> board.State:
     """The board's state from its stored lines; ``check``: every signature and proof again (the verifier's work;
-    without it the ballots are taken as checked on arrival and only their ciphertexts read)."""
+    without it the ballots are taken as checked on arrival and only their ciphertexts read); ``ballots=False``:
+    the entries other than ballots only (what an open vote is: its key, questions and credentials)."""
     state = board.State()
     chain = keys.chain() if check else None
-    for line in lines(vote):
+    for line in lines(vote, ballots=ballots):
         if check:
             board.take(state, line, chain)
         else:
@@ -79,9 +88,7 @@ def _trusting_take(state: board.State, line: dict) -> None:
         state.ballots += 1
     else:
         board.apply(state, entry)
-    state.head, state.length = line["hash"], state.length + 1
-    if entry["kind"] == "deal":
-        state.last_deal = line["hash"]
+    board.advance(state, line)
 
 
 def _write(vote: Vote, kind: str, payload: dict, check) -> dict:
@@ -175,7 +182,9 @@ def _follow(vote: Vote, state: board.State) -> None:
 
 # -- the ballot's fast path ----------------------------------------------------------------------
 def _context(pk: int, batches: int, phase: str) -> dict:
-    state = replay(Vote.objects.get(pk=pk))
+    """What a ballot is checked against while the vote is open: no ballot is needed for it (a vote with 100,000
+    ballots would otherwise be read whole by every worker at each new batch of credentials)."""
+    state = replay(Vote.objects.get(pk=pk), ballots=False)
     return {
         "fingerprint": state.fingerprint,
         "key": state.key,
@@ -283,15 +292,6 @@ def demo_sign_manifest(vote: Vote) -> dict:
 def create(definition: dict) -> Vote:
     """A new vote from the organisers' definition: the manifest (with a fresh id and the board's own key) that
     they then sign offline. Nothing is on the board until that signature comes back."""
-    import datetime
-    import secrets
-    import uuid
-
-    from django.utils.dateparse import parse_datetime
-    from django.utils.text import slugify
-
-    from vote import ceremony
-
     if not isinstance(definition, dict):
         raise VoteError(_("The definition is a JSON object (docs/vote.md)."))
     seed = secrets.token_bytes(32)

@@ -17,6 +17,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
+from django.templatetags.static import static as static_url
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
@@ -180,9 +182,7 @@ def verifier(request, slug):
 
 
 def verifier_context(vote: Vote, static: bool) -> dict:
-    from django.templatetags.static import static as static_url
-    from django.urls import reverse
-
+    root = keys.signing_root()
     if static:
         scripts = list(SCRIPTS)
         board, keyring = "board.jsonl", "keys.json"
@@ -197,8 +197,8 @@ def verifier_context(vote: Vote, static: bool) -> dict:
         "scripts": scripts,
         "board_url": board,
         "keys_url": keyring,
-        "root": keys.signing_root() or "",
-        "root_fingerprint": signing.fingerprint(keys.signing_root()) if keys.signing_root() else "",
+        "root": root or "",
+        "root_fingerprint": signing.fingerprint(root) if root else "",
         "static": static,
         "demo": vote.demo,
         "verifier_messages": {k: str(v) for k, v in VERIFIER_MESSAGES.items()},
