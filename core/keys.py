@@ -46,6 +46,7 @@ DEMO_ONLY = [
     MONITOR_DEMO_PRIVATE,
     "pepper",
     "pledges-demo.key",
+    "actions-demo.key",
     "vote_demo",  # the seed of the demo votes' trustees' and credential authority's keys
     "vote-demo.json",  # the demo trustees' shares of the demo votes' keys
 ]

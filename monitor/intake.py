@@ -22,6 +22,7 @@ from contextlib import nullcontext
 from datetime import timedelta
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.cache import Cached, Freshness
@@ -305,3 +306,27 @@ def likely_duplicate(report: Report) -> Report | None:
                 return other
         return None
     return live.filter(person=report.person, article__iexact=report.article, step=report.step).first()
+
+
+def take_detention_at(event: dict, city: dict, place: str, text: str, source: str) -> Report:
+    """A detention at an organised action, reported from the action's page with one tap: the action's event and
+    city are made if new (the organisers named them, not the reporter), then the report is taken as any other,
+    new, for the usual moderation. ``event``: slug, name, date; ``city``: name, latitude, longitude."""
+    Event.objects.get_or_create(slug=event["slug"], defaults={"name": event["name"][:300], "date": event["date"]})
+    City.objects.get_or_create(
+        name=city["name"], defaults={"latitude": city.get("latitude"), "longitude": city.get("longitude")}
+    )
+    data = {
+        "kind": "detention",
+        "happened": this_hour_local(),
+        "city": city["name"],
+        "event": event["slug"],
+        "place": place,
+        "text": text,
+    }
+    return take(data, source=source)
+
+
+def this_hour_local() -> str:
+    """Now, to the hour (a report's time is kept coarse), as the form would give it."""
+    return timezone.localtime().replace(minute=0, second=0, microsecond=0).isoformat()

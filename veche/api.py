@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import HttpError, ValidationError
 
+from actions.api import router as actions_router
 from elections.api import router as elections_router
 from lookup.api import router as lookup_router
 from monitor.api import router as monitor_router
@@ -72,6 +73,7 @@ api.add_router("/", lookup_router)
 api.add_router("/", smartvote_router)
 api.add_router("/", monitor_router)
 api.add_router("/", vote_router)
+api.add_router("/", actions_router)
 
 
 @api.exception_handler(RequestDataTooBig)

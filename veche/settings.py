@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "pledges",
     "monitor",
     "vote",
+    "actions",
 ]
 
 MIDDLEWARE = [

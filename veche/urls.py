@@ -24,4 +24,5 @@ urlpatterns = [
     path("", include("pledges.urls")),
     path("", include("monitor.urls")),
     path("", include("vote.urls")),
+    path("", include("actions.urls")),
 ]

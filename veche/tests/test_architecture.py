@@ -25,7 +25,7 @@ from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
 SHELL, CORE, DATA_CORE = "veche", "core", "elections"
-TOOLS = {"lookup", "smartvote", "pledges", "monitor", "forensics", "vote"}
+TOOLS = {"lookup", "smartvote", "pledges", "monitor", "forensics", "vote", "actions"}
 PROJECT = {SHELL, CORE, DATA_CORE, *TOOLS}
 
 # Every door from one tool into another: (importing app, module, name). Each must be a public function.
@@ -33,7 +33,14 @@ ALLOWED = {
     ("lookup", "smartvote.publish", "published_picks"),  # the pick shown with each contest of the ballot
     ("lookup", "smartvote.publish", "latest_trusted"),  # the signed list the mirror carries as signed
     ("lookup", "smartvote.publish", "last_published_day"),  # the mirror's default election day
-    ("smartvote", "forensics.data", "cleaned_excess"),  # the forecast takes the estimated added ballots out
+    ("smartvote", "forensics.data", "cleaned_excess"),
+    ("actions", "pledges.signup", "normalise"),  # one reading of an e-mail address for every sign-up
+    ("actions", "monitor.intake", "take_detention_at"),  # "I was detained" files a monitor report
+    (
+        "actions",
+        "monitor.intake",
+        "check_rate",
+    ),  # under the monitor's own limit for reports  # the forecast takes the estimated added ballots out
 }
 
 

@@ -51,6 +51,7 @@ NOT_PAGES = {
     "pledges:counters",
     "vote:board_file",
     "vote:keys",
+    "actions:counts_csv",
 }
 
 
@@ -120,6 +121,11 @@ def pages() -> dict[str, str]:
         "vote:board": "/vote/demo-primary/board/",
         "vote:verifier": "/vote/demo-primary/verify/",
         "vote result": "/vote/demo-primary/",
+        "actions:index": "/actions/?lat=52.52&lon=13.40",
+        "actions:action": "/actions/demo-solidarity/",
+        "actions:detained": "/actions/demo-solidarity/detained/",
+        "actions:confirm": "/actions/confirm/not-a-token/",
+        "actions:cancel": "/actions/cancel/not-a-token/",
         # Beyond the apps' patterns: the staff's desk, a page that is not there, the API's documentation.
         "admin": "/admin/",
         "admin:changelist": "/admin/monitor/person/",

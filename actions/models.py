@@ -1,0 +1,136 @@
+"""Days of action: places anywhere in the world, time slots with a capacity and a role, sign-ups.
+
+A single picket needs no permission in Russia, so picketers take turns at a
+spot, one at a time, with a companion who watches and calls the lawyer: a
+slot is a time at a place for one role, with a capacity (1 for a single
+picket). Who signed up is never kept readable: a sign-up row holds a keyed
+hash of the normalised e-mail (to take each person once per slot) and the
+contact sealed to the action's organisers' public key, as the pledges do.
+What is public is only how many places of a slot are taken. A sign-up takes
+its place when its mail's link is opened: counting unconfirmed ones would
+let anyone learn, from a count that does not move, that an address had
+signed up before.
+"""
+
+from zoneinfo import ZoneInfo, available_timezones
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.sealing import SealingError, public_key
+
+
+class Action(models.Model):
+    slug = models.SlugField(max_length=100, unique=True)
+    title = models.CharField(_("title"), max_length=300)
+    text = models.TextField(_("text"))
+    # The organisers' X25519 public key (base64) from `manage.py keygen`; the private key stays offline.
+    public_key = models.CharField(_("organisers' public key"), max_length=60)
+    # A monitor person the action stands with (their pseudonym), shown as a link; may be empty.
+    prisoner = models.CharField(_("in solidarity with (pseudonym, P-…)"), max_length=12, blank=True, default="")
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("action")
+        verbose_name_plural = _("actions")
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("actions:action", args=[self.slug])
+
+    def clean(self):
+        try:
+            public_key(self.public_key)
+        except SealingError as exc:
+            raise ValidationError({"public_key": str(exc)}) from exc
+
+
+class Place(models.Model):
+    class Kind(models.TextChoices):
+        EMBASSY = "embassy", _("embassy")
+        CONSULATE = "consulate", _("consulate")
+        SQUARE = "square", _("square or street")
+        OTHER = "other", _("other")
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="places")
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.SQUARE)
+    city = models.CharField(_("city"), max_length=100)
+    country = models.CharField(_("country"), max_length=100)
+    address = models.CharField(_("address"), max_length=300, blank=True, default="")
+    latitude = models.FloatField(_("latitude"))
+    longitude = models.FloatField(_("longitude"))
+    # Slots are shown, and reminders sent, in the place's own time.
+    time_zone = models.CharField(_("time zone"), max_length=60, default="Europe/Moscow")
+
+    class Meta:
+        ordering = ["country", "city", "name"]
+        verbose_name = _("place")
+        verbose_name_plural = _("places")
+
+    def __str__(self):
+        return f"{self.name}, {self.city}"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    def clean(self):
+        if self.time_zone not in available_timezones():
+            raise ValidationError({"time_zone": _("Unknown time zone; for example Europe/Berlin.")})
+        if not (-90 <= self.latitude <= 90 and -180 <= self.longitude <= 180):
+            raise ValidationError({"latitude": _("Latitude −90…90, longitude −180…180.")})
+
+
+class Slot(models.Model):
+    class Role(models.TextChoices):
+        PICKETER = "picketer", _("picketer")
+        COMPANION = "companion", _("companion (watches, calls the lawyer)")
+        PHOTOGRAPHER = "photographer", _("photographer")
+
+    place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="slots")
+    starts = models.DateTimeField(_("starts"))
+    ends = models.DateTimeField(_("ends"))
+    role = models.CharField(_("role"), max_length=12, choices=Role.choices, default=Role.PICKETER)
+    capacity = models.PositiveSmallIntegerField(_("capacity"), default=1)
+    # Confirmed, not cancelled sign-ups: kept by actions.signup in the statement that confirms or cancels.
+    taken = models.PositiveSmallIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["starts", "role", "id"]
+        constraints = [models.CheckConstraint(condition=models.Q(taken__lte=models.F("capacity")), name="slot_fits")]
+        verbose_name = _("time slot")
+        verbose_name_plural = _("time slots")
+
+    def __str__(self):
+        local = timezone.localtime(self.starts, self.place.zone) if self.starts else None
+        return f"{self.place} {local:%d.%m %H:%M}" if local else str(self.place)
+
+    @property
+    def free(self) -> int:
+        return max(0, self.capacity - self.taken)
+
+    def clean(self):
+        if self.starts and self.ends and self.ends <= self.starts:
+            raise ValidationError({"ends": _("A slot ends after it starts.")})
+
+
+class Signup(models.Model):
+    slot = models.ForeignKey(Slot, on_delete=models.CASCADE, related_name="signups")
+    # keyed_hash("action-email:<slot>", normalised e-mail): one sign-up per person and slot.
+    person = models.CharField(max_length=64)
+    # Sealed JSON {"email", "name", "cancel"}: the reminder, sent offline, carries the cancel link.
+    contact = models.BinaryField()
+    confirmed = models.DateTimeField(null=True)  # to the hour
+    cancelled = models.DateTimeField(null=True)  # to the hour
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["slot", "person"], name="signup_once")]
+
+    def __str__(self):
+        return f"sign-up {self.pk}"  # nothing about the person

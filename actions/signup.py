@@ -1,0 +1,218 @@
+"""Signing up for a slot, confirming, cancelling: the pledges' privacy, with a capacity.
+
+The e-mail lives in memory for one request: normalised and keyed-hashed (to
+take a person once per slot), sealed with the name and the cancel link to the
+organisers' public key, and the confirmation mail is sent from memory. A
+sign-up takes its place only when the mail's link is opened; until then the
+slot's public count does not move, so that signing up a suspect's address
+cannot tell, from a count that stays still, that they had signed up. Every
+sign-up gets the same answer, one statement, and the same mail (links of one
+length), new or repeated.
+
+The last place of a slot goes to the first confirmation: one conditional
+statement (``taken < capacity``) decides between concurrent ones, on
+PostgreSQL by the row's lock, on SQLite by its one writer; the other is told
+the slot is full and shown the free ones.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass
+
+from django.core import signing
+from django.core.mail import send_mail
+from django.db import connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from actions.models import Signup, Slot
+from core.hours import this_hour
+from core.ratelimit import allow
+from core.sealing import keyed_hash, seal
+from pledges.signup import normalise
+
+log = logging.getLogger(__name__)
+CONFIRM_DAYS = 3
+MAX_NAME = 100
+LIMIT_CLIENT = int(os.environ.get("VECHE_ACTION_LIMIT_CLIENT", "10"))
+LIMIT_NETWORK = int(os.environ.get("VECHE_ACTION_LIMIT_NETWORK", "100"))
+SENT = gettext_lazy(
+    "Check your inbox: we sent you a mail. The place is yours once you open its link, if it is still free."
+)
+CONFIRM_SALT, CANCEL_SALT = "action-confirm", "action-cancel"
+
+
+class SignupError(ValueError):
+    """The sign-up, confirmation or cancellation cannot be done; the message says why."""
+
+
+@dataclass
+class Outcome:
+    slot: Slot
+    message: str
+    cancel: str = ""  # the cancel link's token, for the confirmation page
+
+
+def check_rate(client_ip: str | None) -> None:
+    if not allow("action-signup", client_ip, LIMIT_CLIENT, LIMIT_NETWORK):
+        raise SignupError(_("Too many sign-ups from your network; try again in an hour."))
+
+
+def confirm_token(pk: int) -> str:
+    return signing.TimestampSigner(salt=CONFIRM_SALT).sign(f"{pk:012d}")
+
+
+def cancel_token(pk: int) -> str:
+    """Good until the day: the reminder, sent the day before, carries it."""
+    return signing.Signer(salt=CANCEL_SALT).sign(f"{pk:012d}")
+
+
+def _unsign(signer, token: str, **kwargs) -> int:
+    try:
+        value = signer.unsign(token, **kwargs)
+    except signing.SignatureExpired:
+        raise SignupError(_("This link has expired: sign up again to get a new one.")) from None
+    except signing.BadSignature:
+        raise SignupError(_("This link is not valid. Copy it whole from the mail, or sign up again.")) from None
+    return int(value)
+
+
+def open_slot(slot_id) -> Slot:
+    """A slot one can still sign up for, or SignupError saying why not."""
+    slot = (
+        Slot.objects.select_related("place__action").filter(pk=int(slot_id)).first() if str(slot_id).isdigit() else None
+    )
+    if slot is None:
+        raise SignupError(_("Choose a time slot from the list."))
+    if slot.starts <= timezone.now():
+        raise SignupError(_("This slot has begun: choose a later one."))
+    if slot.taken >= slot.capacity:
+        raise SignupError(_("This slot is full: choose another time or place."))
+    return slot
+
+
+# The no-op update returns the earlier sign-up's id as well: new and repeated sign-ups take the same statement.
+INSERT = (
+    "INSERT INTO actions_signup (slot_id, person, contact) VALUES (%s, %s, %s) "
+    "ON CONFLICT (slot_id, person) DO UPDATE SET person = EXCLUDED.person, "
+    # A cancelled sign-up signed up again waits for its link once more (its place was given back).
+    "confirmed = CASE WHEN actions_signup.cancelled IS NULL THEN actions_signup.confirmed END, cancelled = NULL "
+    "RETURNING id"
+)
+
+
+def sign_up(slot_id, email: str, name: str, link) -> Outcome:
+    """Take a sign-up and mail its links. ``link(name, token)`` makes an absolute link to a page."""
+    problems = []
+    try:
+        address = normalise(email)
+    except ValueError as exc:  # the pledges' refusal: the same words for an address everywhere
+        problems.append(str(exc) if (email or "").strip() else _("Type your e-mail address."))
+    try:
+        slot = open_slot(slot_id)
+    except SignupError as exc:
+        problems.append(str(exc))
+    name = (name or "").strip()
+    if len(name) > MAX_NAME:
+        problems.append(_("The name is longer than %(n)s characters.") % {"n": MAX_NAME})
+    if problems:
+        raise SignupError(" ".join(problems))
+    action = slot.place.action
+    person = keyed_hash(f"action-email:{slot.pk}", address)
+    # The id is known only after the insert and the cancel link depends on it: a row is written with the contact
+    # sealed without it, then the sealed contact replaced, in one transaction (an earlier sign-up's is replaced
+    # by the same).
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(INSERT, [slot.pk, person, b""])
+            pk = cursor.fetchone()[0]
+        cancel = link("actions:cancel", cancel_token(pk))
+        contact = {"email": email.strip(), "name": name, "cancel": cancel}
+        sealed = seal(json.dumps(contact, ensure_ascii=False).encode(), action.public_key)
+        Signup.objects.filter(pk=pk).update(contact=sealed)
+    local = timezone.localtime(slot.starts, slot.place.zone)
+    subject = _("Confirm your place at the action")
+    body = _(
+        "«%(title)s»: %(role)s, %(place)s, %(address)s, %(day)s at %(time)s (local time).\n\n"
+        "To take the place, open this link within %(days)s days:\n%(confirm)s\n\n"
+        "If you cannot come, cancel here, so that someone else can take the place:\n%(cancel)s\n\n"
+        "If you had signed up before, the links are the same; you hold one place. "
+        "If it was not you, ignore this mail: nothing will be taken."
+    ) % {
+        "title": action.title,
+        "role": slot.get_role_display(),
+        "place": slot.place.name,
+        "address": slot.place.address or slot.place.city,
+        "day": local.strftime("%d.%m.%Y"),
+        "time": local.strftime("%H:%M"),
+        "days": CONFIRM_DAYS,
+        "confirm": link("actions:confirm", confirm_token(pk)),
+        "cancel": cancel,
+    }
+    try:
+        send_mail(subject, body, None, [email.strip()])
+    except Exception:  # an SMTP error names the address: it must never reach a log
+        log.error("a confirmation mail could not be sent (action %s)", action.slug)
+        raise SignupError(_("The mail could not be sent just now; please try again in a few minutes.")) from None
+    return Outcome(slot, str(SENT))
+
+
+def confirm(token: str) -> Outcome:
+    pk = _unsign(signing.TimestampSigner(salt=CONFIRM_SALT), token, max_age=CONFIRM_DAYS * 86400)
+    signup = Signup.objects.select_related("slot__place__action").filter(pk=pk).first()
+    if signup is None:
+        raise SignupError(_("This link is not valid. Copy it whole from the mail, or sign up again."))
+    slot = signup.slot
+    if signup.cancelled:
+        raise SignupError(_("You cancelled this sign-up. Sign up again if you can come after all."))
+    if signup.confirmed:
+        return Outcome(slot, _("Your place was already confirmed."), cancel_token(pk))
+    if slot.starts <= timezone.now():
+        raise SignupError(_("This slot has begun: choose a later one."))
+    with transaction.atomic():
+        marked = Signup.objects.filter(pk=pk, confirmed__isnull=True, cancelled__isnull=True).update(
+            confirmed=this_hour()
+        )
+        if not marked:  # confirmed (or cancelled) by another request just now
+            return Outcome(slot, _("Your place was already confirmed."), cancel_token(pk))
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE actions_slot SET taken = taken + 1 WHERE id = %s AND taken < capacity", [slot.pk])
+            won = cursor.rowcount == 1
+        if not won:
+            transaction.set_rollback(True)
+    if not won:
+        raise SignupError(_("Someone took the last place of this slot a moment before you: choose another one."))
+    slot.taken += 1
+    return Outcome(slot, _("Confirmed: the place is yours. Thank you!"), cancel_token(pk))
+
+
+def signup_to_cancel(token: str) -> Signup:
+    pk = _unsign(signing.Signer(salt=CANCEL_SALT), token)
+    signup = Signup.objects.select_related("slot__place__action").filter(pk=pk).first()
+    if signup is None:
+        raise SignupError(_("This link is not valid. Copy it whole from the mail, or sign up again."))
+    return signup
+
+
+def cancel(token: str) -> Outcome:
+    """Give the place back (a confirmed one frees the slot's place in the same transaction)."""
+    signup = signup_to_cancel(token)
+    with transaction.atomic():
+        done = Signup.objects.filter(pk=signup.pk, cancelled__isnull=True).update(cancelled=this_hour())
+        if done and signup.confirmed:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "UPDATE actions_slot SET taken = taken - 1 WHERE id = %s AND taken > 0", [signup.slot_id]
+                )
+    if not done:
+        return Outcome(signup.slot, _("This sign-up was already cancelled."))
+    return Outcome(signup.slot, _("Cancelled: the place is free for someone else. Thank you for saying so."))
+
+
+def link_maker(request):
+    return lambda name, token: request.build_absolute_uri(reverse(name, args=[token]))
