@@ -257,3 +257,20 @@ def test_two_confirmations_for_the_last_place(keys):
             assert Signup.objects.filter(slot=single, confirmed__isnull=False).count() == 1
     finally:
         action.delete()
+
+
+def test_signing_up_again_after_cancelling(client, keys):
+    """A cancelled sign-up, signed up again, waits for its link once more: the same links, one place at most."""
+    action, _berlin, _pair, single = make_action(keys[0], slug="again")
+    post(client, action, single, PEOPLE[1][0])
+    confirm_link, cancel_link = links(mail.outbox[0])
+    assert client.get(confirm_link).status_code == 200
+    assert client.post(cancel_link).status_code == 200
+    assert client.get(confirm_link).status_code == 400  # cancelled: the old link takes nothing back by itself
+    single.refresh_from_db()
+    assert single.taken == 0
+    post(client, action, single, PEOPLE[1][0])
+    assert links(mail.outbox[1]) == [confirm_link, cancel_link]
+    assert client.get(confirm_link).status_code == 200 and client.get(confirm_link).status_code == 200
+    single.refresh_from_db()
+    assert single.taken == 1 and Signup.objects.filter(slot=single).count() == 1
