@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from actions.models import Signup, Slot
+from actions.models import Action, Signup, Slot
 from core.hours import this_hour
 from core.ratelimit import allow
 from core.sealing import keyed_hash, seal
@@ -82,11 +82,10 @@ def _unsign(signer, token: str, **kwargs) -> int:
     return int(value)
 
 
-def open_slot(slot_id) -> Slot:
-    """A slot one can still sign up for, or SignupError saying why not."""
-    slot = (
-        Slot.objects.select_related("place__action").filter(pk=int(slot_id)).first() if str(slot_id).isdigit() else None
-    )
+def open_slot(action: Action, slot_id) -> Slot:
+    """A slot of the action one can still sign up for, or SignupError saying why not."""
+    slots = Slot.objects.select_related("place__action").filter(place__action=action)
+    slot = slots.filter(pk=int(slot_id)).first() if str(slot_id).isdigit() else None
     if slot is None:
         raise SignupError(_("Choose a time slot from the list."))
     if slot.starts <= timezone.now():
@@ -106,15 +105,16 @@ INSERT = (
 )
 
 
-def sign_up(slot_id, email: str, name: str, link) -> Outcome:
-    """Take a sign-up and mail its links. ``link(name, token)`` makes an absolute link to a page."""
+def sign_up(action: Action, slot_id, email: str, name: str, link) -> Outcome:
+    """Take a sign-up for one of the action's slots and mail its links; ``link(name, token)`` makes a link
+    absolute. A slot of another action is refused as an unknown one."""
     problems = []
     try:
         address = normalise(email)
     except ValueError as exc:  # the pledges' refusal: the same words for an address everywhere
         problems.append(str(exc) if (email or "").strip() else _("Type your e-mail address."))
     try:
-        slot = open_slot(slot_id)
+        slot = open_slot(action, slot_id)
     except SignupError as exc:
         problems.append(str(exc))
     name = (name or "").strip()
@@ -122,7 +122,6 @@ def sign_up(slot_id, email: str, name: str, link) -> Outcome:
         problems.append(_("The name is longer than %(n)s characters.") % {"n": MAX_NAME})
     if problems:
         raise SignupError(" ".join(problems))
-    action = slot.place.action
     person = keyed_hash(f"action-email:{slot.pk}", address)
     # The id is known only after the insert and the cancel link depends on it: a row is written with the contact
     # sealed without it, then the sealed contact replaced, in one transaction (an earlier sign-up's is replaced

@@ -5,6 +5,7 @@ import io
 import math
 from datetime import UTC
 
+import numpy as np
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -16,16 +17,18 @@ from actions.management.commands.actions_demo import SLUG as DEMO_SLUG
 from actions.models import Action, Place, Slot
 from actions.signup import SENT, SignupError, cancel, check_rate, confirm, link_maker, sign_up, signup_to_cancel
 from core.clients import client_ip
-from core.geo import EARTH_KM
+from core.geo import chord_km, unit_vectors
 from monitor.intake import check_rate as check_report_rate
 from monitor.intake import take_detention_at
 
 
-def km(lat1, lon1, lat2, lon2) -> float:
-    """Great-circle distance (haversine): a few hundred places, no index needed."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    return 2 * EARTH_KM * math.asin(min(1.0, math.sqrt(a)))
+def distances(where: tuple[float, float], places: list[Place]) -> list[float]:
+    """Great-circle km from the point to each place (core.geo's chords): a few hundred places, no index needed."""
+    if not places:
+        return []
+    ends = unit_vectors(np.array([p.latitude for p in places]), np.array([p.longitude for p in places]))
+    chords = np.linalg.norm(ends - unit_vectors(np.array([where[0]]), np.array([where[1]])), axis=1)
+    return [chord_km(float(c)) for c in chords]
 
 
 def point(query) -> tuple[tuple[float, float] | None, str]:
@@ -45,12 +48,10 @@ def point(query) -> tuple[tuple[float, float] | None, str]:
 def slots_of(place: Place, now) -> list[dict]:
     rows = []
     for slot in place.slots.all():
-        local = timezone.localtime(slot.starts, place.zone)
         rows.append(
             {
                 "slot": slot,
-                "day": local.date(),
-                "starts": local,
+                "starts": timezone.localtime(slot.starts, place.zone),
                 "ends": timezone.localtime(slot.ends, place.zone),
                 "open": slot.starts > now and slot.free > 0,
                 "past": slot.starts <= now,
@@ -62,16 +63,17 @@ def slots_of(place: Place, now) -> list[dict]:
 def index(request):
     where, error = point(request.GET)
     places = list(Place.objects.select_related("action").prefetch_related("slots"))
+    away = distances(where, places) if where else [None] * len(places)
     now = timezone.now()
     rows = []
-    for place in places:
+    for place, km in zip(places, away, strict=True):
         upcoming = [s for s in place.slots.all() if s.ends > now]
         if not upcoming:
             continue
         rows.append(
             {
                 "place": place,
-                "km": km(*where, place.latitude, place.longitude) if where else None,
+                "km": km,
                 "next": timezone.localtime(min(s.starts for s in upcoming), place.zone),
                 "free": sum(s.free for s in upcoming if s.starts > now),
             }
@@ -119,12 +121,10 @@ def action_page(request, slug):
         email, name = request.POST.get("email", ""), request.POST.get("name", "")
         if request.POST.get("website"):  # the honeypot: the same answer as a real sign-up, nothing stored or sent
             message = str(SENT)
-        elif not Slot.objects.filter(pk=chosen if chosen.isdigit() else 0, place__action=action).exists():
-            error, status = _("Choose a time slot from the list."), 400
         else:
             try:
                 check_rate(client_ip(request))
-                message = sign_up(chosen, email, name, link_maker(request)).message
+                message = sign_up(action, chosen, email, name, link_maker(request)).message
             except SignupError as exc:
                 error, status = str(exc), 400
     response = render(

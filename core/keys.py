@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import os
 from functools import cache
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -65,6 +66,20 @@ def monitor_public_key() -> str:
     return _demo_monitor_key()
 
 
+def write_demo_private(name: str, private: str) -> Path:
+    """Demo only: write a demo key's private half into the secrets folder (0600), for the commands that show what
+    the organisers do offline with theirs. ``name`` is one of DEMO_ONLY: a real server refuses to start with it."""
+    if name not in DEMO_ONLY:
+        raise ValueError(f"{name} is not a demo-only secret (core.keys.DEMO_ONLY)")
+    folder = secrets_dir()
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = folder / name
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(private + "\n")
+    return path
+
+
 @cache
 def _demo_monitor_key() -> str:
     """Demo only: a pair every process derives alike from one secret; the private half is written beside it for
@@ -72,9 +87,7 @@ def _demo_monitor_key() -> str:
     public, private = new_keypair(hashlib.sha256(secret("monitor_demo_key").encode()).digest())
     path = secrets_dir() / MONITOR_DEMO_PRIVATE
     if not path.exists() or path.read_text().strip() != private:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(private + "\n")
+        write_demo_private(MONITOR_DEMO_PRIVATE, private)
     return public
 
 

@@ -225,7 +225,7 @@ def test_two_confirmations_for_the_last_place(keys):
     action, _berlin, _pair, single = make_action(keys[0], slug="last-place")
     tokens = []
     for email in ("first.one@example.org", "second.one@example.org"):
-        sign_up(single.pk, email, "", lambda name, token: f"http://x/{name}/{token}/")
+        sign_up(action, single.pk, email, "", lambda name, token: f"http://x/{name}/{token}/")
     tokens = [re.search(r"actions:confirm/(\S+)/", m.body).group(1) for m in mail.outbox]
     barrier = threading.Barrier(2)
     results = []

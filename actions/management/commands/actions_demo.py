@@ -9,7 +9,6 @@ offline with `keygen`; outside demo mode this command refuses. The day is a
 week from now, so that its slots are open whenever the demo is made.
 """
 
-import os
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -18,8 +17,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from actions.models import Action, Place, Slot
+from core.keys import write_demo_private
 from core.sealing import new_keypair
-from core.secrets import secrets_dir
 
 SLUG = "demo-solidarity"
 # Public places where such pickets are held: Russian embassies abroad, squares at home (addresses as published).
@@ -72,12 +71,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{SLUG}: exists.")
             return
         public, private = new_keypair()
-        folder = secrets_dir()
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path = folder / "actions-demo.key"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(private + "\n")
+        path = write_demo_private("actions-demo.key", private)
         action = Action.objects.create(
             slug=SLUG,
             title="День солидарности с политзаключёнными",

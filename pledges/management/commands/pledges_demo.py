@@ -9,13 +9,11 @@ real campaign's private key is made offline with `keygen` and never touches
 the server; outside demo mode this command refuses.
 """
 
-import os
-
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from core.keys import write_demo_private
 from core.sealing import new_keypair
-from core.secrets import secrets_dir
 from pledges.models import Campaign, City
 
 SLUG = "demo-rally"
@@ -32,12 +30,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{SLUG}: exists.")
             return
         public, private = new_keypair()
-        folder = secrets_dir()
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path = folder / "pledges-demo.key"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(private + "\n")
+        path = write_demo_private("pledges-demo.key", private)
         campaign = Campaign.objects.create(
             slug=SLUG,
             title="Митинг будет объявлен, когда зарегистрируются 500 000 человек",
