@@ -3,9 +3,11 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ActionsConfig(AppConfig):
-    """Days of action with picket rotas: places, time slots, sign-ups a seized server cannot betray."""
+    """Solidarity: days of action with picket rotas (sign-ups a seized server cannot betray), letters to political
+    prisoners, declarations of support."""
 
     name = "actions"
     verbose_name = _("Days of action")
     # Tables that hold personal data (sealed contacts and keyed hashes): `manage.py erase` scrubs their free space.
-    personal_tables = ["actions_signup"]
+    # (A rejected signature's name is erased: its old value may linger in the table's free space.)
+    personal_tables = ["actions_signup", "actions_signature"]

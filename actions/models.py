@@ -12,7 +12,7 @@ let anyone learn, from a count that does not move, that an address had
 signed up before.
 """
 
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -20,7 +20,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.hours import known_zone, this_hour
 from core.sealing import SealingError, public_key
+
+
+def check_key(value: str) -> None:
+    """An organisers' key as `keygen` prints it, or the admin's form says why not."""
+    try:
+        public_key(value)
+    except SealingError as exc:
+        raise ValidationError({"public_key": str(exc)}) from exc
 
 
 class Action(models.Model):
@@ -44,10 +53,7 @@ class Action(models.Model):
         return reverse("actions:action", args=[self.slug])
 
     def clean(self):
-        try:
-            public_key(self.public_key)
-        except SealingError as exc:
-            raise ValidationError({"public_key": str(exc)}) from exc
+        check_key(self.public_key)
 
 
 class Place(models.Model):
@@ -81,7 +87,7 @@ class Place(models.Model):
         return ZoneInfo(self.time_zone)
 
     def clean(self):
-        if self.time_zone not in available_timezones():
+        if not known_zone(self.time_zone):
             raise ValidationError({"time_zone": _("Unknown time zone; for example Europe/Berlin.")})
         if not (-90 <= self.latitude <= 90 and -180 <= self.longitude <= 180):
             raise ValidationError({"latitude": _("Latitude −90…90, longitude −180…180.")})
@@ -134,3 +140,104 @@ class Signup(models.Model):
 
     def __str__(self):
         return f"sign-up {self.pk}"  # nothing about the person
+
+
+class LetterTally(models.Model):
+    """Letters that writers marked as sent, per prisoner (a monitor pseudonym) and day: a number, never a writer."""
+
+    prisoner = models.CharField(max_length=12)
+    day = models.DateField()
+    sent = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["prisoner", "day"], name="letters_once_a_day")]
+
+    def __str__(self):
+        return f"{self.prisoner} {self.day}: {self.sent}"
+
+
+class Declaration(models.Model):
+    """A public statement in support of a prisoner, for organisations and deputies to sign."""
+
+    slug = models.SlugField(max_length=100, unique=True)
+    prisoner = models.CharField(_("for (pseudonym, P-…)"), max_length=12)
+    title = models.CharField(_("title"), max_length=300)
+    text = models.TextField(_("text"))
+    # The organisers' X25519 public key: the signers' contacts (how staff check a signature) are sealed to it.
+    public_key = models.CharField(_("organisers' public key"), max_length=60)
+    opened = models.DateField(_("opened"), default=timezone.localdate)
+
+    class Meta:
+        ordering = ["-opened", "-id"]
+        permissions = [("verify_signature", _("Can verify and reject signatures of declarations"))]
+        verbose_name = _("declaration of support")
+        verbose_name_plural = _("declarations of support")
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("actions:declaration", args=[self.slug])
+
+    def clean(self):
+        check_key(self.public_key)
+
+
+class Signature(models.Model):
+    """An organisation's or a deputy's signature: shown only once staff have checked it with the signer.
+
+    The name is what the signer asks to have published; until it is checked it shows nowhere, and a rejected
+    signature keeps no name (whoever typed someone else's name is not kept on file). The contact staff check it
+    by is sealed to the organisers' key."""
+
+    class Kind(models.TextChoices):
+        ORGANISATION = "organisation", _("organisation")
+        DEPUTY = "deputy", _("deputy")
+        PUBLIC = "public", _("public figure")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("waiting for a check")
+        VERIFIED = "verified", _("verified")
+        REJECTED = "rejected", _("rejected")
+
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="signatures")
+    kind = models.CharField(_("who signs"), max_length=12, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=200, blank=True, default="")
+    affiliation = models.CharField(_("country, city or assembly"), max_length=200, blank=True, default="")
+    contact = models.BinaryField(null=True)  # sealed
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
+    received = models.DateTimeField(default=this_hour)  # to the hour
+    decided = models.DateTimeField(null=True)  # to the hour
+
+    class Meta:
+        ordering = ["kind", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["declaration", "name"], condition=~models.Q(state="rejected"), name="signature_once"
+            )
+        ]
+        verbose_name = _("signature")
+        verbose_name_plural = _("signatures")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.pk}"
+
+
+class Photo(models.Model):
+    """A photo of the day, published by the organisers: re-encoded from its pixels (core.photos), so that no
+    phone's GPS, camera or time goes with it."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="photos")
+    place = models.ForeignKey(Place, null=True, blank=True, on_delete=models.SET_NULL, related_name="photos")
+    content_type = models.CharField(max_length=20)
+    image = models.BinaryField()
+    caption = models.CharField(_("caption"), max_length=300, blank=True, default="")
+    added = models.DateTimeField(default=this_hour)  # to the hour
+
+    class Meta:
+        ordering = ["place", "id"]
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+
+    def __str__(self):
+        return f"{self.action} #{self.pk}"

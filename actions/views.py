@@ -17,7 +17,7 @@ from actions.management.commands.actions_demo import SLUG as DEMO_SLUG
 from actions.models import Action, Place, Slot
 from actions.signup import SENT, SignupError, cancel, check_rate, confirm, link_maker, sign_up, signup_to_cancel
 from core.clients import client_ip
-from core.geo import chord_km, unit_vectors
+from core.geo import chord_km, tile_server, unit_vectors
 from monitor.intake import check_rate as check_report_rate
 from monitor.intake import take_detention_at
 
@@ -79,10 +79,19 @@ def index(request):
             }
         )
     rows.sort(key=lambda r: (r["km"] if where else 0, r["next"]))
+    # The map's dots: every place with a slot to come (the list shows the nearest 50).
+    dots = [[r["place"].latitude, r["place"].longitude, r["place"].name] for r in rows]
     return render(
         request,
         "actions/index.html",
-        {"actions": Action.objects.all(), "rows": rows[:50], "where": where, "error": error},
+        {
+            "actions": Action.objects.all(),
+            "rows": rows[:50],
+            "where": where,
+            "error": error,
+            "dots": dots,
+            "tiles": tile_server(),
+        },
         status=400 if error else 200,
     )
 

@@ -2,8 +2,10 @@
 by chord length, which orders points exactly as the great-circle distance does."""
 
 import math
+from urllib.parse import urlsplit
 
 import numpy as np
+from django.conf import settings
 
 EARTH_KM = 6371.0
 
@@ -17,3 +19,13 @@ def unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
 def chord_km(chord: float) -> float:
     """The great-circle distance, in km, of two points whose unit vectors are ``chord`` apart."""
     return 2 * EARTH_KM * math.asin(min(1.0, chord / 2))
+
+
+def tile_server() -> dict:
+    """The maps' tile server (settings.TILE_URL; none by default: dots on a blank map, nothing from any other
+    host), for the lookup's page and mirror and the actions' places."""
+    return {
+        "url": settings.TILE_URL,
+        "attribution": settings.TILE_ATTRIBUTION,
+        "host": urlsplit(settings.TILE_URL).netloc,
+    }

@@ -126,3 +126,18 @@ class MailSink:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def photo_with_location(make: str = "SecretCam") -> bytes:
+    """A JPEG as a phone writes it: a camera make and a GPS position in its EXIF (what core.photos must drop)."""
+    import io
+
+    from PIL import Image
+
+    image = Image.new("RGB", (40, 30), "red")
+    exif = Image.Exif()
+    exif[0x010F] = make  # camera make
+    exif[0x8825] = {1: "N", 2: (59.0, 56.0, 0.0)}  # GPS
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif)
+    return out.getvalue()

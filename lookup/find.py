@@ -17,10 +17,8 @@ what was not found. Nothing typed is stored or logged.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 import numpy as np
-from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 from scipy.spatial import cKDTree
@@ -114,15 +112,6 @@ class VenueIndex:
 
 
 VENUE_INDEX = Cached(VenueIndex, DATA, size=1)
-
-
-def tile_server() -> dict:
-    """The map's tile server (settings.TILE_URL; none by default), for the page and the mirror."""
-    return {
-        "url": settings.TILE_URL,
-        "attribution": settings.TILE_ATTRIBUTION,
-        "host": urlsplit(settings.TILE_URL).netloc,
-    }
 
 
 # -- ways in --------------------------------------------------------------------

@@ -35,12 +35,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import keys, signing
+from core.geo import tile_server
 from core.signing import canonical, fingerprint
 from elections.models import Candidate, Contest, Election, Precinct, Protocol, Region
 from elections.names import latin_slug
 from lookup import addresses
 from lookup.addresses import parse
-from lookup.find import NOT_PLACED, STREET_THRESHOLD, tile_server
+from lookup.find import NOT_PLACED, STREET_THRESHOLD
 from lookup.models import AddressRange
 from smartvote.publish import last_published_day, latest_trusted
 

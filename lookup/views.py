@@ -5,8 +5,9 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from pydantic import ValidationError
 
+from core.geo import tile_server
 from elections.models import Region
-from lookup.find import VenueIndex, tile_server
+from lookup.find import VenueIndex
 from lookup.questions import LookupQuery, QuestionError, reply
 
 # What the page says of a field LookupQuery refuses (the API names the field and the rule).

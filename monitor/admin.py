@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from monitor.models import Case, City, Event, Person
+from monitor.models import Case, City, Event, Facility, HungerStrike, Person, Recognition
 
 
 @admin.register(City)
@@ -17,15 +17,50 @@ class EventAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
+@admin.register(Facility)
+class FacilityAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "region", "time_zone"]
+    list_filter = ["kind"]
+    search_fields = ["name", "region", "address"]
+
+
+class RecognitionInline(admin.TabularInline):
+    model = Recognition
+    extra = 0
+
+
+class HungerStrikeInline(admin.TabularInline):
+    model = HungerStrike
+    extra = 0
+
+
 @admin.register(Person)
 class PersonAdmin(admin.ModelAdmin):
     """Only what may be public is editable; the sealed part cannot be read here."""
 
-    list_display = ["pseudonym", "consent", "public_name", "in_custody", "city"]
-    list_filter = ["consent", "in_custody"]
+    list_display = ["pseudonym", "consent", "public_name", "in_custody", "status", "facility", "letters"]
+    list_filter = ["consent", "in_custody", "status", "letters"]
     search_fields = ["pseudonym", "public_name"]
-    fields = ["pseudonym", "consent", "public_name", "about", "write_to", "in_custody", "city", "journalist", "minor"]
+    fields = [
+        "pseudonym",
+        "consent",
+        "public_name",
+        "about",
+        "in_custody",
+        "status",
+        "facility",
+        "term_start",
+        "sentence_days",
+        "term_end",
+        "letters",
+        "write_to",
+        "city",
+        "journalist",
+        "minor",
+    ]
     readonly_fields = ["pseudonym"]
+    autocomplete_fields = ["facility"]
+    inlines = [RecognitionInline, HungerStrikeInline]
 
 
 @admin.register(Case)

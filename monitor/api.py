@@ -114,7 +114,7 @@ class Page(Schema):
 @router.get(
     "/monitor/data/{dataset}",
     response={200: list[dict], 404: Errors},
-    summary="Open data: detentions, prosecutions, violations or counts (as the CSV files)",
+    summary="Open data: detentions, prosecutions, violations, counts or prisoners (as the CSV files)",
 )
 def open_data(request, dataset: str, page: Query[Page]):
     if dataset not in COLUMNS:

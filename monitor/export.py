@@ -4,6 +4,7 @@ Rows are streamed, so a million detentions export in constant memory. A
 person appears by pseudonym; a name only where they consented to be named.
 Free text appears only for violations (reports about commissions, not
 people); the texts of detentions and prosecutions stay on the site's pages.
+Prisoners' records list only people in custody who consented to be named.
 """
 
 import itertools
@@ -14,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.csvstream import csv_chunks
 from monitor.models import DetentionCount, Event, Report
+from monitor.prisoners import prisoners
 
 COLUMNS = {
     "detentions": [
@@ -52,6 +54,21 @@ COLUMNS = {
         ("text", _("what happened")),
         ("links", _("sources and media, separated by spaces")),
     ],
+    "prisoners": [
+        ("person", _("pseudonym of the person's record")),
+        ("person_name", _("name (only people who consented to be named are listed)")),
+        ("status", _("pre_trial, house_arrest, sentenced (code)")),
+        ("facility", _("place of detention")),
+        ("facility_address", _("its postal address")),
+        ("time_zone", _("its time zone (IANA)")),
+        ("held_since", _("term counted from (date)")),
+        ("sentence_days", _("sentence in days, if sentenced")),
+        ("term_end", _("term ends (date), if known")),
+        ("articles", _("articles of the cases, separated by ;")),
+        ("recognitions", _("organisation: recognition (date), separated by ;")),
+        ("hunger_strike_since", _("start of a hunger strike going on (date)")),
+        ("hunger_strike_day", _("its day today, in the prison's time zone")),
+    ],
     "counts": [
         ("day", _("date")),
         ("city", _("city")),
@@ -82,6 +99,26 @@ def rows(dataset: str):
                 "journalists": r.journalists,
                 "minors": r.minors,
                 "reports": r.reports,
+            }
+        return
+    if dataset == "prisoners":
+        for p in prisoners():
+            yield {
+                "person": p.pseudonym,
+                "person_name": p.name,
+                "status": p.status,
+                "facility": p.facility,
+                "facility_address": p.address,
+                "time_zone": p.time_zone,
+                "held_since": p.held_since.isoformat() if p.held_since else "",
+                "sentence_days": p.sentence_days or "",
+                "term_end": p.term_end.isoformat() if p.term_end else "",
+                "articles": ";".join(p.articles),
+                "recognitions": ";".join(
+                    f"{r['organisation']}: {r['kind']} ({r['day']:%Y-%m-%d})" for r in p.recognitions
+                ),
+                "hunger_strike_since": p.strike_started.isoformat() if p.strike_started else "",
+                "hunger_strike_day": p.strike_day or "",
             }
         return
     if dataset == "violations":

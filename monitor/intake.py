@@ -11,7 +11,7 @@ precinct, a step of the same person's case. Names are compared offline
 stored here lets anyone test a name.
 
 Each field is read by ``monitor.fields``, photos are cleaned by
-``monitor.photos``; here the kinds' own rules (``CHECKS``) and the write.
+``core.photos``; here the kinds' own rules (``CHECKS``) and the write.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from core.cache import Cached, Freshness
 from core.keys import monitor_public_key
+from core.photos import photos as clean_photos
 from core.ratelimit import allow
 from core.sealing import seal
 from elections.models import Election, Precinct
@@ -34,7 +35,6 @@ from elections.names import closest_name
 from monitor import fields
 from monitor.models import Attachment, Case, City, Event, Person, Report, ViolationCategory
 from monitor.people import free_pseudonym
-from monitor.photos import photos as clean_photos
 
 # Reports per client and per network per hour, for the form and the API alike;
 # raised for load tests from one machine (bench/monitor.py).

@@ -15,12 +15,15 @@ the person consented to be named publicly. When a report came in is kept to
 the hour: an exact time could be matched with a provider's connection logs.
 """
 
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from core.hours import this_hour
+from core.hours import known_zone, this_hour
 
 
 class City(models.Model):
@@ -54,8 +57,47 @@ class Event(models.Model):
         return f"{self.name} ({self.date:%d.%m.%Y})"
 
 
+class Facility(models.Model):
+    """A pre-trial centre, colony or prison: where letters go, and whose clock a prisoner's days are counted by
+    (a hunger strike's day changes at the prison's midnight, not Moscow's)."""
+
+    class Kind(models.TextChoices):
+        PRE_TRIAL = "pre_trial", _("pre-trial detention centre")
+        COLONY = "colony", _("penal colony")
+        PRISON = "prison", _("prison")
+        OTHER = "other", _("other")
+
+    name = models.CharField(_("name"), max_length=300, unique=True)  # as the prison service writes it
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.PRE_TRIAL)
+    address = models.TextField(_("postal address"))  # as on an envelope: index, region, town, street
+    region = models.CharField(_("region"), max_length=200, blank=True, default="")
+    time_zone = models.CharField(_("time zone"), max_length=60, default="Europe/Moscow")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("place of detention")
+        verbose_name_plural = _("places of detention")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    def clean(self):
+        if not known_zone(self.time_zone):
+            raise ValidationError({"time_zone": _("Unknown time zone; for example Asia/Yekaterinburg.")})
+
+
 class Person(models.Model):
     """Someone detained or prosecuted: a pseudonym, unless they consented to be named."""
+
+    class Status(models.TextChoices):
+        PRE_TRIAL = "pre_trial", _("in pre-trial detention")
+        HOUSE_ARREST = "house_arrest", _("under house arrest")
+        SENTENCED = "sentenced", _("serving a sentence")
+        RELEASED = "released", _("released")
 
     pseudonym = models.CharField(_("pseudonym"), max_length=12, unique=True)
     consent = models.BooleanField(_("consents to be named publicly"), default=False)
@@ -67,6 +109,16 @@ class Person(models.Model):
     city = models.ForeignKey(City, null=True, blank=True, on_delete=models.SET_NULL, related_name="people")
     journalist = models.BooleanField(_("journalist"), default=False)
     minor = models.BooleanField(_("minor"), default=False)
+    # The prisoner's record (public with consent, as the name): kept by the published steps of their cases
+    # (monitor.prisoners.follow), corrected by editors in the admin.
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, blank=True, default="")
+    facility = models.ForeignKey(
+        Facility, null=True, blank=True, on_delete=models.SET_NULL, related_name="people", verbose_name=_("held at")
+    )
+    term_start = models.DateField(_("term counted from"), null=True, blank=True)
+    sentence_days = models.PositiveIntegerField(_("sentence, days"), null=True, blank=True)
+    term_end = models.DateField(_("term ends"), null=True, blank=True)
+    letters = models.BooleanField(_("consents to letters from strangers"), default=False)
     # Sealed JSON of what was reported about the person (name, age, contacts).
     sealed = models.BinaryField(null=True, editable=False)
 
@@ -106,6 +158,69 @@ class Case(models.Model):
         return f"{self.article} ({self.get_kind_display()})"
 
 
+class Recognition(models.Model):
+    """A human-rights organisation's recognition: prisoner of conscience (Amnesty), political prisoner
+    (Memorial), each with its source and date, as published."""
+
+    class Kind(models.TextChoices):
+        CONSCIENCE = "conscience", _("prisoner of conscience")
+        POLITICAL = "political", _("political prisoner")
+        PERSECUTED = "persecuted", _("politically persecuted")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="recognitions")
+    organisation = models.CharField(_("organisation"), max_length=200)
+    kind = models.CharField(_("recognised as"), max_length=12, choices=Kind.choices)
+    day = models.DateField(_("date"))
+    source = models.CharField(_("source"), max_length=300)
+    note = models.TextField(_("note"), blank=True, default="")
+
+    class Meta:
+        ordering = ["day", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "organisation", "kind", "day"], name="recognition_once")
+        ]
+        verbose_name = _("recognition")
+        verbose_name_plural = _("recognitions")
+
+    def __str__(self):
+        return f"{self.organisation}: {self.get_kind_display()} ({self.day:%d.%m.%Y})"
+
+
+class HungerStrike(models.Model):
+    """A hunger strike: its start, and its end once known. Made by a published step of a case
+    (monitor.prisoners.follow), so a strike comes in by the one intake and moderation like any report."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="hunger_strikes")
+    started = models.DateField(_("started"))
+    ended = models.DateField(_("ended"), null=True, blank=True)
+    # The source gives no end (a strike of years ago): it is not counted as going on.
+    end_unknown = models.BooleanField(_("end not known"), default=False)
+    source = models.CharField(_("source"), max_length=300, blank=True, default="")
+    note = models.TextField(_("note"), blank=True, default="")
+    report = models.ForeignKey(
+        "Report", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+
+    class Meta:
+        ordering = ["started", "id"]
+        constraints = [models.UniqueConstraint(fields=["person", "started"], name="strike_once")]
+        verbose_name = _("hunger strike")
+        verbose_name_plural = _("hunger strikes")
+
+    def __str__(self):
+        return f"{self.person} {self.started:%d.%m.%Y}"
+
+    @property
+    def going_on(self) -> bool:
+        return self.ended is None and not self.end_unknown
+
+    def clean(self):
+        if self.ended and self.ended < self.started:
+            raise ValidationError({"ended": _("A hunger strike ends after it starts.")})
+        if self.ended and self.end_unknown:
+            raise ValidationError({"end_unknown": _("Either the end is known or it is not.")})
+
+
 class Report(models.Model):
     class Kind(models.TextChoices):
         DETENTION = "detention", _("detention")
@@ -130,6 +245,7 @@ class Report(models.Model):
         SUSPENDED = "suspended", _("suspended sentence")
         ACQUITTAL = "acquittal", _("acquitted or case dropped")
         HUNGER_STRIKE = "hunger_strike", _("hunger strike")
+        HUNGER_STRIKE_END = "strike_end", _("hunger strike ended")
         RELEASE = "release", _("released")
 
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)

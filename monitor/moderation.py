@@ -5,7 +5,8 @@ changes state. It checks the user's role (moderators verify, reject and
 merge; editors also publish and retract), moves the state with a conditional
 update (two moderators clicking at once change it once) and, in the same
 transaction, keeps what depends on publication: the detention counts per
-city, event and day, and the person's case file.
+city, event and day, and the person's case file and prisoner's record
+(monitor.prisoners).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from monitor.models import Case, DetentionCount, ModerationLog, Report
+from monitor.prisoners import follow
 
 S = Report.State
 # action: (states it applies to, the state it leads to, permission, reason required)
@@ -110,14 +112,14 @@ def _published(report: Report, sign: int) -> None:
             defaults={"kind": report.case_kind or Case.Kind.CRIMINAL, "opened": timezone.localdate(report.happened)},
         )
         Report.objects.filter(pk=report.pk).update(case=case)
-        if (
-            report.step in CUSTODY
-            and not report.person.reports.filter(
-                kind=Report.Kind.PROSECUTION, state=S.PUBLISHED, happened__gt=report.happened
-            ).exists()
-        ):
+        report.case = case
+        latest = not report.person.reports.filter(
+            kind=Report.Kind.PROSECUTION, state=S.PUBLISHED, happened__gt=report.happened
+        ).exists()
+        if report.step in CUSTODY and latest:
             report.person.in_custody = CUSTODY[report.step]
             report.person.save(update_fields=["in_custody"])
+        follow(report, latest)
 
 
 def count(city_id: int, event_key: int, day, detentions: int, journalists: int, minors: int, reports: int) -> None:

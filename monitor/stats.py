@@ -13,7 +13,11 @@ from datetime import date
 
 from django.core.cache import cache
 from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from core.charts import with_bars
 from monitor.models import (
     CATEGORIES,
     PHASES,
@@ -196,3 +200,53 @@ def violations(election=None) -> dict:
         "elections": [{"slug": r["election__slug"], "name": r["election__name"], "n": r["n"]} for r in elections],
         "areas": [{"area": r["area"], "n": r["n"]} for r in areas],
     }
+
+
+# import_public_record's source: figures others published (OVD-Info's counts, via the press), each with its source.
+PUBLISHED_ELSEWHERE = "public-record"
+NATIONWIDE = {"Russia", "Россия"}
+
+
+def published_beside_own() -> list[dict]:
+    """Each published figure beside the detentions reported to the monitor itself that day in that city.
+
+    The figures count in the monitor's totals (they are published record); this table shows them apart, so that
+    a reader sees how much of a day the monitor's own reports cover and where its numbers come from."""
+    figures = (
+        Report.objects.filter(
+            kind=Report.Kind.DETENTION,
+            state=Report.State.PUBLISHED,
+            source=PUBLISHED_ELSEWHERE,
+            person__isnull=True,
+        )
+        .select_related("city", "event")
+        .order_by("happened", "city__name")
+    )
+    own = (
+        Report.objects.filter(kind=Report.Kind.DETENTION, state=Report.State.PUBLISHED)
+        .exclude(source=PUBLISHED_ELSEWHERE)
+        .annotate(day=TruncDate("happened"))
+        .values("day", "city_id")
+        .annotate(n=Sum("count"))
+    )
+    reported: dict = {}
+    for r in own:
+        reported[(r["day"], r["city_id"])] = r["n"]
+        reported[(r["day"], None)] = reported.get((r["day"], None), 0) + r["n"]
+    rows = []
+    for r in figures:
+        day = timezone.localdate(r.happened)
+        # A nationwide figure is kept as published (the report itself counts it less the cities named that day).
+        as_published = (r.extra or {}).get("published") or {}
+        nationwide = as_published.get("place") in NATIONWIDE
+        rows.append(
+            {
+                "day": day,
+                "city": _("all of Russia") if nationwide else (r.city.name if r.city else ""),
+                "event": r.event.name if r.event else "",
+                "published": as_published.get("count", r.count),
+                "source": r.text,
+                "own": reported.get((day, None if nationwide else r.city_id), 0),
+            }
+        )
+    return with_bars(rows, key="published")

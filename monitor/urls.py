@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from monitor import views
 
@@ -10,7 +11,10 @@ urlpatterns = [
     path("monitor/reports/", views.reports, name="reports"),
     path("monitor/reports/<int:pk>/", views.report_detail, name="report"),
     path("monitor/people/<str:pseudonym>/", views.person, name="person"),
-    path("monitor/prisoners/", views.prisoners, name="prisoners"),
+    # The list moved to the solidarity pages (letters, declarations); old links keep working.
+    path(
+        "monitor/prisoners/", RedirectView.as_view(pattern_name="actions:prisoners", permanent=True), name="prisoners"
+    ),
     path("monitor/violations/", views.violations, name="violations"),
     path("monitor/data/", views.open_data, name="data"),
     path("monitor/data/<str:name>.<str:fmt>", views.dataset, name="dataset"),

@@ -20,6 +20,7 @@ from monitor.fields import LABELS
 from monitor.intake import IntakeError, TooMany, check_rate, take
 from monitor.models import CATEGORIES, PHASES, City, Event, Person, Report
 from monitor.moderation import ModerationError, act, allowed_actions
+from monitor.prisoners import strike_day, zone_of
 
 PERSONAL = ("name", "age", "person_contact", "reporter_contact")
 
@@ -40,6 +41,7 @@ def index(request):
         "errors": errors,
         "query": query,
         "events": Event.objects.all(),
+        "elsewhere": [] if request.headers.get("HX-Request") else stats.published_beside_own(),
     }
     template = "monitor/_stats.html" if request.headers.get("HX-Request") else "monitor/index.html"
     return render(request, template, context, status=400 if errors else 200)
@@ -159,22 +161,22 @@ def person(request, pseudonym):
     published = who.reports.filter(state=Report.State.PUBLISHED).select_related("city", "event", "case")
     if not published.exists() and not request.user.has_perm("monitor.moderate_report"):
         raise Http404
+    named = who.consent and bool(who.public_name)
+    zone = zone_of(who)
+    strikes = [(s, strike_day(s, zone)) for s in who.hunger_strikes.all()] if named else []
     return render(
         request,
         "monitor/person.html",
         {
             "person": who,
-            "named": who.consent and bool(who.public_name),
+            "named": named,
             "timeline": published.order_by("happened", "pk"),
             "cases": who.cases.all(),
+            "recognitions": who.recognitions.all() if named else [],
+            "strikes": strikes,
+            "striking": next((day for _s, day in strikes if day), None),
         },
     )
-
-
-def prisoners(request):
-    held = Person.objects.filter(in_custody=True, reports__state=Report.State.PUBLISHED).distinct()
-    named = held.filter(consent=True).exclude(public_name="").prefetch_related("cases").order_by("public_name")
-    return render(request, "monitor/prisoners.html", {"named": named, "unnamed": held.count() - named.count()})
 
 
 def violations(request):

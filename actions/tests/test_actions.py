@@ -1,6 +1,7 @@
 """A day of action end to end: places, slots, sign-ups to capacity and beyond, a cancellation, the reminders,
 "I was detained" into the monitor's moderation; bad input; a seized server; the last place under concurrency."""
 
+import io
 import logging
 import re
 import threading
@@ -8,16 +9,19 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, connections
 from django.utils import timezone, translation
 
-from actions.models import Action, Place, Signup, Slot
+from actions.models import Action, Photo, Place, Signup, Slot
 from actions.signup import SignupError, confirm, sign_up
 from core.sealing import new_keypair
-from core.testing import leaks, seized_text
+from core.testing import leaks, photo_with_location, seized_text
 from monitor.models import Report
 
 pytestmark = pytest.mark.django_db
@@ -274,3 +278,47 @@ def test_signing_up_again_after_cancelling(client, keys):
     assert client.get(confirm_link).status_code == 200 and client.get(confirm_link).status_code == 200
     single.refresh_from_db()
     assert single.taken == 1 and Signup.objects.filter(slot=single).count() == 1
+
+
+def test_after_the_day_places_taken_and_photos_without_metadata(client, keys):
+    from PIL import Image
+
+    action, berlin, pair, _single = make_action(keys[0], slug="after")
+    Slot.objects.filter(pk=pair.pk).update(taken=2)
+    page = client.get(f"/actions/{action.slug}/report/").content.decode()
+    assert "2 / 3" in page and "No photos yet" in page
+    upload = f"/actions/{action.slug}/photos/"
+    photo = SimpleUploadedFile("day.jpg", photo_with_location("PicketCam"), content_type="image/jpeg")
+    assert client.post(upload, {"photos": photo}).status_code == 302  # to the login
+    organiser = get_user_model().objects.create_user("photo-organiser", password="pw-for-tests-only")
+    client.force_login(organiser)
+    assert client.get(upload).status_code == 403
+    organiser.user_permissions.add(Permission.objects.get(codename="add_photo"))
+    organiser = get_user_model().objects.get(pk=organiser.pk)
+    client.force_login(organiser)
+    for bad, reason in (
+        ({"photos": SimpleUploadedFile("x.jpg", b"not an image", content_type="image/jpeg")}, "JPEG, PNG or WebP"),
+        ({}, "at least one photo"),
+        (
+            {"photos": SimpleUploadedFile("d.jpg", photo_with_location("PicketCam")), "place": "999999"},
+            "Choose one of the action",
+        ),
+        (
+            {"photos": SimpleUploadedFile("d.jpg", photo_with_location("PicketCam")), "caption": "x" * 301},
+            "longer than 300",
+        ),
+    ):
+        refused = client.post(upload, bad)
+        assert refused.status_code == 400 and reason in refused.content.decode(), reason
+    assert not Photo.objects.exists()
+    photo = SimpleUploadedFile("day.jpg", photo_with_location("PicketCam"), content_type="image/jpeg")
+    answer = client.post(upload, {"photos": photo, "place": berlin.pk, "caption": "У посольства, 12:00"})
+    assert answer.status_code == 302 and answer.url == f"/actions/{action.slug}/report/"
+    client.logout()
+    stored = Photo.objects.get()
+    shown = client.get(f"/actions/photos/{stored.pk}/")
+    assert shown.status_code == 200 and shown["Content-Type"] == "image/jpeg"
+    assert b"PicketCam" not in shown.content and Image.open(io.BytesIO(shown.content)).getexif() == {}
+    page = client.get(f"/actions/{action.slug}/report/").content.decode()
+    assert "У посольства, 12:00" in page and f"/actions/photos/{stored.pk}/" in page
+    assert client.get("/actions/photos/999999/").status_code == 404

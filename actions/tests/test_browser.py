@@ -1,4 +1,5 @@
-"""In Debian's chromium at a phone's width: find an action near a point, take a slot, see it taken."""
+"""In Debian's chromium at a phone's width: find an action near a point, take a slot, see it taken; open "write
+a letter" and see an address."""
 
 import re
 from datetime import datetime, time, timedelta
@@ -10,6 +11,9 @@ from django.utils import timezone
 
 from actions.models import Action, Place, Slot
 from core.sealing import new_keypair
+from monitor.intake import take
+from monitor.models import Facility, Person, Report
+from monitor.moderation import act
 
 pytestmark = pytest.mark.django_db
 PHONE = {"width": 390, "height": 844}
@@ -46,6 +50,10 @@ def action(django_db_setup, django_db_blocker):
 def test_find_a_place_near_a_point_take_a_slot_and_see_it_taken(action, site, browser):
     page = browser.new_page(locale="ru-RU", viewport=PHONE)
     page.goto(f"{site}/actions/")
+    # The map: the places as dots, no background from any host; a click fills the point.
+    page.wait_for_function("Number(document.getElementById('map').dataset.places) >= 2")
+    page.locator("#map").click(position={"x": 100, "y": 100})
+    assert page.input_value("#lat") and page.input_value("#lon")
     page.fill("#lat", "54.69")
     page.fill("#lon", "25.28")
     page.click("form.near button:not([type=button])")
@@ -67,3 +75,40 @@ def test_find_a_place_near_a_point_take_a_slot_and_see_it_taken(action, site, br
     assert "занято" in slot.inner_text() and slot.locator("input").count() == 0
     # The other embassy's slot is still free to take.
     assert page.locator("section.place", has_text="Португалии").locator("input[name=slot]").count() == 1
+
+
+@pytest.fixture(scope="module")
+def writable_prisoner(django_db_setup, django_db_blocker):
+    """Committed: a prisoner who takes letters, in custody by a published step of their case."""
+    with django_db_blocker.unblock():
+        facility = Facility.objects.create(
+            name="ФКУ ИК-7 (проверочная)",
+            kind="colony",
+            address="000000, Республика Проверка, г. Тестовск, ул. Лагерная, д. 7",
+            time_zone="Asia/Yekaterinburg",
+        )
+        data = {"kind": "prosecution", "happened": "2025-05-05", "case_kind": "criminal", "step": "arrest"}
+        report = take({**data, "article": "УК РФ, ст. 280.3", "name": "Ефросинья Письмова", "consent": "1"})
+        act(report, "verify", None, reason="test")
+        act(report, "publish", None, reason="test")
+        Person.objects.filter(pk=report.person_id).update(facility=facility, letters=True)
+        yield report.person
+        person = Person.objects.get(pk=report.person_id)
+        Report.objects.filter(person=person).delete()
+        person.delete()
+        facility.delete()
+
+
+def test_open_write_a_letter_and_see_an_address(writable_prisoner, site, browser):
+    page = browser.new_page(locale="ru-RU", viewport=PHONE)
+    page.goto(f"{site}/actions/prisoners/")
+    page.click("text=Написать письмо тому, кому пишут мало")
+    address = page.locator("address")
+    assert address.is_visible() and "000000" in address.inner_text()
+    # Someone else, then the one from the list; mark the letter sent.
+    page.goto(f"{site}/actions/prisoners/")
+    page.locator(f"#{writable_prisoner.pseudonym}").get_by_text("Написать").click()
+    assert "Республика Проверка" in page.inner_text("address")
+    page.click("text=Я отправил(а) письмо")
+    assert "Спасибо" in page.inner_text("[role=status]")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

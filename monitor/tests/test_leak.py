@@ -51,7 +51,13 @@ def test_a_seized_server_reveals_nobody(client, caplog, capsys):
         for report in Report.objects.filter(source="api"):
             act(report, "verify", None)
             act(report, "publish", None)
-        for url in ("/monitor/", "/monitor/data/detentions.csv", "/monitor/prisoners/"):
+        for url in (
+            "/monitor/",
+            "/monitor/data/detentions.csv",
+            "/monitor/data/prisoners.csv",
+            "/actions/prisoners/",
+            "/api/prisoners",
+        ):
             response = client.get(url, REMOTE_ADDR=CLIENT_IP)
             body = b"".join(response.streaming_content) if response.streaming else response.content
             assert not leaks(SECRETS, [body.decode()])

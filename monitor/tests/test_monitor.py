@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 from PIL import Image
 
 from core.sealing import unseal
+from core.testing import photo_with_location
 from monitor import stats
-from monitor.models import City, DetentionCount, Event, ModerationLog, Person, Report
+from monitor.models import City, DetentionCount, Event, Facility, ModerationLog, Person, Report
 from monitor.moderation import ModerationError, act, recount
 
 pytestmark = pytest.mark.django_db
@@ -91,16 +92,6 @@ def test_violation_through_the_api_finds_the_precinct(client):
     assert report.precinct.code == "1496" and [str(c) for c in report.categories.all()] == [
         "finale:count_procedure_failure"
     ]
-
-
-def photo_with_location() -> bytes:
-    image = Image.new("RGB", (40, 30), "red")
-    exif = Image.Exif()
-    exif[0x010F] = "SecretCam"  # camera make
-    exif[0x8825] = {1: "N", 2: (59.0, 56.0, 0.0)}  # GPS
-    out = io.BytesIO()
-    image.save(out, format="JPEG", exif=exif)
-    return out.getvalue()
 
 
 def test_detention_through_the_form_with_a_photo_stripped_of_metadata(client):
@@ -477,14 +468,15 @@ def test_cases_people_pages_and_prisoners(client, editor):
             court="Басманный суд",
         )
         publish(Report.objects.get(pk=step.json()["id"]), editor)
-    Person.objects.filter(pk=named.person_id).update(write_to="ФКУ СИЗО-1, 191123, Санкт-Петербург")
+    sizo = Facility.objects.create(name="ФКУ СИЗО-1", address="191123, Санкт-Петербург", kind="pre_trial")
+    Person.objects.filter(pk=named.person_id).update(facility=sizo, letters=True)
     named.person.refresh_from_db()
     assert named.person.in_custody and named.person.cases.get().article == "ст. 318 УК РФ"
     page = client.get(named.person.get_absolute_url()).content.decode()
     assert "Аристарх Пуговкин" in page and "Басманный суд" in page and "СИЗО-1" in page
     page = client.get(hidden.person.get_absolute_url()).content.decode()
     assert "Чужеземцев" not in page and hidden.person.pseudonym in page and "Басманный" not in page
-    prisoners = client.get("/monitor/prisoners/").content.decode()
+    prisoners = client.get("/actions/prisoners/").content.decode()
     assert "Аристарх Пуговкин" in prisoners and "Чужеземцев" not in prisoners
     assert stats.detentions()["totals"]["cases_criminal"] == 2
     unpublished = detention(client, name="Никто Никакой")
@@ -602,7 +594,7 @@ def test_a_district_misspelt_is_counted_under_its_name(client):
     assert Report.objects.get(pk=other.json()["id"]).area == "Ольгино"
 
 
-def test_the_public_record_is_imported_once_with_its_sources(client):
+def test_the_public_record_is_imported_once_with_its_sources(client, editor):
     folder = settings.SHARED_DATA_DIR / "public-record"
     call_command("import_public_record", str(folder), verbosity=0)
     reports = Report.objects.filter(source="public-record")
@@ -617,12 +609,21 @@ def test_the_public_record_is_imported_once_with_its_sources(client):
     assert sum(r.journalists for r in day) == 60
     person = Person.objects.get(public_name="Удальцов Сергей Станиславович")
     assert person.consent and person.in_custody  # sentenced in December 2025
-    assert "Amnesty International" in person.about
+    assert person.recognitions.filter(organisation="Amnesty International").count() == 2
+    assert "European Court" in person.about and "Amnesty" not in person.about
     assert person.reports.count() == 13 and person.cases.count() == 3  # 16 lines: 3 recognitions and the like
     call_command("import_public_record", str(folder), verbosity=0)
     assert Report.objects.filter(source="public-record").count() == 19
     page = client.get(f"/monitor/people/{person.pseudonym}/").content.decode()
     assert "205.2" in page and 'lang="en"' in page
+    # The published figures, as published, beside the monitor's own reports of the day.
+    publish(detention(client, happened="2021-01-31T15:00", city="Москва"), editor)
+    with translation.override("en"):
+        figures = {(r["day"].isoformat(), r["city"]): r for r in stats.published_beside_own()}
+    assert figures[("2021-01-31", "all of Russia")]["published"] == 5300
+    assert (figures[("2021-01-31", "Москва")]["published"], figures[("2021-01-31", "Москва")]["own"]) == (1800, 1)
+    assert figures[("2021-01-31", "all of Russia")]["own"] == 1
+    assert "Published figures beside our reports" in client.get("/monitor/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
 
 def test_a_bad_public_record_imports_nothing(tmp_path):

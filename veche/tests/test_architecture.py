@@ -33,14 +33,13 @@ ALLOWED = {
     ("lookup", "smartvote.publish", "published_picks"),  # the pick shown with each contest of the ballot
     ("lookup", "smartvote.publish", "latest_trusted"),  # the signed list the mirror carries as signed
     ("lookup", "smartvote.publish", "last_published_day"),  # the mirror's default election day
-    ("smartvote", "forensics.data", "cleaned_excess"),
+    ("smartvote", "forensics.data", "cleaned_excess"),  # the forecast takes the estimated added ballots out
     ("actions", "pledges.signup", "normalise"),  # one reading of an e-mail address for every sign-up
     ("actions", "monitor.intake", "take_detention_at"),  # "I was detained" files a monitor report
-    (
-        "actions",
-        "monitor.intake",
-        "check_rate",
-    ),  # under the monitor's own limit for reports  # the forecast takes the estimated added ballots out
+    ("actions", "monitor.intake", "check_rate"),  # under the monitor's own limit for reports
+    ("actions", "monitor.prisoners", "prisoners"),  # the consented prisoners' records: the list, letters, API
+    ("actions", "monitor.prisoners", "prisoner"),  # one of them, by pseudonym
+    ("actions", "monitor.prisoners", "unnamed_in_custody"),  # how many more, a number only
 }
 
 

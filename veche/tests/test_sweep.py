@@ -52,6 +52,8 @@ NOT_PAGES = {
     "vote:board_file",
     "vote:keys",
     "actions:counts_csv",
+    "actions:letter_sent",  # a POST from the letter page
+    "actions:photo",  # an image
 }
 
 
@@ -126,6 +128,13 @@ def pages() -> dict[str, str]:
         "actions:detained": "/actions/demo-solidarity/detained/",
         "actions:confirm": "/actions/confirm/not-a-token/",
         "actions:cancel": "/actions/cancel/not-a-token/",
+        "actions:prisoners": "/actions/prisoners/",
+        "actions:letter": "/actions/letters/",
+        "actions:letter_to": f"/actions/letters/{Person.objects.get(public_name='Демо Образцов Пётр').pseudonym}/",
+        "actions:declaration": "/actions/declarations/demo-declaration/",
+        "actions:review": "/actions/declarations/review/",
+        "actions:report": "/actions/demo-solidarity/report/",
+        "actions:add_photos": "/actions/demo-solidarity/photos/",
         # Beyond the apps' patterns: the staff's desk, a page that is not there, the API's documentation.
         "admin": "/admin/",
         "admin:changelist": "/admin/monitor/person/",
@@ -276,7 +285,10 @@ def test_the_demo_shows_the_finished_product(client):
     assert backtest.status_code == 200 and "наивный" in backtest.content.decode()
     monitor = client.get("/monitor/", headers=ru).content.decode()
     assert 'data-city="' in monitor and "Москва" in monitor
-    assert "Удальцов Сергей Станиславович" in client.get("/monitor/prisoners/", headers=ru).content.decode()
+    prisoners = client.get("/actions/prisoners/", headers=ru).content.decode()
+    assert "Удальцов Сергей Станиславович" in prisoners and "Amnesty International" in prisoners
+    assert "Голодовка: день" in prisoners  # the invented prisoner on hunger strike
+    assert "000000" in client.get("/actions/letters/", headers=ru).content.decode()
     for page in ("/elections/duma-2021/", "/forensics/duma-2021/"):
         assert "Только город Санкт-Петербург: 2" in client.get(page, headers=ru).content.decode(), page
     assert "только город Санкт-Петербург" in client.get("/forensics/", headers=ru).content.decode()

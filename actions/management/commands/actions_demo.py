@@ -1,4 +1,4 @@
-"""Create the demo day of action (a no-op when it exists).
+"""Create the demo day of action and the demo declaration of support (a no-op when they exist).
 
     python manage.py actions_demo
 
@@ -6,7 +6,9 @@ Demo mode only (VECHE_DEMO=1, as `make run` sets it): its private key is
 written to var/secrets/actions-demo.key so that `actions_remind` can be
 shown, and its page says it is invented. A real action's key is made
 offline with `keygen`; outside demo mode this command refuses. The day is a
-week from now, so that its slots are open whenever the demo is made.
+week from now, so that its slots are open whenever the demo is made. The
+declaration is for an invented prisoner (monitor's ``prisoners_demo``, run
+before), signed by invented signers.
 """
 
 from datetime import datetime, time, timedelta
@@ -16,9 +18,11 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from actions.models import Action, Place, Slot
+from actions.declarations import decide, sign
+from actions.models import Action, Declaration, Place, Slot
 from core.keys import write_demo_private
 from core.sealing import new_keypair
+from monitor.prisoners import prisoners
 
 SLUG = "demo-solidarity"
 # Public places where such pickets are held: Russian embassies abroad, squares at home (addresses as published).
@@ -59,6 +63,15 @@ PLACES = [
     ),
 ]
 HOURS = [(10, 12), (12, 14), (14, 16), (16, 18)]
+DECLARATION = "demo-declaration"
+DECLARED_FOR = "Демо Образцов Пётр"
+# Invented signers (kind, name, country/city/assembly, checked by staff).
+SIGNATURES = [
+    ("organisation", "Демо-правозащитный центр", "Примерск", True),
+    ("organisation", "Демо-союз журналистов", "Берлин", True),
+    ("deputy", "Демо Депутатов Сергей", "Примерская областная дума", True),
+    ("public", "Демо Писателева Мария", "", False),
+]
 
 
 class Command(BaseCommand):
@@ -67,11 +80,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not settings.DEMO:
             raise CommandError("the demo action keeps its private key on the server: demo mode only (VECHE_DEMO=1)")
+        declare()
         if Action.objects.filter(slug=SLUG).exists():
             self.stdout.write(f"{SLUG}: exists.")
             return
-        public, private = new_keypair()
-        path = write_demo_private("actions-demo.key", private)
+        public, private = demo_key()
+        path = write_demo_private("actions-demo.key", private) if private else "var/secrets/actions-demo.key"
         action = Action.objects.create(
             slug=SLUG,
             title="День солидарности с политзаключёнными",
@@ -81,6 +95,43 @@ class Command(BaseCommand):
         )
         make(action, timezone.localdate() + timedelta(days=7))
         self.stdout.write(f"{SLUG}: created; its demo private key is {path}.")
+
+
+def demo_key() -> tuple[str, str]:
+    """The demo's key pair for the action and the declaration: made once, its private half in var/secrets."""
+    existing = Action.objects.filter(slug=SLUG).values_list("public_key", flat=True).first()
+    if existing is None:
+        existing = Declaration.objects.filter(slug=DECLARATION).values_list("public_key", flat=True).first()
+    if existing:
+        return existing, ""
+    return new_keypair()
+
+
+def declare() -> None:
+    """The demo's declaration for an invented prisoner (monitor's prisoners_demo), with invented signatures,
+    checked as staff would: one left waiting for the review page."""
+    if Declaration.objects.filter(slug=DECLARATION).exists():
+        return
+    for_whom = next((p for p in prisoners() if p.name == DECLARED_FOR), None)
+    if for_whom is None:
+        return  # the invented prisoners are not there (prisoners_demo makes them)
+    public, private = demo_key()
+    if private:
+        write_demo_private("actions-demo.key", private)
+    declaration = Declaration.objects.create(
+        slug=DECLARATION,
+        prisoner=for_whom.pseudonym,
+        title=f"Заявление в поддержку: {DECLARED_FOR.removeprefix('Демо ')}",
+        text="Мы, нижеподписавшиеся организации и депутаты, считаем уголовное преследование за высказывания "
+        "преследованием по политическим мотивам и требуем немедленного освобождения. (Придуманный текст для "
+        "демонстрации.)",
+        public_key=public,
+    )
+    for kind, name, where, verified in SIGNATURES:
+        data = {"kind": kind, "name": name, "affiliation": where, "contact": "demo@example.org"}
+        signature = sign(declaration, data)
+        if verified:
+            decide(signature, "verify")
 
 
 def make(action: Action, day) -> None:

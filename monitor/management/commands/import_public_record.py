@@ -5,15 +5,18 @@
 ``protest_detention_counts.csv`` (date, place, count, kind, note, source): each
 count becomes one published group detention, in its city; a nationwide count
 goes to «город не указан» less the cities the same file counts that day, so no
-one is counted twice; ``journalists_detained`` is the number of journalists
+one is counted twice (the figure as published is kept beside it, for the monitor's
+table of published figures); ``journalists_detained`` is the number of journalists
 among that day's detentions with no city.
 
 ``udaltsov_timeline.csv`` (date, kind, event, days, source), declared in
 ``TIMELINE`` (whose timeline, which criminal case each step belongs to, as
 published): detentions become detentions, arrests, sentences, hunger strikes
-and releases become steps of a case, and what has no step yet (recognitions,
-applications to courts abroad) goes into the person's public note with its
-date and source. The person is named: every line is published record about a
+and releases become steps of a case (their publication keeps the prisoner's
+record: status, term, hunger strikes — monitor.prisoners), recognitions become
+the person's recognitions (the organisation named in the line, as declared in
+``TIMELINE``), and what has neither (applications to courts abroad) goes into
+the person's public note with its date and source. The person is named: every line is published record about a
 public figure.
 
 Every report comes in by the monitor's one intake (``take``) and is published
@@ -31,12 +34,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from monitor.intake import IntakeError, check, take
-from monitor.models import City, Event, Person, Report
+from monitor.models import City, Event, Person, Recognition, Report
 from monitor.moderation import act
+from monitor.stats import NATIONWIDE, PUBLISHED_ELSEWHERE
 
-SOURCE = "public-record"
+SOURCE = PUBLISHED_ELSEWHERE
 NO_CITY = "Город не указан"
-NATIONWIDE = {"Russia", "Россия"}
 # The timeline's declaration: whose it is, and from which day each criminal case runs (the charges as published);
 # steps before the first case are administrative (the source does not name their articles).
 TIMELINE = {
@@ -48,6 +51,8 @@ TIMELINE = {
         (date(2024, 1, 15), "УК РФ, ст. 205.2 (оправдание терроризма)"),
     ],
     "administrative": "КоАП РФ (статья в источнике не названа)",
+    # A recognition line names its organisation; what each recognises the person as.
+    "recognitions": {"Amnesty International": "conscience", "Memorial": "political", "Мемориал": "political"},
 }
 STEPS = {"arrest": "arrest", "sentence": "sentence", "release": "release", "hunger_strike": "hunger_strike"}
 EVENTS = {
@@ -70,6 +75,7 @@ class Command(BaseCommand):
             folder / "protest_detention_counts.csv", ["date", "place", "count", "kind", "note", "source"]
         )
         lines = self.read(folder / TIMELINE["file"], ["date", "kind", "event", "days", "source"])
+        recognitions = self.recognitions(lines)
         known = set(Report.objects.filter(source=SOURCE).values_list("source_key", flat=True))
         # One transaction from here: the city and events a count needs are made first, and a bad row then
         # takes them back with everything else.
@@ -87,7 +93,10 @@ class Command(BaseCommand):
             for key, data, link in todo:
                 if link and person and data["kind"] == "prosecution":
                     data = {**data, "person": person.pseudonym, "name": "", "consent": ""}
-                report = take(data, source=SOURCE, source_key=key)
+                published = data.pop("published", None)  # the figure as the source gave it (a nationwide total)
+                report = take(
+                    data, source=SOURCE, source_key=key, extra={"published": published} if published else None
+                )
                 person = person or report.person
                 if link and report.person_id is None:
                     Report.objects.filter(pk=report.pk).update(person=person)
@@ -96,6 +105,14 @@ class Command(BaseCommand):
             if person:
                 person.about = self.about(lines)
                 person.save(update_fields=["about"])
+                for row, organisation, kind in recognitions:
+                    Recognition.objects.get_or_create(
+                        person=person,
+                        organisation=organisation,
+                        kind=kind,
+                        day=row["day"],
+                        defaults={"source": row["source"], "note": row["event"]},
+                    )
         self.stdout.write(f"{folder}: {len(todo)} reports imported, {len(known)} were there.")
 
     def read(self, path: Path, columns: list[str]) -> list[tuple[int, dict]]:
@@ -152,6 +169,7 @@ class Command(BaseCommand):
                     "count": number,
                     "journalists": min(press, number),
                     "text": f"{note} ({row['source']})" if note else row["source"],
+                    "published": {"place": row["place"], "count": int(row["count"])},
                 }
                 out.append((f"{SOURCE}:counts:{line}", data, False))
         return out
@@ -169,7 +187,7 @@ class Command(BaseCommand):
                 continue
             step = STEPS.get(row["kind"]) or ("admin_arrest" if row["kind"] == "detentions" else None)
             if step is None:
-                continue  # recognitions and the like: the person's note (about)
+                continue  # recognitions (records of their own) and the like (the note)
             cases = [article for start, article in TIMELINE["cases"] if start <= row["day"]]
             criminal = bool(cases) and row["kind"] != "detentions"
             data = {
@@ -188,10 +206,23 @@ class Command(BaseCommand):
         out.sort(key=lambda r: (r[1]["kind"] != "prosecution", r[1]["happened"]))
         return out
 
+    def recognitions(self, rows) -> list[tuple[dict, str, str]]:
+        """(row, organisation, kind) of each recognition line; a line naming no declared organisation stops the
+        import (a recognition without its organisation says nothing)."""
+        out = []
+        for line, row in rows:
+            if row["kind"] != "recognition":
+                continue
+            named = [(org, kind) for org, kind in TIMELINE["recognitions"].items() if org in row["event"]]
+            if not named:
+                raise CommandError(f"{TIMELINE['file']}, line {line}: the recognition names no known organisation")
+            out.append((row, *named[0]))
+        return out
+
     def about(self, rows) -> str:
-        """What the timeline holds that no step of a case can say yet: recognitions, applications abroad."""
+        """What the timeline holds that no record can say yet: applications to courts abroad."""
         return "\n".join(
             f"{row['date']}: {row['event']} ({row['source']})"
             for _line, row in rows
-            if row["kind"] not in STEPS and row["kind"] not in ("detention", "detentions")
+            if row["kind"] not in STEPS and row["kind"] not in ("detention", "detentions", "recognition")
         )

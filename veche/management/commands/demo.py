@@ -61,6 +61,7 @@ class Command(BaseCommand):
             ("import_polls", str(data / "spb-prior" / "polls_duma2021_national.csv")),
             ("pledges_demo",),
             ("vote_demo",),
+            ("prisoners_demo",),
             ("actions_demo",),
             ("import_violations", str(data / "spb-2021" / "violations.jsonl.gz")),
             ("import_public_record", str(data / "public-record")),

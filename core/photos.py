@@ -1,7 +1,9 @@
-"""Photos sent with a report, re-encoded from their pixels alone: EXIF (GPS, camera, time) and every other
-piece of metadata a phone writes are dropped before anything is stored."""
+"""Photos — a report's, a day of action's — re-encoded from their pixels alone: EXIF (GPS, camera, time) and every
+other piece of metadata a phone writes are dropped before anything is stored."""
 
 import io
+from collections.abc import Iterable
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -10,7 +12,7 @@ MAX_PHOTOS = 5
 PHOTO_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
 
-def photos(files, errors) -> list[tuple[str, bytes]]:
+def photos(files: Iterable[Any] | None, errors: dict[str, str]) -> list[tuple[str, bytes]]:
     """Each upload re-encoded from its pixels alone: EXIF (GPS, camera, time) and other metadata are dropped."""
     from PIL import Image, UnidentifiedImageError
 
@@ -30,8 +32,9 @@ def photos(files, errors) -> list[tuple[str, bytes]]:
                     raise UnidentifiedImageError
                 image.load()
                 clean = Image.frombytes(image.mode, image.size, image.tobytes())
-                if image.mode == "P":
-                    clean.putpalette(image.getpalette())
+                palette = image.getpalette() if image.mode == "P" else None
+                if palette:
+                    clean.putpalette(palette)
                 buffer = io.BytesIO()
                 clean.save(buffer, format=fmt)
         except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):

@@ -1,0 +1,108 @@
+"""Declarations of support: organisations and deputies sign; staff check each signature before it shows.
+
+A signature anyone could type would let the state's friends sign a
+declaration in a real deputy's name, or put a real organisation on a list it
+never joined: so a signature shows only once staff have checked it with the
+signer, through the contact the signer left (sealed to the organisers' key,
+opened offline) or the organisation's public channels. A rejected signature
+keeps no name. The count and the list of who signed are public.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+
+from actions.models import Declaration, Signature
+from core.hours import this_hour
+from core.ratelimit import allow
+from core.sealing import seal
+
+LIMIT_CLIENT = int(os.environ.get("VECHE_SIGNATURE_LIMIT_CLIENT", "10"))
+LIMIT_NETWORK = int(os.environ.get("VECHE_SIGNATURE_LIMIT_NETWORK", "100"))
+MAX_NAME, MAX_AFFILIATION, MAX_CONTACT = 200, 200, 300
+
+
+class SignatureError(ValueError):
+    """The signature cannot be taken or decided; ``errors`` names the fields."""
+
+    def __init__(self, message: str, errors: dict[str, str] | None = None):
+        super().__init__(message)
+        self.errors = errors or {}
+
+
+def check_rate(client_ip: str | None) -> None:
+    if not allow("declaration-sign", client_ip, LIMIT_CLIENT, LIMIT_NETWORK):
+        raise SignatureError(_("Too many signatures from your network; try again in an hour."))
+
+
+def sign(declaration: Declaration, data) -> Signature:
+    """Take a signature, waiting for its check. Every field is checked before anything is written."""
+    kind = str(data.get("kind", ""))
+    name = " ".join(str(data.get("name", "")).split())
+    affiliation = " ".join(str(data.get("affiliation", "")).split())
+    contact = str(data.get("contact", "")).strip()
+    errors = {}
+    if kind not in Signature.Kind.values:
+        errors["kind"] = _("Choose who signs: an organisation, a deputy or a public figure.")
+    if not name:
+        errors["name"] = _("Give the name to be published.")
+    elif len(name) > MAX_NAME:
+        errors["name"] = _("The name is longer than 200 characters.")
+    if len(affiliation) > MAX_AFFILIATION:
+        errors["affiliation"] = _("This field is longer than 200 characters.")
+    if not contact:
+        errors["contact"] = _("Give a contact: staff check every signature before it shows.")
+    elif len(contact) > MAX_CONTACT:
+        errors["contact"] = _("The contact is longer than 300 characters.")
+    if errors:
+        raise SignatureError(" ".join(errors.values()), errors)
+    sealed = seal(json.dumps({"contact": contact, "name": name}, ensure_ascii=False).encode(), declaration.public_key)
+    try:
+        with transaction.atomic():
+            return Signature.objects.create(
+                declaration=declaration, kind=kind, name=name, affiliation=affiliation, contact=sealed
+            )
+    except IntegrityError:
+        raise SignatureError(
+            _("This name has already signed, or its signature is waiting for its check."),
+            {"name": _("Already signed.")},
+        ) from None
+
+
+def decide(signature: Signature, verdict: str) -> Signature:
+    """Verify or reject a waiting signature (one conditional statement: two staff clicking decide once)."""
+    if verdict not in ("verify", "reject"):
+        raise SignatureError(_("Unknown action."))
+    values = {"state": Signature.State.VERIFIED, "decided": this_hour()}
+    if verdict == "reject":
+        # Nothing of a rejected signature stays readable: it may have been someone else's name.
+        values = {
+            "state": Signature.State.REJECTED,
+            "decided": this_hour(),
+            "name": "",
+            "affiliation": "",
+            "contact": None,
+        }
+    if not Signature.objects.filter(pk=signature.pk, state=Signature.State.PENDING).update(**values):
+        raise SignatureError(_("This signature has already been decided; reload the page."))
+    signature.refresh_from_db()
+    return signature
+
+
+def shown(declaration: Declaration) -> list[Signature]:
+    return list(declaration.signatures.filter(state=Signature.State.VERIFIED))
+
+
+def counts(declarations) -> dict[int, dict[str, int]]:
+    """Verified signatures per declaration, in all and of organisations."""
+    rows = (
+        Signature.objects.filter(declaration__in=declarations, state=Signature.State.VERIFIED)
+        .values("declaration")
+        .annotate(n=Count("id"), organisations=Count("id", filter=Q(kind=Signature.Kind.ORGANISATION)))
+    )
+    return {r["declaration"]: {"n": r["n"], "organisations": r["organisations"]} for r in rows}

@@ -1,0 +1,102 @@
+"""After the day: places taken per place and slot (with bars), and the organisers' photos.
+
+A photo is re-encoded from its pixels by core.photos before it is stored, as
+the monitor's are: the GPS position, camera and time a phone writes never
+reach the page. Photos are public once added (the organisers choose them;
+the upload page asks them to leave out the faces of people who did not
+agree); they are added by staff with the permission, never by visitors.
+"""
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from actions.models import Action, Photo
+from core.charts import with_bars
+from core.photos import photos as clean_photos
+
+MAX_CAPTION = 300
+
+
+def rows_taken(action: Action) -> list[dict]:
+    """Per place and slot, in the place's own time: capacity, taken, share taken (the bars)."""
+    rows = []
+    for place in action.places.prefetch_related("slots"):
+        for slot in place.slots.all():
+            rows.append(
+                {
+                    "place": place,
+                    "starts": timezone.localtime(slot.starts, place.zone),
+                    "ends": timezone.localtime(slot.ends, place.zone),
+                    "role": slot.get_role_display(),
+                    "capacity": slot.capacity,
+                    "taken": slot.taken,
+                    "share": round(100 * slot.taken / slot.capacity) if slot.capacity else 0,
+                }
+            )
+    return with_bars(rows, key="taken")
+
+
+def report(request, slug):
+    action = get_object_or_404(Action, slug=slug)
+    rows = rows_taken(action)
+    places = {}
+    for r in rows:
+        totals = places.setdefault(r["place"].pk, {"place": r["place"], "taken": 0, "capacity": 0})
+        totals["taken"] += r["taken"]
+        totals["capacity"] += r["capacity"]
+    return render(
+        request,
+        "actions/report.html",
+        {
+            "action": action,
+            "rows": rows,
+            "places": with_bars(list(places.values()), key="taken"),
+            "taken": sum(r["taken"] for r in rows),
+            "capacity": sum(r["capacity"] for r in rows),
+            "photos": action.photos.select_related("place"),
+        },
+    )
+
+
+@login_required
+@permission_required("actions.add_photo", raise_exception=True)
+def add_photos(request, slug):
+    """Staff: add photos of the day (each re-encoded, its metadata dropped), with a caption and a place."""
+    action = get_object_or_404(Action, slug=slug)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        caption = " ".join(request.POST.get("caption", "").split())
+        raw = request.POST.get("place", "")
+        place = action.places.filter(pk=int(raw)).first() if raw.isdigit() else None
+        if raw and place is None:
+            errors["place"] = _("Choose one of the action's places.")
+        if len(caption) > MAX_CAPTION:
+            errors["caption"] = _("The caption is longer than 300 characters.")
+        files = request.FILES.getlist("photos")
+        if not files:
+            errors["photos"] = _("Choose at least one photo.")
+        cleaned = clean_photos(files, errors) if not errors else []
+        if not errors:
+            Photo.objects.bulk_create(
+                Photo(action=action, place=place, content_type=kind, image=data, caption=caption)
+                for kind, data in cleaned
+            )
+            return redirect("actions:report", slug=action.slug)
+    return render(
+        request,
+        "actions/add_photos.html",
+        {"action": action, "places": action.places.all(), "errors": errors, "error": " ".join(errors.values())},
+        status=400 if errors else 200,
+    )
+
+
+def photo(request, pk):
+    shown = Photo.objects.filter(pk=pk).values_list("content_type", "image").first()
+    if shown is None:
+        raise Http404
+    response = HttpResponse(bytes(shown[1]), content_type=shown[0])
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
