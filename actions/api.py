@@ -7,9 +7,9 @@ from datetime import date, datetime
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 
-from actions.declarations import counts
+from actions.declarations import for_prisoners
 from actions.letters import this_month
-from actions.models import Action, Declaration
+from actions.models import Action
 from monitor.prisoners import prisoners
 
 router = Router(tags=["actions"])
@@ -120,8 +120,7 @@ class PrisonerOut(Schema):
 def prisoner_records(request):
     records = prisoners()
     month = this_month()
-    declarations = list(Declaration.objects.filter(prisoner__in=[p.pseudonym for p in records]))
-    signed = counts(declarations)
+    per = for_prisoners([p.pseudonym for p in records])
     return [
         {
             **{f: getattr(p, f) for f in ("pseudonym", "name", "status", "facility", "time_zone", "held_since")},
@@ -133,13 +132,12 @@ def prisoner_records(request):
             "letters_this_month": month[p.pseudonym],
             "declarations": [
                 {
-                    "slug": d.slug,
-                    "title": d.title,
-                    "signatures": signed.get(d.pk, {}).get("n", 0),
-                    "organisations": signed.get(d.pk, {}).get("organisations", 0),
+                    "slug": d["declaration"].slug,
+                    "title": d["declaration"].title,
+                    "signatures": d["n"],
+                    "organisations": d["organisations"],
                 }
-                for d in declarations
-                if d.prisoner == p.pseudonym
+                for d in per.get(p.pseudonym, [])
             ],
         }
         for p in records

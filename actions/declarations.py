@@ -98,6 +98,17 @@ def shown(declaration: Declaration) -> list[Signature]:
     return list(declaration.signatures.filter(state=Signature.State.VERIFIED))
 
 
+def for_prisoners(pseudonyms: list[str]) -> dict[str, list[dict]]:
+    """Per prisoner, their declarations with the verified signatures counted: in all, and of organisations."""
+    declarations = list(Declaration.objects.filter(prisoner__in=pseudonyms))
+    signed = counts(declarations)
+    out: dict[str, list[dict]] = {}
+    for d in declarations:
+        n = signed.get(d.pk, {"n": 0, "organisations": 0})
+        out.setdefault(d.prisoner, []).append({"declaration": d, "n": n["n"], "organisations": n["organisations"]})
+    return out
+
+
 def counts(declarations) -> dict[int, dict[str, int]]:
     """Verified signatures per declaration, in all and of organisations."""
     rows = (

@@ -35,14 +35,22 @@ class LetterError(ValueError):
     """The mark cannot be taken; the message says why."""
 
 
+class TooManyLetters(LetterError):
+    """Past the network's limit: told, with the prisoner's page shown again."""
+
+    def __init__(self, message: str, prisoner):
+        super().__init__(message)
+        self.prisoner = prisoner
+
+
 def writable() -> list:
     """The consented prisoners (monitor.prisoners' records) who take letters at a known address."""
     return [p for p in prisoners() if p.letters]
 
 
-def letters_since(since: date, until: date | None = None) -> Counter:
-    """Letters marked sent per prisoner from ``since`` (inclusive) to ``until`` (inclusive, default today)."""
-    rows = LetterTally.objects.filter(day__gte=since, day__lte=until or timezone.localdate())
+def letters_since(since: date) -> Counter:
+    """Letters marked sent per prisoner from ``since`` (inclusive) to today."""
+    rows = LetterTally.objects.filter(day__gte=since, day__lte=timezone.localdate())
     return Counter(dict(rows.values("prisoner").annotate(n=Sum("sent")).values_list("prisoner", "n")))
 
 
@@ -71,7 +79,7 @@ def mark_sent(pseudonym: str, client_ip: str | None):
     if who is None or not who.letters:
         raise LetterError(_("This person is not on the list of those who receive letters."))
     if not allow("letter-sent", client_ip, LIMIT_CLIENT, LIMIT_NETWORK):
-        raise LetterError(_("Too many letters marked from your network; try again in an hour."))
+        raise TooManyLetters(_("Too many letters marked from your network; try again in an hour."), who)
     table = LetterTally._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(

@@ -11,8 +11,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from actions.declarations import SignatureError, check_rate, counts, decide, shown, sign
-from actions.letters import LetterError, mark_sent, pick, recent, this_month, writable
+from actions.declarations import SignatureError, check_rate, decide, for_prisoners, shown, sign
+from actions.letters import LetterError, TooManyLetters, mark_sent, pick, recent, this_month, writable
 from actions.models import Declaration, Signature
 from core.clients import client_ip
 from monitor.prisoners import prisoner, prisoners, unnamed_in_custody
@@ -21,11 +21,7 @@ from monitor.prisoners import prisoner, prisoners, unnamed_in_custody
 def prisoner_list(request):
     records = prisoners()
     month = this_month()
-    declarations = list(Declaration.objects.filter(prisoner__in=[p.pseudonym for p in records]))
-    signed = counts(declarations)
-    per = {}
-    for d in declarations:
-        per.setdefault(d.prisoner, []).append({"declaration": d, "n": signed.get(d.pk, {}).get("n", 0)})
+    per = for_prisoners([p.pseudonym for p in records])
     rows = [{"p": p, "letters": month[p.pseudonym], "declarations": per.get(p.pseudonym, [])} for p in records]
     return render(
         request,
@@ -73,18 +69,16 @@ def _letter_page(request, chosen, message="", error="", status=200):
 def letter_sent(request, pseudonym):
     try:
         chosen = mark_sent(pseudonym, client_ip(request))
+    except TooManyLetters as exc:
+        return _letter_page(request, exc.prisoner, error=str(exc), status=429)
     except LetterError as exc:
-        known = prisoner(pseudonym)
-        if known is None or not known.letters:
-            raise Http404 from exc
-        return _letter_page(request, known, error=str(exc), status=429)
+        raise Http404 from exc
     return _letter_page(request, chosen, message="sent")
 
 
 def declaration(request, slug):
     decl = get_object_or_404(Declaration, slug=slug)
     message = error = ""
-    errors: dict[str, str] = {}
     status = 200
     if request.method == "POST" and not request.POST.get("website"):  # the honeypot: thanked, nothing kept
         try:
@@ -92,7 +86,7 @@ def declaration(request, slug):
             sign(decl, request.POST)
             message = "received"
         except SignatureError as exc:
-            error, errors, status = str(exc), exc.errors, 400 if exc.errors else 429
+            error, status = str(exc), 400 if exc.errors else 429
     elif request.method == "POST":
         message = "received"
     signatures = shown(decl)
@@ -109,7 +103,6 @@ def declaration(request, slug):
             "kinds": Signature.Kind.choices,
             "message": message,
             "error": error,
-            "errors": errors,
             "form": request.POST if error else {},
         },
         status=status,

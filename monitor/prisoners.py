@@ -24,7 +24,6 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Prefetch
 from django.utils import timezone
 
 from monitor.models import HungerStrike, Person, Report
@@ -110,9 +109,13 @@ class Prisoner:
     letters: bool = False  # consents to letters, and the address is known
 
 
+def _held():
+    """People in custody with a published report (a record no one checked shows nowhere)."""
+    return Person.objects.filter(in_custody=True, reports__state=Report.State.PUBLISHED).distinct()
+
+
 def _named_in_custody():
-    held = Person.objects.filter(in_custody=True, reports__state=Report.State.PUBLISHED).distinct()
-    return held.filter(consent=True).exclude(public_name="")
+    return _held().filter(consent=True).exclude(public_name="")
 
 
 def _record(person: Person, now: datetime | None) -> Prisoner:
@@ -155,7 +158,7 @@ def _query():
     return (
         _named_in_custody()
         .select_related("facility")
-        .prefetch_related("cases", "recognitions", Prefetch("hunger_strikes", HungerStrike.objects.order_by("started")))
+        .prefetch_related("cases", "recognitions", "hunger_strikes")  # strikes by their start (Meta.ordering)
         .order_by("public_name")
     )
 
@@ -172,5 +175,4 @@ def prisoner(pseudonym: str, now: datetime | None = None) -> Prisoner | None:
 
 def unnamed_in_custody() -> int:
     """How many more are in custody without consent to be named: a number only."""
-    held = Person.objects.filter(in_custody=True, reports__state=Report.State.PUBLISHED).distinct()
-    return held.count() - _named_in_custody().count()
+    return _held().count() - _named_in_custody().count()
