@@ -134,6 +134,10 @@ class Signup(models.Model):
     contact = models.BinaryField()
     confirmed = models.DateTimeField(null=True)  # to the hour
     cancelled = models.DateTimeField(null=True)  # to the hour
+    # keyed_hash of the latest mail's random link secrets (core.links): never the id; replaced by a repeated
+    # sign-up. Sign-ups are deleted whole by `actions_purge` once the action is over.
+    link = models.CharField(max_length=64, null=True, unique=True)
+    cancel_link = models.CharField(max_length=64, null=True, unique=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["slot", "person"], name="signup_once")]
@@ -203,6 +207,9 @@ class Signature(models.Model):
     declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="signatures")
     kind = models.CharField(_("who signs"), max_length=12, choices=Kind.choices)
     name = models.CharField(_("name"), max_length=200, blank=True, default="")
+    # The name as compared (case and spaces folded, actions.declarations.name_key): one verified signature per
+    # name; waiting ones may repeat, so that neither an impostor's nor an answer tells of a waiting name.
+    name_key = models.CharField(max_length=200, blank=True, default="")
     affiliation = models.CharField(_("country, city or assembly"), max_length=200, blank=True, default="")
     contact = models.BinaryField(null=True)  # sealed
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
@@ -213,7 +220,7 @@ class Signature(models.Model):
         ordering = ["kind", "name", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["declaration", "name"], condition=~models.Q(state="rejected"), name="signature_once"
+                fields=["declaration", "name_key"], condition=models.Q(state="verified"), name="verified_once"
             )
         ]
         verbose_name = _("signature")

@@ -22,7 +22,6 @@ import logging
 import os
 from dataclasses import dataclass
 
-from django.core import signing
 from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.urls import reverse
@@ -31,7 +30,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from actions.models import Action, Signup, Slot
+from core.forms import whole_number
 from core.hours import this_hour
+from core.links import LinkError, Opened, derive, mint, open_link
 from core.ratelimit import allow
 from core.sealing import keyed_hash, seal
 from pledges.signup import normalise
@@ -63,29 +64,41 @@ def check_rate(client_ip: str | None) -> None:
         raise SignupError(_("Too many sign-ups from your network; try again in an hour."))
 
 
-def confirm_token(pk: int) -> str:
-    return signing.TimestampSigner(salt=CONFIRM_SALT).sign(f"{pk:012d}")
+INVALID_LINK = gettext_lazy(
+    "This link is not valid: copy it whole from the latest mail (a new sign-up replaces the earlier mail's links), "
+    "or sign up again."
+)
 
 
-def cancel_token(pk: int) -> str:
-    """Good until the day: the reminder, sent the day before, carries it."""
-    return signing.Signer(salt=CANCEL_SALT).sign(f"{pk:012d}")
-
-
-def _unsign(signer, token: str, **kwargs) -> int:
+def signup_by_link(salt: str, token: str, max_age: int | None = None) -> tuple[Signup, Opened]:
+    """The sign-up a mailed link names (core.links: opaque, replaced at each sign-up); SignupError otherwise."""
     try:
-        value = signer.unsign(token, **kwargs)
-    except signing.SignatureExpired:
-        raise SignupError(_("This link has expired: sign up again to get a new one.")) from None
-    except signing.BadSignature:
-        raise SignupError(_("This link is not valid. Copy it whole from the mail, or sign up again.")) from None
-    return int(value)
+        opened = open_link(salt, token, max_age=max_age)
+    except LinkError as exc:
+        if exc.expired:
+            raise SignupError(_("This link has expired: sign up again to get a new one.")) from None
+        raise SignupError(str(INVALID_LINK)) from None
+    signups = Signup.objects.select_related("slot__place__action")
+    if opened.legacy_pk:
+        signup = signups.filter(pk=opened.legacy_pk).first()
+    else:
+        signup = signups.filter(**{"link" if salt == CONFIRM_SALT else "cancel_link": opened.key}).first()
+    if signup is None:
+        raise SignupError(str(INVALID_LINK))
+    return signup, opened
+
+
+def cancel_of(opened: Opened) -> str:
+    """The cancel link's token that belongs with an opened confirmation link (the confirmation page shows it);
+    empty for a link mailed before links were opaque (its mail has the cancel link)."""
+    return derive(CANCEL_SALT, opened).token if opened.secret else ""
 
 
 def open_slot(action: Action, slot_id) -> Slot:
     """A slot of the action one can still sign up for, or SignupError saying why not."""
     slots = Slot.objects.select_related("place__action").filter(place__action=action)
-    slot = slots.filter(pk=int(slot_id)).first() if str(slot_id).isdigit() else None
+    chosen = whole_number(slot_id)
+    slot = slots.filter(pk=chosen).first() if chosen is not None else None
     if slot is None:
         raise SignupError(_("Choose a time slot from the list."))
     if slot.starts <= timezone.now():
@@ -95,13 +108,14 @@ def open_slot(action: Action, slot_id) -> Slot:
     return slot
 
 
-# The no-op update returns the earlier sign-up's id as well: new and repeated sign-ups take the same statement.
+# New and repeated sign-ups take the same statement, and a repeated one gets new links (core.links): neither the
+# mail nor the time of the answer tells that an address had signed up before.
 INSERT = (
-    "INSERT INTO actions_signup (slot_id, person, contact) VALUES (%s, %s, %s) "
-    "ON CONFLICT (slot_id, person) DO UPDATE SET person = EXCLUDED.person, "
+    "INSERT INTO actions_signup (slot_id, person, contact, link, cancel_link) VALUES (%s, %s, %s, %s, %s) "
+    "ON CONFLICT (slot_id, person) DO UPDATE SET contact = EXCLUDED.contact, link = EXCLUDED.link, "
+    "cancel_link = EXCLUDED.cancel_link, "
     # A cancelled sign-up signed up again waits for its link once more (its place was given back).
-    "confirmed = CASE WHEN actions_signup.cancelled IS NULL THEN actions_signup.confirmed END, cancelled = NULL "
-    "RETURNING id"
+    "confirmed = CASE WHEN actions_signup.cancelled IS NULL THEN actions_signup.confirmed END, cancelled = NULL"
 )
 
 
@@ -123,24 +137,20 @@ def sign_up(action: Action, slot_id, email: str, name: str, link) -> Outcome:
     if problems:
         raise SignupError(" ".join(problems))
     person = keyed_hash(f"action-email:{slot.pk}", address)
-    # The id is known only after the insert and the cancel link depends on it: a row is written with the contact
-    # sealed without it, then the sealed contact replaced, in one transaction (an earlier sign-up's is replaced
-    # by the same).
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(INSERT, [slot.pk, person, b""])
-            pk = cursor.fetchone()[0]
-        cancel = link("actions:cancel", cancel_token(pk))
-        contact = {"email": email.strip(), "name": name, "cancel": cancel}
-        sealed = seal(json.dumps(contact, ensure_ascii=False).encode(), action.public_key)
-        Signup.objects.filter(pk=pk).update(contact=sealed)
+    confirm_link = mint(CONFIRM_SALT)
+    cancel_link = derive(CANCEL_SALT, open_link(CONFIRM_SALT, confirm_link.token, max_age=CONFIRM_DAYS * 86400))
+    cancel = link("actions:cancel", cancel_link.token)
+    contact = {"email": email.strip(), "name": name, "cancel": cancel}
+    sealed = seal(json.dumps(contact, ensure_ascii=False).encode(), action.public_key)
+    with connection.cursor() as cursor:
+        cursor.execute(INSERT, [slot.pk, person, sealed, confirm_link.key, cancel_link.key])
     local = timezone.localtime(slot.starts, slot.place.zone)
     subject = _("Confirm your place at the action")
     body = _(
         "«%(title)s»: %(role)s, %(place)s, %(address)s, %(day)s at %(time)s (local time).\n\n"
         "To take the place, open this link within %(days)s days:\n%(confirm)s\n\n"
         "If you cannot come, cancel here, so that someone else can take the place:\n%(cancel)s\n\n"
-        "If you had signed up before, the links are the same; you hold one place. "
+        "If you had signed up before, these links replace the earlier ones; you hold one place. "
         "If it was not you, ignore this mail: nothing will be taken."
     ) % {
         "title": action.title,
@@ -150,7 +160,7 @@ def sign_up(action: Action, slot_id, email: str, name: str, link) -> Outcome:
         "day": local.strftime("%d.%m.%Y"),
         "time": local.strftime("%H:%M"),
         "days": CONFIRM_DAYS,
-        "confirm": link("actions:confirm", confirm_token(pk)),
+        "confirm": link("actions:confirm", confirm_link.token),
         "cancel": cancel,
     }
     try:
@@ -162,23 +172,20 @@ def sign_up(action: Action, slot_id, email: str, name: str, link) -> Outcome:
 
 
 def confirm(token: str) -> Outcome:
-    pk = _unsign(signing.TimestampSigner(salt=CONFIRM_SALT), token, max_age=CONFIRM_DAYS * 86400)
-    signup = Signup.objects.select_related("slot__place__action").filter(pk=pk).first()
-    if signup is None:
-        raise SignupError(_("This link is not valid. Copy it whole from the mail, or sign up again."))
-    slot = signup.slot
+    signup, opened = signup_by_link(CONFIRM_SALT, token, max_age=CONFIRM_DAYS * 86400)
+    slot, cancel_token = signup.slot, cancel_of(opened)
     if signup.cancelled:
         raise SignupError(_("You cancelled this sign-up. Sign up again if you can come after all."))
     if signup.confirmed:
-        return Outcome(slot, _("Your place was already confirmed."), cancel_token(pk))
+        return Outcome(slot, _("Your place was already confirmed."), cancel_token)
     if slot.starts <= timezone.now():
         raise SignupError(_("This slot has begun: choose a later one."))
     with transaction.atomic():
-        marked = Signup.objects.filter(pk=pk, confirmed__isnull=True, cancelled__isnull=True).update(
+        marked = Signup.objects.filter(pk=signup.pk, confirmed__isnull=True, cancelled__isnull=True).update(
             confirmed=this_hour()
         )
         if not marked:  # confirmed (or cancelled) by another request just now
-            return Outcome(slot, _("Your place was already confirmed."), cancel_token(pk))
+            return Outcome(slot, _("Your place was already confirmed."), cancel_token)
         with connection.cursor() as cursor:
             cursor.execute("UPDATE actions_slot SET taken = taken + 1 WHERE id = %s AND taken < capacity", [slot.pk])
             won = cursor.rowcount == 1
@@ -187,28 +194,31 @@ def confirm(token: str) -> Outcome:
     if not won:
         raise SignupError(_("Someone took the last place of this slot a moment before you: choose another one."))
     slot.taken += 1
-    return Outcome(slot, _("Confirmed: the place is yours. Thank you!"), cancel_token(pk))
+    return Outcome(slot, _("Confirmed: the place is yours. Thank you!"), cancel_token)
 
 
 def signup_to_cancel(token: str) -> Signup:
-    pk = _unsign(signing.Signer(salt=CANCEL_SALT), token)
-    signup = Signup.objects.select_related("slot__place__action").filter(pk=pk).first()
-    if signup is None:
-        raise SignupError(_("This link is not valid. Copy it whole from the mail, or sign up again."))
-    return signup
+    return signup_by_link(CANCEL_SALT, token)[0]
+
+
+# Cancelling and confirming at once: the cancel marks the row and reads, in the same statement, whether it held a
+# place. On PostgreSQL the statement waits for a confirmation's transaction on the row and sees its outcome; on
+# SQLite the one writer orders them. Reading ``confirmed`` before the transaction once left a place taken by no one.
+CANCEL = "UPDATE actions_signup SET cancelled = %s WHERE id = %s AND cancelled IS NULL RETURNING confirmed"
 
 
 def cancel(token: str) -> Outcome:
     """Give the place back (a confirmed one frees the slot's place in the same transaction)."""
     signup = signup_to_cancel(token)
     with transaction.atomic():
-        done = Signup.objects.filter(pk=signup.pk, cancelled__isnull=True).update(cancelled=this_hour())
-        if done and signup.confirmed:
-            with connection.cursor() as cursor:
+        with connection.cursor() as cursor:
+            cursor.execute(CANCEL, [this_hour(), signup.pk])
+            row = cursor.fetchone()
+            if row is not None and row[0] is not None:
                 cursor.execute(
                     "UPDATE actions_slot SET taken = taken - 1 WHERE id = %s AND taken > 0", [signup.slot_id]
                 )
-    if not done:
+    if row is None:
         return Outcome(signup.slot, _("This sign-up was already cancelled."))
     return Outcome(signup.slot, _("Cancelled: the place is free for someone else. Thank you for saying so."))
 

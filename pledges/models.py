@@ -79,6 +79,9 @@ class Pledge(models.Model):
     # Sealed JSON {"email", "name"}; emptied by the purge.
     contact = models.BinaryField(null=True)
     confirmed = models.DateTimeField(null=True, db_index=True)  # to the hour
+    # keyed_hash of the latest mailed link's random secret (core.links): never the id, replaced by a repeated
+    # sign-up, emptied by the purge.
+    link = models.CharField(max_length=64, null=True, unique=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["campaign", "person"], name="pledge_once")]

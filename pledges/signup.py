@@ -19,9 +19,7 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import timedelta
 
-from django.core import signing
 from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import connection
@@ -33,7 +31,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.cache import Cached, Freshness
+from core.forms import whole_number
 from core.hours import this_hour
+from core.links import LinkError, mint, open_link
 from core.ratelimit import allow
 from core.sealing import keyed_hash, seal
 from pledges.models import Campaign, City, Pledge
@@ -125,16 +125,17 @@ def campaign_by_slug(slug: str) -> Campaign | None:
     return CAMPAIGN.get(slug)
 
 
-# The no-op update makes the statement return the earlier pledge's id as well: new and known sign-ups take
-# the same single round trip, so the time of the answer does not tell them apart either.
+# A repeated sign-up replaces only the link's key (an earlier pledge keeps its city and contact): new and known
+# sign-ups take the same single statement, so the time of the answer does not tell them apart; and the mail's link
+# is new either way (core.links), so the mail does not either.
 INSERT = (
-    "INSERT INTO pledges_pledge (campaign_id, city_id, person, contact) VALUES (%s, %s, %s, %s) "
-    "ON CONFLICT (campaign_id, person) DO UPDATE SET person = EXCLUDED.person RETURNING id"
+    "INSERT INTO pledges_pledge (campaign_id, city_id, person, contact, link) VALUES (%s, %s, %s, %s, %s) "
+    "ON CONFLICT (campaign_id, person) DO UPDATE SET link = EXCLUDED.link"
 )
 
 
-def store(campaign: Campaign, city: City, person: str, contact: bytes) -> int:
-    """The id of the person's pledge, new or earlier (an earlier one keeps its city and contact).
+def store(campaign: Campaign, city: City, person: str, contact: bytes, link: str) -> None:
+    """The person's pledge, new or earlier, now answers to ``link`` (the key of the mailed link).
 
     One statement that commits itself (no BEGIN/COMMIT round trips, no
     IntegrityError to catch), the constraint ``pledge_once`` deciding between
@@ -142,26 +143,30 @@ def store(campaign: Campaign, city: City, person: str, contact: bytes) -> int:
     cost a quarter of a sign-up's CPU.
     """
     with connection.cursor() as cursor:
-        cursor.execute(INSERT, [campaign.pk, city.pk, person, contact])
-        return cursor.fetchone()[0]
+        cursor.execute(INSERT, [campaign.pk, city.pk, person, contact, link])
 
 
-# Confirmation links are one length whatever the pledge's id: the mail's size says nothing either.
 LINK_SALT = "pledge-confirm"
+INVALID_LINK = gettext_lazy(
+    "This link is not valid: copy it whole from the latest mail (a new sign-up replaces the earlier mail's link), "
+    "or sign up again."
+)
 
 
-def token_for(pk: int) -> str:
-    return signing.TimestampSigner(salt=LINK_SALT).sign(f"{pk:012d}")
-
-
-def pledge_of(token: str) -> int:
-    """The pledge id in a link; SignatureExpired or BadSignature otherwise (KeyError, ValueError: damaged)."""
-    signer = signing.TimestampSigner(salt=LINK_SALT)
-    value = signer.unsign(token, max_age=timedelta(days=CONFIRM_DAYS))
-    if value.isdigit():
-        return int(value)
-    # Links mailed before links had one length (signing.dumps, the same signer) stay good for their three days.
-    return int(signer.unsign_object(token, max_age=timedelta(days=CONFIRM_DAYS))["p"])
+def pledge_by_link(token: str) -> Pledge:
+    """The pledge a mailed link names; SignupError saying why not."""
+    try:
+        opened = open_link(LINK_SALT, token, max_age=CONFIRM_DAYS * 86400)
+    except LinkError as exc:
+        if exc.expired:
+            raise SignupError(_("This link has expired: sign up again to get a new one.")) from None
+        raise SignupError(str(INVALID_LINK)) from None
+    pledges = Pledge.objects.select_related("campaign")
+    found = pledges.filter(pk=opened.legacy_pk) if opened.legacy_pk else pledges.filter(link=opened.key)
+    pledge = found.first()
+    if pledge is None:
+        raise SignupError(str(INVALID_LINK))
+    return pledge
 
 
 def sign_up(campaign: Campaign, city_id, email: str, name: str, confirm_url) -> Outcome:
@@ -174,7 +179,7 @@ def sign_up(campaign: Campaign, city_id, email: str, name: str, confirm_url) -> 
         address = normalise(email)
     except SignupError as exc:
         problems.append(str(exc) if email.strip() else _("Type your e-mail address."))
-    city = campaign.city_by_id.get(int(city_id)) if str(city_id).isdigit() else None
+    city = campaign.city_by_id.get(whole_number(city_id))
     if city is None:
         problems.append(_("Choose your city from the list."))
     name = (name or "").strip()
@@ -184,7 +189,8 @@ def sign_up(campaign: Campaign, city_id, email: str, name: str, confirm_url) -> 
         raise SignupError(" ".join(problems))
     person = keyed_hash(f"pledge-email:{campaign.pk}", address)
     contact = seal(json.dumps({"email": email.strip(), "name": name}, ensure_ascii=False).encode(), campaign.public_key)
-    pk = store(campaign, city, person, contact)
+    link = mint(LINK_SALT)
+    store(campaign, city, person, contact, link.key)
     # The same mail whether the address is new, waiting or counted: the link's page says which.
     subject, body = (
         _("Confirm your sign-up"),
@@ -193,7 +199,7 @@ def sign_up(campaign: Campaign, city_id, email: str, name: str, confirm_url) -> 
             "If you had signed up before, the link shows where your sign-up stands; you are never counted twice. "
             "If it was not you, ignore this mail: nothing will be counted."
         )
-        % {"title": campaign.title, "days": CONFIRM_DAYS, "link": confirm_url(token_for(pk))},
+        % {"title": campaign.title, "days": CONFIRM_DAYS, "link": confirm_url(link.token)},
     )
     try:
         send_mail(subject, body, None, [email.strip()])
@@ -204,12 +210,7 @@ def sign_up(campaign: Campaign, city_id, email: str, name: str, confirm_url) -> 
 
 
 def confirm(token: str) -> Outcome:
-    try:
-        pledge = Pledge.objects.select_related("campaign").get(pk=pledge_of(token))
-    except signing.SignatureExpired:
-        raise SignupError(_("This link has expired: sign up again to get a new one.")) from None
-    except (signing.BadSignature, KeyError, TypeError, ValueError, Pledge.DoesNotExist):
-        raise SignupError(_("This link is not valid. Copy it whole from the mail, or sign up again.")) from None
+    pledge = pledge_by_link(token)
     campaign = pledge.campaign
     done = Pledge.objects.filter(pk=pledge.pk, confirmed__isnull=True, contact__isnull=False).update(
         confirmed=this_hour()

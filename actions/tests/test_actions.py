@@ -97,18 +97,21 @@ def test_a_full_action(client, keys, tmp_path):
         assert post(client, action, pair, email, name).status_code == 200
     assert post(client, action, pair, PEOPLE[0][0].lower()).status_code == 200  # the same person again
     assert len(mail.outbox) == 4 and len({m.subject for m in mail.outbox}) == 1
-    # The repeat gets the same links: one sign-up, one place at most.
-    assert links(mail.outbox[0]) == links(mail.outbox[3]) and Signup.objects.filter(slot=pair).count() == 3
+    # The repeat gets new links that share nothing with the first (core.links): one sign-up, one place at most.
+    first, repeat = links(mail.outbox[0]), links(mail.outbox[3])
+    assert not set(first) & set(repeat) and [len(x) for x in first] == [len(x) for x in repeat]
+    assert Signup.objects.filter(slot=pair).count() == 3
+    assert client.get(first[0]).status_code == 400  # replaced by the repeat's
     pair.refresh_from_db()
     assert pair.taken == 0  # nothing is taken before a link is opened
-    answers = [client.get(links(m)[0]) for m in mail.outbox[:3]]
+    answers = [client.get(links(m)[0]) for m in (mail.outbox[3], mail.outbox[1], mail.outbox[2])]
     assert [a.status_code for a in answers] == [200, 200, 400]
     assert "last place" in said(answers[2])[0]  # the third is told, and shown the action again
     pair.refresh_from_db()
     assert pair.taken == 2
     assert post(client, action, pair, "late.comer@example.org").status_code == 400  # full: refused at once
     # A cancellation: GET asks (a mail scanner opens links), POST gives the place back.
-    cancel = links(mail.outbox[0])[1]
+    cancel = links(mail.outbox[3])[1]
     assert client.get(cancel).status_code == 200
     pair.refresh_from_db()
     assert pair.taken == 2
@@ -264,7 +267,7 @@ def test_two_confirmations_for_the_last_place(keys):
 
 
 def test_signing_up_again_after_cancelling(client, keys):
-    """A cancelled sign-up, signed up again, waits for its link once more: the same links, one place at most."""
+    """A cancelled sign-up, signed up again, waits for its new link: one place at most."""
     action, _berlin, _pair, single = make_action(keys[0], slug="again")
     post(client, action, single, PEOPLE[1][0])
     confirm_link, cancel_link = links(mail.outbox[0])
@@ -274,8 +277,9 @@ def test_signing_up_again_after_cancelling(client, keys):
     single.refresh_from_db()
     assert single.taken == 0
     post(client, action, single, PEOPLE[1][0])
-    assert links(mail.outbox[1]) == [confirm_link, cancel_link]
-    assert client.get(confirm_link).status_code == 200 and client.get(confirm_link).status_code == 200
+    again, cancel_again = links(mail.outbox[1])
+    assert again != confirm_link and cancel_again != cancel_link
+    assert client.get(again).status_code == 200 and client.get(again).status_code == 200
     single.refresh_from_db()
     assert single.taken == 1 and Signup.objects.filter(slot=single).count() == 1
 
@@ -322,3 +326,79 @@ def test_after_the_day_places_taken_and_photos_without_metadata(client, keys):
     page = client.get(f"/actions/{action.slug}/report/").content.decode()
     assert "У посольства, 12:00" in page and f"/actions/photos/{stored.pk}/" in page
     assert client.get("/actions/photos/999999/").status_code == 404
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite serialises writers: concurrency on PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_a_confirmation_and_a_cancellation_at_once(keys):
+    """Issue 31, finding 5: a confirm and a cancel of one sign-up at the same moment once left the place taken by
+    no one (the cancel read ``confirmed`` before its transaction). Whatever the order, the slot's count is the
+    number of live, confirmed sign-ups."""
+    action, _berlin, _pair, single = make_action(keys[0], slug="race")
+    sign_up(action, single.pk, "racer.one@example.org", "", lambda name, token: f"http://x/{name}/{token}/")
+    body = mail.outbox[-1].body
+    confirm_token = re.search(r"actions:confirm/(\S+)/", body).group(1)
+    cancel_token = re.search(r"actions:cancel/(\S+)/", body).group(1)
+    barrier = threading.Barrier(2)
+
+    def run(step, token):
+        try:
+            barrier.wait()
+            step(token)
+        except SignupError:
+            pass
+        finally:
+            connections.close_all()
+
+    from actions.signup import cancel
+
+    try:
+        for _ in range(12):  # the race is run, not hoped for
+            Signup.objects.filter(slot=single).update(confirmed=None, cancelled=None)
+            Slot.objects.filter(pk=single.pk).update(taken=0)
+            threads = [
+                threading.Thread(target=run, args=(confirm, confirm_token)),
+                threading.Thread(target=run, args=(cancel, cancel_token)),
+            ]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            single.refresh_from_db()
+            signup = Signup.objects.get(slot=single)
+            assert signup.cancelled is not None  # the cancel always lands
+            assert single.taken == 0, (signup.confirmed, signup.cancelled)
+    finally:
+        action.delete()
+
+
+@pytest.mark.django_db(transaction=True)  # the purge erases after its transaction has committed
+def test_sign_ups_are_purged_once_the_action_is_over(keys):
+    """Issue 31, finding 3: sign-ups (keyed hashes, sealed contacts) were kept for ever. Once the action is over
+    they are deleted and erased from the database's files; the slots keep their counts."""
+    over, _b, over_pair, _s = make_action(keys[0], slug="over", day=timezone.localdate() - timedelta(days=10))
+    coming, _b2, coming_pair, _s2 = make_action(keys[0], slug="coming")
+    Signup.objects.create(slot=over_pair, person="a" * 64, contact=b"sealed-over", confirmed=timezone.now())
+    Slot.objects.filter(pk=over_pair.pk).update(taken=1)
+    sign_up(coming, coming_pair.pk, "still.coming@example.org", "", lambda name, token: f"http://x/{name}/{token}/")
+    try:
+        with pytest.raises(CommandError, match="not over"):
+            call_command("actions_purge", "--action", "coming", "--yes", stdout=io.StringIO())
+        with pytest.raises(CommandError, match="--yes"):
+            call_command("actions_purge", "--ended-days", "7")
+        with pytest.raises(CommandError, match="days"):
+            call_command("actions_purge", "--ended-days", "-1", "--yes")
+        assert Signup.objects.count() == 2  # every refusal changed nothing
+        out = io.StringIO()
+        call_command("actions_purge", "--ended-days", "7", "--yes", stdout=out)
+        assert "1 sign-ups deleted" in out.getvalue() and "Erased" in out.getvalue()
+        assert list(Signup.objects.values_list("slot__place__action__slug", flat=True)) == ["coming"]
+        over_pair.refresh_from_db()
+        assert over_pair.taken == 1  # the count stays
+        assert "sealed-over" not in seized_text()
+        out = io.StringIO()
+        call_command("actions_purge", "--ended-days", "7", "--yes", stdout=out)  # again: nothing left to do
+        assert "0 sign-ups deleted" in out.getvalue()
+    finally:
+        over.delete()
+        coming.delete()

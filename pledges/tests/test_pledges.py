@@ -13,10 +13,11 @@ from django.core.management import CommandError, call_command
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
+from core.links import mint
 from core.sealing import new_keypair
 from core.testing import leaks, seized_text
 from pledges.models import Campaign, City, Pledge
-from pledges.signup import SignupError, normalise, token_for
+from pledges.signup import LINK_SALT, SignupError, normalise
 
 pytestmark = pytest.mark.django_db
 CLIENT_IP = "203.0.113.77"
@@ -89,7 +90,7 @@ def test_the_same_person_counts_once_and_is_told_nothing_new(client, campaign):
     assert Pledge.objects.filter(campaign=campaign).count() == 1
     messages = [re.search(r'role="status">([^<]*)<', a).group(1) for a in answers]
     assert len(set(messages)) == 1  # the page says the same whether the address was known or not
-    client.get(link_in(mail.outbox[0]))
+    client.get(link_in(mail.outbox[-1]))  # the latest mail's link (each sign-up replaces the earlier one's)
     sign_up(client, campaign, "anna.smirnova+again@gmail.com")
     assert Pledge.objects.filter(campaign=campaign, confirmed__isnull=False).count() == 1
     # Only the page the link opens says where the sign-up stands.
@@ -184,19 +185,40 @@ def test_forged_and_expired_links_are_refused(client, campaign, monkeypatch):
     pledge = Pledge.objects.get(campaign=campaign)
     real_time = time.time
     monkeypatch.setattr(signing.time, "time", lambda: real_time() - 4 * 86400)
-    old = signing.dumps({"p": pledge.pk}, salt="pledge-confirm", compress=True)
+    expired = mint(LINK_SALT)
     monkeypatch.setattr(signing.time, "time", real_time)
-    response = client.get(f"/pledges/confirm/{old}/")
+    Pledge.objects.filter(pk=pledge.pk).update(link=expired.key)
+    response = client.get(f"/pledges/confirm/{expired.token}/")
     assert response.status_code == 400 and "истёк" in response.content.decode()
-    monkeypatch.setattr(signing.time, "time", lambda: real_time() - 4 * 86400)
-    expired = token_for(pledge.pk)
-    monkeypatch.setattr(signing.time, "time", real_time)
-    response = client.get(f"/pledges/confirm/{expired}/")
-    assert response.status_code == 400 and "истёк" in response.content.decode()
+    # A well-signed link that names no pledge (its sign-up was replaced by a later one) says to use the latest mail.
+    response = client.get(f"/pledges/confirm/{mint(LINK_SALT).token}/")
+    assert response.status_code == 400 and "последнего письма" in response.content.decode()
     assert Pledge.objects.filter(campaign=campaign, confirmed__isnull=False).count() == 0
-    # A link in the earlier form, mailed before the upgrade, still counts within its three days.
-    earlier = signing.dumps({"p": pledge.pk}, salt="pledge-confirm", compress=True)
+    # A link in the earlier form (the id, signed), mailed before links were opaque, still counts within its days.
+    earlier = signing.TimestampSigner(salt=LINK_SALT).sign(f"{pledge.pk:012d}")
     assert "учтены" in client.get(f"/pledges/confirm/{earlier}/").content.decode()
+
+
+def test_a_link_tells_the_mail_provider_nothing_of_who_signed_up_before(client, campaign):
+    """Issue 31, finding 1: the provider signs up a control address, then the suspect, and compares the links.
+
+    Each link is a fresh random secret: no number in it, a suspect's repeated sign-up gets a link that shares
+    nothing with the earlier one (and the earlier one stops working), and the suspect's, the control's and a
+    never-seen address's links are alike in every way a provider can see."""
+    sign_up(client, campaign, "suspect.01@mail.ru")
+    first = link_in(mail.outbox[-1])
+    client.get(first)  # the suspect is counted
+    mail.outbox.clear()
+    for email in ("control.1@mail.ru", "suspect.01@mail.ru", "neverseen@mail.ru"):
+        sign_up(client, campaign, email)
+    links = [link_in(m) for m in mail.outbox]
+    secrets = [link.split("/")[-2].split(":")[0] for link in [first, *links]]
+    assert all(len(s) == 24 and not s.isdigit() for s in secrets)
+    assert len(set(secrets)) == 4 and len({len(link) for link in links}) == 1
+    # Only opening the link tells, as before: the earlier mail's link is replaced, the new one says "counted".
+    assert client.get(first).status_code == 400
+    assert "уже подтверждена" in client.get(links[1]).content.decode()
+    assert Pledge.objects.filter(campaign=campaign).count() == 3
 
 
 def test_rate_limit_per_client(client, campaign):
@@ -240,6 +262,7 @@ def test_keygen_export_and_purge(client, campaign, tmp_path):
     assert Pledge.objects.filter(campaign=campaign).count() == 3
     assert not Pledge.objects.filter(campaign=campaign, contact__isnull=False).exists()
     assert not Pledge.objects.filter(campaign=campaign, person__isnull=False).exists()
+    assert not Pledge.objects.filter(campaign=campaign, link__isnull=False).exists()
     assert "<strong>3</strong>" in client.get(f"/pledges/{campaign.slug}/counters/").content.decode()
     with pytest.raises(CommandError, match="purged"):
         call_command("pledges_export", "rally", "--secret-key", str(key_file), stdout=io.StringIO())

@@ -82,6 +82,8 @@ OLD_REPORT = {
     "ip": "127.0.0.33",
 }
 MALFORMED_FROM = "127.0.0.39"
+# The mail provider's attack: a control address, a suspect who had signed up (KEPT[0]), one never seen.
+ORDER_ATTACK = ["control.addr@mail.ru", KEPT[0][0], "never.seen1@mail.ru"]
 
 
 def phone_forms(phone: str) -> list[str]:
@@ -189,6 +191,8 @@ class Seized:
     modes: dict[str, int] = field(default_factory=dict)
     campaigns: dict[str, int] = field(default_factory=dict)
     vendor: str = ""
+    order: list[bytes] = field(default_factory=list)  # the mails of the mail-order attack, in ORDER_ATTACK's order
+    first_link: str = ""  # the suspect's first confirmation link
 
 
 def photo_bytes() -> bytes:
@@ -396,6 +400,20 @@ def seized(tmp_path_factory):
             body = message.replace(b"=\r\n", b"").replace(b"=\n", b"")
             link = re.search(rb"http://127\.0\.0\.1:\d+(/pledges/confirm/[^/\s]+/)", body)
             assert Visitor(base, "127.0.0.2").request(link.group(1).decode())[0] == 200
+        # The mail-order attack (issue 31): a provider that reads mail signs up a control address, then a suspect
+        # (here one who signed up and confirmed above), then an address never seen, and compares the links.
+        before = len(sink.messages)
+        for email in ORDER_ATTACK:
+            visitor = Visitor(base, "127.0.0.40")
+            city = re.search(r'<option value="(\d+)"', visitor.request("/pledges/kept/")[1]).group(1)
+            assert visitor.form("/pledges/kept/", {"email": email, "name": "", "city": city})[0] == 200
+        deadline = time.time() + 20
+        while len(sink.messages) < before + len(ORDER_ATTACK) and time.time() < deadline:
+            time.sleep(0.1)
+        result.order = [m for m in sink.messages[before:]]
+        result.first_link = next(
+            confirm_link(m) for m in sink.messages[:before] if ORDER_ATTACK[1].encode() in m.lower()
+        )
 
         # Reports with names, ages, phones, contacts and a photo, through the API and the form.
         reporter = Visitor(base, DETAINED["ip"])
@@ -510,6 +528,25 @@ def seized(tmp_path_factory):
         if redis is not None:
             redis.flushdb()
         shutil.rmtree(top, ignore_errors=True)
+
+
+def confirm_link(message: bytes) -> str:
+    body = message.replace(b"=\r\n", b"").replace(b"=\n", b"")
+    return re.search(rb"http://127\.0\.0\.1:\d+(/pledges/confirm/[^/\s]+/)", body).group(1).decode()
+
+
+def test_the_mail_order_attack_learns_nothing(seized):
+    """A provider reading mail signs up a control, then a suspect who had signed up, then a new address, and
+    compares what arrives: the links hold no number and no order (a fresh random secret each), the suspect's
+    link shares nothing with their first one, the three mails are of one size, and nothing on the seized disk
+    holds a link's secret (only its keyed hash, under the pepper in memory)."""
+    links = [confirm_link(m) for m in seized.order]
+    secrets = [link.split("/")[3].split(":")[0] for link in [*links, seized.first_link]]
+    assert all(len(s) == 24 and not s.isdigit() for s in secrets)
+    assert len(set(secrets)) == 4  # the suspect's new link is not their first one
+    sizes = {len(re.sub(rb"(Message-ID|Date|To): [^\r\n]*", b"", m)) for m in seized.order}
+    assert len(sizes) == 1
+    assert leaks(secrets, list(seized.texts.values())) == []
 
 
 def on_memory_filesystem(path: Path) -> bool:
@@ -690,7 +727,7 @@ def test_no_log_names_a_client_and_files_are_private(seized):
 
 def test_what_the_mail_provider_sees(seized):
     """What the mail provider hands over: each mail names its own recipient only; nobody else's identity."""
-    assert len(seized.mail) == len(KEPT + PURGED)
+    assert len(seized.mail) == len(KEPT + PURGED + ORDER_ATTACK)
     for message in seized.mail:
         to = re.search(rb"^To: (.+)$", message, re.M).group(1).decode().strip().lower()
         others = [i for i in IDENTITIES if "@" in i and i.lower() != to]

@@ -40,7 +40,7 @@ class Command(BaseCommand):
         time.sleep(CAMPAIGN_SECONDS + 0.5)
         with transaction.atomic():
             dropped, _ = Pledge.objects.filter(campaign=campaign, confirmed__isnull=True).delete()
-            kept = Pledge.objects.filter(campaign=campaign).update(person=None, contact=None)
+            kept = Pledge.objects.filter(campaign=campaign).update(person=None, contact=None, link=None)
         self.stdout.write(
             f"{campaign.slug}: contacts deleted; {kept:,} confirmed pledges kept as counts, "
             f"{dropped:,} unconfirmed deleted."
