@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from actions.models import Action, Photo
 from core.charts import with_bars
+from core.forms import whole_number
 from core.photos import photos as clean_photos
 
 MAX_CAPTION = 300
@@ -70,7 +71,7 @@ def add_photos(request, slug):
     if request.method == "POST":
         caption = " ".join(request.POST.get("caption", "").split())
         raw = request.POST.get("place", "")
-        place = action.places.filter(pk=int(raw)).first() if raw.isdigit() else None
+        place = action.places.filter(pk=whole_number(raw)).first() if whole_number(raw) is not None else None
         if raw and place is None:
             errors["place"] = _("Choose one of the action's places.")
         if len(caption) > MAX_CAPTION:

@@ -15,6 +15,7 @@ from actions.declarations import SignatureError, check_rate, decide, for_prisone
 from actions.letters import LetterError, TooManyLetters, mark_sent, pick, recent, this_month, writable
 from actions.models import Declaration, Signature
 from core.clients import client_ip
+from core.forms import whole_number
 from monitor.prisoners import prisoner, prisoners, unnamed_in_custody
 
 
@@ -118,7 +119,7 @@ def review(request):
     error = ""
     if request.method == "POST":
         raw = request.POST.get("signature", "")
-        signature = Signature.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+        signature = Signature.objects.filter(pk=whole_number(raw)).first() if whole_number(raw) is not None else None
         try:
             if signature is None:
                 raise SignatureError(_("This signature does not exist; reload the page."))

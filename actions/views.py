@@ -17,6 +17,7 @@ from actions.management.commands.actions_demo import SLUG as DEMO_SLUG
 from actions.models import Action, Place, Slot
 from actions.signup import SENT, SignupError, cancel, check_rate, confirm, link_maker, sign_up, signup_to_cancel
 from core.clients import client_ip
+from core.forms import whole_number
 from core.geo import chord_km, tile_server, unit_vectors
 from monitor.intake import check_rate as check_report_rate
 from monitor.intake import take_detention_at
@@ -188,9 +189,8 @@ def detained(request, slug):
     action = get_object_or_404(Action, slug=slug)
     if request.method != "POST":
         return render(request, "actions/detained.html", {"action": action, "places": action.places.all()})
-    place = action.places.filter(
-        pk=request.POST.get("place", "0") if request.POST.get("place", "").isdigit() else 0
-    ).first()
+    chosen = whole_number(request.POST.get("place"))
+    place = action.places.filter(pk=chosen).first() if chosen is not None else None
     if place is None:
         return render(
             request,

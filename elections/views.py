@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from core.charts import with_bars
 from core.csvstream import csv_chunks
+from core.forms import whole_number
 from elections.models import LINE_NAMES, Candidate, Contest, Election, Precinct, Protocol, Region, Vote
 from elections.stats import contest_totals, election_summary, main_contest, scope
 
@@ -106,10 +107,10 @@ def precinct_list(request):
     precincts = Precinct.objects.none()
     error = ""
     if number:
-        if number.isdigit():
-            precincts = Precinct.objects.filter(number=int(number)).select_related("region", "venue")
-            if region.isdigit():
-                precincts = precincts.filter(region_id=int(region))
+        if whole_number(number, maximum=2**31 - 1) is not None:
+            precincts = Precinct.objects.filter(number=whole_number(number)).select_related("region", "venue")
+            if whole_number(region) is not None:
+                precincts = precincts.filter(region_id=whole_number(region))
         else:
             error = _("A precinct number is digits only, e.g. 1545.")
     regions = Region.objects.filter(precincts__isnull=False).distinct()

@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from pydantic import ValidationError
 
+from core.forms import whole_number
 from core.geo import tile_server
 from elections.models import Region
 from lookup.find import VenueIndex
@@ -28,7 +29,7 @@ def form_query(get) -> dict:
     if address.strip():
         return {"address": address}
     if uik:
-        return {"uik": uik, "region": region if region.isdigit() else None}
+        return {"uik": uik, "region": region if whole_number(region) is not None else None}
     if lat or lon:
         return {"lat": lat or None, "lon": lon or None}
     return {}

@@ -13,6 +13,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from core.charts import FORMATS, with_bars
 from core.clients import client_ip
+from core.forms import whole_number
 from elections.models import Election
 from monitor import plots, stats
 from monitor.export import COLUMNS, csv_lines, json_lines
@@ -248,7 +249,7 @@ def moderate(request, pk):
         target = None
         if request.POST.get("action") == "merge":
             raw = request.POST.get("target", "").strip().lstrip("#")
-            target = Report.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+            target = Report.objects.filter(pk=whole_number(raw)).first() if whole_number(raw) is not None else None
         try:
             act(report, request.POST.get("action", ""), request.user, request.POST.get("reason", ""), target)
             return redirect("monitor:moderate", pk=report.pk)

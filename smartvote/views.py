@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from core import keys, signing
 from core.charts import FORMATS
+from core.forms import whole_number
 from elections.models import Contest, Election
 from smartvote import plots
 from smartvote.forecast import FACT_GROUP_LABELS, ForecastError
@@ -171,11 +172,11 @@ def editorial(request, slug):
                 forecast_save(election)
                 messages.success(request, _("The forecast was recomputed."))
             elif action == "override":
-                contest = get_object_or_404(Contest, pk=request.POST.get("contest"), election=election)
+                contest = get_object_or_404(Contest, pk=whole_number(request.POST.get("contest")), election=election)
                 choice = request.POST.get("candidate", "")
                 candidate = None
-                if choice.isdigit():
-                    candidate = contest.candidates.filter(pk=int(choice)).first()
+                if whole_number(choice) is not None:
+                    candidate = contest.candidates.filter(pk=whole_number(choice)).first()
                     if candidate is None:
                         raise PublishError(_("That candidate does not stand in this contest."))
                 override(

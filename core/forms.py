@@ -1,0 +1,20 @@
+"""The one way page input becomes a number: Django's own form field, never ``str.isdigit()`` and ``int()``.
+
+``"²".isdigit()`` is true and ``int("²")`` raises: the pair answered a
+superscript digit in a form with a server error (issue 31). A number past
+what the database holds (a 30-digit id) is refused here too, before it
+reaches PostgreSQL as an out-of-range error.
+"""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+BIGGEST = 2**63 - 1  # PostgreSQL's bigint, the ids' type
+
+
+def whole_number(raw: object, minimum: int = 0, maximum: int = BIGGEST) -> int | None:
+    """A whole number from a form's or a query's text, or None when it is not one: never an exception."""
+    try:
+        return forms.IntegerField(min_value=minimum, max_value=maximum).clean(raw)
+    except ValidationError:
+        return None
