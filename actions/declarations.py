@@ -40,6 +40,11 @@ def check_rate(client_ip: str | None) -> None:
         raise SignatureError(_("Too many signatures from your network; try again in an hour."))
 
 
+def name_key(name: str) -> str:
+    """A name as compared: «AMNESTY  International» and «Amnesty International» are one signer."""
+    return " ".join(name.casefold().split())
+
+
 def sign(declaration: Declaration, data) -> Signature:
     """Take a signature, waiting for its check. Every field is checked before anything is written."""
     kind = str(data.get("kind", ""))
@@ -61,17 +66,16 @@ def sign(declaration: Declaration, data) -> Signature:
         errors["contact"] = _("The contact is longer than 300 characters.")
     if errors:
         raise SignatureError(" ".join(errors.values()), errors)
+    key = name_key(name)
+    # Only a published (verified) name is refused, which anyone can read on the page. A name waiting for its
+    # check is taken again like any other: refusing it told a visitor which unpublished names were waiting, and
+    # let whoever typed a name first hold it against its real owner (staff check every waiting one).
+    if Signature.objects.filter(declaration=declaration, name_key=key, state=Signature.State.VERIFIED).exists():
+        raise SignatureError(_("This name has already signed: it is on the list."), {"name": _("Already signed.")})
     sealed = seal(json.dumps({"contact": contact, "name": name}, ensure_ascii=False).encode(), declaration.public_key)
-    try:
-        with transaction.atomic():
-            return Signature.objects.create(
-                declaration=declaration, kind=kind, name=name, affiliation=affiliation, contact=sealed
-            )
-    except IntegrityError:
-        raise SignatureError(
-            _("This name has already signed, or its signature is waiting for its check."),
-            {"name": _("Already signed.")},
-        ) from None
+    return Signature.objects.create(
+        declaration=declaration, kind=kind, name=name, name_key=key, affiliation=affiliation, contact=sealed
+    )
 
 
 def decide(signature: Signature, verdict: str) -> Signature:
@@ -88,7 +92,14 @@ def decide(signature: Signature, verdict: str) -> Signature:
             "affiliation": "",
             "contact": None,
         }
-    if not Signature.objects.filter(pk=signature.pk, state=Signature.State.PENDING).update(**values):
+    try:
+        with transaction.atomic():
+            done = Signature.objects.filter(pk=signature.pk, state=Signature.State.PENDING).update(**values)
+    except IntegrityError:  # verified_once: this name is on the list already
+        raise SignatureError(
+            _("A signature with this name is already verified: reject this one as a repeat.")
+        ) from None
+    if not done:
         raise SignatureError(_("This signature has already been decided; reload the page."))
     signature.refresh_from_db()
     return signature
