@@ -14,6 +14,8 @@ accesslog = None
 errorlog = "-"
 workers = int(os.environ.get("VECHE_WORKERS", "2"))
 timeout = 120
+# The longest request line gunicorn takes; nginx in front answers a longer one itself (deploy/nginx.conf).
+limit_request_line = 8190
 
 
 def when_ready(server):
