@@ -11,3 +11,10 @@ class ActionsConfig(AppConfig):
     # Tables that hold personal data (sealed contacts and keyed hashes): `manage.py erase` scrubs their free space.
     # (A rejected signature's name is erased: its old value may linger in the table's free space.)
     personal_tables = ["actions_signup", "actions_signature"]
+
+    def ready(self):
+        from actions import declarations, letters
+        from core.held import register
+
+        register("letter-sent", letters.apply_held)
+        register("declaration-signature", declarations.apply_held)

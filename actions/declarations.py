@@ -18,6 +18,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from actions.models import Declaration, Signature
+from core import held
 from core.hours import this_hour
 from core.ratelimit import allow
 from core.sealing import seal
@@ -45,7 +46,7 @@ def name_key(name: str) -> str:
     return " ".join(name.casefold().split())
 
 
-def sign(declaration: Declaration, data) -> Signature:
+def sign(declaration: Declaration, data) -> None:
     """Take a signature, waiting for its check. Every field is checked before anything is written."""
     kind = str(data.get("kind", ""))
     name = " ".join(str(data.get("name", "")).split())
@@ -73,9 +74,33 @@ def sign(declaration: Declaration, data) -> Signature:
     if Signature.objects.filter(declaration=declaration, name_key=key, state=Signature.State.VERIFIED).exists():
         raise SignatureError(_("This name has already signed: it is on the list."), {"name": _("Already signed.")})
     sealed = seal(json.dumps({"contact": contact, "name": name}, ensure_ascii=False).encode(), declaration.public_key)
-    return Signature.objects.create(
-        declaration=declaration, kind=kind, name=name, name_key=key, affiliation=affiliation, contact=sealed
+    # Held until the hour is over (core.held): the database's log must not date a signature to the second.
+    held.hold(
+        "declaration-signature",
+        {
+            "declaration": declaration.pk,
+            "kind": kind,
+            "name": name,
+            "name_key": key,
+            "affiliation": affiliation,
+            "contact": sealed,
+        },
     )
+
+
+def apply_held(data: dict, hour) -> bool:
+    if not Declaration.objects.filter(pk=data["declaration"]).exists():
+        return True  # the declaration was deleted meanwhile: nothing to sign
+    Signature.objects.create(
+        declaration_id=data["declaration"],
+        kind=data["kind"],
+        name=data["name"],
+        name_key=data["name_key"],
+        affiliation=data["affiliation"],
+        contact=data["contact"],
+        received=hour,
+    )
+    return True
 
 
 def decide(signature: Signature, verdict: str) -> Signature:

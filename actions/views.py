@@ -202,7 +202,7 @@ def detained(request, slug):
     text = (request.POST.get("text") or "").strip()
     try:
         check_report_rate(client_ip(request))
-        report = take_detention_at(
+        take_detention_at(
             {"slug": f"action-{action.slug}", "name": action.title, "date": day},
             {"name": place.city, "latitude": place.latitude, "longitude": place.longitude},
             f"{place.name}, {place.address}".strip(", ")[:300],
@@ -218,7 +218,7 @@ def detained(request, slug):
             {"action": action, "places": action.places.all(), "error": " ".join(errors.values())},
             status=429 if "__all__" in errors else 400,
         )
-    return render(request, "actions/detained.html", {"action": action, "report": report, "place": place})
+    return render(request, "actions/detained.html", {"action": action, "received": True, "place": place})
 
 
 COLUMNS = [

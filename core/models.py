@@ -47,3 +47,30 @@ class DemoMail(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class HeldKey(models.Model):
+    """An hour's key of held writes (core.held), sealed to the organisers' public key: only for recovery after a
+    crash took the key's file, opened on their machine. The key itself lives on a memory filesystem."""
+
+    id = models.CharField(primary_key=True, max_length=32)  # sha256 of the key: names it, reveals nothing
+    hour = models.DateTimeField()  # to the hour
+    sealed = models.BinaryField()
+
+    class Meta:
+        ordering = ["hour"]
+
+    def __str__(self) -> str:
+        return f"held-write key {self.id[:8]}…"
+
+
+class Held(models.Model):
+    """A person's write held until its hour is over (core.held): its kind and content in a box under the hour's
+    key. A random id, no time: the row says that something was held, nothing of what or when within the hour."""
+
+    id = models.CharField(primary_key=True, max_length=32)
+    key = models.ForeignKey(HeldKey, on_delete=models.PROTECT, db_constraint=False, related_name="+")
+    box = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"held write {self.id[:8]}…"

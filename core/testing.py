@@ -8,6 +8,8 @@ numbers no personal data reaches) are dumped without their rows.
 """
 
 import base64
+import re
+import shutil
 import subprocess
 import urllib.parse
 from pathlib import Path
@@ -141,3 +143,39 @@ def photo_with_location(make: str = "SecretCam") -> bytes:
     out = io.BytesIO()
     image.save(out, format="JPEG", exif=exif)
     return out.getvalue()
+
+
+def pg_waldump() -> str | None:
+    """PostgreSQL's own WAL reader (Debian keeps it in the server's bindir, off the PATH)."""
+    found = shutil.which("pg_waldump")
+    if found:
+        return found
+    try:
+        bindir = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return str(Path(bindir) / "pg_waldump") if (Path(bindir) / "pg_waldump").exists() else None
+
+
+def wal_writers(dump: str, relations: dict[int, str]) -> tuple[dict[str, set[str]], dict[str, str]]:
+    """From pg_waldump's text: which of ``relations`` (filenode → name) each transaction wrote (a savepoint's
+    records counted with the transaction it committed with), and each transaction's commit time."""
+    touched: dict[str, set[str]] = {}
+    commits: dict[str, str] = {}
+    parent: dict[str, str] = {}
+    for line in dump.splitlines():
+        tx = re.search(r"tx:\s+(\d+)", line)
+        if not tx or tx.group(1) == "0":
+            continue
+        for node in re.findall(r"rel \d+/\d+/(\d+)", line):
+            if int(node) in relations:
+                touched.setdefault(tx.group(1), set()).add(relations[int(node)])
+        if "COMMIT" in line:
+            commits[tx.group(1)] = re.search(r"COMMIT (\S+ \S+)", line).group(1)
+            sub = re.search(r"subxacts:([\d ]+)", line)
+            for child in sub.group(1).split() if sub else []:
+                parent[child] = tx.group(1)
+    by_transaction: dict[str, set[str]] = {}
+    for tx, tables in touched.items():
+        by_transaction.setdefault(parent.get(tx, tx), set()).update(tables)
+    return by_transaction, commits

@@ -5,11 +5,12 @@ from itertools import islice
 from ninja import Field, Query, Router, Schema, Status
 
 from core.clients import client_ip
+from core.hours import this_hour
 from core.pagination import MAX_OFFSET
 from elections.models import Election
 from monitor import stats
 from monitor.export import COLUMNS, rows
-from monitor.intake import IntakeError, TooMany, check_rate, take
+from monitor.intake import IntakeError, TooMany, check_rate, receive
 
 router = Router(tags=["monitor"])
 
@@ -56,9 +57,10 @@ class ReportIn(Schema):
 
 
 class Received(Schema):
-    id: int
-    state: str
-    likely_duplicate_of: int | None
+    """A report held until its hour is over (core.held): no id yet, so that nothing dates it finer than the hour."""
+
+    state: str = Field(description="'held': it reaches the moderators within the hour")
+    received: str = Field(description="the hour it is counted as received in (UTC, ISO 8601)")
 
 
 class Errors(Schema):
@@ -70,10 +72,10 @@ class Errors(Schema):
 def file_report(request, report: ReportIn):
     try:
         check_rate(client_ip(request))
-        saved = take(report.dict(), source="api")
+        receive(report.dict(), source="api")
     except IntakeError as exc:
         return Status(429 if isinstance(exc, TooMany) else 400, {"detail": str(exc), "errors": exc.errors})
-    return Status(201, {"id": saved.pk, "state": saved.state, "likely_duplicate_of": saved.similar_to_id})
+    return Status(201, {"state": "held", "received": this_hour().isoformat()})
 
 
 class StatsQuery(Schema):

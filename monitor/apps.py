@@ -8,3 +8,9 @@ class MonitorConfig(AppConfig):
     # Tables that hold personal data (sealed people, reporters' contacts, photos): `manage.py erase` scrubs
     # their free space.
     personal_tables = ["monitor_person", "monitor_report", "monitor_attachment"]
+
+    def ready(self):
+        from core.held import register
+        from monitor.intake import apply_held
+
+        register("monitor-report", apply_held)

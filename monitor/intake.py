@@ -1,7 +1,10 @@
 """Taking a report in, from the public form, the API or an import: one check, one write.
 
-``take(data, files)`` checks every field first and raises ``IntakeError``
-with a message per field, writing nothing; otherwise it stores the report as
+``receive(data, files)`` (a person's report) and ``take`` (an import of the
+published record) check every field first and raise ``IntakeError`` with a
+message per field, writing nothing. A person's report is then held until its
+hour is over (core.held: the database's log must not date it finer) and
+written with the hour's others; an import is written at once. It is stored as
 *new* in one transaction, with what identifies anyone sealed to the
 organisers' public key (``VECHE_MONITOR_PUBLIC_KEY``; core.keys refuses to
 go on without it outside demo mode) and flags a likely duplicate for the
@@ -26,6 +29,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.cache import Cached, Freshness
+from core.held import hold
+from core.hours import this_hour
 from core.keys import monitor_public_key
 from core.photos import photos as clean_photos
 from core.ratelimit import allow
@@ -202,83 +207,119 @@ def check_violation(data: dict, clean: dict, errors: dict) -> dict:
 CHECKS = {"detention": check_detention, "prosecution": check_prosecution, "violation": check_violation}
 
 
-def take(
-    data: dict, files=(), source: str = "form", source_key: str | None = None, extra: dict | None = None
-) -> Report:
-    """Check, then store the report (and its person) as new, in one transaction; IntakeError changes nothing.
-    ``extra``: what an import's source says beyond the form's fields, kept as it came."""
-    clean = check(data, files)
+FIELDS = (
+    "place",
+    "police_station",
+    "charges",
+    "count",
+    "journalists",
+    "minors",
+    "article",
+    "court",
+    "days",
+    "case_kind",
+    "step",
+    "area",
+)
+
+
+def sealed_report(clean: dict) -> dict:
+    """The checked report as it will be stored: what identifies anyone sealed now, to the organisers' key, and
+    the rest as plain values and ids (so that it can be held, core.held, and written later)."""
     key = monitor_public_key()
-    fields = {k: clean[k] for k in ("kind", "happened", "text", "links", "reporter_role")}
-    for name in (
-        "place",
-        "police_station",
-        "charges",
-        "count",
-        "journalists",
-        "minors",
-        "city",
-        "event",
-        "article",
-        "court",
-        "days",
-        "case_kind",
-        "step",
-        "area",
-        "precinct",
-    ):
-        if name in clean:
-            fields[name] = clean[name]
+    report = {k: clean[k] for k in ("kind", "happened", "text", "links", "reporter_role")}
+    report.update({name: clean[name] for name in FIELDS if name in clean})
+    for name in ("city", "event", "precinct"):
+        if clean.get(name) is not None:
+            report[f"{name}_id"] = clean[name].pk
+    new_person = None
+    if clean.get("person") is None and clean.get("name"):
+        new_person = {
+            "consent": clean["consent"],
+            "public_name": clean["name"] if clean["consent"] else "",
+            "journalist": clean["journalist"],
+            "minor": clean["minor"],
+            "sealed": seal(
+                json.dumps(
+                    {"name": clean["name"], "age": clean["age"], "contact": clean["person_contact"]},
+                    ensure_ascii=False,
+                ).encode(),
+                key,
+            ),
+        }
+    return {
+        "report": report,
+        "person_id": clean["person"].pk if clean.get("person") is not None else None,
+        "new_person": new_person,
+        "reporter": seal(clean["reporter_contact"].encode(), key) if clean["reporter_contact"] else None,
+        "elections": [e.pk for e in clean.get("elections") or []],
+        "categories": [list(c) for c in clean.get("categories") or []],
+        "photos": [[t, len(b), seal(b, key)] for t, b in clean["photos"]],
+    }
+
+
+def store(sealed: dict, received, source: str, source_key: str | None = None, extra: dict | None = None) -> Report:
+    """Write a sealed report (``sealed_report``) as new, timed to the hour ``received``."""
     # Most reports are one row (a detention counted without names): the insert is its own transaction then,
     # without the round trips of an explicit one. Anything with more rows is written all or nothing.
     lone = not (
-        clean.get("person")
-        or clean.get("name")
-        or clean.get("elections")
-        or clean.get("categories")
-        or clean["photos"]
-        or clean.get("precinct")
+        sealed["person_id"]
+        or sealed["new_person"]
+        or sealed["elections"]
+        or sealed["categories"]
+        or sealed["photos"]
+        or sealed["report"].get("precinct_id")
     )
     with nullcontext() if lone else transaction.atomic():
-        person = clean.get("person")
-        if person is None and clean.get("name"):
-            person = Person.objects.create(
-                pseudonym=free_pseudonym(),
-                consent=clean["consent"],
-                public_name=clean["name"] if clean["consent"] else "",
-                city=clean.get("city"),
-                journalist=clean["journalist"],
-                minor=clean["minor"],
-                sealed=seal(
-                    json.dumps(
-                        {"name": clean["name"], "age": clean["age"], "contact": clean["person_contact"]},
-                        ensure_ascii=False,
-                    ).encode(),
-                    key,
-                ),
-            )
+        person_id = sealed["person_id"]
+        if person_id is None and sealed["new_person"]:
+            person_id = Person.objects.create(
+                pseudonym=free_pseudonym(), city_id=sealed["report"].get("city_id"), **sealed["new_person"]
+            ).pk
         report = Report.objects.create(
-            **fields,
+            **sealed["report"],
+            received=received,
             source=source,
             source_key=source_key,
-            person=person,
+            person_id=person_id,
             extra=extra or {},
-            reporter=seal(clean["reporter_contact"].encode(), key) if clean["reporter_contact"] else None,
+            reporter=sealed["reporter"],
         )
-        if clean.get("elections"):
-            report.elections.set(clean["elections"])
-        if clean.get("categories"):
+        if sealed["elections"]:
+            report.elections.set(sealed["elections"])
+        if sealed["categories"]:
             ViolationCategory.objects.bulk_create(
-                ViolationCategory(report=report, phase=p, code=c) for p, c in clean["categories"]
+                ViolationCategory(report=report, phase=p, code=c) for p, c in sealed["categories"]
             )
         report.similar_to = likely_duplicate(report)
         if report.similar_to:
             report.save(update_fields=["similar_to"])
-        if clean["photos"]:
+        if sealed["photos"]:
             Attachment.objects.bulk_create(
-                Attachment(report=report, content_type=t, size=len(b), sealed=seal(b, key)) for t, b in clean["photos"]
+                Attachment(report=report, content_type=t, size=n, sealed=box) for t, n, box in sealed["photos"]
             )
     return report
+
+
+def take(
+    data: dict, files=(), source: str = "import", source_key: str | None = None, extra: dict | None = None
+) -> Report:
+    """Check, then store the report (and its person) as new at once; IntakeError changes nothing. For imports of
+    the published record, whose times are public: a person's report goes through ``receive``.
+    ``extra``: what an import's source says beyond the form's fields, kept as it came."""
+    return store(sealed_report(check(data, files)), this_hour(), source, source_key, extra)
+
+
+def receive(data: dict, files=(), source: str = "form") -> None:
+    """A person's report: checked now (IntakeError names each bad field, nothing held), sealed, and held until the
+    hour is over (core.held), so that no log of the database dates it finer than its ``received`` hour."""
+    sealed = sealed_report(check(data, files))
+    hold("monitor-report", {"sealed": sealed, "source": source})
+
+
+def apply_held(data: dict, hour) -> bool:
+    store(data["sealed"], hour, data["source"])
+    return True
 
 
 def likely_duplicate(report: Report) -> Report | None:
@@ -308,7 +349,7 @@ def likely_duplicate(report: Report) -> Report | None:
     return live.filter(person=report.person, article__iexact=report.article, step=report.step).first()
 
 
-def take_detention_at(event: dict, city: dict, place: str, text: str, source: str) -> Report:
+def take_detention_at(event: dict, city: dict, place: str, text: str, source: str) -> None:
     """A detention at an organised action, reported from the action's page with one tap: the action's event and
     city are made if new (the organisers named them, not the reporter), then the report is taken as any other,
     new, for the usual moderation. ``event``: slug, name, date; ``city``: name, latitude, longitude."""
@@ -324,7 +365,7 @@ def take_detention_at(event: dict, city: dict, place: str, text: str, source: st
         "place": place,
         "text": text,
     }
-    return take(data, source=source)
+    receive(data, source=source)
 
 
 def this_hour_local() -> str:

@@ -18,7 +18,7 @@ from elections.models import Election
 from monitor import plots, stats
 from monitor.export import COLUMNS, csv_lines, json_lines
 from monitor.fields import LABELS
-from monitor.intake import IntakeError, TooMany, check_rate, take
+from monitor.intake import IntakeError, TooMany, check_rate, receive
 from monitor.models import CATEGORIES, PHASES, City, Event, Person, Report
 from monitor.moderation import ModerationError, act, allowed_actions
 from monitor.prisoners import strike_day, zone_of
@@ -101,10 +101,10 @@ def report_form(request, kind):
     errors, status = {}, 200
     if request.method == "POST":
         if request.POST.get("website"):  # the honeypot
-            return render(request, "monitor/received.html", {"report": None})
+            return render(request, "monitor/received.html")  # the same page as a real report's
         try:
             check_rate(client_ip(request))
-            report = take(
+            receive(
                 {
                     **request.POST.dict(),
                     "kind": kind,
@@ -114,7 +114,7 @@ def report_form(request, kind):
                 request.FILES.getlist("photos"),
                 source="form",
             )
-            return render(request, "monitor/received.html", {"report": report})
+            return render(request, "monitor/received.html")
         except IntakeError as exc:
             errors, status = exc.errors, 429 if isinstance(exc, TooMany) else 400
     # Typed values come back so nothing is typed twice; never cached, never stored.

@@ -9,3 +9,10 @@ class PledgesConfig(AppConfig):
     verbose_name = _("Pledges")
     # Tables that hold personal data (contacts and keyed hashes): `manage.py erase` scrubs their free space.
     personal_tables = ["pledges_pledge"]
+
+    def ready(self):
+        from core.held import register
+        from pledges.signup import apply_confirmation, apply_signup
+
+        register("pledge-signup", apply_signup, order=10)  # a confirmation held in the same hour needs its row
+        register("pledge-confirm", apply_confirmation, order=20)

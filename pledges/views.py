@@ -49,7 +49,9 @@ def campaign_page(request, slug):
         else:
             try:
                 check_rate(client_ip(request))
-                message = sign_up(campaign, request.POST.get("city", ""), email, name, confirm_link(request)).message
+                message = sign_up(
+                    campaign, request.POST.get("city", ""), email, name, confirm_link(request, campaign)
+                ).message
             except SignupError as exc:
                 error, status = str(exc), 400
     if request.method == "POST" and request.headers.get("HX-Request"):
@@ -66,14 +68,15 @@ def counters(request, slug):
     return render(request, "pledges/_counters.html", context(campaign))
 
 
-def confirmation(request, token):
+def confirmation(request, token, slug=None):
     if len(token) > 500:
         raise Http404
     try:
-        outcome = confirm(token)
+        outcome = confirm(token, campaign_by_slug(slug) if slug else None)
     except SignupError as exc:
         return render(request, "pledges/confirm.html", {"error": str(exc)}, status=400)
-    return render(request, "pledges/confirm.html", {**context(outcome.campaign), "message": outcome.message})
+    shown = context(outcome.campaign) if outcome.campaign is not None else {}
+    return render(request, "pledges/confirm.html", {**shown, "message": outcome.message})
 
 
 def index(request):

@@ -23,3 +23,10 @@ def when_ready(server):
         path = listener.cfg_addr if isinstance(listener.cfg_addr, str) else None
         if path and os.path.exists(path) and stat.S_ISSOCK(os.stat(path).st_mode):
             os.chmod(path, 0o660)
+
+
+def post_worker_init(worker):
+    """Each worker flushes the writes held in the hour that is over, a few minutes after it (core.held)."""
+    from core.held import start_timer
+
+    start_timer()

@@ -108,6 +108,7 @@ def pages() -> dict[str, str]:
         "pledges:index": "/pledges/",
         "pledges:campaign": "/pledges/demo-rally/",
         "pledges:confirm": "/pledges/confirm/not-a-token/",
+        "pledges:confirm_in": "/pledges/demo-rally/confirm/not-a-token/",
         "monitor:index": "/monitor/",
         "monitor:report_form": "/monitor/report/detention/",
         "monitor:reports": "/monitor/reports/",
@@ -185,7 +186,7 @@ def test_every_page_fits_and_speaks_the_language(site, language, browser, settin
                 404
                 if name == "404"
                 else 400
-                if name in ("pledges:confirm", "actions:confirm", "actions:cancel")
+                if name in ("pledges:confirm", "pledges:confirm_in", "actions:confirm", "actions:cancel")
                 else 200
             )
             if response.status != expected:
