@@ -20,6 +20,7 @@ whole ballot, what the voter looks for on the board.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets as _secrets
 
 from nacl.exceptions import BadSignatureError
@@ -32,6 +33,7 @@ from vote.proofs import encrypt, in_range, prove_range
 FORMAT = "veche-ballot/1"
 ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"  # base58: no 0/O, no I/l
 CREDENTIAL_LENGTH = 24
+SIGNATURE = re.compile(r"[0-9a-f]{128}")
 
 
 # -- credentials -----------------------------------------------------------------------
@@ -111,8 +113,13 @@ def check(ballot: object, election: str, key: bytes, questions: list[dict]) -> t
     credential = str(ballot["credential"])
     public = encoded(credential)  # a listed credential: each was checked as a point when its batch came
     body = {k: v for k, v in ballot.items() if k != "signature"}
+    signature = ballot["signature"]
+    # One spelling: the signature is the one part of a ballot it does not sign, and its tracker hashes the spelling;
+    # an upper-case copy of a superseded ballot was a new ballot that undid the voter's re-vote (issue 32).
+    if not isinstance(signature, str) or not SIGNATURE.fullmatch(signature):
+        raise ProtocolError(_("the ballot's signature: 128 lower-case hex digits expected"))
     try:
-        VerifyKey(public).verify(canonical(body), bytes.fromhex(str(ballot["signature"])))
+        VerifyKey(public).verify(canonical(body), bytes.fromhex(signature))
     except (BadSignatureError, ValueError, TypeError):
         raise ProtocolError(_("the ballot's signature by its credential does not hold")) from None
     answers = ballot["answers"]

@@ -189,8 +189,16 @@ def apply(state: State, entry: dict, chain: signing.Chain | None = None) -> None
         credential, cts = ballot_rules.check(payload, state.fingerprint, state.key, state.questions)
         if credential not in state.credentials:
             raise ProtocolError(_("the ballot's credential is not on the credential authority's list"))
+        tracked = ballot_rules.tracker(payload)
+        if tracked in state.trackers:
+            # A ballot cast again, later (a coercer replaying the ballot a voter has since replaced): it would
+            # become the credential's last and undo the re-vote. Each ballot is on the board once.
+            raise ProtocolError(
+                _("this ballot is already on the board (entry %(seq)s): cast again, it would undo a re-vote")
+                % {"seq": state.trackers[tracked]}
+            )
         state.last[credential] = (entry["seq"], cts)
-        state.trackers[ballot_rules.tracker(payload)] = entry["seq"]
+        state.trackers[tracked] = entry["seq"]
         state.ballots += 1
     elif kind == "close":
         if state.key is None or state.closed:

@@ -50,12 +50,13 @@ def scalar_hex(s: int) -> str:
 
 
 def scalar(text: object) -> int:
-    """A scalar from its hex form; refused unless it is exactly 32 bytes below L (one spelling per number)."""
+    """A scalar from its hex form; refused unless it is exactly 32 bytes below L in lower-case hex (one spelling per
+    number: the browser's verifier takes no other, and two verifiers must agree on every board)."""
     try:
-        raw = bytes.fromhex(str(text))
+        raw = bytes.fromhex(text) if isinstance(text, str) else b""
     except ValueError:
         raw = b""
-    if len(raw) != 32:
+    if len(raw) != 32 or text != raw.hex():
         raise ProtocolError(_("not a scalar: 64 hex digits expected"))
     value = int.from_bytes(raw, "little")
     if value >= L:

@@ -209,7 +209,7 @@ def cast(vote: Vote, body: bytes, client_ip: str | None, limited: bool = True) -
         raise VoteError(_("The ballot is too large."), 413)
     try:
         ballot = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # ValueError: a JSON integer past 4,300 digits too
         raise VoteError(_("The ballot is not JSON.")) from None
     context = CONTEXT.get(vote.pk, vote.batches, vote.phase)
     try:

@@ -12,10 +12,11 @@ from nacl.signing import SigningKey
 
 from vote import ballots, ceremony
 from vote.board import entry_line, verify
-from vote.group import base, hexof, scalar_hex
+from vote.group import ProtocolError, base, hexof, scalar_hex
 from vote.models import Vote
 from vote.store import close, lines, replay
 from vote.tests.conftest import QUESTIONS, make_vote
+from vote.tests.test_protocol import NODE, js
 
 pytestmark = pytest.mark.django_db
 
@@ -263,3 +264,54 @@ def test_the_server_holds_no_share_seed_credential_or_voter(election):
     var = settings.VAR_DIR
     texts += [p.read_bytes().decode("latin-1") for p in var.rglob("*") if p.is_file() and "sqlite3" not in p.name]
     assert leaks(secrets, texts) == []
+
+
+def test_a_superseded_ballot_replayed_does_not_undo_the_re_vote(election):
+    """Issue 32, finding 1: a voter voted, then voted again (the defence against a coercer); the coercer, or the
+    server, casts the first ballot again after the second. As it was (the same tracker) or re-spelled (the
+    signature in upper case, which the tracker hashed as a new ballot), every verifier refuses the board."""
+    at = next(i for i, line in enumerate(election.lines) if line["entry"]["kind"] == "close")
+    seen: dict[str, dict] = {}
+    superseded = None
+    for line in election.lines[:at]:
+        entry = line["entry"]
+        if entry["kind"] == "ballot":
+            credential = entry["payload"]["credential"]
+            if credential in seen:
+                superseded = seen[credential]
+                break
+            seen[credential] = entry["payload"]
+    assert superseded is not None  # the fixture's voters n % 40 == 1 voted twice
+    key = SigningKey(bytes(election.vote.board_seed))
+    respelled = {**superseded, "signature": superseded["signature"].upper()}
+    for replayed, fault in (
+        (superseded, "this ballot is already on the board"),
+        (respelled, "the ballot's signature: 128 lower-case hex digits expected"),
+    ):
+        lines_ = election.lines[:at]
+        lines_.append(entry_line(at, "ballot", replayed, lines_[-1]["hash"], key))
+        faults = faults_of(lines_)
+        assert len(faults) == 1 and faults[0].startswith(f"entry {at} (ballot): {fault}"), faults
+        if NODE:  # the browser's verifier refuses the same board for the same reason
+            in_browser = js("board", {"lines": lines_})["faults"]
+            assert len(in_browser) == 1 and fault in in_browser[0], in_browser
+    state = election.state
+    with pytest.raises(ProtocolError, match="lower-case hex"):
+        ballots.check(respelled, state.fingerprint, state.key, QUESTIONS)
+
+
+def test_one_spelling_of_every_scalar_and_no_server_error_for_a_huge_number(election, client, monkeypatch):
+    """Issue 32, findings 3 and 8: an upper-case proof scalar passed Python's check and failed the browser's; a
+    JSON integer of more than 4,300 digits in a ballot answered 500."""
+    from vote.group import scalar
+
+    good = "0" * 63 + "1"
+    assert scalar(good) == int.from_bytes(bytes.fromhex(good), "little")
+    for bad in (good.upper().replace("0", "A", 1), 5, True, " " + good[1:]):
+        with pytest.raises(ProtocolError):
+            scalar(bad)
+    monkeypatch.setattr("vote.store.refuse_unless_open", lambda vote: None)  # the fixture's vote is closed
+    response = client.post(
+        f"/api/vote/{election.vote.slug}/ballots", '{"n": ' + "9" * 5000 + "}", content_type="application/json"
+    )
+    assert response.status_code == 400, response.content

@@ -116,8 +116,10 @@
       if (!s.key || s.closed) fail("a ballot while the vote is not open");
       const cts = V.checkBallot(payload, s.fingerprint, s.key, s.manifest.questions);
       if (!s.credentials.has(payload.credential)) fail("the ballot's credential is not on the credential authority's list");
+      const tracked = V.tracker(payload);
+      if (s.trackers.has(tracked)) fail("this ballot is already on the board (entry %(seq)s): cast again, it would undo a re-vote", { seq: s.trackers.get(tracked) });
       s.last.set(payload.credential, { seq: entry.seq, cts });
-      s.trackers.set(V.tracker(payload), entry.seq);
+      s.trackers.set(tracked, entry.seq);
       s.ballots += 1;
     } else if (kind === "close") {
       if (!s.key || s.closed) fail("the vote closed twice, or before it opened");

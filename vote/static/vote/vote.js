@@ -154,6 +154,7 @@
     if (ballot.election !== election) fail("the ballot is for another election (or another key of this one)");
     if (typeof ballot.credential !== "string" || !/^[0-9a-f]{64}$/.test(ballot.credential)) fail("not a point: 64 lower-case hex digits expected");
     const { signature, ...body } = ballot;
+    if (typeof signature !== "string" || !/^[0-9a-f]{128}$/.test(signature)) fail("the ballot's signature: 128 lower-case hex digits expected");
     let good = false;
     try { good = ed25519.verify(hexToBytes(signature), utf8(canonical(body)), hexToBytes(ballot.credential), { zip215: false }); } catch (e) { good = false; }
     if (!good) fail("the ballot's signature by its credential does not hold");
