@@ -101,17 +101,11 @@ def tracker(ballot: dict) -> str:
     return sha256(canonical(ballot))
 
 
-def check(ballot: object, election: str, key: bytes, questions: list[dict]) -> tuple[str, list[list[tuple]]]:
-    """(credential, ciphertexts per question) of a ballot whose every proof and signature hold; ProtocolError
-    naming the first part that does not, otherwise."""
-    if not isinstance(ballot, dict) or set(ballot) != {"format", "election", "credential", "answers", "signature"}:
-        raise ProtocolError(_("not a ballot: format, election, credential, answers and signature expected"))
-    if ballot["format"] != FORMAT:
-        raise ProtocolError(_("not a ballot of this version (%(format)s)") % {"format": FORMAT})
-    if ballot["election"] != election:
-        raise ProtocolError(_("the ballot is for another election (or another key of this one)"))
-    credential = str(ballot["credential"])
-    public = encoded(credential)  # a listed credential: each was checked as a point when its batch came
+BODY = {"format", "election", "credential", "answers"}
+
+
+def verify_signature(ballot: dict, public: bytes) -> None:
+    """The credential's signature of the ballot's body."""
     body = {k: v for k, v in ballot.items() if k != "signature"}
     signature = ballot["signature"]
     # One spelling: the signature is the one part of a ballot it does not sign, and its tracker hashes the spelling;
@@ -122,6 +116,31 @@ def check(ballot: object, election: str, key: bytes, questions: list[dict]) -> t
         VerifyKey(public).verify(canonical(body), bytes.fromhex(signature))
     except (BadSignatureError, ValueError, TypeError):
         raise ProtocolError(_("the ballot's signature by its credential does not hold")) from None
+
+
+def check(
+    ballot: object, election: str, key: bytes, questions: list[dict], signed: bool = True
+) -> tuple[str, list[list[tuple]]]:
+    """(credential, ciphertexts per question) of a ballot whose every proof and signature hold; ProtocolError
+    naming the first part that does not, otherwise. ``signed=False``: an audited ballot, which carries no
+    signature (a signed one could still be cast)."""
+    if signed and (not isinstance(ballot, dict) or set(ballot) != BODY | {"signature"}):
+        raise ProtocolError(_("not a ballot: format, election, credential, answers and signature expected"))
+    if not signed and (not isinstance(ballot, dict) or set(ballot) != BODY):
+        raise ProtocolError(
+            _(
+                "an audited ballot holds format, election, credential and answers, and no signature: "
+                "a signed one could still be cast"
+            )
+        )
+    if ballot["format"] != FORMAT:
+        raise ProtocolError(_("not a ballot of this version (%(format)s)") % {"format": FORMAT})
+    if ballot["election"] != election:
+        raise ProtocolError(_("the ballot is for another election (or another key of this one)"))
+    credential = str(ballot["credential"])
+    public = encoded(credential)  # a listed credential: each was checked as a point when its batch came
+    if signed:
+        verify_signature(ballot, public)
     answers = ballot["answers"]
     if not isinstance(answers, list) or len(answers) != len(questions):
         raise ProtocolError(_("one answer per question expected"))
@@ -170,10 +189,11 @@ def check(ballot: object, election: str, key: bytes, questions: list[dict]) -> t
 
 def audit(record: object, election: str, key: bytes, questions: list[dict]) -> list[list[int]]:
     """A Benaloh audit: the choices a ballot encrypts, checked against the randomness its browser revealed.
-    The ballot itself must hold too: a device that shows one ballot and encrypts another is what this catches."""
+    The ballot itself must hold too: a device that shows one ballot and encrypts another is what this catches.
+    The audited ballot carries no signature: a signed one, handed to whoever checks the audit, could be cast."""
     if not isinstance(record, dict) or set(record) != {"ballot", "randomness", "choices"}:
         raise ProtocolError(_("an audit record holds ballot, randomness and choices"))
-    _credential, cts = check(record["ballot"], election, key, questions)
+    _credential, cts = check(record["ballot"], election, key, questions, signed=False)
     randomness, choices = record["randomness"], record["choices"]
     if not isinstance(randomness, list) or len(randomness) != len(cts) or not isinstance(choices, list):
         raise ProtocolError(_("the audit record's randomness or choices do not match its ballot"))

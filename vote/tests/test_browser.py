@@ -72,6 +72,7 @@ def test_vote_audit_cast_find_and_verify(committed_vote, site, settings, tmp_pat
     page.wait_for_selector("#audit-record:not([hidden])")
     record = json.loads(page.input_value("#audit-json"))
     assert record["choices"] == [[0]] and len(record["randomness"][0]) == 2
+    assert "signature" not in record["ballot"]  # an audited ballot cannot be cast by whoever holds the record
     page.get_by_role("button", name="Зашифровать бюллетень").click()
     page.wait_for_selector("#prepared:not([hidden])")
     tracker = page.inner_text("#tracker")

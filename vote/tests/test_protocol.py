@@ -173,8 +173,12 @@ def test_a_ballot_that_chooses_too_many_is_refused():
 
 
 def test_audit_reveals_the_choices_and_catches_a_lie():
-    record = {"ballot": PINNED["ballot"], "randomness": PINNED["ballot_randomness"], "choices": [[0], [1, 2]]}
+    unsigned = {k: v for k, v in PINNED["ballot"].items() if k != "signature"}
+    record = {"ballot": unsigned, "randomness": PINNED["ballot_randomness"], "choices": [[0], [1, 2]]}
     assert ballots.audit(record, "kat-election", KEY, QUESTIONS) == [[0], [1, 2]]
+    # Issue 32, finding 5: an audit record holding the signed ballot (which could still be cast) is refused.
+    with pytest.raises(ProtocolError, match="no signature"):
+        ballots.audit({**record, "ballot": PINNED["ballot"]}, "kat-election", KEY, QUESTIONS)
     lie = {**record, "choices": [[1], [1, 2]]}
     with pytest.raises(ProtocolError, match="does not encrypt what it says"):
         ballots.audit(lie, "kat-election", KEY, QUESTIONS)
@@ -239,7 +243,9 @@ def test_the_browser_code_agrees():
     )
     credential, _cts = ballots.check(built["ballot"], "kat-election", KEY, QUESTIONS)
     assert credential == PINNED["credential"]["public"]
-    assert ballots.audit({**built, "choices": [[1], []]}, "kat-election", KEY, QUESTIONS) == [[1], []]
+    unsigned = {k: v for k, v in built["ballot"].items() if k != "signature"}
+    record = {**built, "ballot": unsigned, "choices": [[1], []]}
+    assert ballots.audit(record, "kat-election", KEY, QUESTIONS) == [[1], []]
 
 
 def test_the_browser_speaks_the_visitors_language():

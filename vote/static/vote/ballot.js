@@ -45,7 +45,10 @@
 
   document.getElementById("audit").addEventListener("click", () => {
     if (!current) return;
-    const record = { ballot: current.ballot, randomness: current.randomness, choices: current.choices };
+    // The audited ballot leaves without its signature: whoever checks the audit (another device, anyone shown it)
+    // must not be able to cast it (issue 32). It is forgotten here, never cast.
+    const { signature, ...unsigned } = current.ballot;
+    const record = { ballot: unsigned, randomness: current.randomness, choices: current.choices };
     document.getElementById("audit-json").value = JSON.stringify(record);
     document.getElementById("audit-record").hidden = false;
     forget();  // an audited ballot is never cast: the next "encrypt" makes a new one

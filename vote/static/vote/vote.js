@@ -147,17 +147,20 @@
   }
   const tracker = (ballot) => sha256hex(canonical(ballot));
 
-  function checkBallot(ballot, election, key, questions) {
+  function checkBallot(ballot, election, key, questions, signed = true) {
     const keysOf = (o) => Object.keys(o || {}).sort().join(",");
-    if (!ballot || typeof ballot !== "object" || keysOf(ballot) !== "answers,credential,election,format,signature") fail("not a ballot: format, election, credential, answers and signature expected");
+    if (signed && (!ballot || typeof ballot !== "object" || keysOf(ballot) !== "answers,credential,election,format,signature")) fail("not a ballot: format, election, credential, answers and signature expected");
+    if (!signed && (!ballot || typeof ballot !== "object" || keysOf(ballot) !== "answers,credential,election,format")) fail("an audited ballot holds format, election, credential and answers, and no signature: a signed one could still be cast");
     if (ballot.format !== "veche-ballot/1") fail("not a ballot of this version (%(format)s)", { format: "veche-ballot/1" });
     if (ballot.election !== election) fail("the ballot is for another election (or another key of this one)");
     if (typeof ballot.credential !== "string" || !/^[0-9a-f]{64}$/.test(ballot.credential)) fail("not a point: 64 lower-case hex digits expected");
-    const { signature, ...body } = ballot;
-    if (typeof signature !== "string" || !/^[0-9a-f]{128}$/.test(signature)) fail("the ballot's signature: 128 lower-case hex digits expected");
-    let good = false;
-    try { good = ed25519.verify(hexToBytes(signature), utf8(canonical(body)), hexToBytes(ballot.credential), { zip215: false }); } catch (e) { good = false; }
-    if (!good) fail("the ballot's signature by its credential does not hold");
+    if (signed) {
+      const { signature, ...body } = ballot;
+      if (typeof signature !== "string" || !/^[0-9a-f]{128}$/.test(signature)) fail("the ballot's signature: 128 lower-case hex digits expected");
+      let good = false;
+      try { good = ed25519.verify(hexToBytes(signature), utf8(canonical(body)), hexToBytes(ballot.credential), { zip215: false }); } catch (e) { good = false; }
+      if (!good) fail("the ballot's signature by its credential does not hold");
+    }
     if (!Array.isArray(ballot.answers) || ballot.answers.length !== questions.length) fail("one answer per question expected");
     const context = `${election}|${ballot.credential}`;
     return ballot.answers.map((answer, qi) => {
@@ -186,7 +189,7 @@
   function audit(record, election, keyHex, questions) {
     const key = point(keyHex);
     if (!record || !record.ballot || !Array.isArray(record.randomness) || !Array.isArray(record.choices)) fail("an audit record holds ballot, randomness and choices");
-    const cts = checkBallot(record.ballot, election, key, questions);
+    const cts = checkBallot(record.ballot, election, key, questions, false);
     return cts.map((row, qi) => {
       const chosen = record.choices[qi], rs = record.randomness[qi];
       if (!Array.isArray(rs) || rs.length !== row.length || !Array.isArray(chosen)) fail("question %(q)s: the randomness does not match the ciphertexts", { q: qi + 1 });
