@@ -164,17 +164,19 @@ def wal_writers(dump: str, relations: dict[int, str]) -> tuple[dict[str, set[str
     commits: dict[str, str] = {}
     parent: dict[str, str] = {}
     for line in dump.splitlines():
-        tx = re.search(r"tx:\s+(\d+)", line)
-        if not tx or tx.group(1) == "0":
+        found = re.search(r"tx:\s+(\d+)", line)
+        if not found or found.group(1) == "0":
             continue
+        xid = found.group(1)
         for node in re.findall(r"rel \d+/\d+/(\d+)", line):
             if int(node) in relations:
-                touched.setdefault(tx.group(1), set()).add(relations[int(node)])
-        if "COMMIT" in line:
-            commits[tx.group(1)] = re.search(r"COMMIT (\S+ \S+)", line).group(1)
+                touched.setdefault(xid, set()).add(relations[int(node)])
+        committed = re.search(r"COMMIT (\S+ \S+)", line)
+        if committed:
+            commits[xid] = committed.group(1)
             sub = re.search(r"subxacts:([\d ]+)", line)
             for child in sub.group(1).split() if sub else []:
-                parent[child] = tx.group(1)
+                parent[child] = xid
     by_transaction: dict[str, set[str]] = {}
     for tx, tables in touched.items():
         by_transaction.setdefault(parent.get(tx, tx), set()).update(tables)
