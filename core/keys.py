@@ -198,7 +198,9 @@ def startup_problems() -> list[str]:
             for name in DEMO_ONLY
             if (secrets_dir() / name).exists()
         ]
-    for check in (monitor_public_key, pepper):
+    from core.held import key_dir  # here, not above: core.held seals its hour keys with this module's key
+
+    for check in (monitor_public_key, pepper, key_dir):
         try:
             check()
         except (ImproperlyConfigured, SecretError) as exc:

@@ -30,6 +30,7 @@ START = "import veche.wsgi; print('started')"
 def start(tmp_path, **variables) -> subprocess.CompletedProcess:
     """Import the WSGI application as gunicorn's workers do, in a clean environment and a fresh var/."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VECHE_", "DJANGO_", "DATABASE_URL"))}
+    variables.setdefault("VECHE_HOLD_DIR", os.environ["VECHE_HOLD_DIR"])  # the tests' own memory folder
     env.update(DJANGO_SETTINGS_MODULE="veche.settings", VECHE_VAR_DIR=str(tmp_path / "var"), **variables)
     return subprocess.run([sys.executable, "-c", START], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
@@ -48,6 +49,11 @@ def test_a_server_without_the_organisers_keys_refuses_to_start(tmp_path):
     assert refused.returncode != 0 and "must be on a memory filesystem" in refused.stderr
     malformed = start(tmp_path, VECHE_MONITOR_PUBLIC_KEY="not-a-key", VECHE_PEPPER="p" * 64)
     assert malformed.returncode != 0 and "not a public key" in malformed.stderr
+    # The hour keys of held writes (core.held) on the disk: refused as the pepper is.
+    held_on_disk = start(
+        tmp_path, VECHE_MONITOR_PUBLIC_KEY=public, VECHE_PEPPER="p" * 64, VECHE_HOLD_DIR=str(tmp_path / "held")
+    )
+    assert held_on_disk.returncode != 0 and "is not on a memory filesystem" in held_on_disk.stderr
     good = start(tmp_path, VECHE_MONITOR_PUBLIC_KEY=public, VECHE_PEPPER="p" * 64)
     assert good.returncode == 0 and "started" in good.stdout, good.stderr
     assert not list((tmp_path / "var").rglob("*.DEMO")) and not (tmp_path / "var/secrets/pepper").exists()
