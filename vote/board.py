@@ -282,6 +282,22 @@ class Report:
         return not self.faults
 
 
+def authentic(state: State, receipt: object) -> bool:
+    """A receipt the board's key signed, whose hash is the hash of its entry (issue 32: a fabricated receipt made
+    the verifier blame an honest board)."""
+    if not isinstance(receipt, dict) or set(receipt) != {"entry", "hash", "signature"}:
+        return False
+    try:
+        raw = canonical(receipt["entry"])
+    except (TypeError, ValueError):
+        return False
+    return (
+        bool(state.board_key)
+        and receipt["hash"] == sha256(raw)
+        and signing.signature_valid(raw, state.board_key, str(receipt["signature"]))
+    )
+
+
 def verify(
     lines: list, chain: signing.Chain | None = None, receipts: list | None = None, earlier: list | None = None
 ) -> Report:
@@ -299,7 +315,16 @@ def verify(
     by_hash = {line.get("hash"): i for i, line in enumerate(lines) if isinstance(line, dict)}
     for receipt in receipts or []:
         seq = receipt.get("entry", {}).get("seq") if isinstance(receipt, dict) else None
-        if not isinstance(receipt, dict) or by_hash.get(receipt.get("hash")) != seq:
+        if not authentic(state, receipt):
+            # A receipt anyone could have typed blames no board: only one the board's key signed does.
+            faults.append(
+                _(
+                    "receipt for entry %(n)s: not a receipt of this board "
+                    "(its hash or the board's signature does not hold)"
+                )
+                % {"n": seq}
+            )
+        elif by_hash.get(receipt.get("hash")) != seq:
             faults.append(
                 _("receipt for entry %(n)s: that entry is not on the board (dropped or rewritten)") % {"n": seq}
             )

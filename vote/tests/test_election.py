@@ -3,6 +3,7 @@ voting again, a few auditing a ballot first), the tally, three of five trustees 
 passing — and then each way a server could cheat, each named by vote_verify."""
 
 import copy
+import hashlib
 import json
 import random
 
@@ -316,3 +317,17 @@ def test_one_spelling_of_every_scalar_and_no_server_error_for_a_huge_number(elec
         f"/api/vote/{election.vote.slug}/ballots", '{"n": ' + "9" * 5000 + "}", content_type="application/json"
     )
     assert response.status_code == 400, response.content
+
+
+def test_a_fabricated_receipt_blames_no_board(election):
+    """Issue 32, finding 6: a receipt anyone could type made the verifier report the honest board as having
+    dropped or rewritten a ballot. Only a receipt the board's key signed, whose hash covers its entry, blames it."""
+    honest = election.receipts[3]
+    assert faults_of(election.lines, receipts=[honest]) == []
+    fabricated = copy.deepcopy(honest)
+    fabricated["entry"]["payload"]["answers"][0]["choices"].reverse()  # "I voted the other way", says someone
+    forged_hash = {**fabricated, "hash": hashlib.sha256(ballots.canonical(fabricated["entry"])).hexdigest()}
+    for receipt in (fabricated, forged_hash, {"entry": {"seq": 5}}, "not a receipt"):
+        faults = faults_of(election.lines, receipts=[receipt])
+        assert len(faults) == 1 and "not a receipt of this board" in faults[0], faults
+    # A receipt the board really signed, for an entry it then dropped, still blames it (test_a_ballot_dropped…).
