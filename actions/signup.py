@@ -91,7 +91,7 @@ def signup_by_link(salt: str, token: str, max_age: int | None = None) -> tuple[S
 def cancel_of(opened: Opened) -> str:
     """The cancel link's token that belongs with an opened confirmation link (the confirmation page shows it);
     empty for a link mailed before links were opaque (its mail has the cancel link)."""
-    return derive(CANCEL_SALT, opened).token if opened.secret else ""
+    return derive(CANCEL_SALT, opened.secret).token if opened.secret else ""
 
 
 def open_slot(action: Action, slot_id) -> Slot:
@@ -138,7 +138,7 @@ def sign_up(action: Action, slot_id, email: str, name: str, link) -> Outcome:
         raise SignupError(" ".join(problems))
     person = keyed_hash(f"action-email:{slot.pk}", address)
     confirm_link = mint(CONFIRM_SALT)
-    cancel_link = derive(CANCEL_SALT, open_link(CONFIRM_SALT, confirm_link.token, max_age=CONFIRM_DAYS * 86400))
+    cancel_link = derive(CANCEL_SALT, confirm_link.secret)
     cancel = link("actions:cancel", cancel_link.token)
     contact = {"email": email.strip(), "name": name, "cancel": cancel}
     sealed = seal(json.dumps(contact, ensure_ascii=False).encode(), action.public_key)

@@ -159,12 +159,17 @@ def hour_key(hour: datetime | None = None) -> HourKey:
     return _key_from(raw, label)
 
 
+_sealed: dict[tuple[str, str], bytes] = {}  # (key id, organisers' key) → the sealed copy, made once per process
+
+
 def _sealed_copy(key: HourKey) -> None:
-    """The key's copy for a crash, sealed to the organisers' key: made with each hold (a statement that writes
+    """The key's copy for a crash, sealed to the organisers' key: inserted with each hold (a statement that writes
     nothing once the row is there), so that no rolled-back transaction can leave a key without its copy."""
-    HeldKey.objects.bulk_create(
-        [HeldKey(id=key.id, hour=key.hour, sealed=seal(key.key, monitor_public_key()))], ignore_conflicts=True
-    )
+    which = (key.id, monitor_public_key())
+    if which not in _sealed:
+        _sealed.clear()  # the keys of hours gone are not needed again
+        _sealed[which] = seal(key.key, which[1])
+    HeldKey.objects.bulk_create([HeldKey(id=key.id, hour=key.hour, sealed=_sealed[which])], ignore_conflicts=True)
 
 
 def known_keys() -> list[HourKey]:

@@ -38,10 +38,12 @@ class LinkError(ValueError):
 
 @dataclass(frozen=True)
 class Link:
-    """A new link: ``token`` goes into the mail, ``key`` into the row (and nothing else of it is kept)."""
+    """A new link: ``token`` goes into the mail, ``key`` into the row (and nothing else of it is kept);
+    ``secret`` stays in memory, for a link derived from this one."""
 
     token: str
     key: str
+    secret: str
 
 
 def _signer(salt: str, timed: bool) -> signing.Signer:
@@ -52,14 +54,14 @@ def mint(salt: str, timed: bool = True, secret: str = "") -> Link:
     """A fresh link for one purpose (``salt``: "pledge-confirm", "action-cancel" …); ``secret`` only for a link
     derived from another (``derive``)."""
     secret = secret or secrets.token_urlsafe(SECRET_BYTES)
-    return Link(_signer(salt, timed).sign(secret), keyed_hash(f"link:{salt}", secret))
+    return Link(_signer(salt, timed).sign(secret), keyed_hash(f"link:{salt}", secret), secret)
 
 
-def derive(salt: str, opened: Opened) -> Link:
-    """A second link that belongs with an opened one (the cancel link shown on the page a confirmation link
-    opens): its secret is a keyed hash of the first's, so it needs no storing and tells nothing without the
-    pepper."""
-    return mint(salt, timed=False, secret=keyed_hash(f"derive:{salt}", opened.secret)[:24])
+def derive(salt: str, secret: str) -> Link:
+    """A second link that belongs with another one, given that one's secret (the cancel link shown on the page a
+    confirmation link opens): its secret is a keyed hash of the first's, so it needs no storing and tells nothing
+    without the pepper."""
+    return mint(salt, timed=False, secret=keyed_hash(f"derive:{salt}", secret)[:24])
 
 
 @dataclass(frozen=True)
