@@ -80,16 +80,21 @@ def floor(n=2000):
 
 
 def one_ballot(args):
-    fingerprint, key, vote_id, credential = args
+    fingerprint, key, vote_id, credential, voting_pass = args
     ballot, _r = ballots.build(
-        fingerprint, bytes.fromhex(key), QUESTION, [[0]], ballots.credential_key(vote_id, credential)
+        fingerprint,
+        bytes.fromhex(key),
+        QUESTION,
+        [[0]],
+        ballots.credential_key(vote_id, credential),
+        ballots.pass_key(vote_id, voting_pass),
     )
     return ballot
 
 
 def make_vote(voters):
     trustees = [SigningKey.generate() for _ in range(3)]
-    authority = SigningKey.generate()
+    authority, registrar = SigningKey.generate(), SigningKey.generate()
     now = timezone.now()
     vote = create(
         {
@@ -101,6 +106,7 @@ def make_vote(voters):
             "threshold": 2,
             "trustees": [{"name": str(i), "key": signing.public_of(k)} for i, k in enumerate(trustees)],
             "credential_authority": signing.public_of(authority),
+            "registrar": signing.public_of(registrar),
         }
     )
     demo_sign_manifest(vote)
@@ -113,21 +119,25 @@ def make_vote(voters):
     credentials = [ballots.new_credential() for _ in range(voters)]
     public = [ballots.public_credential(manifest["id"], c) for c in credentials]
     append(vote, "credentials", ceremony.credential_batch(manifest, 1, public, {"list": voters}, authority))
+    passes = [ballots.new_credential() for _ in range(voters)]
+    listed = [ballots.public_credential(manifest["id"], c, "pass") for c in passes]
+    append(vote, "passes", ceremony.pass_batch(manifest, 1, listed, registrar))
     vote.refresh_from_db()
-    return vote, manifest, credentials
+    return vote, manifest, list(zip(credentials, passes, strict=True))
 
 
-def build_all(fingerprint, key, vote_id, credentials):
+def build_all(fingerprint, key, vote_id, voters):
+    """A ballot per voter (credential, pass), each its voter's first."""
     with ProcessPoolExecutor(os.cpu_count()) as pool:
-        return list(pool.map(one_ballot, [(fingerprint, key, vote_id, c) for c in credentials], chunksize=64))
+        return list(pool.map(one_ballot, [(fingerprint, key, vote_id, c, p) for c, p in voters], chunksize=64))
 
 
 def web_tier(seconds, connections_, var):
     """wrk against gunicorn (2 workers) with pre-built distinct ballots, more than the run can send."""
     voters = seconds * 700 + 1000
-    vote, manifest, credentials = make_vote(voters)
+    vote, manifest, voting = make_vote(voters)
     print(f"web tier: building {voters} ballots…", flush=True)
-    cast = build_all(vote.fingerprint, vote.public_key, manifest["id"], credentials)
+    cast = build_all(vote.fingerprint, vote.public_key, manifest["id"], voting)
     bodies = Path(tempfile.mkstemp(suffix=".lua")[1])
     with bodies.open("w") as fh:
         fh.write("return {\n")
@@ -171,7 +181,7 @@ def verifier(n, var):
     key = SigningKey.generate()
     org = signing.new_key()
     trustees = [SigningKey.generate() for _ in range(3)]
-    authority = SigningKey.generate()
+    authority, registrar = SigningKey.generate(), SigningKey.generate()
     manifest = {
         "format": ceremony.MANIFEST,
         "id": "bench",
@@ -184,6 +194,7 @@ def verifier(n, var):
         "board_key": signing.public_of(key),
         "trustees": [{"name": str(i), "key": signing.public_of(k)} for i, k in enumerate(trustees)],
         "credential_authority": signing.public_of(authority),
+        "registrar": signing.public_of(registrar),
     }
     state, lines = State(), []
 
@@ -205,7 +216,14 @@ def verifier(n, var):
             manifest, 1, [ballots.public_credential("bench-board", c) for c in creds], {"list": len(creds)}, authority
         ),
     )
-    built = build_all(state.fingerprint, state.key.hex(), "bench-board", creds)
+    passes = [ballots.new_credential() for _ in range(n)]
+    put(
+        "passes",
+        ceremony.pass_batch(
+            manifest, 1, [ballots.public_credential("bench-board", c, "pass") for c in passes], registrar
+        ),
+    )
+    built = build_all(state.fingerprint, state.key.hex(), "bench-board", list(zip(creds, passes, strict=True)))
     for ballot in built:
         lines.append(entry_line(len(lines), "ballot", ballot, lines[-1]["hash"], key))
     t = time.process_time()

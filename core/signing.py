@@ -46,7 +46,7 @@ STATEMENT_FORMAT = "veche-key-statement/1"
 REQUEST_FORMAT = "veche-signing-request/1"
 LIST_FORMAT = "veche-smartvote-list/1"
 MANIFEST_FORMAT = "veche-lookup-export/1"
-VOTE_FORMAT = "veche-vote/1"
+VOTE_FORMAT = "veche-vote/2"
 
 
 def _catalogue() -> gettext.NullTranslations:
@@ -444,6 +444,7 @@ def describe(document: dict, previous: dict | None = None) -> list[str]:
             % {"t": document["threshold"], "n": len(document["trustees"])},
             *(f"  {t['name']}: {fingerprint(t['key'])}" for t in document["trustees"]),
             _("Credential authority: %(f)s") % {"f": fingerprint(document["credential_authority"])},
+            _("Registrar (voting passes): %(f)s") % {"f": fingerprint(document["registrar"])},
             _("The board's key: %(f)s") % {"f": fingerprint(document["board_key"])},
         ]
         for q in document["questions"]:

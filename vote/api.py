@@ -4,8 +4,9 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
 from core.clients import client_ip
+from vote.ballots import HASH
 from vote.models import Vote
-from vote.store import VoteError, cast, lines
+from vote.store import VoteError, cast, lines, previous_of
 from vote.views import summary
 
 router = Router(tags=["vote"])
@@ -37,6 +38,25 @@ def board(request, slug: str, q: Query[BoardQuery]):
     return lines(published(slug), after=q.after, limit=q.limit)
 
 
+class PreviousQuery(Schema):
+    credential: str = Field(..., pattern=HASH.pattern, description="the public credential, 64 lower-case hex digits")
+
+
+class Previous(Schema):
+    previous: str = Field(description="the tracker of the credential's last ballot on the board; 64 zeros if none")
+
+
+@router.get(
+    "/vote/{slug}/previous",
+    response={200: Previous},
+    summary="What a new ballot of this credential names as its previous: the tracker of its last ballot",
+)
+def previous_ballot(request, slug: str, q: Query[PreviousQuery]):
+    # Nothing the board does not show (every ballot names its public credential); the browser asks before it
+    # signs, so that a ballot signed earlier (a coerced one, a superseded one) can never follow this one.
+    return Previous(previous=previous_of(published(slug), q.credential))
+
+
 # The ballot is read from the request's bytes by vote.store.cast (once: it is checked as it came); the schema
 # documents it for clients and the fuzzer.
 BALLOT = {
@@ -45,15 +65,27 @@ BALLOT = {
         "application/json": {
             "schema": {
                 "title": "Ballot",
-                "description": "veche-ballot/1, built and signed by the voter's browser (docs/vote.md)",
+                "description": "veche-ballot/2, built and signed by the voter's browser (docs/vote.md)",
                 "type": "object",
-                "required": ["format", "election", "credential", "answers", "signature"],
+                "required": [
+                    "format",
+                    "election",
+                    "credential",
+                    "pass",
+                    "previous",
+                    "answers",
+                    "signature",
+                    "pass_signature",
+                ],
                 "properties": {
-                    "format": {"type": "string", "enum": ["veche-ballot/1"]},
+                    "format": {"type": "string", "enum": ["veche-ballot/2"]},
                     "election": {"type": "string"},
                     "credential": {"type": "string"},
+                    "pass": {"type": "string"},
+                    "previous": {"type": "string"},
                     "answers": {"type": "array", "items": {"type": "object"}},
                     "signature": {"type": "string"},
+                    "pass_signature": {"type": "string"},
                 },
             }
         }
@@ -64,7 +96,7 @@ BALLOT = {
 @router.post(
     "/vote/{slug}/ballots",
     response={201: dict, 400: Errors, 403: Errors, 409: Errors, 413: Errors, 429: Errors},
-    summary="Cast a ballot (veche-ballot/1, built and signed by the voter's browser); the receipt is its board line",
+    summary="Cast a ballot (veche-ballot/2, built and signed by the voter's browser); the receipt is its board line",
     openapi_extra={"requestBody": BALLOT},
 )
 def cast_ballot(request, slug: str):
@@ -72,5 +104,5 @@ def cast_ballot(request, slug: str):
     try:
         receipt = cast(vote, request.body, client_ip(request))
     except VoteError as exc:
-        return Status(exc.status, {"detail": str(exc), "errors": {"__all__": str(exc)}})
+        return Status(exc.status, {"detail": str(exc), "errors": {exc.field: str(exc)}})
     return Status(201, receipt)

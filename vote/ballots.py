@@ -13,8 +13,19 @@ of which exactly one is chosen (a referendum's yes or no), the second answer's r
 the sum (m2 = 1 - m1 with m1 in {0, 1}); it carries no proof of its own, which saves a third of the cost of
 checking such a ballot.
 
-The signature covers the canonical JSON of the ballot without its signature; the *tracker* is the SHA-256 of the
+The signature covers the canonical JSON of the ballot without its signatures; the *tracker* is the SHA-256 of the
 whole ballot, what the voter looks for on the board.
+
+Two things from two parties cast a ballot (issue 32): the credential, from the credential authority, and a *voting
+pass*, from the registrar, a second party that never sees the credentials (as Belenios needs the server's voter
+login beside the credential). The pass is an Ed25519 key derived like the credential; the ballot names its public
+half and is signed by both. The board binds a pass to the first credential it votes with, and a credential to its
+pass: the credential authority alone holds no pass and cannot vote for anyone, nor overwrite a cast vote; the
+registrar alone holds no credential.
+
+A ballot names the tracker of its credential's last ballot on the board (``previous``; ``FIRST`` for the first),
+and the board takes it only if that is still the credential's last. A ballot signed before a re-vote — the
+coerced one a voter handed over, or the superseded one a server replays — can never be cast after it.
 """
 
 from __future__ import annotations
@@ -30,10 +41,12 @@ from core.signing import _, canonical  # the one byte form that is hashed and si
 from vote.group import ProtocolError, encoded, hexof, point, random_scalar, scalar, scalar_hex, sha256, total
 from vote.proofs import encrypt, in_range, prove_range
 
-FORMAT = "veche-ballot/1"
+FORMAT = "veche-ballot/2"
+FIRST = "0" * 64  # the ``previous`` of a credential's first ballot: no SHA-256 of a ballot is this
 ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"  # base58: no 0/O, no I/l
 CREDENTIAL_LENGTH = 24
 SIGNATURE = re.compile(r"[0-9a-f]{128}")
+HASH = re.compile(r"[0-9a-f]{64}")
 
 
 # -- credentials -----------------------------------------------------------------------
@@ -49,13 +62,19 @@ def normal_credential(text: str) -> str:
     return cleaned
 
 
-def credential_key(vote_id: str, credential: str) -> SigningKey:
-    seed = hashlib.sha256(f"veche-vote/1|credential|{vote_id}|{normal_credential(credential)}".encode()).digest()
+def credential_key(vote_id: str, credential: str, kind: str = "credential") -> SigningKey:
+    """The Ed25519 key of a credential, or (``kind="pass"``) of a voting pass: the same alphabet and length, a
+    seed under its own tag, so that one typed where the other belongs is a key no list holds."""
+    seed = hashlib.sha256(f"veche-vote/1|{kind}|{vote_id}|{normal_credential(credential)}".encode()).digest()
     return SigningKey(seed)
 
 
-def public_credential(vote_id: str, credential: str) -> str:
-    return bytes(credential_key(vote_id, credential).verify_key).hex()
+def pass_key(vote_id: str, voting_pass: str) -> SigningKey:
+    return credential_key(vote_id, voting_pass, "pass")
+
+
+def public_credential(vote_id: str, credential: str, kind: str = "credential") -> str:
+    return bytes(credential_key(vote_id, credential, kind).verify_key).hex()
 
 
 # -- ballots ---------------------------------------------------------------------------
@@ -66,9 +85,16 @@ def implied(question: dict) -> bool:
 
 
 def build(
-    election: str, key: bytes, questions: list[dict], picks: list[list[int]], credential: SigningKey
+    election: str,
+    key: bytes,
+    questions: list[dict],
+    picks: list[list[int]],
+    credential: SigningKey,
+    voting_pass: SigningKey,
+    previous: str = FIRST,
 ) -> tuple[dict, list[list[str]]]:
-    """(the signed ballot, the randomness of each ciphertext): the randomness is what a Benaloh audit reveals."""
+    """(the signed ballot, the randomness of each ciphertext): the randomness is what a Benaloh audit reveals.
+    ``previous``: the tracker of the credential's last ballot on the board (``FIRST`` if it has none)."""
     public = bytes(credential.verify_key).hex()
     context = f"{election}|{public}"
     answers, randomness = [], []
@@ -92,30 +118,57 @@ def build(
         overall = prove_range(context, key, alpha, beta, len(chosen), sum(rs), question["min"], question["max"])
         answers.append({"choices": [[hexof(a), hexof(b)] for a, b in cts], "proofs": proofs, "overall": overall})
         randomness.append([scalar_hex(r) for r in rs])
-    body = {"format": FORMAT, "election": election, "credential": public, "answers": answers}
-    ballot = {**body, "signature": credential.sign(canonical(body)).signature.hex()}
-    return ballot, randomness
+    body = {
+        "format": FORMAT,
+        "election": election,
+        "credential": public,
+        "pass": bytes(voting_pass.verify_key).hex(),
+        "previous": previous,
+        "answers": answers,
+    }
+    return sign(body, credential, voting_pass), randomness
+
+
+def sign(body: dict, credential: SigningKey, voting_pass: SigningKey) -> dict:
+    """The ballot: its body signed by the credential and by the voting pass, each over the same canonical bytes."""
+    raw = canonical(body)
+    return {
+        **body,
+        "signature": credential.sign(raw).signature.hex(),
+        "pass_signature": voting_pass.sign(raw).signature.hex(),
+    }
+
+
+def unsigned(ballot: dict) -> dict:
+    """The ballot without its signatures: what an audit record holds (a signed ballot could still be cast)."""
+    return {k: v for k, v in ballot.items() if k in BODY}
 
 
 def tracker(ballot: dict) -> str:
     return sha256(canonical(ballot))
 
 
-BODY = {"format", "election", "credential", "answers"}
+BODY = {"format", "election", "credential", "pass", "previous", "answers"}
+SIGNATURES = {"signature", "pass_signature"}
 
 
-def verify_signature(ballot: dict, public: bytes) -> None:
-    """The credential's signature of the ballot's body."""
-    body = {k: v for k, v in ballot.items() if k != "signature"}
-    signature = ballot["signature"]
-    # One spelling: the signature is the one part of a ballot it does not sign, and its tracker hashes the spelling;
-    # an upper-case copy of a superseded ballot was a new ballot that undid the voter's re-vote (issue 32).
-    if not isinstance(signature, str) or not SIGNATURE.fullmatch(signature):
-        raise ProtocolError(_("the ballot's signature: 128 lower-case hex digits expected"))
-    try:
-        VerifyKey(public).verify(canonical(body), bytes.fromhex(signature))
-    except (BadSignatureError, ValueError, TypeError):
-        raise ProtocolError(_("the ballot's signature by its credential does not hold")) from None
+def verify_signature(ballot: dict, public: bytes, voting_pass: bytes) -> None:
+    """The credential's and the pass's signatures of the ballot's body."""
+    raw = canonical({k: v for k, v in ballot.items() if k in BODY})
+    # One spelling: the signatures are the part of a ballot they do not sign, and its tracker hashes the spelling;
+    # an upper-case copy of a superseded ballot was a new ballot that undid the re-vote (issue 32).
+    for name, signer in (("signature", public), ("pass_signature", voting_pass)):
+        signature = ballot[name]
+        if not isinstance(signature, str) or not SIGNATURE.fullmatch(signature):
+            if name == "signature":
+                raise ProtocolError(_("the ballot's signature: 128 lower-case hex digits expected"))
+            raise ProtocolError(_("the ballot's pass signature: 128 lower-case hex digits expected"))
+        try:
+            VerifyKey(signer).verify(raw, bytes.fromhex(signature))
+        except (BadSignatureError, ValueError, TypeError):
+            if name == "signature":
+                raise ProtocolError(_("the ballot's signature by its credential does not hold")) from None
+            raise ProtocolError(_("the ballot's signature by its voting pass does not hold")) from None
 
 
 def check(
@@ -124,13 +177,15 @@ def check(
     """(credential, ciphertexts per question) of a ballot whose every proof and signature hold; ProtocolError
     naming the first part that does not, otherwise. ``signed=False``: an audited ballot, which carries no
     signature (a signed one could still be cast)."""
-    if signed and (not isinstance(ballot, dict) or set(ballot) != BODY | {"signature"}):
-        raise ProtocolError(_("not a ballot: format, election, credential, answers and signature expected"))
+    if signed and (not isinstance(ballot, dict) or set(ballot) != BODY | SIGNATURES):
+        raise ProtocolError(
+            _("not a ballot: format, election, credential, pass, previous, answers and both signatures expected")
+        )
     if not signed and (not isinstance(ballot, dict) or set(ballot) != BODY):
         raise ProtocolError(
             _(
-                "an audited ballot holds format, election, credential and answers, and no signature: "
-                "a signed one could still be cast"
+                "an audited ballot holds format, election, credential, pass, previous and answers, and no "
+                "signature: a signed one could still be cast"
             )
         )
     if ballot["format"] != FORMAT:
@@ -139,8 +194,11 @@ def check(
         raise ProtocolError(_("the ballot is for another election (or another key of this one)"))
     credential = str(ballot["credential"])
     public = encoded(credential)  # a listed credential: each was checked as a point when its batch came
+    voting_pass = encoded(ballot["pass"])  # the same: a listed pass
+    if not isinstance(ballot["previous"], str) or not HASH.fullmatch(ballot["previous"]):
+        raise ProtocolError(_("the ballot's previous: 64 lower-case hex digits expected"))
     if signed:
-        verify_signature(ballot, public)
+        verify_signature(ballot, public, voting_pass)
     answers = ballot["answers"]
     if not isinstance(answers, list) or len(answers) != len(questions):
         raise ProtocolError(_("one answer per question expected"))

@@ -29,7 +29,7 @@ from vote.ballots import canonical
 from vote.group import ProtocolError, hexof, sha256
 
 GENESIS = "0" * 64
-KINDS = ("manifest", "deal", "accept", "open", "credentials", "ballot", "close", "tally", "partial", "result")
+KINDS = ("manifest", "deal", "accept", "open", "credentials", "passes", "ballot", "close", "tally", "partial", "result")
 
 
 def entry_line(seq: int, kind: str, payload: dict, prev: str, key: SigningKey) -> dict:
@@ -55,7 +55,12 @@ class State:
     credentials: set[str] = field(default_factory=set)
     checks: dict[str, int] = field(default_factory=dict)
     batches: int = 0
+    passes: set[str] = field(default_factory=set)  # the registrar's public voting passes
+    pass_batches: int = 0
+    pass_of: dict[str, str] = field(default_factory=dict)  # credential → the pass it voted with (bound for good)
+    holder: dict[str, str] = field(default_factory=dict)  # pass → the credential it voted with
     last: dict[str, tuple[int, list]] = field(default_factory=dict)  # credential → (seq, ciphertexts) of its last
+    latest: dict[str, str] = field(default_factory=dict)  # credential → the tracker of its last ballot
     trackers: dict[str, int] = field(default_factory=dict)
     ballots: int = 0
     closed: bool = False
@@ -183,21 +188,22 @@ def apply(state: State, entry: dict, chain: signing.Chain | None = None) -> None
         state.credentials.update(added)
         for check, n in document["checks"].items():
             state.checks[check] = state.checks.get(check, 0) + n
+    elif kind == "passes":
+        if state.closed:
+            raise ProtocolError(_("voting passes added after the vote closed"))
+        document = ceremony.signer_of(payload, state.manifest["registrar"], _("the voting passes"))
+        added = ceremony.check_pass_batch(state.manifest, document, state.pass_batches + 1, state.passes)
+        state.pass_batches += 1
+        state.passes.update(added)
     elif kind == "ballot":
         if state.key is None or state.closed:
             raise ProtocolError(_("a ballot while the vote is not open"))
         credential, cts = ballot_rules.check(payload, state.fingerprint, state.key, state.questions)
-        if credential not in state.credentials:
-            raise ProtocolError(_("the ballot's credential is not on the credential authority's list"))
-        tracked = ballot_rules.tracker(payload)
-        if tracked in state.trackers:
-            # A ballot cast again, later (a coercer replaying the ballot a voter has since replaced): it would
-            # become the credential's last and undo the re-vote. Each ballot is on the board once.
-            raise ProtocolError(
-                _("this ballot is already on the board (entry %(seq)s): cast again, it would undo a re-vote")
-                % {"seq": state.trackers[tracked]}
-            )
+        voting_pass, tracked = payload["pass"], ballot_rules.tracker(payload)
+        admit(state, credential, voting_pass, payload["previous"], tracked)
         state.last[credential] = (entry["seq"], cts)
+        state.latest[credential] = tracked
+        state.pass_of[credential], state.holder[voting_pass] = voting_pass, credential
         state.trackers[tracked] = entry["seq"]
         state.ballots += 1
     elif kind == "close":
@@ -232,6 +238,40 @@ def apply(state: State, entry: dict, chain: signing.Chain | None = None) -> None
         state.result = payload["counts"]
     else:
         raise ProtocolError(_("an entry of unknown kind %(kind)s") % {"kind": repr(str(kind)[:40])})
+
+
+def admit(state: State, credential: str, voting_pass: str, previous: str, tracked: str) -> None:
+    """Whether a ballot whose proofs and signatures hold may be cast: its credential and pass listed and bound to
+    each other (or both still unused), the ballot new, and ``previous`` its credential's last ballot. The
+    verifier's rule, and the server's before it appends (vote/store.py reads the same facts from its tables)."""
+    if credential not in state.credentials:
+        raise ProtocolError(_("the ballot's credential is not on the credential authority's list"))
+    if voting_pass not in state.passes:
+        raise ProtocolError(_("the ballot's voting pass is not on the registrar's list"))
+    bound = state.pass_of.get(credential)
+    if bound is None and voting_pass in state.holder:
+        raise ProtocolError(_("this voting pass has voted with another credential"))
+    if bound is not None and bound != voting_pass:
+        # The credential authority holds every credential: with a pass of its own it would overwrite a cast vote.
+        raise ProtocolError(_("this credential votes with another voting pass (the one of its first ballot)"))
+    if tracked in state.trackers:
+        # A ballot cast again, later (a coercer replaying the ballot a voter has since replaced): it would
+        # become the credential's last and undo the re-vote. Each ballot is on the board once.
+        raise ProtocolError(
+            _("this ballot is already on the board (entry %(seq)s): cast again, it would undo a re-vote")
+            % {"seq": state.trackers[tracked]}
+        )
+    expected = state.latest.get(credential, ballot_rules.FIRST)
+    if previous != expected:
+        # A ballot signed before the credential's last one (handed to a coercer and never cast, or superseded):
+        # cast after a re-vote, it would undo it.
+        raise ProtocolError(
+            _(
+                "the ballot does not follow its credential's last ballot on the board (%(previous)s): "
+                "one signed before a re-vote cannot be cast after it"
+            )
+            % {"previous": expected[:16] if expected != ballot_rules.FIRST else _("none")}
+        )
 
 
 def check_line(state: State, line: object) -> dict:

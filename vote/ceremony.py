@@ -43,10 +43,11 @@ from vote.group import (
 )
 from vote.proofs import equal, knows, prove_equal, prove_knowledge
 
-MANIFEST = "veche-vote/1"
+MANIFEST = "veche-vote/2"  # /2: the registrar, a second party whose voting pass a ballot needs
 DEAL = "veche-vote-deal/1"
 ACCEPT = "veche-vote-accept/1"
 CREDENTIALS = "veche-vote-credentials/1"
+PASSES = "veche-vote-passes/1"
 PARTIAL = "veche-vote-partial/1"
 SHARE = "veche-vote-share/1"
 
@@ -87,6 +88,7 @@ def check_manifest(manifest: object) -> dict:
         questions, trustees, t = manifest["questions"], manifest["trustees"], manifest["threshold"]
         signing.public_key_text(manifest["board_key"])
         signing.public_key_text(manifest["credential_authority"])
+        signing.public_key_text(manifest["registrar"])
         str(manifest["id"]), str(manifest["title"]), str(manifest["opens"]), str(manifest["closes"])
     except (KeyError, TypeError, signing.SigningError) as exc:
         raise ProtocolError(_("the manifest is incomplete or malformed (%(exc)s)") % {"exc": exc}) from None
@@ -100,6 +102,9 @@ def check_manifest(manifest: object) -> dict:
             raise ProtocolError(_("a trustee's key in the manifest is not an Ed25519 key")) from None
     if len(set(keys)) != len(keys):
         raise ProtocolError(_("two trustees share a key"))
+    if manifest["registrar"] == manifest["credential_authority"]:
+        # The two halves of casting come from two parties, or the one who holds both votes for every abstainer.
+        raise ProtocolError(_("the registrar and the credential authority must be two parties with two keys"))
     if not isinstance(questions, list) or not questions:
         raise ProtocolError(_("the manifest has no question"))
     for q in questions:
@@ -232,6 +237,28 @@ def check_batch(manifest: dict, document: dict, batch: int, known: set[str]) -> 
     if len(set(credentials)) != len(credentials) or known & set(credentials):
         raise ProtocolError(_("a credential is listed twice"))
     return credentials
+
+
+def pass_batch(manifest: dict, batch: int, passes: list[str], key: SigningKey) -> dict:
+    """A batch of the registrar's public voting passes, sorted: a ballot is cast with a listed pass and a listed
+    credential, the two bound to each other by the first ballot that uses them."""
+    document = {"format": PASSES, "election": manifest_hash(manifest), "batch": batch, "passes": sorted(passes)}
+    return signed(document, key)
+
+
+def check_pass_batch(manifest: dict, document: dict, batch: int, known: set[str]) -> list[str]:
+    if document.get("format") != PASSES or document.get("election") != manifest_hash(manifest):
+        raise ProtocolError(_("the voting passes are not for this election"))
+    if document.get("batch") != batch:
+        raise ProtocolError(_("batches of voting passes are numbered in order: %(batch)s expected") % {"batch": batch})
+    passes = document.get("passes")
+    if not isinstance(passes, list) or not passes or passes != sorted(passes):
+        raise ProtocolError(_("a batch lists its public voting passes, sorted"))
+    for c in passes:
+        point(c)
+    if len(set(passes)) != len(passes) or known & set(passes):
+        raise ProtocolError(_("a voting pass is listed twice"))
+    return passes
 
 
 # -- the tally and its decryption ---------------------------------------------------------------

@@ -2,9 +2,9 @@
 
 The board's lines are the truth (vote/board.py checks them); the vote row keeps what the server needs to append
 the next line quickly: the head of the chain, its length, the phase, the election key and fingerprint once open,
-the number of credential batches. Who holds a credential is nowhere here: the credential authority knows it,
-offline. A ballot's line carries no time (the board's order is all it says of when); the server refuses
-ballots outside the manifest's dates.
+the number of batches of credentials and passes. Who holds a credential or a pass is nowhere here: the credential
+authority and the registrar know it, offline. A ballot's line carries no time (the board's order is all it says of
+when); the server refuses ballots outside the manifest's dates.
 """
 
 from django.db import models
@@ -60,14 +60,22 @@ class Entry(models.Model):
     # The board line ({"entry", "hash", "signature"}) as canonical JSON: what board.jsonl serves, byte for byte.
     line = models.TextField()
     hash = models.CharField(max_length=64)
-    # A ballot's tracker (the SHA-256 of the ballot) and credential, to find it and to refuse a repeated one.
+    # A ballot's tracker (the SHA-256 of the ballot), to find it and to refuse a repeated one; its public credential
+    # and voting pass (both on its board line already), to check under the append's lock that the ballot follows
+    # its credential's last one and that the two are bound to each other (vote.board.admit).
     tracker = models.CharField(max_length=64, null=True, blank=True)
+    credential = models.CharField(max_length=64, null=True, blank=True)
+    voting_pass = models.CharField(max_length=64, null=True, blank=True)
 
     class Meta:
         ordering = ["vote", "seq"]
         constraints = [
             models.UniqueConstraint(fields=["vote", "seq"], name="vote_entry_seq"),
             models.UniqueConstraint(fields=["vote", "tracker"], name="vote_entry_tracker"),
+        ]
+        indexes = [
+            models.Index(fields=["vote", "credential", "seq"], name="vote_entry_credential"),
+            models.Index(fields=["vote", "voting_pass"], name="vote_entry_pass"),
         ]
         verbose_name = _("board entry")
         verbose_name_plural = _("board entries")

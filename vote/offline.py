@@ -3,11 +3,14 @@
 the server. It needs Python 3.11+, PyNaCl and a copy of this repository (it imports core/signing.py and vote/'s
 protocol files, none of which imports Django). ``python3 vote/offline.py --help``.
 
-    key          a trustee's or the credential authority's key (Ed25519), its public half to give the organisers
+    key          a trustee's, the credential authority's or the registrar's key (Ed25519), its public half to give
+                 the organisers
     deal         a trustee's deal: commitments to a random polynomial and a share sealed to each trustee
     accept       open the shares sealed to you, check each, keep your share of the key (a file, offline)
     credentials  the credential authority: one credential per voter of a list (a pledges export, a roll), the
                  public list for the board and the mail-merge file to send each voter theirs, yourself
+    passes       the registrar (a second party, never the credential authority): one voting pass per voter of the
+                 same list, the public list for the board and the registrar's own mail-merge file
     decrypt      a trustee's partial decryption of the tally, with its proofs
 
 Each step reads the board as the server publishes it (board.jsonl: /vote/SLUG/board.jsonl) and checks all of it
@@ -102,42 +105,82 @@ def cmd_accept(args, out) -> None:
     )
 
 
-def cmd_credentials(args, out) -> None:
-    state = read_board(args.board, args.keyring)
-    key = signing.read_key(Path(args.key))
-    if signing.public_of(key) != state.manifest["credential_authority"]:
-        raise ProtocolError(_("your key is not this vote's credential authority in the manifest"))
-    with open(args.voters, newline="", encoding="utf-8") as fh:
+def read_voters(path: Path) -> list[dict]:
+    """The voters' roll (a pledges export, an organisers' list): rows with an e-mail each, none repeated."""
+    with open(path, newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     if not rows or "email" not in rows[0]:
         raise ProtocolError(_("the voters' file is a CSV with an email column (and optionally name, check)"))
-    folder = Path(args.out_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    public, checks, mail = [], {}, []
     seen = set()
     for number, row in enumerate(rows, 2):
         email = (row.get("email") or "").strip()
         if not email or email.lower() in seen:
             raise ProtocolError(_("line %(number)s: an e-mail is missing or repeated") % {"number": number})
         seen.add(email.lower())
+        row["email"] = email
+    return rows
+
+
+def write_mail(folder: Path, mail: list[dict], field: str) -> None:
+    with open(os.open(folder / "mail.csv", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", newline="") as fh:
+        writer = csv.DictWriter(fh, ["email", "name", field, "link"])
+        writer.writeheader()
+        writer.writerows(mail)
+
+
+def cmd_credentials(args, out) -> None:
+    state = read_board(args.board, args.keyring)
+    key = signing.read_key(Path(args.key))
+    if signing.public_of(key) != state.manifest["credential_authority"]:
+        raise ProtocolError(_("your key is not this vote's credential authority in the manifest"))
+    rows = read_voters(args.voters)
+    folder = Path(args.out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    public, checks, mail = [], {}, []
+    for row in rows:
         credential = ballots.new_credential()
         public.append(ballots.public_credential(state.manifest["id"], credential))
         check = (row.get("check") or args.check).strip()
         checks[check] = checks.get(check, 0) + 1
         link = f"{args.site.rstrip('/')}/vote/{state.manifest['slug']}/#credential={credential}"
-        mail.append({"email": email, "name": row.get("name", ""), "credential": credential, "link": link})
+        mail.append({"email": row["email"], "name": row.get("name", ""), "credential": credential, "link": link})
     batch = ceremony.credential_batch(state.manifest, state.batches + 1, public, checks, key)
     write_new(folder / "credentials.json", json.dumps(batch) + "\n")
-    with open(os.open(folder / "mail.csv", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", newline="") as fh:
-        writer = csv.DictWriter(fh, ["email", "name", "credential", "link"])
-        writer.writeheader()
-        writer.writerows(mail)
+    write_mail(folder, mail, "credential")
     out.write(
         _(
             "%(n)s credentials: submit %(c)s; send each voter their line of %(m)s yourself (never through the "
             "server), then destroy the file\n"
         )
         % {"n": len(public), "c": folder / "credentials.json", "m": folder / "mail.csv"}
+    )
+
+
+def cmd_passes(args, out) -> None:
+    """The registrar's half of casting: a voting pass per voter. The registrar never sees a credential and the
+    credential authority never sees a pass, so neither casts a ballot alone (docs/vote.md, who can do what)."""
+    state = read_board(args.board, args.keyring)
+    key = signing.read_key(Path(args.key))
+    if signing.public_of(key) != state.manifest["registrar"]:
+        raise ProtocolError(_("your key is not this vote's registrar in the manifest"))
+    rows = read_voters(args.voters)
+    folder = Path(args.out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    public, mail = [], []
+    for row in rows:
+        voting_pass = ballots.new_credential()
+        public.append(ballots.public_credential(state.manifest["id"], voting_pass, "pass"))
+        link = f"{args.site.rstrip('/')}/vote/{state.manifest['slug']}/#pass={voting_pass}"
+        mail.append({"email": row["email"], "name": row.get("name", ""), "pass": voting_pass, "link": link})
+    batch = ceremony.pass_batch(state.manifest, state.pass_batches + 1, public, key)
+    write_new(folder / "passes.json", json.dumps(batch) + "\n")
+    write_mail(folder, mail, "pass")
+    out.write(
+        _(
+            "%(n)s voting passes: submit %(c)s; send each voter their line of %(m)s yourself, in a mail of your "
+            "own (never with the credential, never through the server), then destroy the file\n"
+        )
+        % {"n": len(public), "c": folder / "passes.json", "m": folder / "mail.csv"}
     )
 
 
@@ -163,21 +206,22 @@ def cmd_decrypt(args, out) -> None:
 def main(argv: list[str] | None = None, out=sys.stdout) -> int:
     parser = argparse.ArgumentParser(prog="offline.py", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("key", help="make a trustee's or the credential authority's key")
+    p = sub.add_parser("key", help="make a trustee's, the credential authority's or the registrar's key")
     p.add_argument("--out", required=True)
-    for name in ("deal", "accept", "credentials", "decrypt"):
+    for name in ("deal", "accept", "credentials", "passes", "decrypt"):
         p = sub.add_parser(name)
         p.add_argument("--board", required=True, help="board.jsonl as the server publishes it")
         p.add_argument("--key", required=True)
         p.add_argument("--keyring", help="the organisers' key chain (keys.json) to check the manifest against")
-        p.add_argument("--out", required=name != "credentials")
+        p.add_argument("--out", required=name not in ("credentials", "passes"))
         if name == "accept":
             p.add_argument("--share-out", required=True)
-        if name == "credentials":
+        if name in ("credentials", "passes"):
             p.add_argument("--voters", required=True, help="CSV: email[,name][,check]")
-            p.add_argument("--check", default="list", help="the identity check of voters whose row names none")
             p.add_argument("--site", default="https://veche.example")
             p.add_argument("--out-dir", required=True)
+        if name == "credentials":
+            p.add_argument("--check", default="list", help="the identity check of voters whose row names none")
         if name == "decrypt":
             p.add_argument("--share", required=True)
     args = parser.parse_args(argv)
@@ -187,6 +231,7 @@ def main(argv: list[str] | None = None, out=sys.stdout) -> int:
             "deal": cmd_deal,
             "accept": cmd_accept,
             "credentials": cmd_credentials,
+            "passes": cmd_passes,
             "decrypt": cmd_decrypt,
         }[args.command](args, out)
     except (ProtocolError, signing.SigningError, OSError, ValueError) as exc:

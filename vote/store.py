@@ -42,9 +42,9 @@ MAX_BALLOT = 64 * 1024  # a ballot of ten questions of ten answers is ~40 KB
 class VoteError(ValueError):
     """Refused, with the reason in the visitor's language; nothing was stored."""
 
-    def __init__(self, message: str, status: int = 400):
+    def __init__(self, message: str, status: int = 400, field: str = "__all__"):
         super().__init__(message)
-        self.status = status
+        self.status, self.field = status, field
 
 
 _BOARD_KEYS: dict[int, SigningKey] = {}
@@ -84,7 +84,10 @@ def _trusting_take(state: board.State, line: dict) -> None:
     if entry["kind"] == "ballot":
         ballot = entry["payload"]
         cts = [[(bytes.fromhex(a), bytes.fromhex(b)) for a, b in answer["choices"]] for answer in ballot["answers"]]
-        state.last[ballot["credential"]] = (entry["seq"], cts)
+        credential, tracked = ballot["credential"], ballots.tracker(ballot)
+        state.last[credential] = (entry["seq"], cts)
+        state.latest[credential], state.trackers[tracked] = tracked, entry["seq"]
+        state.pass_of[credential], state.holder[ballot["pass"]] = ballot["pass"], credential
         state.ballots += 1
     else:
         board.apply(state, entry)
@@ -111,11 +114,22 @@ def _write(vote: Vote, kind: str, payload: dict, check) -> dict:
 VOTES, ENTRIES = Vote._meta.db_table, Entry._meta.db_table
 LOCK = f"UPDATE {VOTES} SET length = length WHERE id = %s"  # noqa: S608
 HEAD = f"SELECT phase, head, length, ballots FROM {VOTES} WHERE id = %s"  # noqa: S608
-INSERT = f"INSERT INTO {ENTRIES} (vote_id, seq, kind, line, hash, tracker) VALUES (%s, %s, 'ballot', %s, %s, %s)"  # noqa: S608
+INSERT = (
+    f"INSERT INTO {ENTRIES} (vote_id, seq, kind, line, hash, tracker, credential, voting_pass) "  # noqa: S608
+    "VALUES (%s, %s, 'ballot', %s, %s, %s, %s, %s)"
+)
 ADVANCE = f"UPDATE {VOTES} SET head = %s, length = %s, ballots = %s WHERE id = %s"  # noqa: S608
+# The credential's last ballot (its tracker and pass), and the credential a pass voted with: what vote.board.admit
+# needs of the board, read from two indexes under the lock.
+LAST = (
+    f"SELECT tracker, voting_pass, seq FROM {ENTRIES} WHERE vote_id = %s AND credential = %s "  # noqa: S608
+    "ORDER BY seq DESC LIMIT 1"
+)
+HOLDER = f"SELECT credential FROM {ENTRIES} WHERE vote_id = %s AND voting_pass = %s LIMIT 1"  # noqa: S608
 
 
-def _append_ballot(vote: Vote, ballot: dict, tracker: str) -> dict:
+def _append_ballot(vote: Vote, ballot: dict, tracker: str, context: dict) -> dict:
+    credential, voting_pass = ballot["credential"], ballot["pass"]
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(LOCK, [vote.pk])
@@ -123,12 +137,46 @@ def _append_ballot(vote: Vote, ballot: dict, tracker: str) -> dict:
             phase, head, length, count = cursor.fetchone()
             if phase != Vote.Phase.OPEN:
                 raise VoteError(_("This vote is not open for ballots."), 409)
+            # The board's rule (vote.board.admit) on the facts it needs, from the tables: one small state.
+            state = board.State(credentials=context["credentials"], passes=context["passes"])
+            cursor.execute(LAST, [vote.pk, credential])
+            last = cursor.fetchone()
+            if last:  # (a ballot older than the last names an older previous: refused for that)
+                state.latest[credential], state.pass_of[credential], state.trackers[last[0]] = last
+            cursor.execute(HOLDER, [vote.pk, voting_pass])
+            holder = cursor.fetchone()
+            if holder:
+                state.holder[voting_pass] = holder[0]
+            try:
+                board.admit(state, credential, voting_pass, ballot["previous"], tracker)
+            except ProtocolError as exc:
+                # "previous": another ballot of the credential came first; the browser builds anew after it.
+                overtaken = ballot["previous"] != state.latest.get(credential, ballots.FIRST)
+                raise VoteError(
+                    _("The ballot is refused: %(why)s.") % {"why": str(exc)},
+                    409,
+                    "previous" if overtaken else "__all__",
+                ) from None
             line = board.entry_line(length, "ballot", ballot, head, board_key(vote))
-            cursor.execute(INSERT, [vote.pk, length, canonical(line).decode(), line["hash"], tracker])
+            cursor.execute(
+                INSERT, [vote.pk, length, canonical(line).decode(), line["hash"], tracker, credential, voting_pass]
+            )
             cursor.execute(ADVANCE, [line["hash"], length + 1, count + 1, vote.pk])
     except IntegrityError:  # the tracker is unique per vote: nothing was written
         raise VoteError(_("This ballot is already on the board."), 409) from None
     return line
+
+
+def previous_of(vote: Vote, credential: str) -> str:
+    """The tracker of a credential's last ballot on the board (``FIRST`` if none): what the voter's browser signs
+    into a new ballot as its ``previous``. Nothing the board does not show."""
+    last = (
+        Entry.objects.filter(vote=vote, kind="ballot", credential=credential)
+        .order_by("-seq")
+        .values_list("tracker", flat=True)
+        .first()
+    )
+    return last or ballots.FIRST
 
 
 def append(vote: Vote, kind: str, payload: dict) -> dict:
@@ -149,7 +197,7 @@ def append(vote: Vote, kind: str, payload: dict) -> dict:
 
     line = _write(vote, kind, payload, check)
     state = holder["state"]
-    fields = {"phase": _phase(state), "batches": state.batches}
+    fields = {"phase": _phase(state), "batches": state.batches + state.pass_batches}
     if state.key is not None:
         fields.update(public_key=state.key.hex(), fingerprint=state.fingerprint)
     Vote.objects.filter(pk=vote.pk).update(**fields)
@@ -190,11 +238,12 @@ def _context(pk: int, batches: int, phase: str) -> dict:
         "key": state.key,
         "questions": state.questions,
         "credentials": frozenset(state.credentials),
+        "passes": frozenset(state.passes),
     }
 
 
 # Keyed by the vote's batch count and phase, which the vote's row gives on every cast: a new batch of credentials
-# or the close is seen at once, in every process.
+# or passes (each counts in ``batches``) or the close is seen at once, in every process.
 CONTEXT = Cached(_context, Freshness("vote-context", ["vote.Vote"], every=300), size=16)
 
 
@@ -217,9 +266,16 @@ def cast(vote: Vote, body: bytes, client_ip: str | None, limited: bool = True) -
     except ProtocolError as exc:
         raise VoteError(_("The ballot is refused: %(why)s.") % {"why": str(exc)}) from None
     if credential not in context["credentials"]:
-        raise VoteError(_("The ballot is refused: its credential is not on this vote's list."), 403)
-
-    return _append_ballot(vote, ballot, ballots.tracker(ballot))
+        raise VoteError(
+            _(
+                "The ballot is refused: its credential is not on this vote's list (check that the credential "
+                "and the voting pass were not swapped)."
+            ),
+            403,
+        )
+    if ballot["pass"] not in context["passes"]:
+        raise VoteError(_("The ballot is refused: its voting pass is not on this vote's list."), 403)
+    return _append_ballot(vote, ballot, ballots.tracker(ballot), context)
 
 
 def refuse_unless_open(vote: Vote) -> None:
@@ -267,6 +323,7 @@ def submit(vote: Vote, document: dict) -> dict:
         "veche-vote-deal/1": "deal",
         "veche-vote-accept/1": "accept",
         "veche-vote-credentials/1": "credentials",
+        "veche-vote-passes/1": "passes",
         "veche-vote-partial/1": "partial",
     }
     if fmt == signing.SIGNATURE_FORMAT:
@@ -275,7 +332,7 @@ def submit(vote: Vote, document: dict) -> dict:
         return append(vote, kinds[inner["format"]], document)
     raise VoteError(
         _(
-            "This file is not a document of the vote's ceremony (deal, acceptance, credentials, "
+            "This file is not a document of the vote's ceremony (deal, acceptance, credentials, voting passes, "
             "partial decryption) nor the manifest's signature."
         )
     )
@@ -313,6 +370,7 @@ def create(definition: dict) -> Vote:
         "threshold": definition.get("threshold"),
         "trustees": definition.get("trustees"),
         "credential_authority": definition.get("credential_authority"),
+        "registrar": definition.get("registrar"),
         "eligibility": str(definition.get("eligibility", ""))[:2000],
         "board_key": signing.public_of(SigningKey(seed)),
         "demo": bool(settings.DEMO and not settings.SIGNING_ROOT),

@@ -2,7 +2,8 @@
 
 The ballot is encrypted, proved and signed in the voter's browser (vote/static/vote/vote.js): the page never
 sends the credential or the choices, only the finished ballot, to POST /api/vote/SLUG/ballots. The credential
-comes in the voter's mail as a link whose fragment (#credential=…) the browser never sends to any server.
+comes in the credential authority's mail, the voting pass in the registrar's, each as a link whose fragment
+(#credential=…, #pass=…) the browser never sends to any server.
 """
 
 from __future__ import annotations
@@ -30,6 +31,11 @@ from vote.store import manifest_of
 # The words the pages' scripts show, in the visitor's language.
 BALLOT_MESSAGES = {
     "credential": gettext_lazy("This is not a credential: 24 letters and digits, as in the mail."),
+    "pass": gettext_lazy("This is not a voting pass: 24 letters and digits, as in the registrar's mail."),
+    "overtaken": gettext_lazy(
+        "Another ballot of your credential reached the board first (from another device?). Encrypt again: "
+        "the new ballot replaces it."
+    ),
     "count": gettext_lazy("Choose the number of answers the question asks for."),
     "cast": gettext_lazy("Your ballot is on the board as entry"),
     "find": gettext_lazy("Find it on the board"),
@@ -89,12 +95,14 @@ def summary(vote: Vote) -> dict:
     from the board's entries other than ballots (their number is on the vote's row)."""
     manifest = manifest_of(vote)
     checks: dict[str, int] = {}
-    result, partials, tally = None, 0, None
+    result, partials, tally, passes = None, 0, None, 0
     for kind, line in Entry.objects.filter(vote=vote).exclude(kind="ballot").values_list("kind", "line"):
         payload = json.loads(line)["entry"]["payload"]
         if kind == "credentials":
             for check, n in payload["document"]["checks"].items():
                 checks[check] = checks.get(check, 0) + n
+        elif kind == "passes":
+            passes += len(payload["document"]["passes"])
         elif kind == "result":
             result = payload
         elif kind == "partial":
@@ -120,6 +128,7 @@ def summary(vote: Vote) -> dict:
         "threshold": manifest["threshold"],
         "checks": sorted(checks.items()),
         "credentials": sum(checks.values()),
+        "passes": passes,
         "ballots": vote.ballots,
         "counted": tally["ballots"] if tally else None,
         "partials": partials,

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from core import signing
-from vote import offline
+from vote import ballots, offline
 from vote.models import Vote
 from vote.store import create, submit
 
@@ -41,7 +41,7 @@ class Ceremony:
         self.vote.refresh_from_db()
 
 
-def make_vote(tmp_path, n_trustees=5, threshold=3, questions=QUESTIONS, voters=20, closes_in=30):
+def make_vote(tmp_path, n_trustees=5, threshold=3, questions=QUESTIONS, voters=20, closes_in=30, slug="test-vote"):
     from veche.test_settings import OFFLINE_DIR
 
     folder = tmp_path
@@ -50,12 +50,13 @@ def make_vote(tmp_path, n_trustees=5, threshold=3, questions=QUESTIONS, voters=2
         key = folder / f"trustee{i + 1}.key"
         assert offline.main(["key", "--out", str(key)], out=open("/dev/null", "w")) == 0
         trustees.append(key)
-    authority = folder / "authority.key"
+    authority, registrar = folder / "authority.key", folder / "registrar.key"
     offline.main(["key", "--out", str(authority)], out=open("/dev/null", "w"))
+    offline.main(["key", "--out", str(registrar)], out=open("/dev/null", "w"))
     now = timezone.now()
     vote = create(
         {
-            "slug": "test-vote",
+            "slug": slug,
             "title": "Тест",
             "questions": questions,
             "opens": (now - datetime.timedelta(hours=1)).isoformat(),
@@ -65,12 +66,14 @@ def make_vote(tmp_path, n_trustees=5, threshold=3, questions=QUESTIONS, voters=2
                 {"name": f"T{i + 1}", "key": signing.public_of(signing.read_key(k))} for i, k in enumerate(trustees)
             ],
             "credential_authority": signing.public_of(signing.read_key(authority)),
+            "registrar": signing.public_of(signing.read_key(registrar)),
         }
     )
     # The organisers sign the manifest offline with their root key (veche/test_settings.py's offline folder).
     signature = signing.sign(vote.manifest.encode(), signing.read_key(OFFLINE_DIR / "root.key"))
     submit(vote, signature)
     c = Ceremony(folder, vote, trustees, authority)
+    c.registrar = registrar
     for i, key in enumerate(trustees, 1):
         c.run("deal", "--board", c.board_file(), "--key", key, "--out", folder / f"deal{i}.json")
         c.submit(folder / f"deal{i}.json")
@@ -108,7 +111,28 @@ def make_vote(tmp_path, n_trustees=5, threshold=3, questions=QUESTIONS, voters=2
     c.submit(folder / "ca" / "credentials.json")
     with open(folder / "ca" / "mail.csv", newline="") as fh:
         c.credentials = [row["credential"] for row in csv.DictReader(fh)]
+    # The registrar, a second party, mails each voter a voting pass of its own (the same roll, another mail).
+    c.run(
+        "passes",
+        "--board",
+        c.board_file(),
+        "--key",
+        registrar,
+        "--voters",
+        folder / "voters.csv",
+        "--out-dir",
+        folder / "registrar",
+    )
+    c.submit(folder / "registrar" / "passes.json")
+    with open(folder / "registrar" / "mail.csv", newline="") as fh:
+        c.passes = [row["pass"] for row in csv.DictReader(fh)]
     return c
+
+
+def voter_keys(c, n: int):
+    """Voter n's two keys: the credential the authority mailed and the pass the registrar mailed."""
+    vote_id = json.loads(c.vote.manifest)["id"]
+    return ballots.credential_key(vote_id, c.credentials[n]), ballots.pass_key(vote_id, c.passes[n])
 
 
 @pytest.fixture(autouse=True)

@@ -1,5 +1,6 @@
-"""In Debian's chromium, on a phone-sized page: vote with the credential from the mail's link, audit one ballot,
-cast another, find its tracker on the board; then the exported board's verifier passes, checks the audit, and
+"""In Debian's chromium, on a phone-sized page: vote with the credential from one mail's link and the voting pass
+copied from the other, audit one ballot, cast another, find its tracker on the board, vote again (the new ballot
+names the first); then the exported board's verifier passes, checks the audit, and
 fails on a tampered copy."""
 
 import json
@@ -63,7 +64,8 @@ def test_vote_audit_cast_find_and_verify(committed_vote, site, settings, tmp_pat
     page.goto(f"{site}/vote/{vote.slug}/#credential={committed_vote.credentials[0]}")
     assert page.input_value("#credential") == committed_vote.credentials[0]
     assert "#credential" not in page.url  # taken out of the address bar and the history
-    page.get_by_label("Да").check()
+    page.get_by_label("Ваш пропуск").fill(committed_vote.passes[0])  # copied from the registrar's mail
+    page.get_by_label("Да", exact=True).check()
     page.get_by_role("button", name="Зашифровать бюллетень").click()
     page.wait_for_selector("#prepared:not([hidden])")
     first = page.inner_text("#tracker")
@@ -72,7 +74,8 @@ def test_vote_audit_cast_find_and_verify(committed_vote, site, settings, tmp_pat
     page.wait_for_selector("#audit-record:not([hidden])")
     record = json.loads(page.input_value("#audit-json"))
     assert record["choices"] == [[0]] and len(record["randomness"][0]) == 2
-    assert "signature" not in record["ballot"]  # an audited ballot cannot be cast by whoever holds the record
+    # An audited ballot cannot be cast by whoever holds the record.
+    assert "signature" not in record["ballot"] and "pass_signature" not in record["ballot"]
     page.get_by_role("button", name="Зашифровать бюллетень").click()
     page.wait_for_selector("#prepared:not([hidden])")
     tracker = page.inner_text("#tracker")
@@ -85,6 +88,15 @@ def test_vote_audit_cast_find_and_verify(committed_vote, site, settings, tmp_pat
     # Its tracker is on the board.
     page.get_by_role("link", name="Найти на доске").click()
     assert "Ваш бюллетень на доске: запись" in page.inner_text(".found")
+    # Voting again, from the registrar's link this time: the new ballot follows the first, and replaces it.
+    page.goto(f"{site}/vote/{vote.slug}/#pass={committed_vote.passes[0]}")
+    assert page.input_value("#pass") == committed_vote.passes[0] and "#pass" not in page.url
+    page.get_by_label("Ваш ключ").fill(committed_vote.credentials[0])
+    page.get_by_label("Нет", exact=True).check()
+    page.get_by_role("button", name="Зашифровать бюллетень").click()
+    page.wait_for_selector("#prepared:not([hidden])")
+    page.get_by_role("button", name="Отправить").click()
+    page.wait_for_selector("#outcome.found")
     assert all(url.startswith(site) for url in requests), [u for u in requests if not u.startswith(site)]
     assert not errors, errors
 
@@ -95,7 +107,7 @@ def test_vote_audit_cast_find_and_verify(committed_vote, site, settings, tmp_pat
     server, port = serve(tmp_path / "copy", tmp_path / "copy.log")
     try:
         report = verify_in(page, f"http://127.0.0.1:{port}/")
-        assert "Всё сходится." in report and "1 бюллетеней в урнах" in report
+        assert "Всё сходится." in report and "2 бюллетеней в урнах" in report
         page.fill("#audit", json.dumps(record))
         page.click("#audit-go")
         assert page.inner_text("#audited") == "В проверенном бюллетене зашифровано: Поддерживаете ли вы требование?: Да"

@@ -1,4 +1,5 @@
-"""The board under concurrent casts: one chain, no fork, no lost ballot; the same ballot twice at once is taken once."""
+"""The board under concurrent casts: one chain, no fork, no lost ballot; the same ballot twice at once is taken once,
+and of two ballots of one credential that follow the same last ballot, one."""
 
 import json
 import threading
@@ -10,7 +11,7 @@ from django.utils import translation
 from vote import ballots
 from vote.board import verify
 from vote.store import VoteError, cast, lines, replay
-from vote.tests.conftest import QUESTIONS, make_vote
+from vote.tests.conftest import QUESTIONS, make_vote, voter_keys
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite serialises writers: concurrency on PostgreSQL")
@@ -19,14 +20,15 @@ def test_concurrent_casts_keep_one_chain(tmp_path):
     c = make_vote(tmp_path, voters=60)
     vote = c.vote
     state = replay(vote)
-    vote_id = json.loads(vote.manifest)["id"]
     built = [
-        ballots.canonical(
-            ballots.build(
-                state.fingerprint, state.key, QUESTIONS, [[n % 2], []], ballots.credential_key(vote_id, cred)
-            )[0]
-        )
-        for n, cred in enumerate(c.credentials)
+        ballots.canonical(ballots.build(state.fingerprint, state.key, QUESTIONS, [[n % 2], []], *voter_keys(c, n))[0])
+        for n in range(len(c.credentials))
+    ]
+    # Voter 56 on two devices at once, both ballots its first: the board takes one (the other no longer follows
+    # its credential's last ballot, and says so).
+    twins = [
+        ballots.canonical(ballots.build(state.fingerprint, state.key, QUESTIONS, [[k], []], *voter_keys(c, 56))[0])
+        for k in (0, 1)
     ]
     accepted, refused, errors = [], [], []
 
@@ -47,17 +49,30 @@ def test_concurrent_casts_keep_one_chain(tmp_path):
         threads = [threading.Thread(target=run, args=(built[i * 5 : i * 5 + 5],)) for i in range(10)]
         # …and the same ballot from ten clients at once.
         threads += [threading.Thread(target=run, args=([built[55]],)) for _ in range(10)]
+        threads += [threading.Thread(target=run, args=([twin],)) for twin in twins]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
         assert errors == []
-        assert len(accepted) == 51 and len(set(accepted)) == 51
-        assert refused == ["This ballot is already on the board."] * 9
+        assert len(accepted) == 52 and len(set(accepted)) == 52
+        repeated = [r for r in refused if "already on the board" in r]
+        assert len(repeated) == 9, refused
+        twin_credential = json.loads(twins[0])["credential"]
+        taken = [
+            line["entry"]["payload"]
+            for line in lines(vote)
+            if line["entry"]["kind"] == "ballot" and line["entry"]["payload"]["credential"] == twin_credential
+        ]
+        assert len(taken) == 1
+        assert [r for r in refused if r not in repeated] == [
+            "The ballot is refused: the ballot does not follow its credential's last ballot on the board "
+            f"({ballots.tracker(taken[0])[:16]}): one signed before a re-vote cannot be cast after it."
+        ]
         report = verify(lines(vote))
         assert report.ok, report.faults
-        assert report.state.ballots == 51
+        assert report.state.ballots == 52
         vote.refresh_from_db()
-        assert vote.ballots == 51 and vote.length == report.state.length
+        assert vote.ballots == 52 and vote.length == report.state.length
     finally:
         vote.delete()

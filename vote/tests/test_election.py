@@ -16,7 +16,7 @@ from vote.board import entry_line, verify
 from vote.group import ProtocolError, base, hexof, scalar_hex
 from vote.models import Vote
 from vote.store import close, lines, replay
-from vote.tests.conftest import QUESTIONS, make_vote
+from vote.tests.conftest import QUESTIONS, make_vote, voter_keys
 from vote.tests.test_protocol import NODE, js
 
 pytestmark = pytest.mark.django_db
@@ -46,18 +46,23 @@ def election(tmp_path_factory, django_db_setup, django_db_blocker):
             expected = [[0, 0], [0, 0, 0]]
             client = Client()
             audits, receipts = [], []
-            for n, credential in enumerate(c.credentials):
-                key = ballots.credential_key(json.loads(vote.manifest)["id"], credential)
+            for n in range(len(c.credentials)):
+                keys = voter_keys(c, n)
                 picks = [[rng.randrange(2)], rng.sample(range(3), rng.randrange(3))]
                 if n % 50 == 0:  # audits one ballot first (a Benaloh challenge): never cast
-                    ballot, randomness = ballots.build(state.fingerprint, state.key, QUESTIONS, picks, key)
-                    unsigned = {k: v for k, v in ballot.items() if k != "signature"}
-                    audits.append(({"ballot": unsigned, "randomness": randomness, "choices": picks}, picks))
+                    ballot, randomness = ballots.build(state.fingerprint, state.key, QUESTIONS, picks, *keys)
+                    record = {"ballot": ballots.unsigned(ballot), "randomness": randomness, "choices": picks}
+                    audits.append((record, picks))
+                previous = ballots.FIRST
                 if n % 40 == 1:  # votes, then votes again: only the last counts
                     first = [[1 - picks[0][0]], []]
-                    ballot, _r = ballots.build(state.fingerprint, state.key, QUESTIONS, first, key)
+                    ballot, _r = ballots.build(state.fingerprint, state.key, QUESTIONS, first, *keys)
                     assert cast(client, vote, ballot).status_code == 201
-                ballot, _r = ballots.build(state.fingerprint, state.key, QUESTIONS, picks, key)
+                    previous = client.get(
+                        f"/api/vote/{vote.slug}/previous", {"credential": ballot["credential"]}
+                    ).json()["previous"]
+                    assert previous == ballots.tracker(ballot)
+                ballot, _r = ballots.build(state.fingerprint, state.key, QUESTIONS, picks, *keys, previous)
                 response = cast(client, vote, ballot)
                 assert response.status_code == 201, response.content
                 receipts.append(response.json())
@@ -168,7 +173,7 @@ def test_a_ballot_altered(election):
 def test_a_ballot_added_without_a_credential(election):
     outsider = SigningKey.generate()
     state = election.state
-    ballot, _r = ballots.build(state.fingerprint, state.key, QUESTIONS, [[0], []], outsider)
+    ballot, _r = ballots.build(state.fingerprint, state.key, QUESTIONS, [[0], []], outsider, voter_keys(election, 0)[1])
     at = next(i for i, line in enumerate(election.lines) if line["entry"]["kind"] == "close")
     lines_ = election.lines[:at]
     lines_.append(entry_line(at, "ballot", ballot, lines_[-1]["hash"], SigningKey(bytes(election.vote.board_seed))))
@@ -244,20 +249,20 @@ def test_vote_verify_names_the_fault_and_fails(election, tmp_path, capsys):
 
 def test_the_server_holds_no_share_seed_credential_or_voter(election):
     """Everything the vote's server stored after a whole election, searched for what must stay offline: the
-    trustees' seeds and shares, the credential authority's seed, the voters' private credentials, their e-mails
-    and names (the credential authority's voters.csv and mail.csv never reach the server)."""
+    trustees' seeds and shares, the credential authority's and the registrar's seeds, the voters' private
+    credentials and passes, their e-mails and names (voters.csv and the mail.csv files never reach the server)."""
     from django.conf import settings
 
     from core.testing import leaks
     from vote.models import Entry
 
     secrets = []
-    for path in [*election.trustees, election.authority]:
+    for path in [*election.trustees, election.authority, election.registrar]:
         secrets.append(json.loads(path.read_text())["seed"])
     for i in range(1, len(election.trustees) + 1):
         share = json.loads((election.folder / f"share{i}.json").read_text())["share"]
         secrets += [share, str(int.from_bytes(bytes.fromhex(share), "little"))]
-    secrets += election.credentials
+    secrets += election.credentials + election.passes
     secrets += [f"voter{n}@example.org" for n in range(200)] + [f"Voter {n}" for n in range(10, 200)]
     vote = Vote.objects.get(pk=election.vote.pk)
     board = list(Entry.objects.filter(vote=vote).values_list("line", flat=True))
@@ -300,6 +305,95 @@ def test_a_superseded_ballot_replayed_does_not_undo_the_re_vote(election):
     state = election.state
     with pytest.raises(ProtocolError, match="lower-case hex"):
         ballots.check(respelled, state.fingerprint, state.key, QUESTIONS)
+
+
+def test_a_ballot_signed_before_the_re_vote_is_never_cast_after_it(election):
+    """Issue 32, finding 1: a coercer has the voter sign a ballot and hand it over uncast; the voter then votes as
+    they wish. The coerced ballot, cast after, is new to the board — but it names the state of the board before
+    the voter's own ballot (``previous``), so every verifier refuses it, and so does the server."""
+    state = election.state
+    voter = 2  # voted once, in the fixture: its ballot on the board is its first
+    coerced, _r = ballots.build(state.fingerprint, state.key, QUESTIONS, [[1], [0, 1]], *voter_keys(election, voter))
+    own = next(
+        line["entry"]["payload"]
+        for line in election.lines
+        if line["entry"]["kind"] == "ballot" and line["entry"]["payload"]["credential"] == coerced["credential"]
+    )
+    at = next(i for i, line in enumerate(election.lines) if line["entry"]["kind"] == "close")
+    lines_ = election.lines[:at]
+    lines_.append(entry_line(at, "ballot", coerced, lines_[-1]["hash"], SigningKey(bytes(election.vote.board_seed))))
+    fault = (
+        f"entry {at} (ballot): the ballot does not follow its credential's last ballot on the board "
+        f"({ballots.tracker(own)[:16]}): one signed before a re-vote cannot be cast after it"
+    )
+    assert faults_of(lines_) == [fault]
+    if NODE:
+        assert js("board", {"lines": lines_})["faults"] == [fault]
+
+
+def test_the_credential_authority_alone_casts_nothing(tmp_path):
+    """Issue 32, finding 2: the credential authority holds every credential. With a voting pass of its own making
+    it cast for voters who had not voted and overwrote a cast vote. Casting now needs the registrar's pass too,
+    bound to the credential by the voter's first ballot: refused by the server, and by every verifier when a seized
+    server puts such a ballot on the board anyway."""
+    from django.test import Client
+
+    c = make_vote(tmp_path, n_trustees=1, threshold=1, voters=4, slug="two-parties")
+    vote, client = c.vote, Client()
+    client.cookies["django_language"] = "en"  # the refusals compared in English
+    state = replay(vote)
+    vote_id = json.loads(vote.manifest)["id"]
+    authority_pass = ballots.pass_key(vote_id, ballots.new_credential())  # a pass no registrar listed
+    credential_0, pass_0 = voter_keys(c, 0)
+    credential_1, pass_1 = voter_keys(c, 1)
+    # Voter 0 votes YES.
+    mine, _r = ballots.build(state.fingerprint, state.key, QUESTIONS, [[0], []], credential_0, pass_0)
+    assert cast(client, vote, mine).status_code == 201
+    after = ballots.tracker(mine)
+    attempts = [
+        # for voter 3, who has not voted, with its own pass
+        (
+            ballots.build(state.fingerprint, state.key, QUESTIONS, [[1], []], voter_keys(c, 3)[0], authority_pass)[0],
+            403,
+            "its voting pass is not on this vote's list",
+        ),
+        # over voter 0's YES, with its own pass
+        (
+            ballots.build(state.fingerprint, state.key, QUESTIONS, [[1], []], credential_0, authority_pass, after)[0],
+            403,
+            "its voting pass is not on this vote's list",
+        ),
+        # over voter 0's YES, with voter 1's real pass (voter 1 colluding, or its mail read)
+        (
+            ballots.build(state.fingerprint, state.key, QUESTIONS, [[1], []], credential_0, pass_1, after)[0],
+            409,
+            "this credential votes with another voting pass (the one of its first ballot)",
+        ),
+    ]
+    for ballot, status, why in attempts:
+        response = cast(client, vote, ballot)
+        assert response.status_code == status and why in response.json()["detail"], response.content
+    # Voter 1 votes with its own pass: then voter 0's pass is no use for voter 1's credential either.
+    theirs, _r = ballots.build(state.fingerprint, state.key, QUESTIONS, [[0], []], credential_1, pass_1)
+    assert cast(client, vote, theirs).status_code == 201
+    stolen, _r = ballots.build(state.fingerprint, state.key, QUESTIONS, [[1], []], voter_keys(c, 2)[0], pass_1)
+    response = cast(client, vote, stolen)
+    assert (
+        response.status_code == 409
+        and "this voting pass has voted with another credential" in response.json()["detail"]
+    )
+    # A seized server puts the authority's ballots on the board anyway: every verifier names them.
+    key = SigningKey(bytes(vote.board_seed))
+    board_lines = lines(vote)
+    for ballot, _status, why in attempts:
+        forged = [*board_lines, entry_line(len(board_lines), "ballot", ballot, board_lines[-1]["hash"], key)]
+        reason = why.replace(
+            "its voting pass is not on this vote's list", "the ballot's voting pass is not on the registrar's list"
+        )
+        expected = [f"entry {len(board_lines)} (ballot): {reason}"]
+        assert faults_of(forged) == expected
+        if NODE:
+            assert js("board", {"lines": forged})["faults"] == expected
 
 
 def test_one_spelling_of_every_scalar_and_no_server_error_for_a_huge_number(election, client, monkeypatch):

@@ -12,10 +12,18 @@ import pytest
 from vote import ballots
 from vote.group import IDENTITY, L, ProtocolError, base, hexof, lagrange_at_zero, point, scalar, scalar_hex
 from vote.proofs import equal, in_range, knows
-from vote.tests.vectors import CONTEXT, KEY, QUESTIONS, X, vectors
+from vote.tests.vectors import CONTEXT, KEY, PREVIOUS, QUESTIONS, X, vectors
 
 HERE = Path(__file__).parent
 PINNED = json.loads((HERE / "vectors.json").read_text())
+
+CREDENTIAL = ballots.credential_key("kat-vote", PINNED["credential"]["text"])
+PASS = ballots.pass_key("kat-vote", PINNED["pass"]["text"])
+
+
+def resigned(ballot: dict) -> dict:
+    """A changed ballot signed again by the voter's own keys: what a cheating browser sends."""
+    return ballots.sign(ballots.unsigned(ballot), CREDENTIAL, PASS)
 
 
 def bumped(pair_list, branch=0, part=1):
@@ -113,23 +121,41 @@ def test_ballot_and_its_tampering():
         (("answers", 0, "choices", 0, 0), "signature"),
         (("answers", 1, "overall", 0, 1), "signature"),
         (("signature",), "signature"),
+        (("pass_signature",), "signature by its voting pass"),
         (("credential",), "signature"),
+        (("pass",), "signature by its credential"),
+        (("previous",), "signature by its credential"),
     ]:
         changed = copy.deepcopy(ballot)
         holder = changed
         for key in path[:-1]:
             holder = holder[key]
-        holder[path[-1]] = scalar_hex(7) if path[-1] != "signature" else "00" * 64
+        holder[path[-1]] = "00" * 64 if str(path[-1]).endswith("signature") else scalar_hex(7)
         with pytest.raises(ProtocolError, match=message):
             ballots.check(changed, "kat-election", KEY, QUESTIONS)
     # Proofs are bound to the credential: the same ciphertexts and proofs under another credential do not hold.
     from nacl.signing import SigningKey
 
     thief = SigningKey.generate()
-    body = {**{k: v for k, v in ballot.items() if k != "signature"}, "credential": bytes(thief.verify_key).hex()}
-    stolen = {**body, "signature": thief.sign(ballots.canonical(body)).signature.hex()}
+    body = {**ballots.unsigned(ballot), "credential": bytes(thief.verify_key).hex()}
+    stolen = ballots.sign(body, thief, PASS)
     with pytest.raises(ProtocolError, match="question 1, answer 1: the proof"):
         ballots.check(stolen, "kat-election", KEY, QUESTIONS)
+    # The ballot names what it follows, and both keys sign it: each in one spelling.
+    assert ballot["previous"] == PREVIOUS and ballot["pass"] == PINNED["pass"]["public"]
+    for field, value, message in [
+        ("previous", PREVIOUS.upper(), "previous: 64 lower-case hex"),
+        ("previous", PREVIOUS[:-2], "previous: 64 lower-case hex"),
+        ("previous", None, "previous: 64 lower-case hex"),
+        ("pass", PINNED["pass"]["public"].upper(), "64 lower-case hex"),
+    ]:
+        with pytest.raises(ProtocolError, match=message):
+            ballots.check(resigned({**ballot, field: value}), "kat-election", KEY, QUESTIONS)
+    with pytest.raises(ProtocolError, match="pass signature: 128 lower-case"):
+        ballots.check({**ballot, "pass_signature": ballot["pass_signature"].upper()}, "kat-election", KEY, QUESTIONS)
+    for missing in ("pass", "pass_signature", "previous"):
+        with pytest.raises(ProtocolError, match="not a ballot"):
+            ballots.check({k: v for k, v in ballot.items() if k != missing}, "kat-election", KEY, QUESTIONS)
 
 
 def test_a_point_outside_the_group_in_a_ballot_is_named():
@@ -142,9 +168,7 @@ def test_a_point_outside_the_group_in_a_ballot_is_named():
         changed = copy.deepcopy(PINNED["ballot"])
         mixed = bindings.crypto_core_ed25519_add(bytes.fromhex(changed["answers"][q]["choices"][a][part]), order2)
         changed["answers"][q]["choices"][a][part] = mixed.hex()
-        key = ballots.credential_key("kat-vote", PINNED["credential"]["text"])
-        body = {k: v for k, v in changed.items() if k != "signature"}
-        changed["signature"] = key.sign(ballots.canonical(body)).signature.hex()
+        changed = resigned(changed)
         with pytest.raises(ProtocolError, match=f"question {q + 1}, answer {a + 1}: not a point of the group"):
             ballots.check(changed, "kat-election", KEY, QUESTIONS)
 
@@ -152,11 +176,11 @@ def test_a_point_outside_the_group_in_a_ballot_is_named():
 def test_a_ballot_that_chooses_too_many_is_refused():
     key = ballots.credential_key("v", "7sVqhmTZ3xN1aBcDeFgHiJkL")
     with pytest.raises(ProtocolError, match="too few or too many"):
-        ballots.build("e", KEY, QUESTIONS, [[0, 1], []], key)
+        ballots.build("e", KEY, QUESTIONS, [[0, 1], []], key, PASS)
     # A cheating browser that encrypts two "yes" cannot make the sum proof: forge it with the 0..2 range.
     from vote.proofs import encrypt, prove_range
 
-    ballot, _r = ballots.build("e", KEY, QUESTIONS, [[0], []], key)
+    ballot, _r = ballots.build("e", KEY, QUESTIONS, [[0], []], key, PASS)
     cts = [encrypt(KEY, 1, 5), encrypt(KEY, 1, 6)]
     answer = ballot["answers"][0]
     answer["choices"] = [[hexof(a), hexof(b)] for a, b in cts]
@@ -166,19 +190,20 @@ def test_a_ballot_that_chooses_too_many_is_refused():
     answer["proofs"] = [prove_range(ctx, KEY, *cts[0], 1, 5, 0, 1)]
     a, b = total([c[0] for c in cts]), total([c[1] for c in cts])
     answer["overall"] = prove_range(ctx, KEY, a, b, 2, 11, 1, 2)[:1]
-    body = {k: v for k, v in ballot.items() if k != "signature"}
-    ballot["signature"] = key.sign(ballots.canonical(body)).signature.hex()
+    ballot = ballots.sign(ballots.unsigned(ballot), key, PASS)
     with pytest.raises(ProtocolError, match="question 1: the proof of the number of answers"):
         ballots.check(ballot, "e", KEY, QUESTIONS)
 
 
 def test_audit_reveals_the_choices_and_catches_a_lie():
-    unsigned = {k: v for k, v in PINNED["ballot"].items() if k != "signature"}
+    unsigned = ballots.unsigned(PINNED["ballot"])
     record = {"ballot": unsigned, "randomness": PINNED["ballot_randomness"], "choices": [[0], [1, 2]]}
     assert ballots.audit(record, "kat-election", KEY, QUESTIONS) == [[0], [1, 2]]
-    # Issue 32, finding 5: an audit record holding the signed ballot (which could still be cast) is refused.
-    with pytest.raises(ProtocolError, match="no signature"):
-        ballots.audit({**record, "ballot": PINNED["ballot"]}, "kat-election", KEY, QUESTIONS)
+    # Issue 32, finding 5: an audit record holding the signed ballot (which could still be cast) is refused, and
+    # so is one holding either signature.
+    for signed in (PINNED["ballot"], {**unsigned, "signature": PINNED["ballot"]["signature"]}):
+        with pytest.raises(ProtocolError, match="no signature"):
+            ballots.audit({**record, "ballot": signed}, "kat-election", KEY, QUESTIONS)
     lie = {**record, "choices": [[1], [1, 2]]}
     with pytest.raises(ProtocolError, match="does not encrypt what it says"):
         ballots.audit(lie, "kat-election", KEY, QUESTIONS)
@@ -224,6 +249,10 @@ def test_the_browser_code_agrees():
         js("credential", {"vote": "kat-vote", "text": None, "credential": PINNED["credential"]["text"]})
         == PINNED["credential"]["public"]
     )
+    assert (
+        js("credential", {"vote": "kat-vote", "credential": PINNED["pass"]["text"], "kind": "pass"})
+        == PINNED["pass"]["public"]
+    )
     good = {"ballot": PINNED["ballot"], "election": "kat-election", "key": PINNED["key"], "questions": QUESTIONS}
     assert js("check", good) == {"ok": True}
     changed = copy.deepcopy(good)
@@ -239,11 +268,14 @@ def test_the_browser_code_agrees():
             "picks": [[1], []],
             "vote": "kat-vote",
             "credential": PINNED["credential"]["text"],
+            "pass": PINNED["pass"]["text"],
+            "previous": PREVIOUS,
         },
     )
     credential, _cts = ballots.check(built["ballot"], "kat-election", KEY, QUESTIONS)
     assert credential == PINNED["credential"]["public"]
-    unsigned = {k: v for k, v in built["ballot"].items() if k != "signature"}
+    assert built["ballot"]["pass"] == PINNED["pass"]["public"] and built["ballot"]["previous"] == PREVIOUS
+    unsigned = ballots.unsigned(built["ballot"])
     record = {**built, "ballot": unsigned, "choices": [[1], []]}
     assert ballots.audit(record, "kat-election", KEY, QUESTIONS) == [[1], []]
 

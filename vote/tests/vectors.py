@@ -21,6 +21,7 @@ QUESTIONS = [
 CONTEXT = "known-answer"
 X = 0x0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDE % L
 KEY = base(X)
+PREVIOUS = "ab" * 32  # the tracker of a credential's last ballot, as a re-vote names it
 
 
 @contextmanager
@@ -55,8 +56,19 @@ def vectors() -> dict:
             "text": credential,
             "public": ballots.public_credential("kat-vote", credential),
         }
+        voting_pass = "9xWqhmTZ3xN1aBcDeFgHiJkM"
+        out["pass"] = {
+            "text": voting_pass,
+            "public": ballots.public_credential("kat-vote", voting_pass, "pass"),
+        }
         ballot, rs = ballots.build(
-            "kat-election", KEY, QUESTIONS, [[0], [1, 2]], ballots.credential_key("kat-vote", credential)
+            "kat-election",
+            KEY,
+            QUESTIONS,
+            [[0], [1, 2]],
+            ballots.credential_key("kat-vote", credential),
+            ballots.pass_key("kat-vote", voting_pass),
+            PREVIOUS,
         )
         out["ballot"], out["ballot_randomness"] = ballot, rs
         out["tracker"] = ballots.tracker(ballot)

@@ -88,7 +88,7 @@ class Command(BaseCommand):
     def make(self, slug: str, spec: dict) -> dict:
         now = timezone.now()
         trustees = [demo_key(f"{slug}|trustee|{i}") for i in range(len(TRUSTEES))]
-        authority = demo_key(f"{slug}|authority")
+        authority, registrar = demo_key(f"{slug}|authority"), demo_key(f"{slug}|registrar")
         definition = {
             "slug": slug,
             "title": spec["title"],
@@ -99,6 +99,7 @@ class Command(BaseCommand):
             "threshold": 3,
             "trustees": [{"name": n, "key": signing.public_of(k)} for n, k in zip(TRUSTEES, trustees, strict=True)],
             "credential_authority": signing.public_of(authority),
+            "registrar": signing.public_of(registrar),
             "eligibility": "Демо: 30 придуманных избирателей, адреса подтверждены через кампанию обещаний.",
         }
         vote = create(definition)
@@ -115,10 +116,13 @@ class Command(BaseCommand):
         public = [ballots.public_credential(manifest["id"], c) for c in credentials]
         checks = {"pledge-email": spec["voters"] - 5, "in-person": 5}
         append(vote, "credentials", ceremony.credential_batch(manifest, 1, public, checks, authority))
+        passes = [ballots.new_credential() for _ in range(spec["voters"])]
+        listed = [ballots.public_credential(manifest["id"], p, "pass") for p in passes]
+        append(vote, "passes", ceremony.pass_batch(manifest, 1, listed, registrar))
         vote.refresh_from_db()
         state = replay(vote)
         rng = random.Random(slug)
-        for credential in credentials[: spec["cast"]]:
+        for credential, voting_pass in list(zip(credentials, passes, strict=True))[: spec["cast"]]:
             picks = [
                 [rng.choice([0, 0, 1]) if len(q["answers"]) == 2 else rng.randrange(len(q["answers"]))]
                 for q in spec["questions"]
@@ -129,6 +133,7 @@ class Command(BaseCommand):
                 spec["questions"],
                 picks,
                 ballots.credential_key(manifest["id"], credential),
+                ballots.pass_key(manifest["id"], voting_pass),
             )
             cast(vote, ballots.canonical(ballot), None, limited=False)
         if spec["closed"]:
@@ -137,12 +142,21 @@ class Command(BaseCommand):
             for i in (1, 3, 4):
                 append(vote, "partial", ceremony.make_partial(state.fingerprint, i, x[i], state.tally, trustees[i - 1]))
         else:
-            for n, credential in enumerate(credentials, 1):
-                link = f"/vote/{slug}/#credential={credential}"
+            for n, (credential, voting_pass) in enumerate(zip(credentials, passes, strict=True), 1):
+                # Two mails from two parties (here both from the demo): the credential authority's and the
+                # registrar's. A real vote's never pass through the server.
                 send_mail(
                     f"Ваш ключ для голосования «{spec['title']}»",
-                    f"Демо-избиратель {n}.\n\nВаш ключ: {credential}\nГолосовать: {link}\n\n"
-                    "Ключ знаете только вы: сервер видит лишь его открытую часть.",
+                    f"Демо-избиратель {n}.\n\nВаш ключ: {credential}\nГолосовать: /vote/{slug}/#credential={credential}"
+                    "\n\nКлюч знаете только вы: сервер видит лишь его открытую часть. "
+                    "Пропуск придёт отдельным письмом.",
+                    None,
+                    [f"voter{n}@demo.invalid"],
+                )
+                send_mail(
+                    f"Ваш пропуск для голосования «{spec['title']}»",
+                    f"Демо-избиратель {n}.\n\nВаш пропуск: {voting_pass}\nГолосовать: /vote/{slug}/#pass={voting_pass}"
+                    "\n\nДля голоса нужны оба: ключ из письма организатора ключей и этот пропуск.",
                     None,
                     [f"voter{n}@demo.invalid"],
                 )

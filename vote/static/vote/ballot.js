@@ -1,5 +1,6 @@
-// The vote page: the credential from the link's fragment (never sent anywhere), the choices, the ballot built and
-// signed here (vote.js), a Benaloh audit on request, and the cast: only the finished ballot goes to the server.
+// The vote page: the credential and the voting pass from the links' fragments (never sent anywhere), the choices,
+// the ballot built and signed here (vote.js) after its credential's last ballot, a Benaloh audit on request, and the
+// cast: only the finished ballot goes to the server.
 "use strict";
 (function () {
   const section = document.getElementById("ballot");
@@ -8,14 +9,17 @@
   const T = JSON.parse(document.getElementById("messages").textContent);
   const questions = JSON.parse(document.getElementById("questions").textContent);
   const input = document.getElementById("credential");
+  const passInput = document.getElementById("pass");
   const outcome = document.getElementById("outcome");
   const prepared = document.getElementById("prepared");
   let current = null;
 
   const fragment = new URLSearchParams(location.hash.slice(1));
-  if (fragment.get("credential")) {
-    input.value = fragment.get("credential");
+  if (fragment.get("credential") || fragment.get("pass")) {
+    if (fragment.get("credential")) input.value = fragment.get("credential");
+    if (fragment.get("pass")) passInput.value = fragment.get("pass");
     history.replaceState(null, "", location.pathname + location.search);  // out of the address bar and history
+    (input.value ? passInput : input).focus();  // the code the other mail brings
   }
   function say(text, cls) { outcome.textContent = text; outcome.className = cls || ""; }
   function picks() {
@@ -24,16 +28,27 @@
   function forget() { current = null; prepared.hidden = true; }
   section.addEventListener("change", (event) => { if (event.target.name && event.target.name.startsWith("q")) forget(); });
   input.addEventListener("input", forget);
+  passInput.addEventListener("input", forget);
 
-  document.getElementById("prepare").addEventListener("click", () => {
-    let credential;
+  document.getElementById("prepare").addEventListener("click", async () => {
+    let credential, pass;
     try { credential = V.normalCredential(input.value); } catch (e) { say(T.credential, "error"); input.focus(); return; }
+    try { pass = V.normalCredential(passInput.value); } catch (e) { say(T.pass, "error"); passInput.focus(); return; }
     const chosen = picks();
     if (chosen.some((c, qi) => c.length < questions[qi].min || c.length > questions[qi].max)) { say(T.count, "error"); return; }
     say(T.working);
+    const seed = V.credentialSeed(section.dataset.vote, credential);
+    const passSeed = V.credentialSeed(section.dataset.vote, pass, "pass");
+    // The credential's last ballot on the board, which this one names: the board takes no ballot signed before it.
+    let previous;
+    try {
+      const url = `${section.dataset.previous}?credential=${V.publicCredential(section.dataset.vote, credential)}`;
+      const response = await fetch(url, { credentials: "same-origin" });
+      previous = (await response.json()).previous;
+      if (!response.ok || !/^[0-9a-f]{64}$/.test(previous)) throw new Error("previous");
+    } catch (e) { say(T.offline, "error"); return; }
     setTimeout(() => {
-      const seed = V.credentialSeed(section.dataset.vote, credential);
-      const built = V.build(section.dataset.election, section.dataset.key, questions, chosen, seed);
+      const built = V.build(section.dataset.election, section.dataset.key, questions, chosen, seed, passSeed, previous);
       current = { ...built, choices: chosen };
       document.getElementById("tracker").textContent = V.tracker(built.ballot);
       prepared.hidden = false;
@@ -47,8 +62,7 @@
     if (!current) return;
     // The audited ballot leaves without its signature: whoever checks the audit (another device, anyone shown it)
     // must not be able to cast it (issue 32). It is forgotten here, never cast.
-    const { signature, ...unsigned } = current.ballot;
-    const record = { ballot: unsigned, randomness: current.randomness, choices: current.choices };
+    const record = { ballot: V.unsigned(current.ballot), randomness: current.randomness, choices: current.choices };
     document.getElementById("audit-json").value = JSON.stringify(record);
     document.getElementById("audit-record").hidden = false;
     forget();  // an audited ballot is never cast: the next "encrypt" makes a new one
@@ -65,6 +79,9 @@
       });
     } catch (e) { say(T.offline, "error"); return; }
     const data = await response.json().catch(() => ({}));
+    if (response.status === 409 && data.errors && data.errors.previous) {
+      forget(); say(T.overtaken, "error"); return;  // another ballot of this credential came first: build anew
+    }
     if (response.status !== 201) { say(`${T.refused} ${data.detail || response.status}`, "error"); return; }
     const tracker = V.tracker(current.ballot);
     forget();

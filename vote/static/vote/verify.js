@@ -68,7 +68,8 @@
     if (kind === "manifest") {
       if (s.manifest) fail("a second manifest");
       const m = payload.manifest, sig = payload.signature || {};
-      if (!m || m.format !== "veche-vote/1") fail("not a vote manifest (%(format)s)", { format: "veche-vote/1" });
+      if (!m || m.format !== "veche-vote/2") fail("not a vote manifest (%(format)s)", { format: "veche-vote/2" });
+      if (typeof m.registrar !== "string" || m.registrar === m.credential_authority) fail("the registrar and the credential authority must be two parties with two keys");
       if (chainStatus && (!chainStatus[sig.key] || chainStatus[sig.key] === "revoked")) fail("the manifest's signature: %(exc)s", { exc: V.M("The signature is by a key that is not in the organisers' key chain (%(f)s).", { f: fingerprint(sig.key) }) });
       if (!signatureValid(V.utf8(V.canonical(m)), sig.key, sig.signature)) fail("the manifest's signature: %(exc)s", { exc: V.M("The signature does not match this document: it was altered, or signed for another one.") });
       s.manifest = m; s.boardKey = m.board_key; s.signer = sig.key;
@@ -112,13 +113,32 @@
       d.credentials.forEach((c) => { V.point(c); if (s.credentials.has(c)) fail("a credential is listed twice"); s.credentials.add(c); });
       if (new Set(d.credentials).size !== d.credentials.length) fail("a credential is listed twice");
       s.batches += 1;
+    } else if (kind === "passes") {
+      if (s.closed) fail("voting passes added after the vote closed");
+      const d = signedDocument(payload, s.manifest.registrar, V.M("the voting passes"));
+      if (d.format !== "veche-vote-passes/1" || d.election !== mh) fail("the voting passes are not for this election");
+      if (d.batch !== s.passBatches + 1) fail("batches of voting passes are numbered in order: %(batch)s expected", { batch: s.passBatches + 1 });
+      if (!Array.isArray(d.passes) || !d.passes.length || [...d.passes].sort().some((c, i) => c !== d.passes[i])) fail("a batch lists its public voting passes, sorted");
+      d.passes.forEach((c) => V.point(c));
+      if (new Set(d.passes).size !== d.passes.length || d.passes.some((c) => s.passes.has(c))) fail("a voting pass is listed twice");
+      d.passes.forEach((c) => s.passes.add(c));
+      s.passBatches += 1;
     } else if (kind === "ballot") {
       if (!s.key || s.closed) fail("a ballot while the vote is not open");
       const cts = V.checkBallot(payload, s.fingerprint, s.key, s.manifest.questions);
-      if (!s.credentials.has(payload.credential)) fail("the ballot's credential is not on the credential authority's list");
-      const tracked = V.tracker(payload);
+      const credential = payload.credential, pass = payload.pass, tracked = V.tracker(payload);
+      // vote/board.py admit: both listed, bound to each other, the ballot new and following its credential's last.
+      if (!s.credentials.has(credential)) fail("the ballot's credential is not on the credential authority's list");
+      if (!s.passes.has(pass)) fail("the ballot's voting pass is not on the registrar's list");
+      const bound = s.passOf.get(credential);
+      if (bound === undefined && s.holder.has(pass)) fail("this voting pass has voted with another credential");
+      if (bound !== undefined && bound !== pass) fail("this credential votes with another voting pass (the one of its first ballot)");
       if (s.trackers.has(tracked)) fail("this ballot is already on the board (entry %(seq)s): cast again, it would undo a re-vote", { seq: s.trackers.get(tracked) });
-      s.last.set(payload.credential, { seq: entry.seq, cts });
+      const expected = s.latest.get(credential) || V.FIRST;
+      if (payload.previous !== expected) fail("the ballot does not follow its credential's last ballot on the board (%(previous)s): one signed before a re-vote cannot be cast after it", { previous: expected === V.FIRST ? V.M("none") : expected.slice(0, 16) });
+      s.last.set(credential, { seq: entry.seq, cts });
+      s.latest.set(credential, tracked);
+      s.passOf.set(credential, pass); s.holder.set(pass, credential);
       s.trackers.set(tracked, entry.seq);
       s.ballots += 1;
     } else if (kind === "close") {
@@ -164,7 +184,8 @@
   // The whole board: {state, faults}. Each fault names its entry, as vote_verify does.
   function verifyBoard(lines, chainStatus) {
     const s = { manifest: null, boardKey: "", commitments: [], accepted: new Set(), key: null, credentials: new Set(),
-      batches: 0, last: new Map(), trackers: new Map(), ballots: 0, closed: false, tally: null, counted: 0,
+      batches: 0, passes: new Set(), passBatches: 0, passOf: new Map(), holder: new Map(), latest: new Map(),
+      last: new Map(), trackers: new Map(), ballots: 0, closed: false, tally: null, counted: 0,
       partials: new Map(), result: null, head: GENESIS, length: 0, lastDeal: "" };
     const faults = [];
     for (let n = 0; n < lines.length; n++) {
@@ -192,9 +213,9 @@
   global.VecheVerify = { verifyBoard, followChain };
   global.VecheTests = {
     check(V, input) { try { V.checkBallot(input.ballot, input.election, V.point(input.key), input.questions); return { ok: true }; } catch (e) { return { ok: false, error: e.message }; } },
-    build(V, input) { return V.build(input.election, input.key, input.questions, input.picks, V.credentialSeed(input.vote, input.credential)); },
+    build(V, input) { return V.build(input.election, input.key, input.questions, input.picks, V.credentialSeed(input.vote, input.credential), V.credentialSeed(input.vote, input.pass, "pass"), input.previous); },
     challenge(V, input) { return V.scalarHex(V.challenge(input.tag, ...input.items)); },
-    credential(V, input) { return V.publicCredential(input.vote, input.credential); },
+    credential(V, input) { return V.publicCredential(input.vote, input.credential, input.kind); },
     board(V, input) {
       const r = verifyBoard(input.lines, input.keyring ? followChain(input.keyring, input.root) : null);
       return { faults: r.faults, result: r.state.result, ballots: r.state.ballots };

@@ -120,11 +120,17 @@
     if (c.length !== 24 || [...c].some((ch) => !ALPHABET.includes(ch))) throw new Error("credential");
     return c;
   }
-  function credentialSeed(voteId, credential) { return sha256(utf8(`veche-vote/1|credential|${voteId}|${normalCredential(credential)}`)); }
-  function publicCredential(voteId, credential) { return bytesToHex(ed25519.getPublicKey(credentialSeed(voteId, credential))); }
+  // A credential's seed, or (kind "pass") a voting pass's: the same alphabet, a seed under its own tag.
+  function credentialSeed(voteId, credential, kind = "credential") { return sha256(utf8(`veche-vote/1|${kind}|${voteId}|${normalCredential(credential)}`)); }
+  function publicCredential(voteId, credential, kind = "credential") { return bytesToHex(ed25519.getPublicKey(credentialSeed(voteId, credential, kind))); }
+  const FORMAT = "veche-ballot/2";
+  const FIRST = "0".repeat(64);  // the previous of a credential's first ballot
+  const BODY = ["answers", "credential", "election", "format", "pass", "previous"];
   const implied = (q) => q.answers.length === 2 && q.min === 1 && q.max === 1;
 
-  function build(election, keyHex, questions, picks, seed) {
+  // The ballot, signed by the credential and by the voting pass; previous: the tracker of the credential's last
+  // ballot on the board (FIRST if none), which the board requires, so no ballot signed earlier can follow this one.
+  function build(election, keyHex, questions, picks, seed, passSeed, previous = FIRST) {
     const key = point(keyHex);
     const credential = bytesToHex(ed25519.getPublicKey(seed));
     const context = `${election}|${credential}`;
@@ -141,25 +147,39 @@
       answers.push({ choices: cts.map(([a, b]) => [hexof(a), hexof(b)]), proofs, overall });
       randomness.push(rs.map(scalarHex));
     });
-    const body = { format: "veche-ballot/1", election, credential, answers };
-    const signature = bytesToHex(ed25519.sign(utf8(canonical(body)), seed));
-    return { ballot: { ...body, signature }, randomness };
+    const body = { format: FORMAT, election, credential, pass: bytesToHex(ed25519.getPublicKey(passSeed)), previous, answers };
+    const raw = utf8(canonical(body));
+    const signature = bytesToHex(ed25519.sign(raw, seed)), passSignature = bytesToHex(ed25519.sign(raw, passSeed));
+    return { ballot: { ...body, signature, pass_signature: passSignature }, randomness };
   }
+  const unsigned = (ballot) => Object.fromEntries(BODY.map((k) => [k, ballot[k]]));
   const tracker = (ballot) => sha256hex(canonical(ballot));
 
   function checkBallot(ballot, election, key, questions, signed = true) {
     const keysOf = (o) => Object.keys(o || {}).sort().join(",");
-    if (signed && (!ballot || typeof ballot !== "object" || keysOf(ballot) !== "answers,credential,election,format,signature")) fail("not a ballot: format, election, credential, answers and signature expected");
-    if (!signed && (!ballot || typeof ballot !== "object" || keysOf(ballot) !== "answers,credential,election,format")) fail("an audited ballot holds format, election, credential and answers, and no signature: a signed one could still be cast");
-    if (ballot.format !== "veche-ballot/1") fail("not a ballot of this version (%(format)s)", { format: "veche-ballot/1" });
+    const isObject = (o) => o !== null && typeof o === "object" && !Array.isArray(o);
+    if (signed && (!isObject(ballot) || keysOf(ballot) !== "answers,credential,election,format,pass,pass_signature,previous,signature")) fail("not a ballot: format, election, credential, pass, previous, answers and both signatures expected");
+    if (!signed && (!isObject(ballot) || keysOf(ballot) !== BODY.join(","))) fail("an audited ballot holds format, election, credential, pass, previous and answers, and no signature: a signed one could still be cast");
+    if (ballot.format !== FORMAT) fail("not a ballot of this version (%(format)s)", { format: FORMAT });
     if (ballot.election !== election) fail("the ballot is for another election (or another key of this one)");
-    if (typeof ballot.credential !== "string" || !/^[0-9a-f]{64}$/.test(ballot.credential)) fail("not a point: 64 lower-case hex digits expected");
+    for (const k of ["credential", "pass"]) if (typeof ballot[k] !== "string" || !/^[0-9a-f]{64}$/.test(ballot[k])) fail("not a point: 64 lower-case hex digits expected");
+    if (typeof ballot.previous !== "string" || !/^[0-9a-f]{64}$/.test(ballot.previous)) fail("the ballot's previous: 64 lower-case hex digits expected");
     if (signed) {
-      const { signature, ...body } = ballot;
-      if (typeof signature !== "string" || !/^[0-9a-f]{128}$/.test(signature)) fail("the ballot's signature: 128 lower-case hex digits expected");
-      let good = false;
-      try { good = ed25519.verify(hexToBytes(signature), utf8(canonical(body)), hexToBytes(ballot.credential), { zip215: false }); } catch (e) { good = false; }
-      if (!good) fail("the ballot's signature by its credential does not hold");
+      const raw = utf8(canonical(unsigned(ballot)));
+      for (const [name, signer] of [["signature", ballot.credential], ["pass_signature", ballot.pass]]) {
+        const sig = ballot[name];
+        const own = name === "signature";
+        if (typeof sig !== "string" || !/^[0-9a-f]{128}$/.test(sig)) {
+          if (own) fail("the ballot's signature: 128 lower-case hex digits expected");
+          fail("the ballot's pass signature: 128 lower-case hex digits expected");
+        }
+        let good = false;
+        try { good = ed25519.verify(hexToBytes(sig), raw, hexToBytes(signer), { zip215: false }); } catch (e) { good = false; }
+        if (!good) {
+          if (own) fail("the ballot's signature by its credential does not hold");
+          fail("the ballot's signature by its voting pass does not hold");
+        }
+      }
     }
     if (!Array.isArray(ballot.answers) || ballot.answers.length !== questions.length) fail("one answer per question expected");
     const context = `${election}|${ballot.credential}`;
@@ -204,6 +224,6 @@
   global.VecheVote = {
     L, point, scalar, scalarHex, base, mul, total, challenge, canonical, sha256hex, hexToBytes, bytesToHex,
     encrypt, proveRange, inRange, knows, equal, build, tracker, checkBallot, audit, credentialSeed,
-    publicCredential, normalCredential, implied, ZERO, Point, ed25519, utf8, M, fail,
+    publicCredential, normalCredential, implied, unsigned, FIRST, ZERO, Point, ed25519, utf8, M, fail,
   };
 })(globalThis);
