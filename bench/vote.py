@@ -195,6 +195,10 @@ def verifier(n, var):
         "trustees": [{"name": str(i), "key": signing.public_of(k)} for i, k in enumerate(trustees)],
         "credential_authority": signing.public_of(authority),
         "registrar": signing.public_of(registrar),
+        "min_ballots": 5,
+        "description": "",
+        "eligibility": "",
+        "demo": False,
     }
     state, lines = State(), []
 

@@ -17,6 +17,7 @@ result; it names each fault it finds by the entry where it lies. The browser's v
 from __future__ import annotations
 
 import base64
+import json
 from dataclasses import dataclass, field
 
 from nacl.signing import SigningKey
@@ -26,7 +27,7 @@ from core.signing import _
 from vote import ballots as ballot_rules
 from vote import ceremony
 from vote.ballots import canonical
-from vote.group import ProtocolError, hexof, sha256
+from vote.group import ProtocolError, hexof, sha256, whole
 
 GENESIS = "0" * 64
 KINDS = ("manifest", "deal", "accept", "open", "credentials", "passes", "ballot", "close", "tally", "partial", "result")
@@ -130,6 +131,10 @@ def apply(state: State, entry: dict, chain: signing.Chain | None = None) -> None
         manifest = ceremony.check_manifest(payload["manifest"])
         try:
             record = signing.parse_signature(payload["signature"])
+            if record != payload["signature"]:  # one spelling: the record as the signing tool writes it
+                raise signing.SigningError(
+                    _("This is not a signature file made by the signing tool (veche-signature/1).")
+                )
             if chain is not None:
                 chain.check(canonical(manifest), record)
             elif not signing.signature_valid(canonical(manifest), record["key"], record["signature"]):
@@ -154,7 +159,7 @@ def apply(state: State, entry: dict, chain: signing.Chain | None = None) -> None
         if len(state.deals) != len(state.trustees) or state.key is not None:
             raise ProtocolError(_("an acceptance before every trustee dealt, or after the vote opened"))
         index = payload.get("document", {}).get("trustee") if isinstance(payload, dict) else None
-        if not isinstance(index, int) or not 1 <= index <= len(state.trustees) or index in state.accepted:
+        if not whole(index) or not 1 <= index <= len(state.trustees) or index in state.accepted:
             raise ProtocolError(_("an acceptance by no trustee, or a second one by the same"))
         document = ceremony.signer_of(
             payload, state.trustees[index - 1]["key"], _("trustee %(i)s's acceptance") % {"i": index}
@@ -174,7 +179,7 @@ def apply(state: State, entry: dict, chain: signing.Chain | None = None) -> None
     elif kind == "open":
         if state.accepted != set(state.indices) or state.key is not None:
             raise ProtocolError(_("the vote opened before every trustee accepted the key"))
-        if payload != state.open_payload():
+        if canonical(payload) != canonical(state.open_payload()):
             raise ProtocolError(_("the election key or the verification keys are not those the deals give"))
         state.key = bytes.fromhex(payload["public_key"])
         state.fingerprint = payload["election"]
@@ -213,14 +218,20 @@ def apply(state: State, entry: dict, chain: signing.Chain | None = None) -> None
     elif kind == "tally":
         if not state.closed or state.tally is not None:
             raise ProtocolError(_("a tally before the vote closed, or a second one"))
-        if payload != state.tally_payload():
+        if canonical(payload) != canonical(state.tally_payload()):
             raise ProtocolError(_("the tally is not the product of the last ballot of each credential"))
         state.tally, state.counted = payload["tally"], payload["ballots"]
     elif kind == "partial":
         if state.tally is None or state.result is not None:
             raise ProtocolError(_("a partial decryption before the tally, or after the result"))
+        if state.counted < state.manifest["min_ballots"]:
+            # A tally of a few ballots tells them apart (of one, it is that ballot): no trustee decrypts it.
+            raise ProtocolError(
+                _("a partial decryption of %(n)s ballots, fewer than the manifest's %(min)s: no trustee decrypts it")
+                % {"n": state.counted, "min": state.manifest["min_ballots"]}
+            )
         index = payload.get("document", {}).get("trustee") if isinstance(payload, dict) else None
-        if not isinstance(index, int) or not 1 <= index <= len(state.trustees) or index in state.partials:
+        if not whole(index) or not 1 <= index <= len(state.trustees) or index in state.partials:
             raise ProtocolError(_("a partial decryption by no trustee, or a second one by the same"))
         document = ceremony.signer_of(
             payload, state.trustees[index - 1]["key"], _("trustee %(i)s's decryption") % {"i": index}
@@ -233,7 +244,7 @@ def apply(state: State, entry: dict, chain: signing.Chain | None = None) -> None
             raise ProtocolError(_("a result before the tally, or a second one"))
         if state.counted and len(state.partials) < state.manifest["threshold"]:
             raise ProtocolError(_("a result before enough trustees decrypted"))
-        if payload != state.result_payload():
+        if canonical(payload) != canonical(state.result_payload()):
             raise ProtocolError(_("the result is not what the tally and the trustees' decryptions give"))
         state.result = payload["counts"]
     else:
@@ -274,6 +285,34 @@ def admit(state: State, credential: str, voting_pass: str, previous: str, tracke
         )
 
 
+SAFE = 2**53 - 1  # JavaScript's numbers hold integers exactly up to here
+
+
+def parse_line(text: str) -> object:
+    """A line of board.jsonl: JSON in its canonical form only (a float or another spelling of a number reads the
+    same in the browser and hashes differently: both verifiers refuse it)."""
+    try:
+        line = json.loads(text)
+    except ValueError:
+        raise ProtocolError(_("a board line that is not JSON")) from None
+    if canonical(line).decode() != text:
+        raise ProtocolError(_("a board line not in its canonical form (sorted keys, no spaces)"))
+    return line
+
+
+def plain(value: object) -> None:
+    """JSON both verifiers read alike: integers within JavaScript's exact range, no other number (a float, or an
+    integer past 2^53, has another canonical form in the browser, so the two would hash different bytes)."""
+    if isinstance(value, dict):
+        for item in value.values():
+            plain(item)
+    elif isinstance(value, list):
+        for item in value:
+            plain(item)
+    elif isinstance(value, float) or (whole(value) and not -SAFE <= value <= SAFE):
+        raise ProtocolError(_("a number that is not a whole number the browser reads exactly"))
+
+
 def check_line(state: State, line: object) -> dict:
     """The entry of a board line whose place in the chain, hash and board signature hold."""
     if not isinstance(line, dict) or set(line) != {"entry", "hash", "signature"}:
@@ -281,7 +320,8 @@ def check_line(state: State, line: object) -> dict:
     entry = line["entry"]
     if not isinstance(entry, dict) or set(entry) != {"seq", "kind", "payload", "prev"}:
         raise ProtocolError(_("not a board entry: seq, kind, payload and prev expected"))
-    if entry["seq"] != state.length:
+    plain(entry)
+    if not whole(entry["seq"]) or entry["seq"] != state.length:
         raise ProtocolError(
             _("entry number %(seq)s where %(n)s should be: entries were removed or added")
             % {"seq": entry["seq"], "n": state.length}
@@ -291,8 +331,15 @@ def check_line(state: State, line: object) -> dict:
     raw = canonical(entry)
     if line["hash"] != sha256(raw):
         raise ProtocolError(_("its hash is not the hash of its content: it was altered"))
-    key = state.board_key or (entry["payload"].get("manifest", {}).get("board_key", "") if entry["seq"] == 0 else "")
-    if not key or not signing.signature_valid(raw, key, str(line["signature"])):
+    payload = entry["payload"]
+    manifest = payload.get("manifest") if isinstance(payload, dict) and entry["seq"] == 0 else None
+    key = state.board_key or (manifest.get("board_key", "") if isinstance(manifest, dict) else "")
+    signature = line["signature"]
+    if (
+        not ceremony.exact_b64(signature, 64)
+        or not isinstance(key, str)
+        or not signing.signature_valid(raw, key, signature)
+    ):
         raise ProtocolError(_("the board's signature of it does not hold"))
     return entry
 
@@ -338,20 +385,44 @@ def authentic(state: State, receipt: object) -> bool:
     )
 
 
+def walk(state: State, lines: list, chain: signing.Chain | None = None, offset: int = 0) -> list[str]:
+    """Lines onto a state, the first numbered ``offset``: the faults, each named by its entry (one at most: what
+    follows a broken entry cannot be checked against it). verify.js's walk is the same."""
+    for number, line in enumerate(lines, offset):
+        entry = line.get("entry") if isinstance(line, dict) else None
+        kind = entry.get("kind") if isinstance(entry, dict) else None
+        kind = kind if isinstance(kind, str) and kind else "?"
+        try:
+            if isinstance(line, str):
+                line = parse_line(line)
+                entry = line.get("entry") if isinstance(line, dict) else None
+                kind = entry.get("kind") if isinstance(entry, dict) else None
+                kind = kind if isinstance(kind, str) and kind else "?"
+            take(state, line, chain)
+        except Exception as exc:  # whatever breaks on an entry is a fault of that entry, as in verify.js
+            why = exc if isinstance(exc, ProtocolError) else _("malformed (%(error)s)") % {"error": type(exc).__name__}
+            return [_("entry %(n)s (%(kind)s): %(why)s") % {"n": number, "kind": kind, "why": why}]
+    return []
+
+
+def _object(line: object) -> object:
+    if isinstance(line, str):
+        try:
+            return json.loads(line)
+        except ValueError:
+            return line
+    return line
+
+
 def verify(
     lines: list, chain: signing.Chain | None = None, receipts: list | None = None, earlier: list | None = None
 ) -> Report:
     """Replay the board; every fault named with its entry. ``receipts`` (board lines voters kept) and ``earlier``
     (an observer's older copy) must be part of it: a dropped or rewritten entry shows there even when the
     server re-signed the whole board with its key."""
-    state, faults = State(), []
-    for number, line in enumerate(lines):
-        kind = line.get("entry", {}).get("kind", "?") if isinstance(line, dict) else "?"
-        try:
-            take(state, line, chain)
-        except (ProtocolError, KeyError, TypeError, AttributeError, ValueError) as exc:
-            faults.append(_("entry %(n)s (%(kind)s): %(why)s") % {"n": number, "kind": kind, "why": exc})
-            break  # what follows a broken entry cannot be checked against it
+    state = State()
+    faults = walk(state, lines, chain)
+    lines = [_object(line) for line in lines]
     by_hash = {line.get("hash"): i for i, line in enumerate(lines) if isinstance(line, dict)}
     for receipt in receipts or []:
         seq = receipt.get("entry", {}).get("seq") if isinstance(receipt, dict) else None
@@ -369,7 +440,7 @@ def verify(
                 _("receipt for entry %(n)s: that entry is not on the board (dropped or rewritten)") % {"n": seq}
             )
     for i, line in enumerate(earlier or []):
-        if i >= len(lines) or lines[i] != line:
+        if i >= len(lines) or lines[i] != _object(line):
             faults.append(
                 _("entry %(n)s: the board does not extend the earlier copy (it was changed or dropped)") % {"n": i}
             )

@@ -15,6 +15,7 @@ server relays them and cannot read them.
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 
 from nacl.exceptions import CryptoError
@@ -40,6 +41,7 @@ from vote.group import (
     sha256,
     sub,
     total,
+    whole,
 )
 from vote.proofs import equal, knows, prove_equal, prove_knowledge
 
@@ -50,6 +52,11 @@ CREDENTIALS = "veche-vote-credentials/1"
 PASSES = "veche-vote-passes/1"
 PARTIAL = "veche-vote-partial/1"
 SHARE = "veche-vote-share/1"
+
+
+def same(value: object, number: int) -> bool:
+    """``value`` is this whole number (not True for 1: the browser's verifier tells them apart, so must this)."""
+    return whole(value) and value == number
 
 
 def manifest_hash(manifest: dict) -> str:
@@ -66,6 +73,17 @@ def signed(document: dict, key: SigningKey) -> dict:
     return {"document": document, "signature": signing.sign(canonical(document), key)}
 
 
+def exact_b64(text: object, size: int) -> bool:
+    """Base64 of ``size`` bytes in its one spelling (padded, no spaces, no stray bits): what verify.js takes too."""
+    if not isinstance(text, str):
+        return False
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return len(raw) == size and base64.b64encode(raw).decode() == text
+
+
 def signer_of(payload: object, expected: str, what: str) -> dict:
     """The document of a signed payload, when its signature is by the expected key and holds."""
     if not isinstance(payload, dict) or set(payload) != {"document", "signature"}:
@@ -75,44 +93,65 @@ def signer_of(payload: object, expected: str, what: str) -> dict:
         raise ProtocolError(_("%(what)s: a signed document expected") % {"what": what})
     if record.get("key") != expected:
         raise ProtocolError(_("%(what)s: signed by a key the manifest does not name for it") % {"what": what})
-    if not signing.signature_valid(canonical(document), expected, str(record.get("signature", ""))):
+    if set(record) != {"format", "key", "signature"} or record.get("format") != signing.SIGNATURE_FORMAT:
+        raise ProtocolError(_("%(what)s: a signed document expected") % {"what": what})
+    signature = record.get("signature")
+    if not exact_b64(signature, 64) or not signing.signature_valid(canonical(document), expected, signature):
         raise ProtocolError(_("%(what)s: the signature does not hold") % {"what": what})
     return document
 
 
+MANIFEST_KEYS = (
+    "board_key", "closes", "credential_authority", "demo", "description", "eligibility", "format", "id",
+    "min_ballots", "opens", "questions", "registrar", "slug", "threshold", "title", "trustees",
+)  # fmt: skip
+TEXTS = ("closes", "description", "eligibility", "id", "opens", "slug", "title")
+KEYS = ("board_key", "credential_authority", "registrar")
+
+
 def check_manifest(manifest: object) -> dict:
-    """The manifest's shape; a manifest that breaks it could not be voted on."""
+    """The manifest's shape, in one spelling (verify.js checks the same): a manifest that breaks it could not be
+    voted on, and one the two verifiers read differently could make them disagree."""
     if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST:
         raise ProtocolError(_("not a vote manifest (%(format)s)") % {"format": MANIFEST})
-    try:
-        questions, trustees, t = manifest["questions"], manifest["trustees"], manifest["threshold"]
-        signing.public_key_text(manifest["board_key"])
-        signing.public_key_text(manifest["credential_authority"])
-        signing.public_key_text(manifest["registrar"])
-        str(manifest["id"]), str(manifest["title"]), str(manifest["opens"]), str(manifest["closes"])
-    except (KeyError, TypeError, signing.SigningError) as exc:
-        raise ProtocolError(_("the manifest is incomplete or malformed (%(exc)s)") % {"exc": exc}) from None
-    if not isinstance(trustees, list) or not trustees or not isinstance(t, int) or not 1 <= t <= len(trustees):
+    wrong = sorted(set(manifest) ^ set(MANIFEST_KEYS))
+    wrong += [k for k in TEXTS if k in manifest and not isinstance(manifest[k], str)]
+    wrong += [k for k in KEYS if k in manifest and not exact_b64(manifest[k], 32)]
+    if "demo" in manifest and not isinstance(manifest["demo"], bool):
+        wrong.append("demo")
+    if wrong:
+        raise ProtocolError(_("the manifest is incomplete or malformed (%(exc)s)") % {"exc": ", ".join(wrong)})
+    questions, trustees, t = manifest["questions"], manifest["trustees"], manifest["threshold"]
+    if not isinstance(trustees, list) or not trustees or not whole(t) or not 1 <= t <= len(trustees):
         raise ProtocolError(_("the manifest needs trustees and a threshold between 1 and their number"))
-    keys = [str(x.get("key", "")) if isinstance(x, dict) else "" for x in trustees]
-    for key in keys:
-        try:
-            signing.public_key_text(key)
-        except signing.SigningError:
-            raise ProtocolError(_("a trustee's key in the manifest is not an Ed25519 key")) from None
+    for x in trustees:
+        if not isinstance(x, dict) or sorted(x) != ["key", "name"] or not isinstance(x["name"], str):
+            raise ProtocolError(_("each trustee is a name and a key"))
+        if not exact_b64(x["key"], 32):
+            raise ProtocolError(_("a trustee's key in the manifest is not an Ed25519 key"))
+    keys = [x["key"] for x in trustees]
     if len(set(keys)) != len(keys):
         raise ProtocolError(_("two trustees share a key"))
     if manifest["registrar"] == manifest["credential_authority"]:
         # The two halves of casting come from two parties, or the one who holds both votes for every abstainer.
         raise ProtocolError(_("the registrar and the credential authority must be two parties with two keys"))
+    if not whole(manifest["min_ballots"]) or manifest["min_ballots"] < 1:
+        raise ProtocolError(_("the manifest's fewest ballots to decrypt is a whole number from 1"))
     if not isinstance(questions, list) or not questions:
         raise ProtocolError(_("the manifest has no question"))
     for q in questions:
-        answers = q.get("answers") if isinstance(q, dict) else None
-        if not isinstance(answers, list) or len(answers) < 2 or not isinstance(q.get("question"), str):
+        if not isinstance(q, dict) or sorted(q) != ["answers", "max", "min", "question"]:
             raise ProtocolError(_("each question needs its text and at least two answers"))
-        lo, hi = q.get("min"), q.get("max")
-        if not isinstance(lo, int) or not isinstance(hi, int) or not 0 <= lo <= hi <= len(answers):
+        answers = q["answers"]
+        if (
+            not isinstance(answers, list)
+            or len(answers) < 2
+            or not isinstance(q["question"], str)
+            or not all(isinstance(a, str) for a in answers)
+        ):
+            raise ProtocolError(_("each question needs its text and at least two answers"))
+        lo, hi = q["min"], q["max"]
+        if not whole(lo) or not whole(hi) or not 0 <= lo <= hi <= len(answers):
             raise ProtocolError(_("each question's bounds: 0 <= min <= max <= the number of answers"))
     return manifest
 
@@ -144,7 +183,7 @@ def make_deal(manifest: dict, index: int, key: SigningKey) -> dict:
 def check_deal(manifest: dict, document: dict, index: int) -> list[bytes]:
     """The dealer's commitments, when the deal is this election's and its proof holds."""
     h = manifest_hash(manifest)
-    if document.get("format") != DEAL or document.get("election") != h or document.get("trustee") != index:
+    if document.get("format") != DEAL or document.get("election") != h or not same(document.get("trustee"), index):
         raise ProtocolError(_("the deal is not this trustee's for this election"))
     commitments = document.get("commitments")
     if not isinstance(commitments, list) or len(commitments) != manifest["threshold"]:
@@ -223,12 +262,12 @@ def credential_batch(manifest: dict, batch: int, credentials: list[str], checks:
 def check_batch(manifest: dict, document: dict, batch: int, known: set[str]) -> list[str]:
     if document.get("format") != CREDENTIALS or document.get("election") != manifest_hash(manifest):
         raise ProtocolError(_("the credentials are not for this election"))
-    if document.get("batch") != batch:
+    if not same(document.get("batch"), batch):
         raise ProtocolError(_("credential batches are numbered in order: %(batch)s expected") % {"batch": batch})
     credentials, checks = document.get("credentials"), document.get("checks")
     if not isinstance(credentials, list) or not credentials or credentials != sorted(credentials):
         raise ProtocolError(_("a batch lists its public credentials, sorted"))
-    if not isinstance(checks, dict) or any(not isinstance(n, int) or n < 0 for n in checks.values()):
+    if not isinstance(checks, dict) or any(not whole(n) or n < 0 for n in checks.values()):
         raise ProtocolError(_("a batch counts its credentials by identity check"))
     if sum(checks.values()) != len(credentials):
         raise ProtocolError(_("the counts by identity check do not add up to the credentials listed"))
@@ -249,7 +288,7 @@ def pass_batch(manifest: dict, batch: int, passes: list[str], key: SigningKey) -
 def check_pass_batch(manifest: dict, document: dict, batch: int, known: set[str]) -> list[str]:
     if document.get("format") != PASSES or document.get("election") != manifest_hash(manifest):
         raise ProtocolError(_("the voting passes are not for this election"))
-    if document.get("batch") != batch:
+    if not same(document.get("batch"), batch):
         raise ProtocolError(_("batches of voting passes are numbered in order: %(batch)s expected") % {"batch": batch})
     passes = document.get("passes")
     if not isinstance(passes, list) or not passes or passes != sorted(passes):
@@ -298,11 +337,11 @@ def make_partial(fp: str, index: int, x: int, encrypted: list[list[list[str]]], 
 
 
 def check_partial(fp: str, document: dict, index: int, vkey: bytes, encrypted: list) -> list[list[bytes]]:
-    if document.get("format") != PARTIAL or document.get("election") != fp or document.get("trustee") != index:
+    if document.get("format") != PARTIAL or document.get("election") != fp or not same(document.get("trustee"), index):
         raise ProtocolError(_("the partial decryption is not this trustee's for this election"))
     factors, proofs = document.get("factors"), document.get("proofs")
     points = tally_points(encrypted)
-    if not isinstance(factors, list) or not isinstance(proofs, list) or len(factors) != len(points):
+    if not isinstance(factors, list) or not isinstance(proofs, list) or not len(factors) == len(proofs) == len(points):
         raise ProtocolError(_("one row of factors and proofs per question expected"))
     result = []
     for q, (row, f_row, p_row) in enumerate(zip(points, factors, proofs, strict=False), 1):

@@ -64,6 +64,11 @@ def scalar(text: object) -> int:
     return value
 
 
+def whole(value: object) -> bool:
+    """A JSON integer, never a boolean (Python counts True as 1; JavaScript, so the browser's verifier, does not)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def encoded(text: object) -> bytes:
     """The 32 bytes of a point from outside, its form only: for a point that is multiplied before it is used,
     whose check libsodium makes then (``mul``: canonical, on the curve, not of small order, in the subgroup) —
@@ -72,8 +77,12 @@ def encoded(text: object) -> bytes:
         raw = bytes.fromhex(str(text))
     except ValueError:
         raw = b""
-    if len(raw) != 32 or str(text) != raw.hex():
+    if len(raw) != 32 or not isinstance(text, str) or text != raw.hex():
         raise ProtocolError(_("not a point: 64 lower-case hex digits expected"))
+    if raw == IDENTITY:
+        # Multiplying the identity needs no libsodium call, so it was never checked: a ciphertext with r = 0 (its
+        # alpha the identity) passed here and failed in the browser (issue 32). No point from outside is the identity.
+        raise ProtocolError(_("not a point of the group (off the curve, of small order, or outside the subgroup)"))
     return raw
 
 

@@ -11,7 +11,8 @@ protocol files, none of which imports Django). ``python3 vote/offline.py --help`
                  public list for the board and the mail-merge file to send each voter theirs, yourself
     passes       the registrar (a second party, never the credential authority): one voting pass per voter of the
                  same list, the public list for the board and the registrar's own mail-merge file
-    decrypt      a trustee's partial decryption of the tally, with its proofs
+    decrypt      a trustee's partial decryption of the tally, with its proofs: only of the board observers saw
+                 (--head, --earlier) and of no fewer ballots than the manifest's minimum
 
 Each step reads the board as the server publishes it (board.jsonl: /vote/SLUG/board.jsonl) and checks all of it
 first (vote/board.py, the verifier's code): a trustee never decrypts anything but the tally the board's ballots
@@ -195,12 +196,55 @@ def cmd_decrypt(args, out) -> None:
         raise ProtocolError(_("this share is of another vote"))
     if state.tally is None:
         raise ProtocolError(_("the board has no tally yet: nothing to decrypt"))
+    observed(args.board, args.head, args.earlier)
+    if state.counted < state.manifest["min_ballots"]:
+        raise ProtocolError(
+            _("the tally holds %(n)s ballots, fewer than the manifest's %(min)s: it is not decrypted")
+            % {"n": state.counted, "min": state.manifest["min_ballots"]}
+        )
+    out.write(
+        _(
+            "decrypting the tally of %(n)s ballots (of %(cast)s cast); the board has %(entries)s entries, "
+            "its head %(head)s\n"
+        )
+        % {"n": state.counted, "cast": state.ballots, "entries": state.length, "head": state.head}
+    )
     partial = ceremony.make_partial(state.fingerprint, index, scalar(share["share"]), state.tally, key)
     write_new(Path(args.out), json.dumps(partial) + "\n")
     out.write(
         _("partial decryption of the tally of %(n)s ballots written to %(p)s: submit it\n")
         % {"n": state.counted, "p": args.out}
     )
+
+
+def observed(path: Path, heads: list[str], earlier: list[Path]) -> None:
+    """The board is the one observers saw while the vote was open: every head hash they published (on the
+    mirrors, in the press) is one of its lines, and every copy they kept is its beginning. A server holds the board
+    key: it can sign a whole other board, self-consistent — one holding a single voter's ballot, say — and have the
+    trustees decrypt it (issue 32). Only what was seen outside tells the two apart."""
+    if not heads and not earlier:
+        raise ProtocolError(
+            _(
+                "give at least one head hash that observers published during the vote (--head) or a copy of the "
+                "board one of them kept (--earlier): the server alone could show you a board made for you"
+            )
+        )
+    text = [x for x in Path(path).read_text(encoding="utf-8").splitlines() if x.strip()]
+    lines = [json.loads(x) for x in text]
+    hashes = {line.get("hash") for line in lines if isinstance(line, dict)}
+    for head in heads:
+        if head.strip().lower() not in hashes:
+            raise ProtocolError(
+                _("the board does not hold the entry %(head)s observers saw: it is not their board; decrypt nothing")
+                % {"head": head.strip()[:16]}
+            )
+    for copy in earlier:
+        kept = [json.loads(x) for x in Path(copy).read_text(encoding="utf-8").splitlines() if x.strip()]
+        if lines[: len(kept)] != kept:
+            raise ProtocolError(
+                _("the board does not extend the copy %(copy)s: it is not the board observers saw; decrypt nothing")
+                % {"copy": copy}
+            )
 
 
 def main(argv: list[str] | None = None, out=sys.stdout) -> int:
@@ -224,6 +268,12 @@ def main(argv: list[str] | None = None, out=sys.stdout) -> int:
             p.add_argument("--check", default="list", help="the identity check of voters whose row names none")
         if name == "decrypt":
             p.add_argument("--share", required=True)
+            p.add_argument(
+                "--head", action="append", default=[], help="a head hash observers published during the vote"
+            )
+            p.add_argument(
+                "--earlier", action="append", default=[], type=Path, help="a copy of the board an observer kept"
+            )
     args = parser.parse_args(argv)
     try:
         {

@@ -36,6 +36,7 @@ from vote.ballots import canonical
 from vote.group import ProtocolError
 from vote.models import Entry, Vote
 
+MIN_BALLOTS = 5  # a vote's default fewest counted ballots that its trustees decrypt (the definition sets its own)
 MAX_BALLOT = 64 * 1024  # a ballot of ten questions of ten answers is ~40 KB
 
 
@@ -372,6 +373,8 @@ def create(definition: dict) -> Vote:
         "credential_authority": definition.get("credential_authority"),
         "registrar": definition.get("registrar"),
         "eligibility": str(definition.get("eligibility", ""))[:2000],
+        # Below this many counted ballots no trustee decrypts the tally: a tally of a few ballots tells them apart.
+        "min_ballots": definition.get("min_ballots", MIN_BALLOTS),
         "board_key": signing.public_of(SigningKey(seed)),
         "demo": bool(settings.DEMO and not settings.SIGNING_ROOT),
     }

@@ -124,7 +124,7 @@ def test_vote_audit_cast_find_and_verify(committed_vote, site, settings, tmp_pat
     changed = json.loads(lines[n])
     pair = changed["entry"]["payload"]["answers"][0]["choices"][0]
     pair[0], pair[1] = pair[1], pair[0]
-    lines[n] = json.dumps(changed)
+    lines[n] = json.dumps(changed, ensure_ascii=False, sort_keys=True, separators=(",", ":"))  # canonical
     (tmp_path / "copy" / "board.jsonl").write_text("\n".join(lines) + "\n")
     server, port = serve(tmp_path / "copy", tmp_path / "tampered.log")
     try:

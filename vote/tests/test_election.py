@@ -70,6 +70,7 @@ def election(tmp_path_factory, django_db_setup, django_db_blocker):
                     for a in chosen:
                         expected[q][a] += 1
             vote.refresh_from_db()
+            seen = vote.head  # what observers publish while the vote is open (the mirrors, the press)
             close(vote, early=True)
             board = c.board_file()
             for i in (2, 4, 5):
@@ -81,11 +82,13 @@ def election(tmp_path_factory, django_db_setup, django_db_blocker):
                     c.trustees[i - 1],
                     "--share",
                     folder / f"share{i}.json",
+                    "--head",
+                    seen,
                     "--out",
                     folder / f"partial{i}.json",
                 )
                 c.submit(folder / f"partial{i}.json")
-            c.expected, c.audits, c.receipts = expected, audits, receipts
+            c.expected, c.audits, c.receipts, c.seen = expected, audits, receipts, seen
             c.lines = lines(c.vote)
             c.state = replay(c.vote)
             yield c
@@ -129,7 +132,7 @@ def faults_of(lines_, receipts=(), earlier=None):
     folder = Path(tempfile.mkdtemp())
 
     def write(name, rows):
-        (folder / name).write_text("".join(json.dumps(row) + "\n" for row in rows))
+        (folder / name).write_text("".join(ballots.canonical(row).decode() + "\n" for row in rows))
         return folder / name
 
     options = {"receipt": [write(f"receipt{i}.json", [r]) for i, r in enumerate(receipts)]}
@@ -238,7 +241,10 @@ def test_vote_verify_names_the_fault_and_fails(election, tmp_path, capsys):
     changed[n]["entry"]["payload"]["answers"][1]["overall"][0][1] = scalar_hex(1)
     path = tmp_path / "board.jsonl"
     path.write_text(
-        "".join(json.dumps(line) + "\n" for line in resign(changed, SigningKey(bytes(election.vote.board_seed)), n))
+        "".join(
+            ballots.canonical(line).decode() + "\n"
+            for line in resign(changed, SigningKey(bytes(election.vote.board_seed)), n)
+        )
     )
     with pytest.raises(CommandError, match="does not verify: 1 fault"):
         call_command("vote_verify", str(path))
@@ -425,3 +431,57 @@ def test_a_fabricated_receipt_blames_no_board(election):
         faults = faults_of(election.lines, receipts=[receipt])
         assert len(faults) == 1 and "not a receipt of this board" in faults[0], faults
     # A receipt the board really signed, for an entry it then dropped, still blames it (test_a_ballot_dropped…).
+
+
+def test_trustees_decrypt_only_the_board_observers_saw(election, tmp_path):
+    """Issue 32, finding 4: the server holds the board key. It forked a board that holds one voter's ballot only,
+    self-consistent and signed, and honest trustees decrypted it — that voter's ballot. The offline tool decrypts
+    only a board that holds the head observers published during the vote (or extends a copy one kept), and never a
+    tally of fewer ballots than the manifest's minimum; the verifiers refuse such a decryption too."""
+    import contextlib
+    import io
+
+    from vote import offline
+
+    key = SigningKey(bytes(election.vote.board_seed))
+    first = first_ballot(election.lines)
+    fork = resign([*election.lines[:first], election.lines[first]], key, first)
+    board_state = verify(fork).state
+    fork.append(entry_line(len(fork), "close", {"closed": "2026-12-06"}, fork[-1]["hash"], key))
+    board_state = verify(fork).state
+    fork.append(entry_line(len(fork), "tally", board_state.tally_payload(), fork[-1]["hash"], key))
+    assert verify(fork).ok  # the fork holds together: only what observers saw tells it apart
+    path = tmp_path / "fork.jsonl"
+    path.write_text("".join(ballots.canonical(line).decode() + "\n" for line in fork))
+    earlier = tmp_path / "earlier.jsonl"
+    earlier.write_text("".join(ballots.canonical(line).decode() + "\n" for line in election.lines[: first + 3]))
+
+    def decrypt(*extra):
+        err = io.StringIO()
+        args = ["decrypt", "--board", path, "--key", election.trustees[0], "--share", election.folder / "share1.json"]
+        with contextlib.redirect_stderr(err):
+            code = offline.main([str(a) for a in [*args, "--out", tmp_path / "p.json", *extra]], out=io.StringIO())
+        assert code == 2 and not (tmp_path / "p.json").exists()
+        return err.getvalue()
+
+    assert "give at least one head hash" in decrypt()
+    assert "does not hold the entry" in decrypt("--head", election.seen)
+    assert "does not extend the copy" in decrypt("--earlier", earlier)
+    # Even a trustee shown the fork's own head (the server published it as the vote's) decrypts no single ballot.
+    assert "fewer than the manifest's 5: it is not decrypted" in decrypt("--head", fork[-1]["hash"])
+    # And a partial decryption of it, made anyway, fails every verifier.
+    from core import signing
+
+    trustee = signing.read_key(election.trustees[0])
+    share = json.loads((election.folder / "share1.json").read_text())["share"]
+    partial = ceremony.make_partial(
+        board_state.fingerprint, 1, int.from_bytes(bytes.fromhex(share), "little"), verify(fork).state.tally, trustee
+    )
+    fork.append(entry_line(len(fork), "partial", partial, fork[-1]["hash"], key))
+    fault = (
+        f"entry {len(fork) - 1} (partial): a partial decryption of 1 ballots, fewer than the manifest's 5: "
+        "no trustee decrypts it"
+    )
+    assert faults_of(fork) == [fault]
+    if NODE:
+        assert js("board", {"lines": fork})["faults"] == [fault]

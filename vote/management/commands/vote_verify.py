@@ -26,7 +26,8 @@ from vote.store import lines
 
 
 def read_lines(path: Path) -> list:
-    return [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
+    """The lines of a board.jsonl as text: the verifier takes each only in its canonical form, as verify.js does."""
+    return [x for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
 
 
 class Command(BaseCommand):

@@ -5,14 +5,24 @@
 (function (global) {
   const V = global.VecheVote;
   const b64 = (s) => Uint8Array.from(atob(String(s)), (c) => c.charCodeAt(0));
+  // Base64 of ``size`` bytes in its one spelling (padded, no spaces, no stray bits), as vote/ceremony.py exact_b64.
+  function exactB64(text, size) {
+    if (typeof text !== "string" || text.length % 4 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) return false;
+    let bin;
+    try { bin = atob(text); } catch (e) { return false; }
+    return bin.length === size && btoa(bin) === text;
+  }
+  const isObject = (o) => o !== null && typeof o === "object" && !Array.isArray(o);
   const b64hex = (s) => V.bytesToHex(b64(s));
   const sha512hex = (bytes) => V.bytesToHex(global.noble.sha512(bytes));
   const GENESIS = "0".repeat(64);
   const fail = V.fail;
+  const keysOf = (o) => { const k = Object.keys(o).sort(); return k.some((x) => x.includes(",")) ? "\u0000" : k.join(","); };
   // core/signing.py's fingerprint: the first 20 hex digits of the key's SHA-256, upper case, in groups of four.
   const fingerprint = (key) => V.sha256hex(b64(key)).slice(0, 20).toUpperCase().match(/.{4}/g).join(" ");
 
   function signatureValid(bytes, keyB64, sigB64) {
+    if (!exactB64(keyB64, 32) || !exactB64(sigB64, 64)) return false;
     try { return V.ed25519.verify(b64(sigB64), bytes, b64(keyB64), { zip215: false }); } catch (e) { return false; }
   }
 
@@ -41,10 +51,42 @@
   }
 
   function signedDocument(payload, expected, what) {
-    if (!payload || !payload.document || !payload.signature) fail("%(what)s: a signed document expected", { what });
-    if (payload.signature.key !== expected) fail("%(what)s: signed by a key the manifest does not name for it", { what });
-    if (!signatureValid(V.utf8(V.canonical(payload.document)), expected, payload.signature.signature)) fail("%(what)s: the signature does not hold", { what });
-    return payload.document;
+    if (!isObject(payload) || keysOf(payload) !== "document,signature") fail("%(what)s: a signed document expected", { what });
+    const document = payload.document, record = payload.signature;
+    if (!isObject(document) || !isObject(record)) fail("%(what)s: a signed document expected", { what });
+    if (record.key !== expected) fail("%(what)s: signed by a key the manifest does not name for it", { what });
+    if (keysOf(record) !== "format,key,signature" || record.format !== "veche-signature/1") fail("%(what)s: a signed document expected", { what });
+    if (!signatureValid(V.utf8(V.canonical(document)), expected, record.signature)) fail("%(what)s: the signature does not hold", { what });
+    return document;
+  }
+
+  // vote/ceremony.py check_manifest, rule for rule.
+  const MANIFEST_KEYS = ["board_key", "closes", "credential_authority", "demo", "description", "eligibility", "format", "id", "min_ballots", "opens", "questions", "registrar", "slug", "threshold", "title", "trustees"];
+  const own = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
+  function checkManifest(m) {
+    if (!isObject(m) || m.format !== "veche-vote/2") fail("not a vote manifest (%(format)s)", { format: "veche-vote/2" });
+    const have = Object.keys(m);
+    const wrong = [...have.filter((k) => !MANIFEST_KEYS.includes(k)), ...MANIFEST_KEYS.filter((k) => !own(m, k))].sort();
+    ["closes", "description", "eligibility", "id", "opens", "slug", "title"].forEach((k) => { if (own(m, k) && typeof m[k] !== "string") wrong.push(k); });
+    ["board_key", "credential_authority", "registrar"].forEach((k) => { if (own(m, k) && !exactB64(m[k], 32)) wrong.push(k); });
+    if (own(m, "demo") && typeof m.demo !== "boolean") wrong.push("demo");
+    if (wrong.length) fail("the manifest is incomplete or malformed (%(exc)s)", { exc: wrong.join(", ") });
+    const t = m.threshold, trustees = m.trustees;
+    if (!Array.isArray(trustees) || !trustees.length || !Number.isInteger(t) || t < 1 || t > trustees.length) fail("the manifest needs trustees and a threshold between 1 and their number");
+    trustees.forEach((x) => {
+      if (!isObject(x) || keysOf(x) !== "key,name" || typeof x.name !== "string") fail("each trustee is a name and a key");
+      if (!exactB64(x.key, 32)) fail("a trustee's key in the manifest is not an Ed25519 key");
+    });
+    if (new Set(trustees.map((x) => x.key)).size !== trustees.length) fail("two trustees share a key");
+    if (m.registrar === m.credential_authority) fail("the registrar and the credential authority must be two parties with two keys");
+    if (!Number.isInteger(m.min_ballots) || m.min_ballots < 1) fail("the manifest's fewest ballots to decrypt is a whole number from 1");
+    if (!Array.isArray(m.questions) || !m.questions.length) fail("the manifest has no question");
+    m.questions.forEach((q) => {
+      if (!isObject(q) || keysOf(q) !== "answers,max,min,question") fail("each question needs its text and at least two answers");
+      if (!Array.isArray(q.answers) || q.answers.length < 2 || typeof q.question !== "string" || !q.answers.every((a) => typeof a === "string")) fail("each question needs its text and at least two answers");
+      if (!Number.isInteger(q.min) || !Number.isInteger(q.max) || !(0 <= q.min && q.min <= q.max && q.max <= q.answers.length)) fail("each question's bounds: 0 <= min <= max <= the number of answers");
+    });
+    return m;
   }
   const shareCommitment = (cs, j) => V.total(cs.map((c, k) => V.mul(BigInt(j) ** BigInt(k), c)));
   const hexPair = (pair) => [V.Point.fromHex(pair[0]), V.Point.fromHex(pair[1])];
@@ -67,9 +109,9 @@
     const mh = s.manifest ? V.sha256hex(V.canonical(s.manifest)) : "";
     if (kind === "manifest") {
       if (s.manifest) fail("a second manifest");
-      const m = payload.manifest, sig = payload.signature || {};
-      if (!m || m.format !== "veche-vote/2") fail("not a vote manifest (%(format)s)", { format: "veche-vote/2" });
-      if (typeof m.registrar !== "string" || m.registrar === m.credential_authority) fail("the registrar and the credential authority must be two parties with two keys");
+      if (!isObject(payload) || keysOf(payload) !== "manifest,signature") fail("the manifest entry holds the manifest and the organisers' signature");
+      const m = checkManifest(payload.manifest), sig = payload.signature;
+      if (!isObject(sig) || keysOf(sig) !== "format,key,signature" || sig.format !== "veche-signature/1" || !exactB64(sig.key, 32) || !exactB64(sig.signature, 64)) fail("the manifest's signature: %(exc)s", { exc: V.M("This is not a signature file made by the signing tool (veche-signature/1).") });
       if (chainStatus && (!chainStatus[sig.key] || chainStatus[sig.key] === "revoked")) fail("the manifest's signature: %(exc)s", { exc: V.M("The signature is by a key that is not in the organisers' key chain (%(f)s).", { f: fingerprint(sig.key) }) });
       if (!signatureValid(V.utf8(V.canonical(m)), sig.key, sig.signature)) fail("the manifest's signature: %(exc)s", { exc: V.M("The signature does not match this document: it was altered, or signed for another one.") });
       s.manifest = m; s.boardKey = m.board_key; s.signer = sig.key;
@@ -107,7 +149,7 @@
       if (d.batch !== s.batches + 1) fail("credential batches are numbered in order: %(batch)s expected", { batch: s.batches + 1 });
       const sorted = [...d.credentials].sort();
       if (!d.credentials.length || sorted.some((c, i) => c !== d.credentials[i])) fail("a batch lists its public credentials, sorted");
-      if (!d.checks || typeof d.checks !== "object" || Object.values(d.checks).some((n) => !Number.isInteger(n) || n < 0)) fail("a batch counts its credentials by identity check");
+      if (!isObject(d.checks) || Object.values(d.checks).some((n) => !Number.isInteger(n) || n < 0)) fail("a batch counts its credentials by identity check");
       const counted = Object.values(d.checks).reduce((a, n) => a + n, 0);
       if (counted !== d.credentials.length) fail("the counts by identity check do not add up to the credentials listed");
       d.credentials.forEach((c) => { V.point(c); if (s.credentials.has(c)) fail("a credential is listed twice"); s.credentials.add(c); });
@@ -153,11 +195,17 @@
       s.tally = tally; s.counted = counted.length;
     } else if (kind === "partial") {
       if (!s.tally || s.result) fail("a partial decryption before the tally, or after the result");
+      if (s.counted < s.manifest.min_ballots) fail("a partial decryption of %(n)s ballots, fewer than the manifest's %(min)s: no trustee decrypts it", { n: s.counted, min: s.manifest.min_ballots });
       const j = payload.document && payload.document.trustee;
       if (!Number.isInteger(j) || j < 1 || j > trustees.length || s.partials.has(j)) fail("a partial decryption by no trustee, or a second one by the same");
       const d = signedDocument(payload, trustees[j - 1].key, V.M("trustee %(i)s's decryption", { i: j }));
       if (d.format !== "veche-vote-partial/1" || d.election !== s.fingerprint || d.trustee !== j) fail("the partial decryption is not this trustee's for this election");
-      const factors = s.tally.map((row, qi) => row.map((pair, ai) => {
+      if (!Array.isArray(d.factors) || !Array.isArray(d.proofs) || d.factors.length !== s.tally.length || d.proofs.length !== s.tally.length) fail("one row of factors and proofs per question expected");
+      const factors = s.tally.map((row, qi) => {
+        const fRow = d.factors[qi], pRow = d.proofs[qi];
+        if (!Array.isArray(fRow) || !Array.isArray(pRow) || fRow.length !== row.length || pRow.length !== row.length) fail("question %(q)s: one factor and one proof per answer expected", { q: qi + 1 });
+        return row;
+      }).map((row, qi) => row.map((pair, ai) => {
         const alpha = V.Point.fromHex(pair[0]), f = V.point(d.factors[qi][ai]);
         if (alpha.is0() || !V.equal(`${s.fingerprint}|${j}`, s.vks[j - 1], alpha, f, d.proofs[qi][ai])) fail("question %(q)s, answer %(a)s: the proof of the partial decryption does not hold", { q: qi + 1, a: ai + 1 });
         return f;
@@ -181,18 +229,37 @@
     } else fail("an entry of unknown kind %(kind)s", { kind: JSON.stringify(String(kind).slice(0, 40)) });
   }
 
-  // The whole board: {state, faults}. Each fault names its entry, as vote_verify does.
-  function verifyBoard(lines, chainStatus) {
-    const s = { manifest: null, boardKey: "", commitments: [], accepted: new Set(), key: null, credentials: new Set(),
+  function fresh() {
+    return { manifest: null, boardKey: "", commitments: [], accepted: new Set(), key: null, credentials: new Set(),
       batches: 0, passes: new Set(), passBatches: 0, passOf: new Map(), holder: new Map(), latest: new Map(),
       last: new Map(), trackers: new Map(), ballots: 0, closed: false, tally: null, counted: 0,
       partials: new Map(), result: null, head: GENESIS, length: 0, lastDeal: "" };
+  }
+  // A copy of a state to go on from (points are immutable: the containers are what apply changes).
+  function copy(s) {
+    return { ...s, commitments: [...s.commitments], accepted: new Set(s.accepted), credentials: new Set(s.credentials),
+      passes: new Set(s.passes), passOf: new Map(s.passOf), holder: new Map(s.holder), latest: new Map(s.latest),
+      last: new Map(s.last), trackers: new Map(s.trackers), partials: new Map(s.partials) };
+  }
+
+  // Lines onto a state, the first numbered ``offset``: the faults (one at most: what follows a broken entry cannot
+  // be checked against it).
+  function walk(s, lines, chainStatus, offset = 0) {
     const faults = [];
-    for (let n = 0; n < lines.length; n++) {
-      const line = lines[n], entry = line && line.entry;
-      const kind = (entry && entry.kind) || "?";
+    for (let i = 0; i < lines.length; i++) {
+      const n = i + offset;
+      let line = lines[i];
+      let entry = line && typeof line === "object" ? line.entry : undefined;
+      let kind = (entry && typeof entry === "object" && typeof entry.kind === "string" && entry.kind) || "?";
       try {
-        if (!entry || typeof line.hash !== "string") fail("not a board line: entry, hash and signature expected");
+        if (typeof line === "string") {  // a line of board.jsonl: canonical JSON only (vote/board.py parse_line)
+          try { line = JSON.parse(line); } catch (e) { fail("a board line that is not JSON"); }
+          if (V.canonical(line) !== lines[i]) fail("a board line not in its canonical form (sorted keys, no spaces)");
+          entry = line && typeof line === "object" ? line.entry : undefined;
+          kind = (entry && typeof entry === "object" && typeof entry.kind === "string" && entry.kind) || "?";
+        }
+        if (!line || typeof line !== "object" || Array.isArray(line) || keysOf(line) !== "entry,hash,signature") fail("not a board line: entry, hash and signature expected");
+        if (!entry || typeof entry !== "object" || Array.isArray(entry) || keysOf(entry) !== "kind,payload,prev,seq") fail("not a board entry: seq, kind, payload and prev expected");
         if (entry.seq !== s.length) fail("entry number %(seq)s where %(n)s should be: entries were removed or added", { seq: entry.seq, n: s.length });
         if (entry.prev !== s.head) fail("it does not follow the entry before it (the chain's hash is broken)");
         const raw = V.utf8(V.canonical(entry));
@@ -207,7 +274,13 @@
       s.head = line.hash; s.length += 1;
       if (kind === "deal") s.lastDeal = line.hash;
     }
-    return { state: s, faults };
+    return faults;
+  }
+
+  // The whole board: {state, faults}. Each fault names its entry, as vote_verify does.
+  function verifyBoard(lines, chainStatus) {
+    const s = fresh();
+    return { state: s, faults: walk(s, lines, chainStatus) };
   }
 
   global.VecheVerify = { verifyBoard, followChain };
@@ -219,6 +292,14 @@
     board(V, input) {
       const r = verifyBoard(input.lines, input.keyring ? followChain(input.keyring, input.root) : null);
       return { faults: r.faults, result: r.state.result, ballots: r.state.ballots };
+    },
+    // The differential fuzz (vote/tests/fuzz.py): the base board walked once, a copy of its state before each
+    // line; each case's lines walked from the copy at its start. The faults of each case.
+    fuzz(V, input) {
+      const s = fresh(), before = [];
+      input.base.forEach((line, i) => { before.push(copy(s)); if (walk(s, [line], null, i).length) throw new Error("the base board does not verify"); });
+      before.push(copy(s));
+      return input.cases.map((c) => walk(copy(before[c.start]), c.lines, null, c.start));
     },
   };
 })(globalThis);
@@ -237,7 +318,7 @@
     report.replaceChildren(line(T.working));
     try {
       const text = await (await fetch(root.dataset.board)).text();
-      const lines = text.split("\n").filter((x) => x.trim()).map((x) => JSON.parse(x));
+      const lines = text.split("\n").filter((x) => x.trim());  // text: each line is taken in its canonical form only
       let chain = null;
       if (root.dataset.root) chain = W.followChain(await (await fetch(root.dataset.keys)).json(), root.dataset.root);
       setTimeout(() => {

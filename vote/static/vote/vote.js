@@ -156,7 +156,7 @@
   const tracker = (ballot) => sha256hex(canonical(ballot));
 
   function checkBallot(ballot, election, key, questions, signed = true) {
-    const keysOf = (o) => Object.keys(o || {}).sort().join(",");
+    const keysOf = (o) => { const k = Object.keys(o || {}).sort(); return k.some((x) => x.includes(",")) ? "\u0000" : k.join(","); };
     const isObject = (o) => o !== null && typeof o === "object" && !Array.isArray(o);
     if (signed && (!isObject(ballot) || keysOf(ballot) !== "answers,credential,election,format,pass,pass_signature,previous,signature")) fail("not a ballot: format, election, credential, pass, previous, answers and both signatures expected");
     if (!signed && (!isObject(ballot) || keysOf(ballot) !== BODY.join(","))) fail("an audited ballot holds format, election, credential, pass, previous and answers, and no signature: a signed one could still be cast");
