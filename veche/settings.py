@@ -166,6 +166,10 @@ WHITENOISE_USE_FINDERS = True
 
 LOGIN_URL = "admin:login"
 SESSION_COOKIE_HTTPONLY = True
+# API doors that take writes from any page and of any type (core.middleware.api_writes_same_site): a vote's ballot
+# door, which the ballot's page in an exported copy on a mirror posts to (the ballot proves itself: signed by its
+# credential and voting pass; no cookie is read).
+API_OPEN_DOORS = (r"/api/vote/[^/]+/ballots",)
 CSRF_COOKIE_SAMESITE = "Strict"
 SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -1,5 +1,6 @@
 """The vote's API: the vote, its board, and the one write — a ballot built and signed in the voter's browser."""
 
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
@@ -51,9 +52,10 @@ class Previous(Schema):
     response={200: Previous},
     summary="What a new ballot of this credential names as its previous: the tracker of its last ballot",
 )
-def previous_ballot(request, slug: str, q: Query[PreviousQuery]):
+def previous_ballot(request, response: HttpResponse, slug: str, q: Query[PreviousQuery]):
     # Nothing the board does not show (every ballot names its public credential); the browser asks before it
     # signs, so that a ballot signed earlier (a coerced one, a superseded one) can never follow this one.
+    response["Access-Control-Allow-Origin"] = "*"  # the ballot's page copied to a mirror asks too
     return Previous(previous=previous_of(published(slug), q.credential))
 
 
@@ -99,7 +101,10 @@ BALLOT = {
     summary="Cast a ballot (veche-ballot/2, built and signed by the voter's browser); the receipt is its board line",
     openapi_extra={"requestBody": BALLOT},
 )
-def cast_ballot(request, slug: str):
+def cast_ballot(request, response: HttpResponse, slug: str):
+    # Any origin: the ballot's page in an exported copy, on a host the server does not serve, casts here. No cookie
+    # is read; the ballot is checked as it came, from any door (it sends text/plain, which needs no preflight).
+    response["Access-Control-Allow-Origin"] = "*"
     vote = published(slug)
     try:
         receipt = cast(vote, request.body, client_ip(request))

@@ -122,9 +122,18 @@ def read_voters(path: Path) -> list[dict]:
     return rows
 
 
+def election_of(state: board.State) -> tuple[str, str]:
+    """The election's fingerprint (its manifest and key) as a link names it and as people compare it: the voter's
+    page refuses to encrypt under a key whose fingerprint is not the mail's (issue 32)."""
+    if state.key is None:
+        raise ProtocolError(_("the election key is not on the board yet: issue these after the trustees' ceremony"))
+    fp = state.fingerprint
+    return fp, " ".join(fp[i : i + 4] for i in range(0, 20, 4)).upper()
+
+
 def write_mail(folder: Path, mail: list[dict], field: str) -> None:
     with open(os.open(folder / "mail.csv", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", newline="") as fh:
-        writer = csv.DictWriter(fh, ["email", "name", field, "link"])
+        writer = csv.DictWriter(fh, ["email", "name", field, "fingerprint", "link"])
         writer.writeheader()
         writer.writerows(mail)
 
@@ -135,6 +144,7 @@ def cmd_credentials(args, out) -> None:
     if signing.public_of(key) != state.manifest["credential_authority"]:
         raise ProtocolError(_("your key is not this vote's credential authority in the manifest"))
     rows = read_voters(args.voters)
+    election, shown = election_of(state)
     folder = Path(args.out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     public, checks, mail = [], {}, []
@@ -143,8 +153,16 @@ def cmd_credentials(args, out) -> None:
         public.append(ballots.public_credential(state.manifest["id"], credential))
         check = (row.get("check") or args.check).strip()
         checks[check] = checks.get(check, 0) + 1
-        link = f"{args.site.rstrip('/')}/vote/{state.manifest['slug']}/#credential={credential}"
-        mail.append({"email": row["email"], "name": row.get("name", ""), "credential": credential, "link": link})
+        link = f"{args.site.rstrip('/')}/vote/{state.manifest['slug']}/#credential={credential}&election={election}"
+        mail.append(
+            {
+                "email": row["email"],
+                "name": row.get("name", ""),
+                "credential": credential,
+                "fingerprint": shown,
+                "link": link,
+            }
+        )
     batch = ceremony.credential_batch(state.manifest, state.batches + 1, public, checks, key)
     write_new(folder / "credentials.json", json.dumps(batch) + "\n")
     write_mail(folder, mail, "credential")
@@ -165,14 +183,23 @@ def cmd_passes(args, out) -> None:
     if signing.public_of(key) != state.manifest["registrar"]:
         raise ProtocolError(_("your key is not this vote's registrar in the manifest"))
     rows = read_voters(args.voters)
+    election, shown = election_of(state)
     folder = Path(args.out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     public, mail = [], []
     for row in rows:
         voting_pass = ballots.new_credential()
         public.append(ballots.public_credential(state.manifest["id"], voting_pass, "pass"))
-        link = f"{args.site.rstrip('/')}/vote/{state.manifest['slug']}/#pass={voting_pass}"
-        mail.append({"email": row["email"], "name": row.get("name", ""), "pass": voting_pass, "link": link})
+        link = f"{args.site.rstrip('/')}/vote/{state.manifest['slug']}/#pass={voting_pass}&election={election}"
+        mail.append(
+            {
+                "email": row["email"],
+                "name": row.get("name", ""),
+                "pass": voting_pass,
+                "fingerprint": shown,
+                "link": link,
+            }
+        )
     batch = ceremony.pass_batch(state.manifest, state.pass_batches + 1, public, key)
     write_new(folder / "passes.json", json.dumps(batch) + "\n")
     write_mail(folder, mail, "pass")

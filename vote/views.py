@@ -8,6 +8,8 @@ comes in the credential authority's mail, the voting pass in the registrar's, ea
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 import shutil
@@ -32,6 +34,10 @@ from vote.store import manifest_of
 BALLOT_MESSAGES = {
     "credential": gettext_lazy("This is not a credential: 24 letters and digits, as in the mail."),
     "pass": gettext_lazy("This is not a voting pass: 24 letters and digits, as in the registrar's mail."),
+    "swapped": gettext_lazy(
+        "This page's election is not the one your mail names (its fingerprint differs): do not vote here. The key "
+        "it would encrypt your ballot under may not be the trustees'. Tell the organisers."
+    ),
     "overtaken": gettext_lazy(
         "Another ballot of your credential reached the board first (from another device?). Encrypt again: "
         "the new ballot replaces it."
@@ -88,6 +94,34 @@ SCRIPTS = {
     "vote.js": STATIC / "vote.js",
     "verify.js": STATIC / "verify.js",
 }
+# The ballot builder: what encrypts and signs a ballot in the voter's browser (issue 32, finding 7: its hashes are
+# on the page, as integrity attributes and in every exported copy, which carries the builder too).
+BUILDER = {
+    "noble-vote.js": (STATIC / "vendor" / "noble-vote-2.4.0.js", "vote/vendor/noble-vote-2.4.0.js"),
+    "vote.js": (STATIC / "vote.js", "vote/vote.js"),
+    "ballot.js": (STATIC / "ballot.js", "vote/ballot.js"),
+}
+
+
+@cache
+def _digests(path: Path) -> tuple[str, str]:
+    raw = path.read_bytes()
+    return hashlib.sha256(raw).hexdigest(), "sha384-" + base64.b64encode(hashlib.sha384(raw).digest()).decode()
+
+
+def builder(static: bool) -> list[dict]:
+    """The builder's scripts: name, where the page loads it from, its SHA-256 and its integrity attribute."""
+    out = []
+    for name, (path, static_path) in BUILDER.items():
+        sha256, integrity = _digests(path)
+        src = name if static else static_url(static_path)
+        out.append({"name": name, "src": src, "sha256": sha256, "integrity": integrity})
+    return out
+
+
+def grouped(fingerprint: str) -> str:
+    """An election fingerprint as people compare it (and as the credential mail shows it): 5 groups of 4."""
+    return " ".join(fingerprint[i : i + 4] for i in range(0, 20, 4)).upper()
 
 
 def summary(vote: Vote) -> dict:
@@ -147,12 +181,34 @@ def index(request):
 def vote_page(request, slug):
     vote = get_object_or_404(Vote.objects.exclude(phase=Vote.Phase.DRAFT), slug=slug)
     context = summary(vote)
-    context.update(
-        vote=vote,
-        ballot_messages={k: str(v) for k, v in BALLOT_MESSAGES.items()},
-        catalogue=catalogue(),
-    )
+    context.update(ballot_context(vote, None))
     return render(request, "vote/vote.html", context)
+
+
+def ballot_context(vote: Vote, site: str | None) -> dict:
+    """What the ballot's page needs, on the site (``site`` None: its own doors) or in an exported copy (the
+    ballot's doors at ``site``, the scripts beside the page)."""
+    if site:
+        base = site.rstrip("/")
+        doors = {
+            "cast": base + reverse("api:cast_ballot", args=[vote.slug]),
+            "previous": base + reverse("api:previous_ballot", args=[vote.slug]),
+            "board": base + reverse("vote:board", args=[vote.slug]),
+        }
+    else:
+        doors = {
+            "cast": reverse("api:cast_ballot", args=[vote.slug]),
+            "previous": reverse("api:previous_ballot", args=[vote.slug]),
+            "board": reverse("vote:board", args=[vote.slug]),
+        }
+    return {
+        "vote": vote,
+        "doors": doors,
+        "builder": builder(static=bool(site)),
+        "election_fingerprint": grouped(vote.fingerprint),
+        "ballot_messages": {k: str(v) for k, v in BALLOT_MESSAGES.items()},
+        "catalogue": catalogue(),
+    }
 
 
 def board_page(request, slug):
@@ -215,8 +271,9 @@ def verifier_context(vote: Vote, static: bool) -> dict:
     }
 
 
-def export(vote: Vote, out: Path) -> int:
-    """The board and the verifier as a folder any static host can serve (vote_export)."""
+def export(vote: Vote, out: Path, site: str | None = None) -> int:
+    """The board and the verifier as a folder any static host can serve (vote_export); with ``site`` (the ballot's
+    door, the vote's site or another that accepts its ballots) and while the vote is open, the ballot's page too."""
     if vote.phase == Vote.Phase.DRAFT:
         raise Http404(_("The vote has no board yet."))
     out.mkdir(parents=True, exist_ok=True)
@@ -230,4 +287,10 @@ def export(vote: Vote, out: Path) -> int:
         shutil.copyfile(source, out / name)
     shutil.copyfile(STATIC / "vendor" / "LICENSE-noble.txt", out / "LICENSE-noble.txt")
     (out / "index.html").write_text(render_to_string("vote/verifier_static.html", verifier_context(vote, static=True)))
+    for script in builder(static=True):
+        shutil.copyfile(BUILDER[script["name"]][0], out / script["name"])
+    (out / "builder.json").write_text(json.dumps({s["name"]: s["sha256"] for s in builder(static=True)}, indent=1))
+    if site and vote.phase == Vote.Phase.OPEN:
+        context = {**summary(vote), **ballot_context(vote, site), "site": site, "demo": vote.demo}
+        (out / "ballot.html").write_text(render_to_string("vote/ballot_static.html", context))
     return count

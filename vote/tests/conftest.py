@@ -110,7 +110,8 @@ def make_vote(tmp_path, n_trustees=5, threshold=3, questions=QUESTIONS, voters=2
     )
     c.submit(folder / "ca" / "credentials.json")
     with open(folder / "ca" / "mail.csv", newline="") as fh:
-        c.credentials = [row["credential"] for row in csv.DictReader(fh)]
+        rows = list(csv.DictReader(fh))
+        c.credentials, c.credential_links = [r["credential"] for r in rows], [r["link"] for r in rows]
     # The registrar, a second party, mails each voter a voting pass of its own (the same roll, another mail).
     c.run(
         "passes",
@@ -125,7 +126,8 @@ def make_vote(tmp_path, n_trustees=5, threshold=3, questions=QUESTIONS, voters=2
     )
     c.submit(folder / "registrar" / "passes.json")
     with open(folder / "registrar" / "mail.csv", newline="") as fh:
-        c.passes = [row["pass"] for row in csv.DictReader(fh)]
+        rows = list(csv.DictReader(fh))
+        c.passes, c.pass_links = [r["pass"] for r in rows], [r["link"] for r in rows]
     return c
 
 

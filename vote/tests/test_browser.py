@@ -61,7 +61,14 @@ def test_vote_audit_cast_find_and_verify(committed_vote, site, settings, tmp_pat
     page.on("request", lambda request: requests.append(request.url))
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{site}/vote/{vote.slug}/#credential={committed_vote.credentials[0]}")
+    # A server that swapped the election key: the mail's link names the fingerprint, and the page refuses.
+    page.goto(f"{site}/vote/{vote.slug}/#credential={committed_vote.credentials[0]}&election={'ab' * 32}")
+    assert "не то, что названо в вашем письме" in page.inner_text("#outcome") and page.is_disabled("#prepare")
+    # The credential authority's mail: its link, as mailed (the site's path, the election's fingerprint).
+    link = committed_vote.credential_links[0]
+    assert f"&election={vote.fingerprint}" in link
+    page.goto("about:blank")  # a mail's link opens a new page (the same address with another fragment would not)
+    page.goto(site + link[link.index("/vote/") :])
     assert page.input_value("#credential") == committed_vote.credentials[0]
     assert "#credential" not in page.url  # taken out of the address bar and the history
     page.get_by_label("Ваш пропуск").fill(committed_vote.passes[0])  # copied from the registrar's mail
@@ -88,16 +95,34 @@ def test_vote_audit_cast_find_and_verify(committed_vote, site, settings, tmp_pat
     # Its tracker is on the board.
     page.get_by_role("link", name="Найти на доске").click()
     assert "Ваш бюллетень на доске: запись" in page.inner_text(".found")
-    # Voting again, from the registrar's link this time: the new ballot follows the first, and replaces it.
-    page.goto(f"{site}/vote/{vote.slug}/#pass={committed_vote.passes[0]}")
-    assert page.input_value("#pass") == committed_vote.passes[0] and "#pass" not in page.url
-    page.get_by_label("Ваш ключ").fill(committed_vote.credentials[0])
-    page.get_by_label("Нет", exact=True).check()
-    page.get_by_role("button", name="Зашифровать бюллетень").click()
-    page.wait_for_selector("#prepared:not([hidden])")
-    page.get_by_role("button", name="Отправить").click()
-    page.wait_for_selector("#outcome.found")
-    assert all(url.startswith(site) for url in requests), [u for u in requests if not u.startswith(site)]
+    assert all(url.startswith(site) for url in requests)
+    assert not errors, errors
+
+    # The folder observers copy carries the ballot's page: voting again from a host the server does not serve,
+    # from the registrar's link this time; the new ballot follows the first and replaces it.
+    with django_db_blocker.unblock(), translation.override("ru"):
+        export(Vote.objects.get(pk=vote.pk), tmp_path / "mirror", site=site)
+        connections.close_all()
+    builder = json.loads((tmp_path / "mirror" / "builder.json").read_text())
+    assert set(builder) == {"noble-vote.js", "vote.js", "ballot.js"}
+    server, port = serve(tmp_path / "mirror", tmp_path / "mirror.log")
+    try:
+        mirror = f"http://127.0.0.1:{port}"
+        link = committed_vote.pass_links[0]
+        page.goto(f"{mirror}/ballot.html{link[link.index('#') :]}")
+        assert page.input_value("#pass") == committed_vote.passes[0] and "#pass" not in page.url
+        page.get_by_label("Ваш ключ").fill(committed_vote.credentials[0])
+        page.get_by_label("Нет", exact=True).check()
+        page.get_by_role("button", name="Зашифровать бюллетень").click()
+        page.wait_for_selector("#prepared:not([hidden])")
+        page.get_by_role("button", name="Отправить").click()
+        page.wait_for_selector("#outcome.found, #outcome.error")
+        assert "Ваш бюллетень на доске, запись" in page.inner_text("#outcome"), page.inner_text("#outcome")
+    finally:
+        server.terminate()
+        server.wait(5)
+    # The mirror's page loads its scripts from beside it (their integrity checked) and talks to the site only.
+    assert all(url.startswith((site, mirror)) for url in requests), [u for u in requests if not u.startswith(site)]
     assert not errors, errors
 
     # The board, exported as any observer copies it: the verifier passes and checks the audit record.
@@ -134,3 +159,28 @@ def test_vote_audit_cast_find_and_verify(committed_vote, site, settings, tmp_pat
         server.wait(5)
     assert "Доска НЕ проходит проверку:" in report
     assert f"запись {n} (ballot): её хеш — не хеш её содержимого: она изменена" in report  # in the page's language
+
+
+def test_the_page_names_its_builder_and_the_election(committed_vote, client):
+    """Issue 32, finding 7: the ballot's page shows the election's fingerprint (the mails name the same) and loads
+    each script of the ballot builder with its integrity attribute; the exported copy carries the builder and its
+    hashes, and the API's ballot doors answer a page on another host."""
+    import base64
+    import hashlib
+
+    from vote.views import BUILDER, grouped
+
+    vote = committed_vote.vote
+    page = client.get(f"/vote/{vote.slug}/").content.decode()
+    assert grouped(vote.fingerprint) in page
+    for name, (path, _static) in BUILDER.items():
+        digest = base64.b64encode(hashlib.sha384(path.read_bytes()).digest()).decode()
+        assert f'integrity="sha384-{digest}"' in page, name
+        assert hashlib.sha256(path.read_bytes()).hexdigest() in page
+    response = client.get(f"/api/vote/{vote.slug}/previous", {"credential": "ab" * 32}, HTTP_ORIGIN="https://mirror")
+    assert response["Access-Control-Allow-Origin"] == "*" and response.json() == {"previous": "0" * 64}
+    response = client.post(f"/api/vote/{vote.slug}/ballots", "{}", content_type="text/plain", HTTP_ORIGIN="https://m")
+    assert response.status_code == 400 and response["Access-Control-Allow-Origin"] == "*"  # refused for what it is
+    # Every other write still comes from this site only.
+    response = client.post("/api/reports", "{}", content_type="application/json", HTTP_ORIGIN="https://m")
+    assert response.status_code == 403

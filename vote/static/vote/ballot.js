@@ -15,6 +15,10 @@
   let current = null;
 
   const fragment = new URLSearchParams(location.hash.slice(1));
+  // The election's fingerprint, as the mail's link names it: a page that would encrypt under another key (a server
+  // that swapped it) is refused here, before anything is typed (issue 32).
+  const named = fragment.get("election");
+  const swapped = named !== null && named !== section.dataset.election;
   if (fragment.get("credential") || fragment.get("pass")) {
     if (fragment.get("credential")) input.value = fragment.get("credential");
     if (fragment.get("pass")) passInput.value = fragment.get("pass");
@@ -30,7 +34,12 @@
   input.addEventListener("input", forget);
   passInput.addEventListener("input", forget);
 
+  if (swapped) {
+    say(T.swapped, "error");
+    document.getElementById("prepare").disabled = true;
+  }
   document.getElementById("prepare").addEventListener("click", async () => {
+    if (swapped) { say(T.swapped, "error"); return; }
     let credential, pass;
     try { credential = V.normalCredential(input.value); } catch (e) { say(T.credential, "error"); input.focus(); return; }
     try { pass = V.normalCredential(passInput.value); } catch (e) { say(T.pass, "error"); passInput.focus(); return; }
@@ -74,8 +83,11 @@
     say(T.sending);
     let response;
     try {
+      // From a copy on another host the ballot goes as text/plain: a simple request, no preflight; the server reads
+      // the body as it came, whatever its type.
+      const here = new URL(section.dataset.cast, location.href).origin === location.origin;
       response = await fetch(section.dataset.cast, {
-        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(current.ballot), credentials: "same-origin",
+        method: "POST", headers: { "Content-Type": here ? "application/json" : "text/plain" }, body: JSON.stringify(current.ballot), credentials: "same-origin",
       });
     } catch (e) { say(T.offline, "error"); return; }
     const data = await response.json().catch(() => ({}));
