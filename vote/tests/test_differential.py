@@ -12,6 +12,13 @@ from vote.tests.test_protocol import NODE
 CASES = int(os.environ.get("VECHE_FUZZ_CASES", "10000"))
 
 
+# No database is read: it runs once, in the SQLite run of make test (the PostgreSQL run would repeat it as it was).
+ONCE = pytest.mark.skipif(
+    os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="no database: run once, on SQLite"
+)
+
+
+@ONCE
 @pytest.mark.skipif(NODE is None and not os.environ.get("CI"), reason="node is not installed")
 def test_the_two_verifiers_agree_on_every_mutated_board():
     found, refused = fuzz.disagreements(CASES, seed=32)
@@ -20,6 +27,7 @@ def test_the_two_verifiers_agree_on_every_mutated_board():
     assert CASES // 2 < refused < CASES
 
 
+@ONCE
 def test_the_fuzzer_sees_a_difference_when_there_is_one(monkeypatch):
     """The harness itself can fail: a verifier that passes every board disagrees with the other at once."""
     if NODE is None:
