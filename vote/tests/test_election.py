@@ -118,6 +118,16 @@ def test_vote_verify_passes_and_says_the_result(election, tmp_path, capsys):
     call_command("vote_verify", str(tmp_path / "copy"), receipt=[receipt], audit=[audit])
     out = capsys.readouterr().out
     assert "everything verifies." in out
+    # The folder's own keys.json is its host's word (issue 32, finding 8): said, until --root pins the organisers'.
+    assert "compare that root with the one the organisers publish" in out
+    from core import signing
+    from veche.test_settings import OFFLINE_DIR
+
+    root = signing.public_of(signing.read_key(OFFLINE_DIR / "root.key"))
+    call_command("vote_verify", str(tmp_path / "copy"), root=root)
+    assert "a key of the organisers' chain" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="does not start at the root you gave"):
+        call_command("vote_verify", str(tmp_path / "copy"), root=signing.public_of(SigningKey.generate()))
     answers = ", ".join(QUESTIONS[1]["answers"][i] for i in sorted(picks[1])) or "—"
     assert f"audit {audit}: Совет: {answers}" in out
 

@@ -36,12 +36,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("board", help="a vote's slug, an exported folder or a board.jsonl")
         parser.add_argument("--keyring", type=Path, help="the organisers' key chain (keys.json)")
+        parser.add_argument(
+            "--root",
+            help="the organisers' root public key as they publish it: a folder's keys.json must start at it",
+        )
         parser.add_argument("--receipt", type=Path, action="append", default=[])
         parser.add_argument("--earlier", type=Path)
         parser.add_argument("--audit", type=Path, action="append", default=[])
 
     def handle(self, *args, **options):
         where = Path(options["board"])
+        pinned = True  # the server's own chain (a slug) or one given with --root
         try:
             chain = None
             if where.exists():
@@ -49,7 +54,18 @@ class Command(BaseCommand):
                 board_lines = read_lines(path)
                 keyring = options["keyring"] or (where / "keys.json" if where.is_dir() else None)
                 if keyring and keyring.exists():
-                    chain = signing.chain(*signing.read_keyring(keyring.read_text()))
+                    root, statements = signing.read_keyring(keyring.read_text())
+                    # A folder's own keys.json is whatever its host put there: only a root pinned from elsewhere
+                    # makes the manifest's signature the organisers' (issue 32).
+                    if options["root"] and signing.public_key_text(options["root"]) != root:
+                        raise CommandError(
+                            _("the key chain in %(k)s does not start at the root you gave (%(f)s): not the organisers'")
+                            % {"k": keyring, "f": signing.fingerprint(options["root"])}
+                        )
+                    chain = signing.chain(root, statements)
+                    pinned = bool(options["root"] or options["keyring"])  # given from elsewhere, or the folder's
+                elif options["root"]:
+                    raise CommandError(_("--root needs the organisers' key chain: --keyring keys.json"))
             else:
                 vote = Vote.objects.filter(slug=options["board"]).first()
                 if vote is None:
@@ -65,7 +81,15 @@ class Command(BaseCommand):
         if state.manifest:
             out(_("vote: %(t)s (%(s)s)") % {"t": state.manifest["title"], "s": state.manifest["slug"]})
             who = signing.fingerprint(state.signer) if state.signer else "?"
-            if chain:
+            if chain and not pinned:
+                out(
+                    _(
+                        "manifest signed by %(f)s, a key of the chain from root %(r)s that came with the board: "
+                        "compare that root with the one the organisers publish, or give it with --root"
+                    )
+                    % {"f": who, "r": signing.fingerprint(chain.root)}
+                )
+            elif chain:
                 out(_("manifest signed by %(f)s, a key of the organisers' chain") % {"f": who})
             else:
                 out(_("manifest signed by %(f)s (NOT checked against the organisers' key chain)") % {"f": who})

@@ -56,6 +56,9 @@
   const hexof = (p) => p.toHex();
   const base = (s) => { s = mod(s); return s === 0n ? ZERO : G.multiply(s); };
   const mul = (s, p) => { s = mod(s); return s === 0n || p.is0() ? ZERO : p.multiplyUnsafe(s); };
+  // A secret scalar (a ballot's randomness, a proof's nonce) times a point: noble's constant-time multiply, so that
+  // the time it takes says nothing of the scalar (multiplyUnsafe is for public ones: checking, the verifier).
+  const mulSecret = (s, p) => { s = mod(s); return s === 0n || p.is0() ? ZERO : p.multiply(s); };
   const total = (ps) => ps.reduce((a, p) => a.add(p), ZERO);
   function item(x) { return x instanceof Point ? x.toHex() : String(x); }
   function challenge(tag, ...items) {
@@ -74,7 +77,7 @@
   const sha256hex = (text) => bytesToHex(sha256(typeof text === "string" ? utf8(text) : text));
 
   // -- proofs (vote/proofs.py) -------------------------------------------------------------------
-  function encrypt(key, m, r) { return [base(r), base(BigInt(m)).add(mul(r, key))]; }
+  function encrypt(key, m, r) { return [base(r), base(BigInt(m)).add(mulSecret(r, key))]; }
   function pairs(proof, n) {
     if (!Array.isArray(proof) || proof.length !== n) fail("a proof of %(branches)s branch(es) expected", { branches: n });
     return proof.map((p) => { if (!Array.isArray(p) || p.length !== 2) fail("each branch of a proof is [challenge, response]"); return [scalar(p[0]), scalar(p[1])]; });
@@ -83,11 +86,12 @@
     const commitments = [], branches = [];
     const w = randomScalar();
     for (let v = lo; v <= hi; v++) {
-      if (v === m) { commitments.push(base(w), mul(w, key)); branches.push(null); }
+      if (v === m) { commitments.push(base(w), mulSecret(w, key)); branches.push(null); }
       else {
         const c = randomScalar(), s = randomScalar();
         const shifted = beta.subtract(base(BigInt(v)));
-        commitments.push(base(s).add(mul(c, alpha)), mul(s, key).add(mul(c, shifted)));
+        // The simulated branch: c and s are published with the proof, but which branch is simulated is the secret.
+        commitments.push(base(s).add(mulSecret(c, alpha)), mulSecret(s, key).add(mulSecret(c, shifted)));
         branches.push([c, s]);
       }
     }
