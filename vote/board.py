@@ -27,10 +27,24 @@ from core.signing import _
 from vote import ballots as ballot_rules
 from vote import ceremony
 from vote.ballots import canonical
-from vote.group import ProtocolError, hexof, sha256, whole
+from vote.group import ProtocolError, base, hexof, scalar, sha256, whole
 
 GENESIS = "0" * 64
-KINDS = ("manifest", "deal", "accept", "open", "credentials", "passes", "ballot", "close", "tally", "partial", "result")
+KINDS = (
+    "manifest",
+    "deal",
+    "complaint",
+    "answer",
+    "accept",
+    "open",
+    "credentials",
+    "passes",
+    "ballot",
+    "close",
+    "tally",
+    "partial",
+    "result",
+)
 
 
 def entry_line(seq: int, kind: str, payload: dict, prev: str, key: SigningKey) -> dict:
@@ -50,6 +64,8 @@ class State:
     commitments: list[list[bytes]] = field(default_factory=list)
     last_deal: str = ""
     accepted: set[int] = field(default_factory=set)
+    # (complainer, dealer) → the share the dealer revealed answering it, or None while it waits for an answer
+    complaints: dict[tuple[int, int], int | None] = field(default_factory=dict)
     key: bytes | None = None  # the election key, once open
     fingerprint: str = ""
     verification_keys: list[bytes] = field(default_factory=list)
@@ -63,6 +79,8 @@ class State:
     last: dict[str, tuple[int, list]] = field(default_factory=dict)  # credential → (seq, ciphertexts) of its last
     latest: dict[str, str] = field(default_factory=dict)  # credential → the tracker of its last ballot
     trackers: dict[str, int] = field(default_factory=dict)
+    # Ballots checked ahead in parallel (verify's workers): tracker → (credential, ciphertexts) or the refusal.
+    checked: dict[str, tuple[str, list] | str] = field(default_factory=dict)
     ballots: int = 0
     closed: bool = False
     tally: list | None = None
@@ -155,6 +173,10 @@ def apply(state: State, entry: dict, chain: signing.Chain | None = None) -> None
         )
         state.commitments.append(ceremony.check_deal(state.manifest, document, index))
         state.deals.append(document)
+    elif kind == "complaint":
+        complain(state, payload)
+    elif kind == "answer":
+        answer(state, payload)
     elif kind == "accept":
         if len(state.deals) != len(state.trustees) or state.key is not None:
             raise ProtocolError(_("an acceptance before every trustee dealt, or after the vote opened"))
@@ -164,6 +186,12 @@ def apply(state: State, entry: dict, chain: signing.Chain | None = None) -> None
         document = ceremony.signer_of(
             payload, state.trustees[index - 1]["key"], _("trustee %(i)s's acceptance") % {"i": index}
         )
+        waiting = sorted(i for (j, i), share in state.complaints.items() if j == index and share is None)
+        if waiting:
+            raise ProtocolError(
+                _("trustee %(index)s's complaint against trustee %(i)s is not answered yet")
+                % {"index": index, "i": waiting[0]}
+            )
         expected = hexof(ceremony.verification_key(state.commitments, index))
         if document.get("format") != ceremony.ACCEPT or document.get("election") != ceremony.manifest_hash(
             state.manifest
@@ -203,7 +231,10 @@ def apply(state: State, entry: dict, chain: signing.Chain | None = None) -> None
     elif kind == "ballot":
         if state.key is None or state.closed:
             raise ProtocolError(_("a ballot while the vote is not open"))
-        credential, cts = ballot_rules.check(payload, state.fingerprint, state.key, state.questions)
+        ahead = state.checked.pop(ballot_rules.tracker(payload), None) if state.checked else None
+        if isinstance(ahead, str):
+            raise ProtocolError(ahead)
+        credential, cts = ahead or ballot_rules.check(payload, state.fingerprint, state.key, state.questions)
         voting_pass, tracked = payload["pass"], ballot_rules.tracker(payload)
         admit(state, credential, voting_pass, payload["previous"], tracked)
         state.last[credential] = (entry["seq"], cts)
@@ -313,6 +344,53 @@ def plain(value: object) -> None:
         raise ProtocolError(_("a number that is not a whole number the browser reads exactly"))
 
 
+def complain(state: State, payload: object) -> None:
+    """A trustee's complaint that a dealer sealed them a wrong share: between the last deal and the open, by a
+    trustee who has not accepted, once per dealer."""
+    if len(state.deals) != len(state.trustees) or state.key is not None:
+        raise ProtocolError(_("a complaint before every trustee dealt, or after the vote opened"))
+    index = payload.get("document", {}).get("trustee") if isinstance(payload, dict) else None
+    if not whole(index) or not 1 <= index <= len(state.trustees) or index in state.accepted:
+        raise ProtocolError(_("a complaint by no trustee, or by one who accepted"))
+    document = ceremony.signer_of(
+        payload, state.trustees[index - 1]["key"], _("trustee %(i)s's complaint") % {"i": index}
+    )
+    if document.get("format") != ceremony.COMPLAINT or document.get("election") != ceremony.manifest_hash(
+        state.manifest
+    ):
+        raise ProtocolError(_("trustee %(index)s's complaint is not for this election") % {"index": index})
+    against = document.get("against")
+    if not whole(against) or not 1 <= against <= len(state.trustees) or against == index:
+        raise ProtocolError(_("a complaint against no other trustee"))
+    if (index, against) in state.complaints:
+        raise ProtocolError(_("a second complaint by the same trustee against the same"))
+    if document.get("board") != state.last_deal:
+        raise ProtocolError(_("trustee %(index)s complained of other deals than those on the board") % {"index": index})
+    state.complaints[(index, against)] = None
+
+
+def answer(state: State, payload: object) -> None:
+    """A dealer's answer to a complaint: the share revealed, which must match the dealer's commitments."""
+    if state.key is not None:
+        raise ProtocolError(_("an answer to a complaint after the vote opened"))
+    index = payload.get("document", {}).get("trustee") if isinstance(payload, dict) else None
+    if not whole(index) or not 1 <= index <= len(state.trustees):
+        raise ProtocolError(_("an answer by no trustee"))
+    document = ceremony.signer_of(payload, state.trustees[index - 1]["key"], _("trustee %(i)s's answer") % {"i": index})
+    if document.get("format") != ceremony.ANSWER or document.get("election") != ceremony.manifest_hash(state.manifest):
+        raise ProtocolError(_("trustee %(index)s's answer is not for this election") % {"index": index})
+    to = document.get("to")
+    if not whole(to) or state.complaints.get((to, index), 0) is not None:
+        raise ProtocolError(_("an answer to no complaint waiting for one"))
+    value = scalar(document.get("share"))
+    if base(value) != ceremony.share_commitment(state.commitments[index - 1], to):
+        raise ProtocolError(
+            _("the share trustee %(index)s revealed for trustee %(to)s does not match their commitments")
+            % {"index": index, "to": to}
+        )
+    state.complaints[(to, index)] = value
+
+
 def check_line(state: State, line: object) -> dict:
     """The entry of a board line whose place in the chain, hash and board signature hold."""
     if not isinstance(line, dict) or set(line) != {"entry", "hash", "signature"}:
@@ -414,13 +492,67 @@ def _object(line: object) -> object:
     return line
 
 
+def _check_ballots(task: tuple) -> dict:
+    """A worker's share of the ballots: each one's check (signatures, proofs), by its tracker."""
+    fingerprint, key, questions, payloads = task
+    out: dict[str, tuple[str, list] | str] = {}
+    for payload in payloads:
+        try:
+            tracked = ballot_rules.tracker(payload)
+        except (TypeError, ValueError):
+            continue  # the walk will say what is wrong with it
+        try:
+            out[tracked] = ballot_rules.check(payload, fingerprint, key, questions)
+        except ProtocolError as exc:
+            out[tracked] = str(exc)
+        except Exception:  # noqa: S112 — the walk checks it again, in order, and names the fault
+            continue
+    return out
+
+
+def check_ahead(state: State, lines: list, workers: int) -> None:
+    """Check the board's ballots in ``workers`` processes before the walk takes them in order: a ballot's check
+    needs only the election's key, fingerprint and questions, the same for every ballot; what depends on the order
+    (listed, bound, following its credential's last, not repeated) stays with the walk. Each check is used only for
+    the payload it was made of (by its tracker)."""
+    import multiprocessing
+
+    prefix = State()
+    for i, line in enumerate(lines):  # the entries up to the open: the key the ballots are checked under
+        if walk(prefix, [line], None, i) or prefix.key is not None:
+            break
+    if prefix.key is None:
+        return
+    payloads = []
+    for line in lines:
+        line = _object(line)
+        entry = line.get("entry") if isinstance(line, dict) else None
+        if isinstance(entry, dict) and entry.get("kind") == "ballot" and isinstance(entry.get("payload"), dict):
+            payloads.append(entry["payload"])
+    size = max(1, -(-len(payloads) // (workers * 8)))
+    tasks = [
+        (prefix.fingerprint, prefix.key, prefix.questions, payloads[i : i + size])
+        for i in range(0, len(payloads), size)
+    ]
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        for done in pool.imap_unordered(_check_ballots, tasks):
+            state.checked.update(done)
+
+
 def verify(
-    lines: list, chain: signing.Chain | None = None, receipts: list | None = None, earlier: list | None = None
+    lines: list,
+    chain: signing.Chain | None = None,
+    receipts: list | None = None,
+    earlier: list | None = None,
+    workers: int = 1,
 ) -> Report:
     """Replay the board; every fault named with its entry. ``receipts`` (board lines voters kept) and ``earlier``
     (an observer's older copy) must be part of it: a dropped or rewritten entry shows there even when the
-    server re-signed the whole board with its key."""
+    server re-signed the whole board with its key. ``workers`` > 1: the ballots' checks in that many processes
+    first (the verdict is the same: vote/tests/test_election.py checks it)."""
     state = State()
+    if workers > 1:
+        check_ahead(state, lines, workers)
     faults = walk(state, lines, chain)
     lines = [_object(line) for line in lines]
     by_hash = {line.get("hash"): i for i, line in enumerate(lines) if isinstance(line, dict)}

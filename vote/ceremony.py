@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 
 from nacl.exceptions import CryptoError
@@ -35,7 +36,6 @@ from vote.group import (
     lagrange_at_zero,
     mul,
     point,
-    random_scalar,
     scalar,
     scalar_hex,
     sha256,
@@ -51,6 +51,8 @@ ACCEPT = "veche-vote-accept/1"
 CREDENTIALS = "veche-vote-credentials/1"
 PASSES = "veche-vote-passes/1"
 PARTIAL = "veche-vote-partial/1"
+COMPLAINT = "veche-vote-complaint/1"
+ANSWER = "veche-vote-answer/1"
 SHARE = "veche-vote-share/1"
 
 
@@ -157,15 +159,31 @@ def check_manifest(manifest: object) -> dict:
 
 
 # -- dealing ---------------------------------------------------------------------------------
+def polynomial(manifest: dict, index: int, key: SigningKey) -> list[int]:
+    """The dealer's polynomial, derived from its own key and the election (SHA-512 of the key's seed, keyed by the
+    election and the coefficient's place): never stored, and recomputed offline to answer a complaint."""
+    h, seed = manifest_hash(manifest).encode(), bytes(key)
+    coefficients = []
+    for k in range(manifest["threshold"]):
+        digest = hashlib.sha512(b"veche-vote/1|polynomial|" + h + b"|%d|%d|" % (index, k) + seed).digest()
+        coefficients.append(int.from_bytes(digest, "little") % L or 1)
+    return coefficients
+
+
+def share_of(coefficients: list[int], j: int) -> int:
+    """f(j): trustee j's share of a dealer's polynomial."""
+    return sum(a * pow(j, k) for k, a in enumerate(coefficients)) % L
+
+
 def make_deal(manifest: dict, index: int, key: SigningKey) -> dict:
-    """Trustee ``index`` (1-based, in the manifest's order): commitments to a random polynomial, the proof of its
-    first coefficient, and f(j) sealed to each trustee j."""
-    t, trustees = manifest["threshold"], manifest["trustees"]
-    coefficients = [random_scalar() for _ in range(t)]
+    """Trustee ``index`` (1-based, in the manifest's order): commitments to its polynomial, the proof of its first
+    coefficient, and f(j) sealed to each trustee j."""
+    trustees = manifest["trustees"]
+    coefficients = polynomial(manifest, index, key)
     h = manifest_hash(manifest)
     shares = []
     for j, trustee in enumerate(trustees, 1):
-        value = sum(a * pow(j, k) for k, a in enumerate(coefficients))
+        value = share_of(coefficients, j)
         box = SealedBox(VerifyKey(base64.b64decode(trustee["key"])).to_curve25519_public_key())
         plain = canonical({"format": SHARE, "election": h, "from": index, "to": j, "share": scalar_hex(value)})
         shares.append(base64.b64encode(box.encrypt(plain)).decode())
@@ -211,26 +229,51 @@ def election_key(all_commitments: list[list[bytes]]) -> bytes:
     return total([c[0] for c in all_commitments])
 
 
-def accept(manifest: dict, deals: list[dict], index: int, key: SigningKey, head: str) -> tuple[int, dict]:
+class BadShare(ProtocolError):
+    """The share a dealer sealed to this trustee cannot be opened or does not match the dealer's commitments: the
+    trustee complains on the board, and the dealer must reveal the share there (or stand blamed)."""
+
+    def __init__(self, message: str, dealer: int):
+        super().__init__(message)
+        self.dealer = dealer
+
+
+def accept(
+    manifest: dict, deals: list[dict], index: int, key: SigningKey, head: str, revealed: dict[int, int] | None = None
+) -> tuple[int, dict]:
     """Trustee ``index`` opens the shares sealed to them, checks each against its dealer's commitments, and
-    returns (their secret share x_j, the signed acceptance naming the board's head after the last deal)."""
+    returns (their secret share x_j, the signed acceptance naming the board's head after the last deal).
+    ``revealed``: dealer → the share it revealed on the board answering this trustee's complaint (the board checked
+    it against the commitments), used instead of the sealed one. BadShare names a dealer to complain of."""
     h = manifest_hash(manifest)
     box = SealedBox(key.to_curve25519_private_key())
     x = 0
     all_commitments = []
     for i, document in enumerate(deals, 1):
         commitments = check_deal(manifest, document, i)
+        if revealed and i in revealed:
+            x = (x + revealed[i]) % L
+            all_commitments.append(commitments)
+            continue
         try:
             plain = json.loads(box.decrypt(base64.b64decode(document["shares"][index - 1])))
         except (CryptoError, ValueError, TypeError) as exc:
-            raise ProtocolError(
-                _("trustee %(i)s's share for you cannot be opened with your key (%(exc)s)") % {"i": i, "exc": exc}
+            raise BadShare(
+                _("trustee %(i)s's share for you cannot be opened with your key (%(exc)s)") % {"i": i, "exc": exc}, i
             ) from None
-        if plain.get("election") != h or plain.get("from") != i or plain.get("to") != index:
-            raise ProtocolError(_("trustee %(i)s's share is not for you in this election") % {"i": i})
-        value = scalar(plain.get("share"))
-        if base(value) != share_commitment(commitments, index):
-            raise ProtocolError(_("trustee %(i)s's share does not match their commitments: do not accept") % {"i": i})
+        if (
+            not isinstance(plain, dict)
+            or plain.get("election") != h
+            or plain.get("from") != i
+            or plain.get("to") != index
+        ):
+            raise BadShare(_("trustee %(i)s's share is not for you in this election") % {"i": i}, i)
+        try:
+            value = scalar(plain.get("share"))
+        except ProtocolError:
+            value = -1
+        if value < 0 or base(value) != share_commitment(commitments, index):
+            raise BadShare(_("trustee %(i)s's share does not match their commitments: do not accept") % {"i": i}, i)
         x = (x + value) % L
         all_commitments.append(commitments)
     expected = verification_key(all_commitments, index)
@@ -243,6 +286,34 @@ def accept(manifest: dict, deals: list[dict], index: int, key: SigningKey, head:
         "verification_key": hexof(expected),
     }
     return x, signed(document, key)
+
+
+# -- complaints -------------------------------------------------------------------------------
+def complaint(manifest: dict, index: int, against: int, key: SigningKey, head: str) -> dict:
+    """Trustee ``index`` complains on the board that the share ``against`` sealed to them is wrong."""
+    document = {
+        "format": COMPLAINT,
+        "election": manifest_hash(manifest),
+        "trustee": index,
+        "against": against,
+        "board": head,
+    }
+    return signed(document, key)
+
+
+def answer(manifest: dict, index: int, to: int, key: SigningKey) -> dict:
+    """Dealer ``index`` answers trustee ``to``'s complaint: the share f(to), revealed. Every verifier checks it
+    against the dealer's commitments; the complainer then uses it. A dealer who sealed a wrong share and cannot or
+    will not reveal the right one stands blamed on the board, and the vote cannot open."""
+    value = share_of(polynomial(manifest, index, key), to)
+    document = {
+        "format": ANSWER,
+        "election": manifest_hash(manifest),
+        "trustee": index,
+        "to": to,
+        "share": scalar_hex(value),
+    }
+    return signed(document, key)
 
 
 # -- credentials ------------------------------------------------------------------------------

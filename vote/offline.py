@@ -6,7 +6,9 @@ protocol files, none of which imports Django). ``python3 vote/offline.py --help`
     key          a trustee's, the credential authority's or the registrar's key (Ed25519), its public half to give
                  the organisers
     deal         a trustee's deal: commitments to a random polynomial and a share sealed to each trustee
-    accept       open the shares sealed to you, check each, keep your share of the key (a file, offline)
+    accept       open the shares sealed to you, check each, keep your share of the key (a file, offline); a share
+                 that does not match its dealer's commitments makes a complaint instead, for the board
+    answer       a dealer's answer to a complaint: the share it owed, revealed on the board
     credentials  the credential authority: one credential per voter of a list (a pledges export, a roll), the
                  public list for the board and the mail-merge file to send each voter theirs, yourself
     passes       the registrar (a second party, never the credential authority): one voting pass per voter of the
@@ -35,7 +37,7 @@ if __package__ in (None, ""):
 from core import signing
 from core.signing import _
 from vote import ballots, board, ceremony
-from vote.group import ProtocolError, scalar, scalar_hex
+from vote.group import ProtocolError, base, scalar, scalar_hex
 
 SHARE_FORMAT = "veche-vote-trustee-share/1"
 
@@ -91,7 +93,29 @@ def cmd_accept(args, out) -> None:
     index = index_of(state, key)
     if len(state.deals) != len(state.trustees):
         raise ProtocolError(_("not every trustee has dealt yet"))
-    x, document = ceremony.accept(state.manifest, state.deals, index, key, state.last_deal)
+    waiting = sorted(i for (j, i), share in state.complaints.items() if j == index and share is None)
+    if waiting:
+        raise ProtocolError(
+            _("your complaint against trustee %(i)s is not answered yet: wait for their answer on the board")
+            % {"i": waiting[0]}
+        )
+    revealed = {i: share for (j, i), share in state.complaints.items() if j == index and share is not None}
+    try:
+        x, document = ceremony.accept(state.manifest, state.deals, index, key, state.last_deal, revealed)
+    except ceremony.BadShare as exc:
+        # Not accepted: the complaint goes on the board instead, and the dealer must answer it there.
+        write_new(
+            Path(args.out),
+            json.dumps(ceremony.complaint(state.manifest, index, exc.dealer, key, state.last_deal)) + "\n",
+        )
+        out.write(
+            _(
+                "%(why)s. A complaint against trustee %(i)s is written to %(p)s: submit it; once trustee %(i)s has "
+                "answered it on the board (offline.py answer), run accept again\n"
+            )
+            % {"why": exc, "i": exc.dealer, "p": args.out}
+        )
+        return
     share = {
         "format": SHARE_FORMAT,
         "election": ceremony.manifest_hash(state.manifest),
@@ -136,6 +160,29 @@ def write_mail(folder: Path, mail: list[dict], field: str) -> None:
         writer = csv.DictWriter(fh, ["email", "name", field, "fingerprint", "link"])
         writer.writeheader()
         writer.writerows(mail)
+
+
+def cmd_answer(args, out) -> None:
+    """A dealer answers a complaint against it: the share it owed the complainer, revealed on the board."""
+    state = read_board(args.board, args.keyring)
+    key = signing.read_key(Path(args.key))
+    index = index_of(state, key)
+    waiting = sorted(j for (j, i), share in state.complaints.items() if i == index and share is None)
+    if args.to is not None:
+        waiting = [j for j in waiting if j == args.to]
+    if not waiting:
+        raise ProtocolError(_("no complaint against you waits for an answer"))
+    if len(waiting) > 1:
+        raise ProtocolError(
+            _("complaints by trustees %(js)s: answer each with --to") % {"js": ", ".join(map(str, waiting))}
+        )
+    coefficients = ceremony.polynomial(state.manifest, index, key)
+    if [base(a) for a in coefficients] != state.commitments[index - 1]:
+        raise ProtocolError(_("your deal on the board is not the one your key makes: you cannot answer for it"))
+    write_new(Path(args.out), json.dumps(ceremony.answer(state.manifest, index, waiting[0], key)) + "\n")
+    out.write(
+        _("the share for trustee %(j)s, revealed, is written to %(p)s: submit it\n") % {"j": waiting[0], "p": args.out}
+    )
 
 
 def cmd_credentials(args, out) -> None:
@@ -279,7 +326,7 @@ def main(argv: list[str] | None = None, out=sys.stdout) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("key", help="make a trustee's, the credential authority's or the registrar's key")
     p.add_argument("--out", required=True)
-    for name in ("deal", "accept", "credentials", "passes", "decrypt"):
+    for name in ("deal", "accept", "answer", "credentials", "passes", "decrypt"):
         p = sub.add_parser(name)
         p.add_argument("--board", required=True, help="board.jsonl as the server publishes it")
         p.add_argument("--key", required=True)
@@ -287,6 +334,8 @@ def main(argv: list[str] | None = None, out=sys.stdout) -> int:
         p.add_argument("--out", required=name not in ("credentials", "passes"))
         if name == "accept":
             p.add_argument("--share-out", required=True)
+        if name == "answer":
+            p.add_argument("--to", type=int, help="the complaining trustee, when there are several")
         if name in ("credentials", "passes"):
             p.add_argument("--voters", required=True, help="CSV: email[,name][,check]")
             p.add_argument("--site", default="https://veche.example")
@@ -307,6 +356,7 @@ def main(argv: list[str] | None = None, out=sys.stdout) -> int:
             "key": cmd_key,
             "deal": cmd_deal,
             "accept": cmd_accept,
+            "answer": cmd_answer,
             "credentials": cmd_credentials,
             "passes": cmd_passes,
             "decrypt": cmd_decrypt,

@@ -323,6 +323,8 @@ def submit(vote: Vote, document: dict) -> dict:
     kinds = {
         "veche-vote-deal/1": "deal",
         "veche-vote-accept/1": "accept",
+        "veche-vote-complaint/1": "complaint",
+        "veche-vote-answer/1": "answer",
         "veche-vote-credentials/1": "credentials",
         "veche-vote-passes/1": "passes",
         "veche-vote-partial/1": "partial",
@@ -333,8 +335,8 @@ def submit(vote: Vote, document: dict) -> dict:
         return append(vote, kinds[inner["format"]], document)
     raise VoteError(
         _(
-            "This file is not a document of the vote's ceremony (deal, acceptance, credentials, voting passes, "
-            "partial decryption) nor the manifest's signature."
+            "This file is not a document of the vote's ceremony (deal, complaint, answer, acceptance, credentials, "
+            "voting passes, partial decryption) nor the manifest's signature."
         )
     )
 

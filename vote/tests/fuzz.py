@@ -16,6 +16,7 @@ one or a few entries, not the whole board.
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import os
@@ -27,7 +28,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nacl.signing import SigningKey
+from nacl.public import SealedBox
+from nacl.signing import SigningKey, VerifyKey
 
 from core import signing
 from vote import ballots, board, ceremony
@@ -54,8 +56,9 @@ class Party:
 
 
 def base_board(seed: int = 1) -> tuple[list[dict], Party]:
-    """A whole election: manifest, 3 trustees (2 decrypt), credentials and passes for 4 voters, 4 ballots (one a
-    re-vote), the close, the tally, two partial decryptions and the result."""
+    """A whole election: manifest, 3 trustees (2 decrypt; one sealed a wrong share, was complained of and answered),
+    credentials and passes for 4 voters, 4 ballots (one a re-vote), the close, the tally, two partial decryptions
+    and the result."""
     rng = random.Random(seed)
 
     def key() -> SigningKey:
@@ -93,10 +96,16 @@ def base_board(seed: int = 1) -> tuple[list[dict], Party]:
 
     put("manifest", {"manifest": manifest, "signature": signing.sign(canonical(manifest), org)})
     for i, k in enumerate(trustees, 1):
-        put("deal", ceremony.make_deal(manifest, i, k))
+        deal = ceremony.make_deal(manifest, i, k)
+        if i == 1:  # trustee 1 seals trustee 2 a wrong share: 2 complains, 1 answers with the right one
+            deal = ceremony.signed({**deal["document"], "shares": wrong_share(manifest, deal["document"], 2)}, k)
+        put("deal", deal)
+    put("complaint", ceremony.complaint(manifest, 2, 1, trustees[1], state.last_deal))
+    put("answer", ceremony.answer(manifest, 1, 2, trustees[0]))
     shares = {}
     for i, k in enumerate(trustees, 1):
-        shares[i], document = ceremony.accept(manifest, state.deals, i, k, state.last_deal)
+        revealed = {dealer: v for (j, dealer), v in state.complaints.items() if j == i}
+        shares[i], document = ceremony.accept(manifest, state.deals, i, k, state.last_deal, revealed)
         put("accept", document)
     put("open", state.open_payload())
     texts = [ballots.new_credential() for _ in range(4)]
@@ -120,6 +129,15 @@ def base_board(seed: int = 1) -> tuple[list[dict], Party]:
         put("partial", ceremony.make_partial(state.fingerprint, i, shares[i], state.tally, trustees[i - 1]))
     put("result", state.result_payload())
     return lines, party
+
+
+def wrong_share(manifest: dict, deal: dict, to: int) -> list[str]:
+    """A deal's sealed shares with the one for trustee ``to`` replaced by a share of nothing (a cheating dealer)."""
+    box = SealedBox(VerifyKey(base64.b64decode(manifest["trustees"][to - 1]["key"])).to_curve25519_public_key())
+    plain = {"format": ceremony.SHARE, "election": ceremony.manifest_hash(manifest), "from": deal["trustee"], "to": to}
+    shares = list(deal["shares"])
+    shares[to - 1] = base64.b64encode(box.encrypt(canonical({**plain, "share": scalar_hex(12345)}))).decode()
+    return shares
 
 
 # -- mutations ---------------------------------------------------------------------------------------

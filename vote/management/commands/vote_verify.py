@@ -12,6 +12,7 @@ Exit status 1 when anything fails.
 """
 
 import json
+import os
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -43,6 +44,9 @@ class Command(BaseCommand):
         parser.add_argument("--receipt", type=Path, action="append", default=[])
         parser.add_argument("--earlier", type=Path)
         parser.add_argument("--audit", type=Path, action="append", default=[])
+        parser.add_argument(
+            "--workers", type=int, default=os.cpu_count() or 1, help="processes checking ballots (default: one a core)"
+        )
 
     def handle(self, *args, **options):
         where = Path(options["board"])
@@ -75,7 +79,7 @@ class Command(BaseCommand):
             earlier = read_lines(options["earlier"]) if options["earlier"] else None
         except (OSError, ValueError, signing.SigningError) as exc:
             raise CommandError(str(exc)) from None
-        report = verify(board_lines, chain, receipts, earlier)
+        report = verify(board_lines, chain, receipts, earlier, workers=max(1, options["workers"]))
         state = report.state
         out = self.stdout.write
         if state.manifest:
@@ -98,6 +102,15 @@ class Command(BaseCommand):
             _("trustees: %(d)s dealt, %(a)s accepted; credentials: %(c)s")
             % {"d": len(state.deals), "a": len(state.accepted), "c": len(state.credentials)}
         )
+        for (j, i), share in sorted(state.complaints.items()):
+            if share is None:
+                out(
+                    _("complaint by trustee %(j)s against trustee %(i)s: NOT answered (the vote cannot open)")
+                    % {"j": j, "i": i}
+                )
+            else:
+                said = _("complaint by trustee %(j)s against trustee %(i)s: answered, the share revealed")
+                out(said % {"j": j, "i": i})
         out(
             _("ballots: %(n)s cast, %(c)s counted (the last of each credential)")
             % {"n": state.ballots, "c": len(state.last)}

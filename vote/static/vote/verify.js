@@ -126,11 +126,37 @@
       if (!V.knows(`${mh}|deal|${i}`, cs[0], d.proof)) fail("the proof of the deal's first coefficient does not hold");
       if (!Array.isArray(d.shares) || d.shares.length !== trustees.length) fail("the deal must carry one sealed share per trustee");
       s.commitments.push(cs);
+    } else if (kind === "complaint") {
+      // vote/board.py complain
+      if (s.commitments.length !== trustees.length || s.key) fail("a complaint before every trustee dealt, or after the vote opened");
+      const j = isObject(payload) && isObject(payload.document) ? payload.document.trustee : undefined;
+      if (!Number.isInteger(j) || j < 1 || j > trustees.length || s.accepted.has(j)) fail("a complaint by no trustee, or by one who accepted");
+      const d = signedDocument(payload, trustees[j - 1].key, V.M("trustee %(i)s's complaint", { i: j }));
+      if (d.format !== "veche-vote-complaint/1" || d.election !== mh) fail("trustee %(index)s's complaint is not for this election", { index: j });
+      const i = d.against;
+      if (!Number.isInteger(i) || i < 1 || i > trustees.length || i === j) fail("a complaint against no other trustee");
+      if (s.complaints.has(`${j}:${i}`)) fail("a second complaint by the same trustee against the same");
+      if (d.board !== s.lastDeal) fail("trustee %(index)s complained of other deals than those on the board", { index: j });
+      s.complaints.set(`${j}:${i}`, null);
+    } else if (kind === "answer") {
+      // vote/board.py answer
+      if (s.key) fail("an answer to a complaint after the vote opened");
+      const i = isObject(payload) && isObject(payload.document) ? payload.document.trustee : undefined;
+      if (!Number.isInteger(i) || i < 1 || i > trustees.length) fail("an answer by no trustee");
+      const d = signedDocument(payload, trustees[i - 1].key, V.M("trustee %(i)s's answer", { i }));
+      if (d.format !== "veche-vote-answer/1" || d.election !== mh) fail("trustee %(index)s's answer is not for this election", { index: i });
+      const to = d.to;
+      if (!Number.isInteger(to) || s.complaints.get(`${to}:${i}`) !== null) fail("an answer to no complaint waiting for one");
+      const value = V.scalar(d.share);
+      if (!V.base(value).equals(shareCommitment(s.commitments[i - 1], to))) fail("the share trustee %(index)s revealed for trustee %(to)s does not match their commitments", { index: i, to });
+      s.complaints.set(`${to}:${i}`, d.share);
     } else if (kind === "accept") {
       if (s.commitments.length !== trustees.length || s.key) fail("an acceptance before every trustee dealt, or after the vote opened");
       const j = payload.document && payload.document.trustee;
       if (!Number.isInteger(j) || j < 1 || j > trustees.length || s.accepted.has(j)) fail("an acceptance by no trustee, or a second one by the same");
       const d = signedDocument(payload, trustees[j - 1].key, V.M("trustee %(i)s's acceptance", { i: j }));
+      const waiting = [...s.complaints.entries()].filter(([k, v]) => v === null && Number(k.split(":")[0]) === j).map(([k]) => Number(k.split(":")[1])).sort((a, b) => a - b);
+      if (waiting.length) fail("trustee %(index)s's complaint against trustee %(i)s is not answered yet", { index: j, i: waiting[0] });
       if (d.format !== "veche-vote-accept/1" || d.election !== mh) fail("trustee %(index)s's acceptance is not for this election", { index: j });
       if (d.board !== s.lastDeal) fail("trustee %(index)s accepted other deals than those on the board", { index: j });
       if (d.verification_key !== V.total(s.commitments.map((cs) => shareCommitment(cs, j))).toHex()) fail("trustee %(index)s's verification key does not follow from the deals", { index: j });
@@ -230,14 +256,14 @@
   }
 
   function fresh() {
-    return { manifest: null, boardKey: "", commitments: [], accepted: new Set(), key: null, credentials: new Set(),
+    return { manifest: null, boardKey: "", commitments: [], accepted: new Set(), complaints: new Map(), key: null, credentials: new Set(),
       batches: 0, passes: new Set(), passBatches: 0, passOf: new Map(), holder: new Map(), latest: new Map(),
       last: new Map(), trackers: new Map(), ballots: 0, closed: false, tally: null, counted: 0,
       partials: new Map(), result: null, head: GENESIS, length: 0, lastDeal: "" };
   }
   // A copy of a state to go on from (points are immutable: the containers are what apply changes).
   function copy(s) {
-    return { ...s, commitments: [...s.commitments], accepted: new Set(s.accepted), credentials: new Set(s.credentials),
+    return { ...s, commitments: [...s.commitments], accepted: new Set(s.accepted), complaints: new Map(s.complaints), credentials: new Set(s.credentials),
       passes: new Set(s.passes), passOf: new Map(s.passOf), holder: new Map(s.holder), latest: new Map(s.latest),
       last: new Map(s.last), trackers: new Map(s.trackers), partials: new Map(s.partials) };
   }
