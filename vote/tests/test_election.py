@@ -510,3 +510,16 @@ def test_the_ballots_checked_in_parallel_give_the_same_verdict(election):
         assert parallel.faults == alone.faults
         assert parallel.state.result == alone.state.result and parallel.state.ballots == alone.state.ballots
     assert verify(election.lines, workers=2).state.result == election.expected
+
+
+def test_fewer_than_t_trustees_give_no_result(election):
+    """Two of the five trustees (the threshold is three) decrypted: no result follows, not even the true one."""
+    key = SigningKey(bytes(election.vote.board_seed))
+    partials = [i for i, line in enumerate(election.lines) if line["entry"]["kind"] == "partial"]
+    lines_ = election.lines[: partials[1] + 1]
+    result = {"trustees": [2, 4], "counts": election.expected}
+    lines_.append(entry_line(len(lines_), "result", result, lines_[-1]["hash"], key))
+    fault = f"entry {len(lines_) - 1} (result): a result before enough trustees decrypted"
+    assert faults_of(lines_) == [fault]
+    if NODE:
+        assert js("board", {"lines": lines_})["faults"] == [fault]
