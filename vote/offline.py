@@ -130,20 +130,67 @@ def cmd_accept(args, out) -> None:
     )
 
 
-def read_voters(path: Path) -> list[dict]:
-    """The voters' roll (a pledges export, an organisers' list): rows with an e-mail each, none repeated."""
+def read_voters(path: Path, printed: bool = False) -> list[dict]:
+    """The voters' roll (a pledges export, an organisers' list): rows with an e-mail each, none repeated. Printed
+    (``--print-out``, handed over in person, no mailbox needed): a name or an e-mail per row, none repeated."""
     with open(path, newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    if not rows or "email" not in rows[0]:
+    if not rows or ("email" not in rows[0] and not (printed and "name" in rows[0])):
         raise ProtocolError(_("the voters' file is a CSV with an email column (and optionally name, check)"))
     seen = set()
     for number, row in enumerate(rows, 2):
         email = (row.get("email") or "").strip()
-        if not email or email.lower() in seen:
+        label = email or ((row.get("name") or "").strip() if printed else "")
+        if not label or label.lower() in seen:
             raise ProtocolError(_("line %(number)s: an e-mail is missing or repeated") % {"number": number})
-        seen.add(email.lower())
-        row["email"] = email
+        seen.add(label.lower())
+        row["email"], row["label"] = email, label
     return rows
+
+
+def write_sheets(path: Path, title: str, shown: str, items: list[dict], field: str) -> None:
+    """One printed page per voter: the code, its link as a QR code (the election's fingerprint in it), the
+    fingerprint to compare with the page. For people without a mailbox the state cannot read: handed over in
+    person. The file holds every code: print it offline, then destroy it."""
+    import html
+
+    import segno
+
+    what = _("Your credential") if field == "credential" else _("Your voting pass")
+    other = (
+        _("You also need the voting pass the registrar gives you.")
+        if field == "credential"
+        else _("You also need the credential the credential authority gives you.")
+    )
+    fingerprint = _("Election fingerprint (the vote page shows the same):")
+    hidden = _(
+        "Keep this sheet hidden: with both codes anyone can vote in your place (you can vote again: the last "
+        "ballot counts)."
+    )
+    pages = []
+    for item in items:
+        code = item[field]
+        qr = segno.make(item["link"], error="m").svg_inline(scale=4, omitsize=False)
+        pages.append(
+            '<section class="sheet">'
+            f"<h1>{html.escape(title)}</h1>"
+            f"<p>{html.escape(item['label'])}</p>"
+            f"<h2>{html.escape(what)}</h2>"
+            f'<p class="code">{" ".join(code[i : i + 4] for i in range(0, len(code), 4))}</p>'
+            f'<div class="qr">{qr}</div>'
+            f"<p>{html.escape(fingerprint)} <b>{html.escape(shown)}</b></p>"
+            f"<p>{html.escape(other)} {html.escape(hidden)}</p>"
+            "</section>"
+        )
+    document = (
+        '<!doctype html><html><head><meta charset="utf-8"><title>'
+        + html.escape(title)
+        + "</title><style>body{font:14pt/1.4 sans-serif}.sheet{page-break-after:always;padding:1cm}"
+        ".code{font:bold 20pt monospace;letter-spacing:.1em}.qr svg{width:6cm;height:6cm}</style></head><body>"
+        + "".join(pages)
+        + "</body></html>\n"
+    )
+    write_new(path, document)
 
 
 def election_of(state: board.State) -> tuple[str, str]:
@@ -157,7 +204,7 @@ def election_of(state: board.State) -> tuple[str, str]:
 
 def write_mail(folder: Path, mail: list[dict], field: str) -> None:
     with open(os.open(folder / "mail.csv", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", newline="") as fh:
-        writer = csv.DictWriter(fh, ["email", "name", field, "fingerprint", "link"])
+        writer = csv.DictWriter(fh, ["email", "name", field, "fingerprint", "link"], extrasaction="ignore")
         writer.writeheader()
         writer.writerows(mail)
 
@@ -190,7 +237,7 @@ def cmd_credentials(args, out) -> None:
     key = signing.read_key(Path(args.key))
     if signing.public_of(key) != state.manifest["credential_authority"]:
         raise ProtocolError(_("your key is not this vote's credential authority in the manifest"))
-    rows = read_voters(args.voters)
+    rows = read_voters(args.voters, printed=bool(args.print_out))
     election, shown = election_of(state)
     folder = Path(args.out_dir)
     folder.mkdir(parents=True, exist_ok=True)
@@ -208,11 +255,15 @@ def cmd_credentials(args, out) -> None:
                 "credential": credential,
                 "fingerprint": shown,
                 "link": link,
+                "label": row["label"],
             }
         )
     batch = ceremony.credential_batch(state.manifest, state.batches + 1, public, checks, key)
     write_new(folder / "credentials.json", json.dumps(batch) + "\n")
-    write_mail(folder, mail, "credential")
+    if args.print_out:
+        write_sheets(Path(args.print_out), state.manifest["title"], shown, mail, "credential")
+    else:
+        write_mail(folder, mail, "credential")
     out.write(
         _(
             "%(n)s credentials: submit %(c)s; send each voter their line of %(m)s yourself (never through the "
@@ -229,7 +280,7 @@ def cmd_passes(args, out) -> None:
     key = signing.read_key(Path(args.key))
     if signing.public_of(key) != state.manifest["registrar"]:
         raise ProtocolError(_("your key is not this vote's registrar in the manifest"))
-    rows = read_voters(args.voters)
+    rows = read_voters(args.voters, printed=bool(args.print_out))
     election, shown = election_of(state)
     folder = Path(args.out_dir)
     folder.mkdir(parents=True, exist_ok=True)
@@ -245,11 +296,15 @@ def cmd_passes(args, out) -> None:
                 "pass": voting_pass,
                 "fingerprint": shown,
                 "link": link,
+                "label": row["label"],
             }
         )
     batch = ceremony.pass_batch(state.manifest, state.pass_batches + 1, public, key)
     write_new(folder / "passes.json", json.dumps(batch) + "\n")
-    write_mail(folder, mail, "pass")
+    if args.print_out:
+        write_sheets(Path(args.print_out), state.manifest["title"], shown, mail, "pass")
+    else:
+        write_mail(folder, mail, "pass")
     out.write(
         _(
             "%(n)s voting passes: submit %(c)s; send each voter their line of %(m)s yourself, in a mail of your "
@@ -338,6 +393,10 @@ def main(argv: list[str] | None = None, out=sys.stdout) -> int:
             p.add_argument("--to", type=int, help="the complaining trustee, when there are several")
         if name in ("credentials", "passes"):
             p.add_argument("--voters", required=True, help="CSV: email[,name][,check]")
+            p.add_argument(
+                "--print-out",
+                help="a printable page per voter (code, QR of the link) instead of mail.csv: handed over in person",
+            )
             p.add_argument("--site", default="https://veche.example")
             p.add_argument("--out-dir", required=True)
         if name == "credentials":

@@ -4,6 +4,7 @@ passing — and then each way a server could cheat, each named by vote_verify.""
 
 import copy
 import hashlib
+import io
 import json
 import random
 
@@ -523,3 +524,35 @@ def test_fewer_than_t_trustees_give_no_result(election):
     assert faults_of(lines_) == [fault]
     if NODE:
         assert js("board", {"lines": lines_})["faults"] == [fault]
+
+
+def test_credentials_printed_for_people_without_a_mailbox(election, tmp_path):
+    """Issue 32, beyond: a voter whose mailbox the state reads gets the credential on paper, in person: a page per
+    voter with the code, the link as a QR code (the election's fingerprint in it) and the fingerprint to compare.
+    The roll needs no e-mail; no mail.csv is written; the file holds secrets (mode 0600)."""
+    import re
+    import stat
+
+    import segno
+
+    from vote import offline
+
+    roll = tmp_path / "roll.csv"
+    roll.write_text("name\nАнна Петрова\nБорис <Б.>\n")
+    sheets = tmp_path / "sheets.html"
+    args = ["credentials", "--board", election.board_file(), "--key", election.authority, "--voters", roll]
+    args += ["--out-dir", tmp_path / "ca", "--print-out", sheets]
+    assert offline.main([str(a) for a in args], out=io.StringIO()) == 0
+    page = sheets.read_text()
+    assert stat.S_IMODE(sheets.stat().st_mode) == 0o600 and not (tmp_path / "ca" / "mail.csv").exists()
+    assert page.count('class="sheet"') == 2 and "Анна Петрова" in page and "Борис &lt;Б.&gt;" in page
+    codes = [code.replace(" ", "") for code in re.findall(r'class="code">([^<]+)<', page)]
+    assert len(codes) == 2 and all(len(code) == 24 for code in codes)
+    batch = json.loads((tmp_path / "ca" / "credentials.json").read_text())["document"]["credentials"]
+    vote_id = json.loads(election.vote.manifest)["id"]
+    assert sorted(ballots.public_credential(vote_id, code) for code in codes) == batch
+    for code in codes:
+        link = (
+            f"https://veche.example/vote/{election.vote.slug}/#credential={code}&election={election.state.fingerprint}"
+        )
+        assert segno.make(link, error="m").svg_inline(scale=4, omitsize=False) in page
