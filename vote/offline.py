@@ -34,6 +34,8 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from nacl.signing import SigningKey
+
 from core import signing
 from core.signing import _
 from vote import ballots, board, ceremony
@@ -232,38 +234,49 @@ def cmd_answer(args, out) -> None:
     )
 
 
-def cmd_credentials(args, out) -> None:
+def issue(args, kind: str, role: str) -> tuple[board.State, SigningKey, list[dict], list[str], str]:
+    """A credential or a voting pass per voter of the roll, for the party whose key the manifest names as
+    ``role``: (the board, the key, each voter's row with its code and link, the public codes, the fingerprint as
+    shown). The codes go out through ``deliver``, never through the server."""
     state = read_board(args.board, args.keyring)
     key = signing.read_key(Path(args.key))
-    if signing.public_of(key) != state.manifest["credential_authority"]:
+    if signing.public_of(key) != state.manifest[role]:
+        if role == "registrar":
+            raise ProtocolError(_("your key is not this vote's registrar in the manifest"))
         raise ProtocolError(_("your key is not this vote's credential authority in the manifest"))
     rows = read_voters(args.voters, printed=bool(args.print_out))
     election, shown = election_of(state)
+    page = f"{args.site.rstrip('/')}/vote/{state.manifest['slug']}/"
+    public, mail = [], []
+    for row in rows:
+        code = ballots.new_credential()
+        public.append(ballots.public_credential(state.manifest["id"], code, kind))
+        link = f"{page}#{kind}={code}&election={election}"
+        fields = {"email": row["email"], "name": row.get("name", ""), "fingerprint": shown, "link": link}
+        mail.append({**fields, kind: code, "label": row["label"], "check": row.get("check")})
+    return state, key, mail, public, shown
+
+
+def deliver(args, state: board.State, batch: dict, name: str, mail: list[dict], shown: str, kind: str) -> Path:
+    """The batch for the board, and the codes as mail.csv for a mail merge or as printed pages."""
     folder = Path(args.out_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    public, checks, mail = [], {}, []
-    for row in rows:
-        credential = ballots.new_credential()
-        public.append(ballots.public_credential(state.manifest["id"], credential))
-        check = (row.get("check") or args.check).strip()
-        checks[check] = checks.get(check, 0) + 1
-        link = f"{args.site.rstrip('/')}/vote/{state.manifest['slug']}/#credential={credential}&election={election}"
-        mail.append(
-            {
-                "email": row["email"],
-                "name": row.get("name", ""),
-                "credential": credential,
-                "fingerprint": shown,
-                "link": link,
-                "label": row["label"],
-            }
-        )
-    batch = ceremony.credential_batch(state.manifest, state.batches + 1, public, checks, key)
-    write_new(folder / "credentials.json", json.dumps(batch) + "\n")
+    write_new(folder / name, json.dumps(batch) + "\n")
     if args.print_out:
-        write_sheets(Path(args.print_out), state.manifest["title"], shown, mail, "credential")
+        write_sheets(Path(args.print_out), state.manifest["title"], shown, mail, kind)
     else:
-        write_mail(folder, mail, "credential")
+        write_mail(folder, mail, kind)
+    return folder
+
+
+def cmd_credentials(args, out) -> None:
+    state, key, mail, public, shown = issue(args, "credential", "credential_authority")
+    checks: dict[str, int] = {}
+    for row in mail:
+        check = (row["check"] or args.check).strip()
+        checks[check] = checks.get(check, 0) + 1
+    batch = ceremony.credential_batch(state.manifest, state.batches + 1, public, checks, key)
+    folder = deliver(args, state, batch, "credentials.json", mail, shown, "credential")
     out.write(
         _(
             "%(n)s credentials: submit %(c)s; send each voter their line of %(m)s yourself (never through the "
@@ -276,35 +289,9 @@ def cmd_credentials(args, out) -> None:
 def cmd_passes(args, out) -> None:
     """The registrar's half of casting: a voting pass per voter. The registrar never sees a credential and the
     credential authority never sees a pass, so neither casts a ballot alone (docs/vote.md, who can do what)."""
-    state = read_board(args.board, args.keyring)
-    key = signing.read_key(Path(args.key))
-    if signing.public_of(key) != state.manifest["registrar"]:
-        raise ProtocolError(_("your key is not this vote's registrar in the manifest"))
-    rows = read_voters(args.voters, printed=bool(args.print_out))
-    election, shown = election_of(state)
-    folder = Path(args.out_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    public, mail = [], []
-    for row in rows:
-        voting_pass = ballots.new_credential()
-        public.append(ballots.public_credential(state.manifest["id"], voting_pass, "pass"))
-        link = f"{args.site.rstrip('/')}/vote/{state.manifest['slug']}/#pass={voting_pass}&election={election}"
-        mail.append(
-            {
-                "email": row["email"],
-                "name": row.get("name", ""),
-                "pass": voting_pass,
-                "fingerprint": shown,
-                "link": link,
-                "label": row["label"],
-            }
-        )
+    state, key, mail, public, shown = issue(args, "pass", "registrar")
     batch = ceremony.pass_batch(state.manifest, state.pass_batches + 1, public, key)
-    write_new(folder / "passes.json", json.dumps(batch) + "\n")
-    if args.print_out:
-        write_sheets(Path(args.print_out), state.manifest["title"], shown, mail, "pass")
-    else:
-        write_mail(folder, mail, "pass")
+    folder = deliver(args, state, batch, "passes.json", mail, shown, "pass")
     out.write(
         _(
             "%(n)s voting passes: submit %(c)s; send each voter their line of %(m)s yourself, in a mail of your "
