@@ -261,7 +261,12 @@ def cast(vote: Vote, body: bytes, client_ip: str | None, limited: bool = True) -
         ballot = json.loads(body)
     except (UnicodeDecodeError, ValueError, RecursionError):  # ValueError: a JSON integer past 4,300 digits too
         raise VoteError(_("The ballot is not JSON.")) from None
-    context = CONTEXT.get(vote.pk, vote.batches, vote.phase)
+    try:
+        context = CONTEXT.get(vote.pk, vote.batches, vote.phase)
+    except ProtocolError:  # a board of an earlier version of the protocol (before issue 32): it takes no ballot
+        raise VoteError(
+            _("This vote's board is of an earlier version of the protocol: it takes no ballot."), 409
+        ) from None
     try:
         credential, _cts = ballots.check(ballot, context["fingerprint"], context["key"], context["questions"])
     except ProtocolError as exc:

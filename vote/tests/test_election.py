@@ -556,3 +556,38 @@ def test_credentials_printed_for_people_without_a_mailbox(election, tmp_path):
             f"https://veche.example/vote/{election.vote.slug}/#credential={code}&election={election.state.fingerprint}"
         )
         assert segno.make(link, error="m").svg_inline(scale=4, omitsize=False) in page
+
+
+def test_a_board_of_the_earlier_protocol_takes_no_ballot_and_the_demo_remakes_its_own(settings, client):
+    """Ballots and manifests changed version here (issue 32). A vote made before takes no ballot, and says so
+    (not a server error); the demo's own votes of the earlier version are made again by `make run`'s demo step."""
+    import datetime
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from vote.models import Entry
+
+    key = SigningKey.generate()
+    old = {"format": "veche-vote/1", "id": "old", "slug": "demo-referendum", "title": "old", "questions": QUESTIONS}
+    now = timezone.now()
+    vote = Vote.objects.create(
+        slug="demo-referendum",
+        title="old",
+        manifest=ballots.canonical(old).decode(),
+        board_seed=bytes(key),
+        opens=now - datetime.timedelta(days=1),
+        closes=now + datetime.timedelta(days=1),
+        phase=Vote.Phase.OPEN,
+        demo=True,
+    )
+    line = entry_line(0, "manifest", {"manifest": old, "signature": {}}, "0" * 64, key)
+    Entry.objects.create(vote=vote, seq=0, kind="manifest", line=ballots.canonical(line).decode(), hash=line["hash"])
+    client.cookies["django_language"] = "en"
+    response = cast(client, vote, {"format": "veche-ballot/2"})
+    assert response.status_code == 409 and "earlier version of the protocol" in response.json()["detail"]
+    settings.DEMO, settings.SIGNING_ROOT = True, ""
+    call_command("vote_demo", stdout=io.StringIO())
+    remade = Vote.objects.get(slug="demo-referendum")
+    assert json.loads(remade.manifest)["format"] == ceremony.MANIFEST and remade.phase == Vote.Phase.OPEN
+    assert verify(lines(remade)).ok
