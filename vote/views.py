@@ -34,6 +34,11 @@ from vote.store import manifest_of
 BALLOT_MESSAGES = {
     "credential": gettext_lazy("This is not a credential: 24 letters and digits, as in the mail."),
     "pass": gettext_lazy("This is not a voting pass: 24 letters and digits, as in the registrar's mail."),
+    "foreign": gettext_lazy(
+        "A ballot was cast with your credential after the last one you cast from this browser: from another device "
+        "of yours, or by someone who holds your codes. Casting this one replaces it; if it was not you, tell the "
+        "organisers."
+    ),
     "swapped": gettext_lazy(
         "This page's election is not the one your mail names (its fingerprint differs): do not vote here. The key "
         "it would encrypt your ballot under may not be the trustees'. Tell the organisers."

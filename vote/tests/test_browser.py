@@ -98,6 +98,27 @@ def test_vote_audit_cast_find_and_verify(committed_vote, site, settings, tmp_pat
     assert all(url.startswith(site) for url in requests)
     assert not errors, errors
 
+    # Someone who holds both codes (the credential authority and the registrar together) casts over it: the next
+    # time the voter encrypts on this browser, the page says a ballot it did not cast came since its receipt.
+    with django_db_blocker.unblock():
+        from vote import ballots
+        from vote.store import cast, previous_of, replay
+        from vote.tests.conftest import voter_keys
+
+        state = replay(Vote.objects.get(pk=vote.pk))
+        keys = voter_keys(committed_vote, 0)
+        after = previous_of(vote, bytes(keys[0].verify_key).hex())
+        over, _r = ballots.build(state.fingerprint, state.key, YES_NO, [[1]], *keys, after)
+        cast(Vote.objects.get(pk=vote.pk), ballots.canonical(over), None, limited=False)
+        connections.close_all()
+    page.goto("about:blank")
+    page.goto(site + link[link.index("/vote/") :])
+    page.get_by_label("Ваш пропуск").fill(committed_vote.passes[0])
+    page.get_by_label("Да", exact=True).check()
+    page.get_by_role("button", name="Зашифровать бюллетень").click()
+    page.wait_for_selector("#prepared:not([hidden])")
+    assert "бюллетень с вашим ключом" in page.inner_text("#outcome"), page.inner_text("#outcome")
+
     # The folder observers copy carries the ballot's page: voting again from a host the server does not serve,
     # from the registrar's link this time; the new ballot follows the first and replaces it.
     with django_db_blocker.unblock(), translation.override("ru"):
@@ -132,7 +153,7 @@ def test_vote_audit_cast_find_and_verify(committed_vote, site, settings, tmp_pat
     server, port = serve(tmp_path / "copy", tmp_path / "copy.log")
     try:
         report = verify_in(page, f"http://127.0.0.1:{port}/")
-        assert "Всё сходится." in report and "2 бюллетеней в урнах" in report
+        assert "Всё сходится." in report and "3 бюллетеней в урнах" in report
         page.fill("#audit", json.dumps(record))
         page.click("#audit-go")
         assert page.inner_text("#audited") == "В проверенном бюллетене зашифровано: Поддерживаете ли вы требование?: Да"

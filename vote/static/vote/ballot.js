@@ -50,19 +50,27 @@
     const passSeed = V.credentialSeed(section.dataset.vote, pass, "pass");
     // The credential's last ballot on the board, which this one names: the board takes no ballot signed before it.
     let previous;
+    const mine = V.publicCredential(section.dataset.vote, credential);
     try {
-      const url = `${section.dataset.previous}?credential=${V.publicCredential(section.dataset.vote, credential)}`;
-      const response = await fetch(url, { credentials: "same-origin" });
+      const response = await fetch(`${section.dataset.previous}?credential=${mine}`, { credentials: "same-origin" });
       previous = (await response.json()).previous;
       if (!response.ok || !/^[0-9a-f]{64}$/.test(previous)) throw new Error("previous");
     } catch (e) { say(T.offline, "error"); return; }
+    // The receipt this browser kept of its last cast: if the credential's last ballot on the board is another one,
+    // someone cast with this credential since (another device of the voter's, or whoever holds both codes).
+    let foreign = false;
+    try {
+      const kept = JSON.parse(localStorage.getItem(`veche-receipt-${section.dataset.election}`) || "null");
+      const ballot = kept && kept.entry && kept.entry.payload;
+      foreign = Boolean(ballot && ballot.credential === mine && V.tracker(ballot) !== previous);
+    } catch (e) { /* no receipt kept here */ }
     setTimeout(() => {
       const built = V.build(section.dataset.election, section.dataset.key, questions, chosen, seed, passSeed, previous);
       current = { ...built, choices: chosen };
       document.getElementById("tracker").textContent = V.tracker(built.ballot);
       prepared.hidden = false;
       document.getElementById("audit-record").hidden = true;
-      say("");
+      if (foreign) say(T.foreign, "error"); else say("");
       prepared.scrollIntoView({ block: "nearest" });
     }, 20);
   });
