@@ -231,11 +231,12 @@ def apply(state: State, entry: dict, chain: signing.Chain | None = None) -> None
     elif kind == "ballot":
         if state.key is None or state.closed:
             raise ProtocolError(_("a ballot while the vote is not open"))
-        ahead = state.checked.pop(ballot_rules.tracker(payload), None) if state.checked else None
+        tracked = ballot_rules.tracker(payload) if state.checked else ""
+        ahead = state.checked.pop(tracked, None) if tracked else None
         if isinstance(ahead, str):
             raise ProtocolError(ahead)
         credential, cts = ahead or ballot_rules.check(payload, state.fingerprint, state.key, state.questions)
-        voting_pass, tracked = payload["pass"], ballot_rules.tracker(payload)
+        voting_pass, tracked = payload["pass"], tracked or ballot_rules.tracker(payload)
         admit(state, credential, voting_pass, payload["previous"], tracked)
         state.last[credential] = (entry["seq"], cts)
         state.latest[credential] = tracked
