@@ -27,6 +27,9 @@ COLUMNS = {
     "ballots_issued": "district_ballots_issued_total",
 }
 OPTIONAL = ("registered", "ballots_issued")
+# A table may give no nominations (the candidates are on record already, from their list): a declaration then
+# maps nominated_by to "" and every nomination reads as NOT_GIVEN.
+NOT_GIVEN = "?"
 SELF_NOMINATED = "самовыдвижение"
 
 
@@ -36,7 +39,7 @@ class District:
     line: int  # its first row's line in the file
     registered: int | None
     ballots_issued: int | None
-    # name as printed → (nominating body or None for a self-nomination, votes), in the file's order
+    # name as printed → (nominating body, None for a self-nomination, NOT_GIVEN; votes), in the file's order
     candidates: dict[str, tuple[str | None, int]] = field(default_factory=dict)
 
 
@@ -44,7 +47,8 @@ def read(path: Path, columns: dict[str, str] | None = None) -> list[District]:
     """The districts of a table; ``columns`` renames COLUMNS' entries for a source that names them otherwise."""
     names = {**COLUMNS, **(columns or {})}
     header, records = csv_records(path)
-    missing = [names[c] for c in names if c not in OPTIONAL and names[c] not in header]
+    given = bool(names["nominated_by"])
+    missing = [names[c] for c in names if c not in OPTIONAL and names[c] and names[c] not in header]
     if missing:
         raise TableError(f"{path}: not a district result table: no column {', '.join(missing)}")
     districts: dict[int, District] = {}
@@ -63,7 +67,7 @@ def read(path: Path, columns: dict[str, str] | None = None) -> list[District]:
             raise TableError(f"{where}: district {number}'s totals differ from its line {district.line}")
         if name in district.candidates:
             raise TableError(f"{where}: {name} twice in district {number}")
-        nominated = " ".join((record[names["nominated_by"]] or "").split())
+        nominated = " ".join((record[names["nominated_by"]] or "").split()) if given else NOT_GIVEN
         if not nominated:
             raise TableError(f"{where}: no nominating body for {name}")
         district.candidates[name] = (

@@ -33,6 +33,7 @@ from elections.models import (
     Choice,
     Commission,
     Contest,
+    Election,
     ImportRun,
     Party,
     Person,
@@ -314,3 +315,36 @@ def candidate_line(contest: Contest, person_key: str, position: int, name: str, 
         person=person, contest=contest, defaults={"party": party, "self_nominated": party is None}
     )
     return (position, name, party, candidate)
+
+
+def declared_election(spec) -> tuple[Election, bool]:
+    """The election a declaration (elections.declared.ElectionSpec) names: found by its slug, or created when the
+    declaration gives its name, date, level and kind; CommandError otherwise. (election, created)."""
+    found = Election.objects.filter(slug=spec.slug).first()
+    if found is not None:
+        return found, False
+    if not spec.complete:
+        raise CommandError(
+            f"the election {spec.slug} is not imported; import it first, or give its name, date, level and kind "
+            "in the declaration's [election] to create it"
+        )
+    made = Election.objects.create(slug=spec.slug, name=spec.name, date=spec.date, level=spec.level, kind=spec.kind)
+    return made, True
+
+
+def district_contests(election: Election, kind: str, districts: dict[int, str]) -> tuple[dict[int, Contest], int]:
+    """The election's contests of ``kind`` by number, those of ``districts`` (number → name, "" when unknown)
+    created when missing; ({number: contest}, how many were created)."""
+    have = {c.number: c for c in election.contests.filter(kind=kind, area="")}
+    created = 0
+    for number, name in sorted(districts.items()):
+        if number not in have:
+            have[number] = Contest.objects.create(
+                election=election,
+                kind=kind,
+                number=number,
+                area="",
+                name=name or f"Одномандатный избирательный округ №{number}",
+            )
+            created += 1
+    return have, created

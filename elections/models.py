@@ -141,6 +141,8 @@ class Person(models.Model):
     first_name = models.CharField(max_length=100, blank=True, default="")
     middle_name = models.CharField(max_length=100, blank=True, default="")
     gender = models.CharField(max_length=8, blank=True, default="")
+    # Where the source prints it (the CEC's candidate lists): namesakes in one region are told apart by it.
+    birth_date = models.DateField(null=True, blank=True)
     # "<source>:<id in that source>", e.g. "spb2021:37" or "cec:Путин Владимир
     # Владимирович": namesakes (a known trick: doubles on the ballot) stay apart.
     source_key = models.CharField(max_length=300, unique=True)
@@ -165,6 +167,14 @@ class Candidate(models.Model):
     contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="candidates")
     party = models.ForeignKey(Party, null=True, blank=True, on_delete=models.PROTECT, related_name="candidates")
     self_nominated = models.BooleanField(default=False)
+
+    class Status(models.TextChoices):
+        REGISTERED = "registered", _("registered")
+        # Left the race after registration (withdrew, registration cancelled): kept, since a ballot printed
+        # before may still carry the name, but no page, forecast or list counts them as standing.
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.REGISTERED)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["person", "contest"], name="candidate_unique")]

@@ -20,12 +20,14 @@ others, so no contest's probabilities were tuned on its own outcome. The
 
 from __future__ import annotations
 
+import re
 from itertools import pairwise, product
 
 import numpy as np
 from django.utils.translation import gettext_noop
 
-from elections.models import Candidate, Contest, Election
+from elections.models import Candidate, Contest, Election, Protocol
+from elections.names import party_short_name
 from elections.stats import contest_totals
 from smartvote.forecast import (
     INPUTS,
@@ -103,8 +105,36 @@ def summarise(scores: list[dict]) -> dict:
 
 
 def per_target(scores: list[dict], targets: list[Election]) -> dict:
-    """{election slug: summary} of the scores of each target election."""
-    return {t.slug: summarise([s for s in scores if s["election"] == t.slug]) for t in targets}
+    """{set: summary} of the scores of each backtest set: a target election, or an election and a region where
+    its scored contests lie in several (the State Duma 2021 in St Petersburg and in Moscow are two sets)."""
+    order = [s["set"] for s in scores]
+    return {name: summarise([s for s in scores if s["set"] == name]) for name in dict.fromkeys(order)}
+
+
+def set_names(election: Election, contests: list[Contest]) -> dict[int, str]:
+    """contest_id → its backtest set: the election's slug, with the region's name where the contests lie in
+    several regions."""
+    regions = dict(
+        Protocol.objects.filter(contest__in=contests, precinct__is_remote=False)
+        .values_list("contest_id", "precinct__region__name")
+        .distinct()
+    )
+    several = len(set(regions.values())) > 1
+    short = {name: re.sub(r"^город\s+", "", name, flags=re.IGNORECASE) for name in regions.values()}
+    return {
+        c.pk: f"{election.slug} {short.get(regions.get(c.pk, ''), '?')}" if several else election.slug for c in contests
+    }
+
+
+def with_results(election: Election) -> list[Contest]:
+    """The election's single-mandate contests whose result is on record: what a backtest can score (a national
+    election may have candidates in every district and results in a few)."""
+    have = set(
+        Protocol.objects.filter(contest__election=election, contest__kind=Contest.Kind.SINGLE_MANDATE, has_result=True)
+        .values_list("contest_id", flat=True)
+        .distinct()
+    )
+    return [c for c in single_mandate(election) if c.pk in have]
 
 
 def calibration_bins(pairs: list[tuple[float, int]]) -> list[dict]:
@@ -128,9 +158,9 @@ def calibration_bins(pairs: list[tuple[float, int]]) -> list[dict]:
 
 
 def scored_contests(election: Election, entries: dict) -> list[Contest]:
-    """The election's contests that can be scored: those with a ruling candidate (where the ruling party backed
-    nobody on record, there is no one to beat; unscored() lists them)."""
-    return [c for c in single_mandate(election) if any(e.role == "ruling" for e in entries.get(c.pk, []))]
+    """The election's contests that can be scored: those with a result and a ruling candidate (where the ruling
+    party backed nobody on record, there is no one to beat; unscored() lists them)."""
+    return [c for c in with_results(election) if any(e.role == "ruling" for e in entries.get(c.pk, []))]
 
 
 def prepare(targets: list[Election], history: list[Election], use=INPUTS) -> list[tuple]:
@@ -138,10 +168,12 @@ def prepare(targets: list[Election], history: list[Election], use=INPUTS) -> lis
     history elections before it (entries_for leaves the later ones out); the facts' effects unweighted."""
     prepared = []
     for election in targets:
-        contests = single_mandate(election)
+        contests = with_results(election)
         entries, coverage = entries_for(election, contests, use, history, weights={})
+        sets = set_names(election, contests)
         prepared += [
-            (election, c, entries[c.pk], coverage.get(c.pk), outcomes(c)) for c in scored_contests(election, entries)
+            (election, c, entries[c.pk], coverage.get(c.pk), outcomes(c), sets[c.pk])
+            for c in scored_contests(election, entries)
         ]
     return prepared
 
@@ -153,6 +185,7 @@ def scored(prepared: list[tuple], draws: int, seed: int, configs: list) -> list[
     return [
         {
             "election": election.slug,
+            "set": name,
             **score(
                 contest_forecast(
                     c, reweighted(e, dict(weights)), draws, np.random.default_rng((seed, c.pk)), scale, cov
@@ -160,7 +193,7 @@ def scored(prepared: list[tuple], draws: int, seed: int, configs: list) -> list[
                 votes,
             ),
         }
-        for (election, c, e, cov, votes), (scale, weights) in zip(prepared, configs, strict=True)
+        for (election, c, e, cov, votes, name), (scale, weights) in zip(prepared, configs, strict=True)
     ]
 
 
@@ -174,7 +207,7 @@ def brier_grid(prepared: list[tuple], draws: int, seed: int, configs: list) -> n
     """configs × contests: the Brier score of every setting on every contest, from the same draws as
     ``scored`` (only who tops the non-ruling candidates matters, so the shares need no softmax)."""
     grid = np.zeros((len(configs), len(prepared)))
-    for i, (_election, contest, entries, _cov, votes) in enumerate(prepared):
+    for i, (_election, contest, entries, _cov, votes, _set) in enumerate(prepared):
         active = [e for e in entries if e.role != "withdrawn"]
         rng = np.random.default_rng((seed, contest.pk))
         noise = rng.standard_normal((draws, len(active))) * np.array([e.sigma for e in active])
@@ -198,7 +231,7 @@ def unscored(targets: list[Election], prepared: list[tuple]) -> list[dict]:
     return [
         {"election": election.slug, "number": c.number, "name": c.name, "why": NO_RULING}
         for election in targets
-        for c in single_mandate(election)
+        for c in with_results(election)
         if c.pk not in kept
     ]
 
@@ -275,21 +308,26 @@ def naive_baselines(targets, history) -> list[dict]:
         (gettext_noop("naive: best earlier list share among non-ruling parties"), ("history",), False),
         (gettext_noop("naive: the same, aligned parties left out"), ("history",), True),
         (gettext_noop("naive: the same over all earlier lists"), ("history", "older"), True),
+        (gettext_noop("naive: the КПРФ candidate everywhere"), (), True),
     ):
-        by_target = {}
+        by_target: dict[str, dict] = {}
         for election in targets:
-            entries, _ = entries_for(election, single_mandate(election), use, history)
-            hits = n = 0
+            contests = with_results(election)
+            entries, _ = entries_for(election, contests, use, history)
+            sets = set_names(election, contests)
             for contest in scored_contests(election, entries):
                 votes = outcomes(contest)
                 others = [e for e in entries[contest.pk] if e.role not in ("ruling", "withdrawn")]
                 best = max(others, key=lambda e: votes.get(e.candidate_id, 0))
                 pool = [e for e in others if e.role == "eligible" or not skip_aligned]
-                pool = [e for e in pool if any(x["input"] == "history" for x in e.evidence)]
-                pick = max(pool, key=lambda e: e.base, default=None)
-                hits += pick is best
-                n += 1
-            by_target[election.slug] = {"contests": n, "hits": hits, "brier": None, "mae": None}
+                if use:
+                    pool = [e for e in pool if any(x["input"] == "history" for x in e.evidence)]
+                    pick = max(pool, key=lambda e: e.base, default=None)
+                else:
+                    pick = next((e for e in pool if "КПРФ" in (e.party, party_short_name(e.party))), None)
+                row = by_target.setdefault(sets[contest.pk], {"contests": 0, "hits": 0, "brier": None, "mae": None})
+                row["hits"] += pick is best
+                row["contests"] += 1
         rows.append(
             {
                 "inputs": label,

@@ -215,7 +215,7 @@ def entries_for(
         own_facts = facts.get(cand.pk, [])
         own_votes = [f for f in own_facts if f.kind == CandidateFact.Kind.EARLIER_VOTES and "own" in use]
         kinds = {f.kind for f in own_facts}
-        if CandidateFact.Kind.WITHDRAWN in kinds:
+        if CandidateFact.Kind.WITHDRAWN in kinds or cand.status == Candidate.Status.WITHDRAWN:
             role = "withdrawn"
         elif cand.pk in ruling_people or CandidateFact.Kind.RULING in kinds or cand.party_id in ruling_parties:
             role = "ruling"
@@ -398,10 +398,19 @@ def simulate(entries: list[Entry], draws: int, rng: np.random.Generator, scale: 
 
 
 def contest_forecast(
-    contest: Contest, entries: list[Entry], draws: int, rng, scale: float = 1.0, coverage: list | None = None
+    contest: Contest,
+    entries: list[Entry],
+    draws: int,
+    rng,
+    scale: float = 1.0,
+    coverage: list | None = None,
+    without_ruling: bool = False,
 ) -> dict:
-    """The JSON-ready forecast of one contest."""
-    if not any(e.role == "ruling" for e in entries):
+    """The JSON-ready forecast of one contest. A contest with no candidate of the ruling party on record is an
+    error, or with ``without_ruling`` forecast with no pick (``no_ruling``): where the ruling party nominated
+    nobody it backs someone under another nomination, and only the organisers can say whom."""
+    no_ruling = not any(e.role == "ruling" for e in entries)
+    if no_ruling and not without_ruling:
         raise ForecastError(
             f"{contest.election.slug}, {contest.name}: no candidate of the ruling party; mark the candidate the "
             "ruling party backs (a 'ruling' fact or the election's setup), or leave the contest out"
@@ -444,13 +453,14 @@ def contest_forecast(
                 }
             )
     eligible = [c for c in out if c["role"] == "eligible"]
-    pick = max(eligible, key=lambda c: (c["p_best"], c["p_beat"]), default=None)
+    pick = None if no_ruling else max(eligible, key=lambda c: (c["p_best"], c["p_beat"]), default=None)
     out.sort(key=lambda c: -c.get("mean", -1))
     return {
         "contest_id": contest.pk,
         "number": contest.number,
         "name": contest.name,
         "recommended": pick["candidate_id"] if pick else None,
+        "no_ruling": no_ruling,
         "candidates": out,
         "coverage": coverage or [],
     }
@@ -477,7 +487,11 @@ def forecast(
     for contest in contests:
         if contest.pk not in entries:
             raise ForecastError(f"{election.slug}, {contest.name}: no candidates")
-        result.append(contest_forecast(contest, entries[contest.pk], draws, rng, scale, coverage.get(contest.pk)))
+        result.append(
+            contest_forecast(
+                contest, entries[contest.pk], draws, rng, scale, coverage.get(contest.pk), without_ruling=True
+            )
+        )
     return result
 
 

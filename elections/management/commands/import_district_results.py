@@ -1,80 +1,99 @@
 """Import a district result table (elections.districttable's format), by its declaration.
 
     python manage.py import_district_results ../shared/data/backtests/state_duma_2016_moscow_smd_results.csv
+    python manage.py import_district_results totals.csv --election mgd-2024 --region "город Москва" \
+        --source "МГИК, итоги" --map district=Округ --map candidate=ФИО --map votes=Голоса
 
 Such a table gives single-mandate districts' candidates and their district totals, not their precincts'. The
-election and its districts come first from the precinct table (``import_cec`` of the year): ``SOURCES`` says
-which election and region a file belongs to. Each district's sums are stored as one pseudo-station, «Итоги
-ОИК №196», flagged like remote voting so that precinct statistics leave it out; the district's precincts keep
-their result-less protocols (who votes where). One transaction; the same file again changes nothing.
+election and its districts come first (``import_cec`` of the year, ``import_district_precincts``,
+``import_candidates``); a declaration (elections.declared: ``FILE.results.toml`` beside the file or in
+``elections/sources/``, or the command line) says which election and region the file belongs to and how its
+columns are named (elections.districttable.COLUMNS). A table without nominations (``nominated_by = ""``) gives
+votes for candidates already on record, matched by full name. Each district's sums are stored as one
+pseudo-station, «Итоги ОИК №196», flagged like remote voting so that precinct statistics leave it out; the
+district's precincts keep their result-less protocols (who votes where). One transaction; the same file again
+changes nothing.
 """
 
-from dataclasses import dataclass, field
+import hashlib
 from pathlib import Path
 
 import polars as pl
 from django.core.management.base import CommandError
 
-from elections import districttable
+from elections import declared, districttable
 from elections.importing import Importer, candidate_line, ensure_choices, protocol_frame
 from elections.models import Contest, Election
-from elections.names import region_key
+from elections.names import fold, region_key
 
-
-@dataclass(frozen=True)
-class Declaration:
-    election: str  # slug of the election, imported from its precinct table first
-    region: str
-    source: str
-    columns: dict[str, str] = field(default_factory=dict)  # elections.districttable.COLUMNS named otherwise
-
-
-SOURCES = {
-    "state_duma_2016_moscow_smd_results.csv": Declaration(
-        election="duma-2016",
-        region="город Москва",
-        source="blueflyingpanda/ElectionsResearch gosduma/data2016.csv; "
-        "nominations: spbelect/parse_candidates_duma_2016",
-    ),
-    "duma2016_smd217_results.csv": Declaration(
-        election="duma-2016",
-        region="город Санкт-Петербург",
-        source='en.wikipedia "South East constituency (Saint Petersburg)", section 2016 (spb-prior/README.md)',
-        columns={"district": "okrug", "candidate": "fio"},
-    ),
-}
 SUMMARY = "Итоги ОИК №{}"
 
 
 class Command(Importer):
-    help = "Import single-mandate districts' candidates and totals from a district table declared in SOURCES."
+    help = "Import single-mandate districts' candidates and totals from a district table, by its declaration."
     source = "district-table"
 
-    def load(self, path: Path, options) -> dict:
-        declared = SOURCES.get(path.name)
-        if declared is None:
-            raise CommandError(f"{path}: no declaration for this file; known: {', '.join(sorted(SOURCES))}")
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.add_argument("--declaration", type=Path, help="the declaration (default: FILE.results.toml)")
+        parser.add_argument("--election", help="the election's slug (overrides the declaration)")
+        parser.add_argument("--region", help="the region of the districts (overrides the declaration)")
+        parser.add_argument("--source", help="where the table comes from (overrides the declaration)")
+        parser.add_argument(
+            "--map", action="append", metavar="NAME=COLUMN", help="which column holds a field (repeatable)"
+        )
+
+    def handle(self, *args, **options):
+        self.options = options
+        return super().handle(*args, **options)
+
+    def declaration(self, path: Path, options) -> declared.Declaration:
+        found = declared.find(path, "results", options.get("declaration"))
+        overrides = {k: options[k] for k in ("election", "region", "source") if options.get(k)}
+        if found is None and not overrides:
+            raise CommandError(
+                f"{path}: no declaration for this file: write {path.name}.results.toml beside it "
+                "(elections/declared.py), or give --election, --region, --source and --map"
+            )
         try:
-            districts = districttable.read(path, declared.columns)
+            overrides["columns"] = declared.mapping(options.get("map"))
+            return declared.load(found, overrides)
+        except declared.DeclarationError as exc:
+            raise CommandError(str(exc)) from None
+
+    def fingerprint(self, path: Path) -> str:
+        digest = hashlib.sha256(super().fingerprint(path).encode())
+        digest.update(repr(self.declaration(path, self.options)).encode())
+        return digest.hexdigest()
+
+    def load(self, path: Path, options) -> dict:
+        declaration = self.declaration(path, options)
+        if not declaration.region:
+            raise CommandError(f"{declaration.where}: which region are the districts in? give region or --region")
+        try:
+            districts = districttable.read(path, declaration.columns)
         except districttable.TableError as exc:
             raise CommandError(str(exc)) from None
-        election = Election.objects.filter(slug=declared.election).first()
+        slug = declaration.election.slug
+        election = Election.objects.filter(slug=slug).first()
         if election is None:
-            raise CommandError(f"{path}: the election {declared.election} is not imported; import its CEC table first")
+            raise CommandError(
+                f"{path}: the election {slug} is not imported; import its CEC table or its districts first"
+            )
         contests = {
             c.number: c
             for c in election.contests.filter(
-                kind=Contest.Kind.SINGLE_MANDATE, number__in=[d.number for d in districts]
+                kind=declaration.contest_kind, area="", number__in=[d.number for d in districts]
             )
         }
         unknown = [d.number for d in districts if d.number not in contests]
         if unknown:
-            raise CommandError(
-                f"{path}: {declared.election} has no single-mandate district {', '.join(map(str, unknown))}"
-            )
-        protocols, votes = [], []
+            raise CommandError(f"{path}: {slug} has no single-mandate district {', '.join(map(str, unknown))}")
         for district in districts:
             contest = contests[district.number]
+            if any(nominated == districttable.NOT_GIVEN for nominated, _n in district.candidates.values()):
+                self.match_on_record(contest, district, path)
+                continue
             ensure_choices(
                 contest,
                 [
@@ -82,13 +101,16 @@ class Command(Importer):
                     for n, (name, (nominated, _votes)) in enumerate(district.candidates.items(), 1)
                 ],
             )
+        protocols, votes = [], []
+        for district in districts:
+            contest = contests[district.number]
             code = SUMMARY.format(district.number)
             protocols.append(
                 {
                     "line": district.line,
                     "contest_id": contest.pk,
-                    "region_key": region_key(declared.region),
-                    "region": declared.region,
+                    "region_key": region_key(declaration.region),
+                    "region": declaration.region,
                     "code": code,
                     "number": None,
                     "is_remote": True,
@@ -106,8 +128,23 @@ class Command(Importer):
         )
         return {
             "election": election.slug,
-            "source": declared.source,
+            "source": declaration.source,
             "districts": len(districts),
             "candidates": sum(len(d.candidates) for d in districts),
             "protocols_stored": stored,
         }
+
+    def match_on_record(self, contest: Contest, district, path: Path) -> None:
+        """A table without nominations: each of its names must be a ballot line of the contest already (its
+        candidates imported from their list), spelled the same up to case, ё and spaces; the ballot lines are
+        renamed to the spelling of the results, so the votes find them."""
+        lines = {fold(name): name for name in contest.choices.values_list("name", flat=True)}
+        missing = [name for name in district.candidates if fold(name) not in lines]
+        if missing:
+            raise CommandError(
+                f"{path}: {', '.join(missing)} not on the ballot of {contest.name}: import the candidates first "
+                "(import_candidates), or give the nominations"
+            )
+        for name in district.candidates:
+            if lines[fold(name)] != name:
+                contest.choices.filter(name=lines[fold(name)]).update(name=name)

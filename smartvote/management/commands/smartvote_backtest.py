@@ -110,14 +110,15 @@ class Command(BaseCommand):
         if report["ablation"]:
             out("")
             slugs = list(report["by_target"])
-            apart = "".join(f" {slug[:14]:>14}" for slug in slugs) if len(slugs) > 1 else ""
+            apart = "".join(f" {slug[:24]:>24}" for slug in slugs) if len(slugs) > 1 else ""
             out(f"{'ablation: inputs':<58} {'hits':>6} {'Brier':>7} {'MAE':>6}{apart}")
             for row in report["ablation"]:
                 brier = f"{row['brier']:.4f}" if row["brier"] is not None else "—"
                 mae = f"{row['mae']:.2f}" if row["mae"] is not None else "—"
                 each = (
                     "".join(
-                        f" {row['by_target'][slug]['hits']:>8}/{row['by_target'][slug]['contests']:<5}"
+                        f" {row['by_target'].get(slug, {}).get('hits', 0):>18}/"
+                        f"{row['by_target'].get(slug, {}).get('contests', 0):<5}"
                         for slug in slugs
                     )
                     if apart

@@ -1,0 +1,88 @@
+"""Import which polling station votes in which district (elections.precincttable), by its declaration.
+
+    python manage.py import_district_precincts ../shared/data/backtests/moscow_city_duma_2019_uik_districts.csv
+
+This is how an election whose districts no federal file describes (a city council's) gets them before the
+vote: the declaration (``FILE.precincts.toml`` beside the file or in ``elections/sources/``) names the election
+(created from its [election] when new), the region and the columns. Each district becomes a single-mandate
+contest with a result-less protocol for each of its precincts (who votes where: the lookup, the forecast's
+carrying of earlier results and the mirror read this); precincts missing in the region are created by number.
+Candidates come next (``import_candidates``), results after the vote (``import_district_results``). One
+transaction; the same file again changes nothing; a newer table replaces the membership it stored before.
+"""
+
+import hashlib
+from pathlib import Path
+
+import polars as pl
+from django.core.management.base import CommandError
+
+from elections import declared, precincttable
+from elections.importing import Importer, declared_election, district_contests, protocol_frame
+from elections.names import region_key
+
+
+class Command(Importer):
+    help = "Import a precinct → district table (which UIK votes in which district), by its declaration."
+    source = "precinct-table"
+
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.add_argument("--declaration", type=Path, help="the declaration (default: FILE.precincts.toml)")
+
+    def handle(self, *args, **options):
+        self.options = options
+        return super().handle(*args, **options)
+
+    def declaration(self, path: Path) -> declared.Declaration:
+        found = declared.find(path, "precincts", self.options.get("declaration"))
+        if found is None:
+            raise CommandError(
+                f"{path}: no declaration for this file: write {path.name}.precincts.toml beside it "
+                "(elections/declared.py) naming the election, the region and the columns"
+            )
+        try:
+            return declared.load(found)
+        except declared.DeclarationError as exc:
+            raise CommandError(str(exc)) from None
+
+    def fingerprint(self, path: Path) -> str:
+        digest = hashlib.sha256(super().fingerprint(path).encode())
+        digest.update(repr(self.declaration(path)).encode())
+        return digest.hexdigest()
+
+    def load(self, path: Path, options) -> dict:
+        declaration = self.declaration(path)
+        if not declaration.region:
+            raise CommandError(f'{declaration.where}: which region are the precincts in? give region = "…"')
+        try:
+            districts = precincttable.read(path, declaration)
+        except precincttable.TableError as exc:
+            raise CommandError(str(exc)) from None
+        election, created = declared_election(declaration.election)
+        contests, new = district_contests(election, declaration.contest_kind, dict.fromkeys(districts, ""))
+        remote = {int(v) for v in declaration.values.get("remote", ()) if v.strip().isdigit()}
+        rows = [
+            {
+                "line": line,
+                "contest_id": contests[number].pk,
+                "region_key": region_key(declaration.region),
+                "region": declaration.region,
+                "code": str(uik),
+                "number": uik,
+                "is_remote": uik in remote,
+                "tik": None,
+                "has_result": False,
+            }
+            for line, (number, uik) in enumerate(((n, u) for n, uiks in districts.items() for u in uiks), 2)
+        ]
+        stored = self.store_results(protocol_frame(rows).with_columns(extra=pl.lit(None, dtype=pl.String)))
+        return {
+            "election": election.slug,
+            "election_created": "yes" if created else "no",
+            "source": declaration.source,
+            "districts": len(districts),
+            "districts_created": new,
+            "precincts": len(rows),
+            "protocols_stored": stored,
+        }
