@@ -41,6 +41,10 @@ from core.signing import SigningError, canonical
 from elections.models import Candidate, Contest, Election
 from smartvote.models import Forecast, ListDraft, ListVersion, Override
 
+# The reason a signed list gives for a district without a pick where nobody of the ruling side is on record (in the
+# organisers' language, as their own reasons are).
+NO_RULING = "кандидат правящей партии в округе не указан: решение за организаторами"
+
 
 class PublishError(Exception):
     """Publishing is not possible now; the message says why."""
@@ -106,7 +110,9 @@ def picks(election: Election, forecast: Forecast) -> list[dict]:
             cand = by_id.get(chosen)
             row.update(
                 source="override" if decision else "forecast",
-                reason=decision.reason if decision else "",
+                # Said in the list itself: a district with nobody to beat on record has no pick until the organisers
+                # mark whom the ruling party backs or decide.
+                reason=decision.reason if decision else NO_RULING if contest.get("no_ruling") else "",
                 candidate=cand
                 and {
                     "id": cand["candidate_id"],
