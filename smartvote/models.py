@@ -258,3 +258,34 @@ class Poll(models.Model):
 
     def __str__(self):
         return f"{self.pollster} {self.fieldwork_end:%d.%m.%Y}"
+
+
+class SetupChange(models.Model):
+    """One change an organiser made to what the forecast reads (a setup, a candidate fact, a party's lineage).
+
+    Rows are never edited or deleted: together they are the audit log of the forecast's inputs, as the
+    overrides are of its picks (who, when, why, and the record before and after).
+    """
+
+    class Action(models.TextChoices):
+        ADDED = "added", _("added")
+        CHANGED = "changed", _("changed")
+        DELETED = "deleted", _("deleted")
+
+    model = models.CharField(_("record"), max_length=50)  # "smartvote.candidatefact"
+    object_id = models.PositiveBigIntegerField()
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    summary = models.CharField(_("what"), max_length=500)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    reason = models.TextField(_("reason"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        verbose_name = _("change to the forecast's inputs")
+        verbose_name_plural = _("changes to the forecast's inputs")
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.summary} ({self.author}, {self.created:%Y-%m-%d %H:%M})"
