@@ -88,7 +88,7 @@ class ElectionSetupAdmin(Audited):
     autocomplete_fields = ["election", "ruling_parties", "aligned_parties", "history"]
     raw_id_fields = ["ruling_candidates", "aligned_candidates"]
     # Set from a backtest (`smartvote_backtest --save`), which records how they were fitted.
-    readonly_fields = ["sigma_scale", "fact_weights"]
+    readonly_fields = ["sigma_scale", "fact_weights", "priors"]
 
 
 @admin.register(CandidateFact)

@@ -20,7 +20,9 @@ others, so no contest's probabilities were tuned on its own outcome. The
 
 from __future__ import annotations
 
+import math
 import re
+from dataclasses import replace
 from itertools import pairwise, product
 
 import numpy as np
@@ -31,11 +33,13 @@ from elections.names import party_short_name
 from elections.stats import contest_totals
 from smartvote.forecast import (
     INPUTS,
+    PRIORS,
     SIGMA_SWING,
     ForecastError,
     contest_forecast,
     entries_for,
     reweighted,
+    setup_of,
     single_mandate,
 )
 
@@ -126,15 +130,61 @@ def set_names(election: Election, contests: list[Contest]) -> dict[int, str]:
     }
 
 
-def with_results(election: Election) -> list[Contest]:
+def with_results(election: Election, region: str = "") -> list[Contest]:
     """The election's single-mandate contests whose result is on record: what a backtest can score (a national
-    election may have candidates in every district and results in a few)."""
+    election may have candidates in every district and results in a few); only those in a region whose name
+    contains ``region`` when it is given (a development set apart from the rest of its election)."""
     have = set(
         Protocol.objects.filter(contest__election=election, contest__kind=Contest.Kind.SINGLE_MANDATE, has_result=True)
         .values_list("contest_id", flat=True)
         .distinct()
     )
+    if region:
+        inside = set(
+            Protocol.objects.filter(
+                contest__election=election, precinct__is_remote=False, precinct__region__name__icontains=region
+            )
+            .values_list("contest_id", flat=True)
+            .distinct()
+        )
+        have &= inside
     return [c for c in single_mandate(election) if c.pk in have]
+
+
+def learned_priors(prepared: list[tuple], leave_out: int | None = None) -> dict[str, float]:
+    """The base share of a candidate nothing earlier measures (a self-nominee, a party with no earlier list),
+    learned from what such candidates got: the geometric mean of their shares in the contests (all but
+    ``leave_out``), each floored at 0.1 %. Ruling candidates are left out (the ruling party's self-nominees carry
+    its list). A kind with no such candidate keeps the published prior."""
+    logs: dict[str, list[float]] = {kind: [] for kind in PRIORS}
+    for i, (_election, _contest, entries, _cov, votes, _set) in enumerate(prepared):
+        if i == leave_out:
+            continue
+        standing = [e for e in entries if e.role != "withdrawn"]
+        total = sum(votes.get(e.candidate_id, 0) for e in standing)
+        for e in standing:
+            if e.prior and e.role != "ruling" and total:
+                logs[e.prior].append(math.log(max(votes.get(e.candidate_id, 0) / total, 1e-3)))
+    return {kind: round(math.exp(sum(v) / len(v)), 4) if v else PRIORS[kind] for kind, v in logs.items()}
+
+
+def with_priors(prepared: list[tuple], priors: list[dict[str, float]]) -> list[tuple]:
+    """The prepared contests with each prior-based candidate's base set to its contest's learned prior."""
+    out = []
+    for (election, contest, entries, cov, votes, name), learned in zip(prepared, priors, strict=True):
+        moved = [
+            replace(e, base=learned[e.prior], strength=math.log(learned[e.prior]) + sum(x for _g, x in e.effects))
+            if e.prior
+            else e
+            for e in entries
+        ]
+        out.append((election, contest, moved, cov, votes, name))
+    return out
+
+
+def leave_one_out_priors(prepared: list[tuple]) -> list[dict[str, float]]:
+    """Each contest's priors learned from all the other contests: its own outcome never sets its base."""
+    return [learned_priors(prepared, leave_out=i) for i in range(len(prepared))]
 
 
 def calibration_bins(pairs: list[tuple[float, int]]) -> list[dict]:
@@ -158,18 +208,19 @@ def calibration_bins(pairs: list[tuple[float, int]]) -> list[dict]:
 
 
 def scored_contests(election: Election, entries: dict) -> list[Contest]:
-    """The election's contests that can be scored: those with a result and a ruling candidate (where the ruling
-    party backed nobody on record, there is no one to beat; unscored() lists them)."""
+    """The contests of ``entries`` that can be scored: those with a result and a ruling candidate (where the
+    ruling party backed nobody on record, there is no one to beat; unscored() lists them)."""
     return [c for c in with_results(election) if any(e.role == "ruling" for e in entries.get(c.pk, []))]
 
 
-def prepare(targets: list[Election], history: list[Election], use=INPUTS) -> list[tuple]:
-    """(election, contest, entries, coverage, votes) of every scored contest. Each target is forecast from the
-    history elections before it (entries_for leaves the later ones out); the facts' effects unweighted."""
+def prepare(targets: list[Election], history: list[Election], use=INPUTS, regions: dict | None = None) -> list[tuple]:
+    """(election, contest, entries, coverage, votes, set) of every scored contest. Each target is forecast from
+    the history elections before it (entries_for leaves the later ones out); the facts' effects unweighted, the
+    published priors (learned_priors replaces them)."""
     prepared = []
     for election in targets:
-        contests = with_results(election)
-        entries, coverage = entries_for(election, contests, use, history, weights={})
+        contests = with_results(election, (regions or {}).get(election.pk, ""))
+        entries, coverage = entries_for(election, contests, use, history, weights={}, priors=PRIORS)
         sets = set_names(election, contests)
         prepared += [
             (election, c, entries[c.pk], coverage.get(c.pk), outcomes(c), sets[c.pk])
@@ -197,9 +248,12 @@ def scored(prepared: list[tuple], draws: int, seed: int, configs: list) -> list[
     ]
 
 
-def run(targets, history, draws=10_000, seed=0, use=INPUTS, config=PUBLISHED) -> list[dict]:
-    """[score per contest] for one set of inputs and one setting."""
-    prepared = prepare(targets, history, use)
+def run(targets, history, draws=10_000, seed=0, use=INPUTS, config=PUBLISHED, regions=None, learn=True) -> list[dict]:
+    """[score per contest] for one set of inputs and one setting (with priors learned leave one contest out,
+    or the published ones)."""
+    prepared = prepare(targets, history, use, regions)
+    if learn:
+        prepared = with_priors(prepared, leave_one_out_priors(prepared))
     return scored(prepared, draws, seed, [config] * len(prepared))
 
 
@@ -225,13 +279,13 @@ def brier_grid(prepared: list[tuple], draws: int, seed: int, configs: list) -> n
     return grid
 
 
-def unscored(targets: list[Election], prepared: list[tuple]) -> list[dict]:
+def unscored(targets: list[Election], prepared: list[tuple], regions: dict | None = None) -> list[dict]:
     """The contests left out of the scores (not in ``prepared``), with why."""
     kept = {c.pk for _e, c, *_rest in prepared}
     return [
         {"election": election.slug, "number": c.number, "name": c.name, "why": NO_RULING}
         for election in targets
-        for c in with_results(election)
+        for c in with_results(election, (regions or {}).get(election.pk, ""))
         if c.pk not in kept
     ]
 
@@ -248,8 +302,10 @@ def backtest(
     seed: int = 0,
     ablation: bool = True,
     progress=lambda label: None,
+    regions: dict[int, str] | None = None,
 ) -> dict:
-    """The full report: per-contest rows, summary, calibration, ablation."""
+    """The full report: per-contest rows, summary, calibration, ablation. ``regions``: election id → the part of
+    a target to score (a development set: St Petersburg of the State Duma 2021), the whole target otherwise."""
     if not history:
         raise ForecastError("a backtest needs at least one history election")
     for target in targets:
@@ -261,7 +317,10 @@ def backtest(
             )
     progress("fitting the uncertainty scale and the facts' weights")
     configs = [(scale, tuple(zip(FITTED, w, strict=True))) for scale in SCALES for w in product(WEIGHTS, repeat=2)]
-    prepared = prepare(targets, history)
+    published = prepare(targets, history, regions=regions)
+    # The priors of candidates nothing earlier measures, learned from the others' outcomes, contest by contest.
+    prepared = with_priors(published, leave_one_out_priors(published))
+    priors = learned_priors(published)
     grid = brier_grid(prepared, draws, seed, configs)
     chosen = leave_one_out(grid, configs)
     overall = configs[int(grid.mean(axis=1).argmin())]
@@ -275,10 +334,12 @@ def backtest(
         "contests": [{k: v for k, v in s.items() if k not in ("errors", "pairs")} for s in loo],
         "summary": summarise(loo),
         "by_target": per_target(loo, targets),
-        "unscored": unscored(targets, prepared),
+        "unscored": unscored(targets, prepared, regions),
+        "regions": {t.slug: (regions or {}).get(t.pk, "") for t in targets},
         "summary_unscaled": summarise(plain),
         "scale": overall[0],
         "fact_weights": dict(overall[1]),
+        "priors": priors,
         "scales_chosen": sorted({scale for scale, _w in chosen}),
         "weights_chosen": [dict(w) for w in sorted({w for _s, w in chosen})],
         "calibration": calibration_bins([p for s in loo for p in s["pairs"]]),
@@ -288,7 +349,7 @@ def backtest(
     if ablation:
         for label, use in ABLATION:
             progress(label)
-            scores = run(targets, history, draws, seed, use, overall)
+            scores = run(targets, history, draws, seed, use, overall, regions)
             report["ablation"].append(
                 {
                     "inputs": label,
@@ -297,11 +358,21 @@ def backtest(
                     "by_target": per_target(scores, targets),
                 }
             )
-        report["ablation"] += naive_baselines(targets, history)
+        progress("the published priors")
+        fixed = scored(published, draws, seed, [overall] * len(published))
+        report["ablation"].append(
+            {
+                "inputs": gettext_noop("all inputs with the published priors (2 %, 3 %)"),
+                "use": list(INPUTS),
+                **summarise(fixed),
+                "by_target": per_target(fixed, targets),
+            }
+        )
+        report["ablation"] += naive_baselines(targets, history, regions)
     return report
 
 
-def naive_baselines(targets, history) -> list[dict]:
+def naive_baselines(targets, history, regions=None) -> list[dict]:
     """The candidate of the non-ruling party with the best earlier list share (with and without aligned parties)."""
     rows = []
     for label, use, skip_aligned in (
@@ -312,7 +383,7 @@ def naive_baselines(targets, history) -> list[dict]:
     ):
         by_target: dict[str, dict] = {}
         for election in targets:
-            contests = with_results(election)
+            contests = with_results(election, (regions or {}).get(election.pk, ""))
             entries, _ = entries_for(election, contests, use, history)
             sets = set_names(election, contests)
             for contest in scored_contests(election, entries):
@@ -340,3 +411,46 @@ def naive_baselines(targets, history) -> list[dict]:
             }
         )
     return rows
+
+
+def frozen(
+    targets: list[Election],
+    history: list[Election],
+    draws: int = 10_000,
+    seed: int = 0,
+    regions: dict[int, str] | None = None,
+) -> dict:
+    """Score a test set with the settings frozen on the development sets, fitting nothing: each target's stored
+    uncertainty scale, facts' weights and learned priors (its setup, set by `smartvote_backtest --save` on the
+    development sets), then the naive baselines on the same contests. What the national run is judged by."""
+    for target in targets:
+        if not any(h.date < target.date for h in history):
+            raise ForecastError(f"no history election is before {target.slug}")
+    prepared = prepare(targets, history, regions=regions)
+    settings = {}
+    for target in targets:
+        setup = setup_of(target)
+        settings[target.pk] = (
+            setup.sigma_scale,
+            tuple((group, setup.fact_weights.get(group, 1.0)) for group in FITTED),
+            {**PRIORS, **(setup.priors or {})},
+        )
+    prepared = with_priors(prepared, [settings[p[0].pk][2] for p in prepared])
+    scores = scored(prepared, draws, seed, [settings[p[0].pk][:2] for p in prepared])
+    return {
+        "targets": [t.slug for t in targets],
+        "history": [h.slug for h in history],
+        "draws": draws,
+        "seed": seed,
+        "frozen": {
+            t.slug: {"scale": settings[t.pk][0], "fact_weights": dict(settings[t.pk][1]), "priors": settings[t.pk][2]}
+            for t in targets
+        },
+        "regions": {t.slug: (regions or {}).get(t.pk, "") for t in targets},
+        "contests": [{k: v for k, v in s.items() if k not in ("errors", "pairs")} for s in scores],
+        "summary": summarise(scores),
+        "by_target": per_target(scores, targets),
+        "unscored": unscored(targets, prepared, regions),
+        "calibration": calibration_bins([p for s in scores for p in s["pairs"]]),
+        "ablation": naive_baselines(targets, history, regions),
+    }

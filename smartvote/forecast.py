@@ -61,6 +61,10 @@ SELF_NOMINATED_SHARE = 0.02
 # Set by reasoning, not fitted (docs/smartvote.md); the ablation shows what it adds.
 OWN_WEIGHT = 0.75
 NEW_PARTY_SHARE = 0.03
+# The base of a candidate nothing earlier measures: those two shares until a backtest learns them from what such
+# candidates got in the development sets (smartvote.backtest.learned_priors; stored on the setup by
+# `smartvote_backtest --save`, as the uncertainty scale is).
+PRIORS = {"self_nominated": SELF_NOMINATED_SHARE, "new_party": NEW_PARTY_SHARE}
 # Log-strength standard deviations: a party with a list history, without one.
 SIGMA_KNOWN = 0.30
 SIGMA_UNKNOWN = 0.80
@@ -113,6 +117,7 @@ class Entry:
     evidence: list[dict] = field(default_factory=list)
     strength: float = 0.0  # log base + weighted effects
     effects: list[tuple[str, float]] = field(default_factory=list)  # (group, effect before its weight)
+    prior: str = ""  # "self_nominated" or "new_party" while the base is the prior of such a candidate (PRIORS)
 
 
 def reweighted(entries: list[Entry], weights: dict[str, float]) -> list[Entry]:
@@ -178,13 +183,19 @@ def list_shares(contests: list[Contest], targets: pl.DataFrame, history: list[El
 
 
 def entries_for(
-    election: Election, contests: list[Contest], use=INPUTS, history=None, weights: dict | None = None
+    election: Election,
+    contests: list[Contest],
+    use=INPUTS,
+    history=None,
+    weights: dict | None = None,
+    priors: dict | None = None,
 ) -> tuple[dict, dict]:
     """({contest_id: [Entry]}, {contest_id: [coverage]}): the candidates with their base,
     uncertainty, strength and evidence, and how each district's history was carried. ``weights`` of the
-    facts' groups: the setup's when None."""
+    facts' groups and the ``priors`` of candidates nothing earlier measures: the setup's when None."""
     setup = setup_of(election)
     weights = setup.fact_weights if weights is None else weights
+    priors = {**PRIORS, **{k: v for k, v in (setup.priors or {}).items() if k in PRIORS}} if priors is None else priors
     history = list(setup.history.order_by("-date")) if history is None else history
     history = sorted((h for h in history if h.date < election.date), key=lambda h: h.date, reverse=True)
     if "older" not in use:
@@ -228,7 +239,7 @@ def entries_for(
         parties = [cand.party_id] if cand.party_id else []
         if role == "ruling" and cand.party_id not in ruling_parties:
             parties = sorted(ruling_parties)
-        base_from_history(entry, cand.contest_id, parties, shares, weights, lines)
+        base_from_history(entry, cand.contest_id, parties, shares, weights, lines, priors)
         if parties and entry.sigma == SIGMA_KNOWN:  # a base from the lists: the polls move it
             apply_swing(entry, moved.get(code_of(party_names.get(parties[0], ""))))
         for fact in own_votes:
@@ -277,6 +288,7 @@ def blend_own_votes(entry: Entry, fact: CandidateFact, share: float | None) -> N
         return
     before = entry.base
     entry.base = max(OWN_WEIGHT * share + (1 - OWN_WEIGHT) * before, 1e-3)
+    entry.prior = ""  # measured now: a learned prior no longer replaces it
     entry.sigma = min(entry.sigma, SIGMA_KNOWN)
     entry.strength = math.log(entry.base)
     entry.evidence.append(
@@ -293,15 +305,22 @@ def blend_own_votes(entry: Entry, fact: CandidateFact, share: float | None) -> N
 
 
 def base_from_history(
-    entry: Entry, contest_id: int, parties: list[int], shares: dict, weights: dict, lines: dict
+    entry: Entry,
+    contest_id: int,
+    parties: list[int],
+    shares: dict,
+    weights: dict,
+    lines: dict,
+    priors: dict | None = None,
 ) -> None:
+    priors = priors or PRIORS
     if not parties:
-        entry.base = SELF_NOMINATED_SHARE
+        entry.base, entry.prior = priors["self_nominated"], "self_nominated"
         entry.evidence.append(
             {
                 "input": "base",
-                "label": gettext_noop("self-nominated: a small fixed share"),
-                "value": round(100 * SELF_NOMINATED_SHARE, 1),
+                "label": gettext_noop("self-nominated: the share such candidates get"),
+                "value": round(100 * entry.base, 1),
             }
         )
     else:
@@ -326,12 +345,12 @@ def base_from_history(
                     }
                 )
         else:
-            entry.base = NEW_PARTY_SHARE
+            entry.base, entry.prior = priors["new_party"], "new_party"
             entry.evidence.append(
                 {
                     "input": "base",
-                    "value": round(100 * NEW_PARTY_SHARE, 1),
-                    "label": gettext_noop("no earlier list result: a small fixed share"),
+                    "value": round(100 * entry.base, 1),
+                    "label": gettext_noop("no earlier list result: the share such candidates get"),
                 }
             )
     entry.strength = math.log(entry.base)
@@ -505,6 +524,7 @@ def save(election: Election, draws: int = DRAWS, seed: int = 0) -> Forecast:
         "scale": setup.sigma_scale,
         "effects": EFFECTS,
         "fact_weights": setup.fact_weights,
+        "priors": {**PRIORS, **(setup.priors or {})},
         "sigma": {"known": SIGMA_KNOWN, "unknown": SIGMA_UNKNOWN, "swing": SIGMA_SWING},
     }
     return Forecast.objects.create(election=election, draws=draws, seed=seed, inputs=inputs, contests=result)

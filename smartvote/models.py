@@ -37,6 +37,9 @@ class ElectionSetup(models.Model):
     # The weight of each group of candidate facts' effects (smartvote.forecast.FACT_GROUPS; missing = 1, the
     # published priors), fitted on the backtests leave-one-contest-out and set by `smartvote_backtest --save`.
     fact_weights = models.JSONField(_("weights of the candidate facts"), default=dict, blank=True)
+    # The base share of a self-nominee and of a party with no earlier list (smartvote.forecast.PRIORS when empty),
+    # learned by `smartvote_backtest --save` from what such candidates got in the development sets.
+    priors = models.JSONField(_("learned base shares"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("smart-voting setup")
