@@ -11,7 +11,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 # keys and the pepper instead (README, "Running it for real") and VECHE_DEMO=0. The tests set their own.
 export VECHE_DEMO ?= 1
 
-.PHONY: run serve prod prod-down install dev migrate demo test test-sqlite test-pg lint bench lock messages clean
+.PHONY: run serve prod prod-down install dev migrate demo national test test-sqlite test-pg lint bench lock messages clean
 
 run: install migrate demo serve
 
@@ -38,6 +38,28 @@ migrate: install
 # signed with the demo key, a saved backtest); each step is a no-op when done.
 demo: migrate
 	$(BIN)/python manage.py demo --data $(DATA)
+
+# The State Duma 2021 nationwide, as docs/smartvote.md's national run: every district's candidates, the Moscow City
+# Duma 2019 development set, the choices frozen on the development sets, the forecast of all 225 districts and its
+# list (signed with the demo key: demo mode only; organisers sign offline), then the test sets scored. Each import
+# is a no-op when done.
+BACKTESTS := $(DATA)/backtests
+HISTORY := duma-2007 duma-2011 duma-2016
+national: demo
+	$(BIN)/python manage.py import_cec $(DATA)/russia-federal/2021.csv.zip
+	$(BIN)/python manage.py import_candidates $(BACKTESTS)/state_duma_2021_smd_candidates.csv
+	$(BIN)/python manage.py import_smartvote_facts smartvote/fixtures/duma2021_lineage.csv
+	$(BIN)/python manage.py import_district_precincts $(BACKTESTS)/moscow_city_duma_2019_uik_districts.csv
+	$(BIN)/python manage.py import_candidates $(BACKTESTS)/moscow_city_duma_2019_smd_results.csv
+	$(BIN)/python manage.py import_district_results $(BACKTESTS)/moscow_city_duma_2019_smd_results.csv
+	$(BIN)/python manage.py import_smartvote_facts smartvote/fixtures/mgd2019_facts.csv
+	$(BIN)/python manage.py smartvote_backtest --target duma-2016 duma-2021@Петербург spb-zaks-2021 mgd-2019 \
+		--history $(HISTORY) --save --no-ablation
+	$(BIN)/python manage.py smartvote_forecast duma-2021
+	$(BIN)/python manage.py smartvote_publish duma-2021 --demo --user organiser
+	$(BIN)/python manage.py import_district_results $(BACKTESTS)/state_duma_2021_moscow_smd_results.csv
+	$(BIN)/python manage.py smartvote_backtest --target duma-2021@Москва --history $(HISTORY) --frozen
+	$(BIN)/python manage.py smartvote_score_winners duma-2021 $(BACKTESTS)/state_duma_2021_smd_candidates.csv
 
 # gunicorn with veche/gunicorn.py: no access log, no address and no exact time in the error log.
 serve: install
@@ -88,6 +110,7 @@ test-pg: dev
 
 bench: dev
 	$(BIN)/python bench/import_cec.py
+	$(BIN)/python bench/national.py
 
 # Re-pin the dependencies (needs the network to PyPI).
 lock:

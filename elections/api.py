@@ -78,6 +78,7 @@ class CandidateOut(Schema):
     middle_name: str = Field(alias="person.middle_name")
     party: str | None = Field(None, alias="party.name")
     self_nominated: bool
+    status: str = Field(description="registered, or withdrawn (left the race after registration: not standing)")
 
 
 class VenueOut(Schema):

@@ -339,7 +339,8 @@ def ballot(precinct: Precinct) -> list[dict]:
 def compute_contest(contest_id: int) -> dict:
     contest = Contest.objects.select_related("election").get(pk=contest_id)
     candidates = (
-        Candidate.objects.filter(contest_id=contest_id)
+        # The voter's ballot: a candidate who withdrew after registration is no longer standing.
+        Candidate.objects.filter(contest_id=contest_id, status=Candidate.Status.REGISTERED)
         .select_related("person", "party")
         .order_by("person__last_name", "person__first_name", "person__middle_name")
     )

@@ -139,7 +139,7 @@ def contests_data(contest_ids: set[int]) -> dict:
     )
     candidates: dict[int, list] = {}
     for c in (
-        Candidate.objects.filter(contest_id__in=contest_ids)
+        Candidate.objects.filter(contest_id__in=contest_ids, status=Candidate.Status.REGISTERED)
         .select_related("person", "party")
         .order_by("person__last_name", "person__first_name")
     ):

@@ -318,6 +318,8 @@ def backtest(
     progress("fitting the uncertainty scale and the facts' weights")
     configs = [(scale, tuple(zip(FITTED, w, strict=True))) for scale in SCALES for w in product(WEIGHTS, repeat=2)]
     published = prepare(targets, history, regions=regions)
+    if not published:
+        raise ForecastError("no contest to score: the targets have no single-mandate result with a ruling candidate")
     # The priors of candidates nothing earlier measures, learned from the others' outcomes, contest by contest.
     prepared = with_priors(published, leave_one_out_priors(published))
     priors = learned_priors(published)

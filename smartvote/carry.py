@@ -26,6 +26,7 @@ its estimated added ballots removed (forensics.CleanedResult).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +34,7 @@ import polars as pl
 from django.db.models import Sum
 from scipy.spatial import cKDTree
 
+from core.cache import table_version
 from core.geo import unit_vectors
 from elections.frames import (
     choice_votes,
@@ -167,6 +169,47 @@ def carry(
     lists = list(election.contests.filter(kind=Contest.Kind.PARTY_LIST).values_list("id", flat=True))
     carried, coverage = over_districts(votes, "party_id", targets, regions, precinct_commissions(lists, regions))
     return Carried(election=election, votes=carried, coverage=coverage, cleaned=cleaned)
+
+
+# The tables whose change can change a carried result: the imports (results, precincts' TIKs and districts) and
+# the precincts and their buildings (coordinates decide a new precinct's donor).
+CARRY_STATE = ["elections.ImportRun", "elections.Precinct", "elections.Venue", "elections.Protocol"]
+
+
+def carry_kept(election: Election, contests: list[Contest], targets: pl.DataFrame) -> Carried:
+    """carry() of the uncleaned list votes, kept in CarriedHistory while the data are unchanged."""
+    from smartvote.models import CarriedHistory  # the models import the elections' models; carry is imported first
+
+    key = hashlib.sha256(",".join(str(i) for i in sorted(c.pk for c in contests)).encode()).hexdigest()
+    state = ":".join(str(v) for v in table_version(CARRY_STATE))
+    kept = CarriedHistory.objects.filter(districts=key, history=election).first()
+    if kept is not None and kept.state == state:
+        votes = pl.DataFrame(
+            kept.votes, schema={"contest_id": pl.Int64, "party_id": pl.Int64, "votes": pl.Float64}, orient="row"
+        )
+        coverage = pl.DataFrame(kept.coverage, schema=COVERAGE_SCHEMA)
+        return Carried(election=election, votes=votes, coverage=coverage, cleaned=False)
+    carried = carry(election, contests, targets, cleaned=False)
+    CarriedHistory.objects.update_or_create(
+        districts=key,
+        history=election,
+        defaults={
+            "state": state,
+            "votes": [list(row) for row in carried.votes.cast({"votes": pl.Float64}).iter_rows()],
+            "coverage": carried.coverage.to_dicts(),
+        },
+    )
+    return carried
+
+
+COVERAGE_SCHEMA = {
+    "contest_id": pl.Int64,
+    "precincts": pl.UInt32,
+    "by_number": pl.UInt32,
+    "by_coordinates": pl.UInt32,
+    "by_commission": pl.UInt32,
+    "missing": pl.UInt32,
+}
 
 
 def carry_own(choices: list[Choice], targets: pl.DataFrame) -> pl.DataFrame:

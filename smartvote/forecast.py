@@ -40,7 +40,7 @@ from django.utils.translation import gettext_noop
 
 from elections.frames import contest_precincts
 from elections.models import Candidate, Contest, Election, Party
-from smartvote.carry import carry, carry_own
+from smartvote.carry import carry, carry_kept, carry_own
 from smartvote.models import CandidateFact, ElectionSetup, Forecast, PartyLineage
 from smartvote.polls import Swing, code_of, swings
 
@@ -171,7 +171,11 @@ def list_shares(contests: list[Contest], targets: pl.DataFrame, history: list[El
     if "history" not in use or not history:
         return shares, coverage
     for earlier in history:
-        carried = carry(earlier, contests, targets, cleaned="cleaned" in use)
+        # The cleaned votes depend on a stored forensic analysis too: computed each time; the plain ones are kept.
+        if "cleaned" in use:
+            carried = carry(earlier, contests, targets, cleaned=True)
+        else:
+            carried = carry_kept(earlier, contests, targets)
         totals = carried.votes.group_by("contest_id").agg(total=pl.col("votes").sum())
         for contest_id, party_id, votes, total in carried.votes.join(totals, on="contest_id").iter_rows():
             shares[(contest_id, party_id, earlier.slug)] = votes / total if total else 0.0

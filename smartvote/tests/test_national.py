@@ -52,11 +52,13 @@ def test_every_district_forecast_signed_published_and_found_by_region_and_uik(cl
     assert district["recommendation"]["candidate"]["id"] == pick and district["recommendation"]["version"] == 1
     names = {c["name"] for c in district["candidates"]}
     assert Candidate.objects.get(pk=pick).person.full_name in names
-    # Withdrawn candidates are not on the voter's ballot.
-    assert not names & set(
-        Candidate.objects.filter(contest=precinct.contest, status="withdrawn").values_list(
-            "person__last_name", flat=True
-        )
+    # A candidate who withdrew after registration is not on the voter's ballot.
+    from lookup.find import compute_contest
+
+    gone_ballot = {c["name"] for c in compute_contest(gone.contest_id)["candidates"]}
+    assert (
+        gone.person.full_name not in gone_ballot
+        and len(gone_ballot) == gone.contest.candidates.filter(status="registered").count()
     )
     page = client.get(
         "/lookup/", {"uik": precinct.precinct.number, "region": region.pk}, headers={"accept-language": "ru"}
@@ -130,3 +132,30 @@ def test_priors_are_learned_from_the_other_contests_only():
 def test_a_backtest_with_no_result_to_score_says_so():
     with pytest.raises(CommandError, match="no contest to score"):
         call_command("smartvote_backtest", "--target", "duma-2021@Татарстан", "--history", "duma-2016", "--no-ablation")
+
+
+def test_carried_history_is_kept_while_the_data_are_unchanged_and_carried_anew_after():
+    from elections.frames import contest_precincts
+    from elections.models import ImportRun
+    from smartvote.carry import carry, carry_kept
+    from smartvote.models import CarriedHistory
+
+    duma = Election.objects.get(slug="duma-2021")
+    contests = [c for c in Contest.objects.filter(election=duma, kind="single_mandate") if 196 <= c.number <= 218]
+    targets = contest_precincts(contests)
+    earlier = Election.objects.get(slug="duma-2011")
+    fresh = carry(earlier, contests, targets, cleaned=False)
+    first = carry_kept(earlier, contests, targets)
+    kept = CarriedHistory.objects.get(history=earlier)
+    assert first.votes.equals(fresh.votes)
+    # Kept: the stored numbers come back as they were computed.
+    CarriedHistory.objects.filter(pk=kept.pk).update(votes=[[contests[0].pk, 1, 123.0]])
+    assert carry_kept(earlier, contests, targets).votes.rows() == [(contests[0].pk, 1, 123.0)]
+    # Any import since: carried anew.
+    ImportRun.objects.create(source="test", path="x", sha256="0" * 64)
+    again = carry_kept(earlier, contests, targets)
+    assert again.votes.sort("contest_id", "party_id").equals(fresh.votes.sort("contest_id", "party_id"))
+    assert again.coverage.equals(fresh.coverage)
+    # Another set of districts is another entry.
+    carry_kept(earlier, contests[:3], contest_precincts(contests[:3]))
+    assert CarriedHistory.objects.filter(history=earlier).count() == 2
