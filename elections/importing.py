@@ -27,6 +27,7 @@ from django.utils.timezone import localtime
 
 from core.bulk import bulk_insert
 from core.commands import progress
+from elections import declared
 from elections.models import (
     LINE_NAMES,
     Candidate,
@@ -348,3 +349,52 @@ def district_contests(election: Election, kind: str, districts: dict[int, str]) 
             )
             created += 1
     return have, created
+
+
+class DeclaredImporter(Importer):
+    """An importer whose input a declaration describes (elections.declared): ``FILE.KIND.toml`` beside the file or
+    in elections/sources/, ``--declaration``, or the command line alone (``--election``, ``--region``, ``--source``,
+    ``--map NAME=COLUMN``, which win over the file). The same table read with another declaration is another
+    import. ``kind``: the declaration's kind; ``needs_declaration``: the command line alone is not enough."""
+
+    kind = ""
+    needs_declaration = False
+    OVERRIDES: tuple[str, ...] = ("election", "region", "source")
+
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.add_argument("--declaration", type=Path, help=f"the declaration (default: FILE.{self.kind}.toml)")
+        if self.needs_declaration:
+            return
+        parser.add_argument("--election", help="the election's slug (overrides the declaration)")
+        if "region" in self.OVERRIDES:
+            parser.add_argument("--region", help="the region of every row (overrides the declaration)")
+        parser.add_argument("--source", help="where the file comes from (overrides the declaration)")
+        parser.add_argument(
+            "--map", action="append", metavar="NAME=COLUMN", help="which column holds a field (repeatable)"
+        )
+
+    def handle(self, *args, **options):
+        self.options = options
+        return super().handle(*args, **options)
+
+    def declaration(self, path: Path) -> declared.Declaration:
+        options = self.options
+        found = declared.find(path, self.kind, options.get("declaration"))
+        overrides: dict = {k: options[k] for k in self.OVERRIDES if options.get(k)}
+        if found is None and (self.needs_declaration or not overrides):
+            how = "" if self.needs_declaration else ", or give --election, --source and --map"
+            raise CommandError(
+                f"{path}: no declaration for this file: write {path.name}.{self.kind}.toml beside it "
+                f"(elections/declared.py){how}"
+            )
+        try:
+            overrides["columns"] = declared.mapping(options.get("map"))
+            return declared.load(found, overrides)
+        except declared.DeclarationError as exc:
+            raise CommandError(str(exc)) from None
+
+    def fingerprint(self, path: Path) -> str:
+        digest = hashlib.sha256(super().fingerprint(path).encode())
+        digest.update(repr(self.declaration(path)).encode())
+        return digest.hexdigest()

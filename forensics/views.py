@@ -11,7 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from core.charts import with_bars
-from elections.models import Election
+from elections.models import Election, Protocol
 from elections.stats import contest_totals, main_contest, scope
 from forensics.analysis import METHOD, AnalysisError, histograms
 from forensics.data import precinct_frame
@@ -129,6 +129,9 @@ def years_plot(request, fmt):
 
 def election(request, slug):
     election = get_object_or_404(Election, slug=slug)
+    if not Protocol.objects.filter(contest__election=election, has_result=True).exists():
+        # An election before its vote (candidates loaded, no results): said so, not "page not found".
+        return render(request, "forensics/no_results.html", {"election": election})
     analysis = analysis_for(election)
     s = analysis.summary
     sort = request.GET.get("sort", "anomaly")

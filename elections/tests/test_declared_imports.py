@@ -153,10 +153,16 @@ def test_an_upcoming_election_from_the_command_line_alone(tmp_path):
         f"/elections/{election.slug}/",
         f"/contests/{contests[0].pk}/",
         f"/smartvote/{election.slug}/",
+        f"/forensics/{election.slug}/",
+        f"/elections/{election.slug}/",
         f"/api/contests/{contests[0].pk}/candidates",
         f"/api/candidates?election={election.slug}",
     ):
         assert client.get(url).status_code == 200, url
+    assert (
+        "No precinct results of this election are on record yet"
+        in client.get(f"/forensics/{election.slug}/", headers={"accept-language": "en"}).content.decode()
+    )
     # No forecast yet: said so, as the API says of any election without one.
     answer = client.get(f"/api/smartvote/{election.slug}/forecast")
     assert answer.status_code == 404 and "no forecast" in answer.json()["detail"].lower()

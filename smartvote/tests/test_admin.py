@@ -57,7 +57,7 @@ def test_a_self_nominee_marked_ruling_is_logged_with_who_and_why_and_moves_the_f
 
 def test_the_setup_and_the_lineage_are_the_organisers_and_audited(client, organiser):
     setup = ElectionSetup.objects.get(election__slug="duma-2021")
-    page = client.get(f"/admin/smartvote/electionsetup/{setup.pk}/change/")
+    page = client.get(f"/admin/smartvote/electionsetup/{setup.pk}/change/", headers={"accept-language": "en"})
     assert page.status_code == 200 and "Reason for this change" in page.content.decode()
     ruling = list(setup.ruling_parties.values_list("pk", flat=True))
     history = list(setup.history.values_list("pk", flat=True))

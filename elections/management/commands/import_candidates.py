@@ -24,50 +24,24 @@ file is reported). One transaction; the same file and declaration again change n
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from django.core.management.base import CommandError
 
-from elections import candidatetable, declared
-from elections.importing import Importer, declared_election, district_contests, ensure_choices
+from elections import candidatetable
+from elections.importing import DeclaredImporter, declared_election, district_contests, ensure_choices
 from elections.models import Candidate, Contest, Party, Person
 from elections.names import fold, party_key
 
 
-class Command(Importer):
+class Command(DeclaredImporter):
     help = "Import an election's nominated candidates from a table mapped by a declaration (elections/declared.py)."
     source = "candidates"
-
-    def add_arguments(self, parser):
-        super().add_arguments(parser)
-        parser.add_argument("--declaration", type=Path, help="the declaration (default: FILE.candidates.toml)")
-        parser.add_argument("--election", help="the election's slug (overrides the declaration)")
-        parser.add_argument("--source", help="where the list comes from (overrides the declaration)")
-        parser.add_argument(
-            "--map", action="append", metavar="NAME=COLUMN", help="which column holds a field (repeatable)"
-        )
-
-    def declaration(self, path: Path, options) -> declared.Declaration:
-        try:
-            overrides = {"columns": declared.mapping(options.get("map"))}
-            overrides |= {k: options[k] for k in ("election", "source") if options.get(k)}
-            return declared.load(declared.find(path, "candidates", options.get("declaration")), overrides)
-        except declared.DeclarationError as exc:
-            raise CommandError(str(exc)) from None
-
-    def fingerprint(self, path: Path) -> str:
-        # The same table read with another declaration is another import.
-        digest = hashlib.sha256(super().fingerprint(path).encode())
-        digest.update(repr(self.declaration(path, self.options)).encode())
-        return digest.hexdigest()
-
-    def handle(self, *args, **options):
-        self.options = options
-        return super().handle(*args, **options)
+    kind = "candidates"
+    OVERRIDES = ("election", "source")  # the districts are numbered election-wide: no region
 
     def load(self, path: Path, options) -> dict:
-        declaration = self.declaration(path, options)
+        declaration = self.declaration(path)
         try:
             rows = candidatetable.read(path, declaration)
         except candidatetable.TableError as exc:

@@ -11,45 +11,21 @@ Candidates come next (``import_candidates``), results after the vote (``import_d
 transaction; the same file again changes nothing; a newer table replaces the membership it stored before.
 """
 
-import hashlib
 from pathlib import Path
 
 import polars as pl
 from django.core.management.base import CommandError
 
-from elections import declared, precincttable
-from elections.importing import Importer, declared_election, district_contests, protocol_frame
+from elections import precincttable
+from elections.importing import DeclaredImporter, declared_election, district_contests, protocol_frame
 from elections.names import region_key
 
 
-class Command(Importer):
+class Command(DeclaredImporter):
     help = "Import a precinct → district table (which UIK votes in which district), by its declaration."
     source = "precinct-table"
-
-    def add_arguments(self, parser):
-        super().add_arguments(parser)
-        parser.add_argument("--declaration", type=Path, help="the declaration (default: FILE.precincts.toml)")
-
-    def handle(self, *args, **options):
-        self.options = options
-        return super().handle(*args, **options)
-
-    def declaration(self, path: Path) -> declared.Declaration:
-        found = declared.find(path, "precincts", self.options.get("declaration"))
-        if found is None:
-            raise CommandError(
-                f"{path}: no declaration for this file: write {path.name}.precincts.toml beside it "
-                "(elections/declared.py) naming the election, the region and the columns"
-            )
-        try:
-            return declared.load(found)
-        except declared.DeclarationError as exc:
-            raise CommandError(str(exc)) from None
-
-    def fingerprint(self, path: Path) -> str:
-        digest = hashlib.sha256(super().fingerprint(path).encode())
-        digest.update(repr(self.declaration(path)).encode())
-        return digest.hexdigest()
+    kind = "precincts"
+    needs_declaration = True  # an election's districts are worth a file kept with the data
 
     def load(self, path: Path, options) -> dict:
         declaration = self.declaration(path)

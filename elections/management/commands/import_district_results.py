@@ -15,59 +15,26 @@ district's precincts keep their result-less protocols (who votes where). One tra
 changes nothing.
 """
 
-import hashlib
 from pathlib import Path
 
 import polars as pl
 from django.core.management.base import CommandError
 
-from elections import declared, districttable
-from elections.importing import Importer, candidate_line, ensure_choices, protocol_frame
+from elections import districttable
+from elections.importing import DeclaredImporter, candidate_line, ensure_choices, protocol_frame
 from elections.models import Contest, Election
 from elections.names import fold, region_key
 
 SUMMARY = "Итоги ОИК №{}"
 
 
-class Command(Importer):
+class Command(DeclaredImporter):
     help = "Import single-mandate districts' candidates and totals from a district table, by its declaration."
     source = "district-table"
-
-    def add_arguments(self, parser):
-        super().add_arguments(parser)
-        parser.add_argument("--declaration", type=Path, help="the declaration (default: FILE.results.toml)")
-        parser.add_argument("--election", help="the election's slug (overrides the declaration)")
-        parser.add_argument("--region", help="the region of the districts (overrides the declaration)")
-        parser.add_argument("--source", help="where the table comes from (overrides the declaration)")
-        parser.add_argument(
-            "--map", action="append", metavar="NAME=COLUMN", help="which column holds a field (repeatable)"
-        )
-
-    def handle(self, *args, **options):
-        self.options = options
-        return super().handle(*args, **options)
-
-    def declaration(self, path: Path, options) -> declared.Declaration:
-        found = declared.find(path, "results", options.get("declaration"))
-        overrides = {k: options[k] for k in ("election", "region", "source") if options.get(k)}
-        if found is None and not overrides:
-            raise CommandError(
-                f"{path}: no declaration for this file: write {path.name}.results.toml beside it "
-                "(elections/declared.py), or give --election, --region, --source and --map"
-            )
-        try:
-            overrides["columns"] = declared.mapping(options.get("map"))
-            return declared.load(found, overrides)
-        except declared.DeclarationError as exc:
-            raise CommandError(str(exc)) from None
-
-    def fingerprint(self, path: Path) -> str:
-        digest = hashlib.sha256(super().fingerprint(path).encode())
-        digest.update(repr(self.declaration(path, self.options)).encode())
-        return digest.hexdigest()
+    kind = "results"
 
     def load(self, path: Path, options) -> dict:
-        declaration = self.declaration(path, options)
+        declaration = self.declaration(path)
         if not declaration.region:
             raise CommandError(f"{declaration.where}: which region are the districts in? give region or --region")
         try:
