@@ -38,6 +38,7 @@ from smartvote.forecast import (
     ForecastError,
     contest_forecast,
     entries_for,
+    regions_of,
     reweighted,
     setup_of,
     single_mandate,
@@ -118,11 +119,7 @@ def per_target(scores: list[dict], targets: list[Election]) -> dict:
 def set_names(election: Election, contests: list[Contest]) -> dict[int, str]:
     """contest_id → its backtest set: the election's slug, with the region's name where the contests lie in
     several regions."""
-    regions = dict(
-        Protocol.objects.filter(contest__in=contests, precinct__is_remote=False)
-        .values_list("contest_id", "precinct__region__name")
-        .distinct()
-    )
+    regions = regions_of(contests)
     several = len(set(regions.values())) > 1
     short = {name: re.sub(r"^город\s+", "", name, flags=re.IGNORECASE) for name in regions.values()}
     return {

@@ -39,7 +39,7 @@ import polars as pl
 from django.utils.translation import gettext_noop
 
 from elections.frames import contest_precincts
-from elections.models import Candidate, Contest, Election, Party
+from elections.models import Candidate, Contest, Election, Party, Protocol
 from smartvote.carry import carry, carry_kept, carry_own
 from smartvote.models import CandidateFact, ElectionSetup, Forecast, PartyLineage
 from smartvote.polls import Swing, code_of, swings
@@ -144,6 +144,15 @@ def single_mandate(election: Election) -> list[Contest]:
         election.contests.filter(kind=Contest.Kind.SINGLE_MANDATE, candidates__isnull=False)
         .distinct()
         .order_by("number")
+    )
+
+
+def regions_of(contests: list[Contest]) -> dict[int, str]:
+    """contest_id → the name of the region its polling stations are in (a single-mandate district lies in one)."""
+    return dict(
+        Protocol.objects.filter(contest__in=contests, precinct__is_remote=False)
+        .values_list("contest_id", "precinct__region__name")
+        .distinct()
     )
 
 
@@ -505,16 +514,16 @@ def forecast(
     setup = setup_of(election)
     scale = setup.sigma_scale if scale is None else scale
     entries, coverage = entries_for(election, contests, use, history)
+    regions = regions_of(contests)
     rng = np.random.default_rng(seed)
     result = []
     for contest in contests:
         if contest.pk not in entries:
             raise ForecastError(f"{election.slug}, {contest.name}: no candidates")
-        result.append(
-            contest_forecast(
-                contest, entries[contest.pk], draws, rng, scale, coverage.get(contest.pk), without_ruling=True
-            )
+        found = contest_forecast(
+            contest, entries[contest.pk], draws, rng, scale, coverage.get(contest.pk), without_ruling=True
         )
+        result.append({**found, "region": regions.get(contest.pk, "")})  # for the pages: a region's districts
     return result
 
 

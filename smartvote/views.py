@@ -1,5 +1,6 @@
 """Smart voting's pages: the forecasts, the lists, the organisers' desk."""
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
@@ -7,6 +8,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core import keys, signing
 from core.charts import FORMATS
@@ -33,6 +35,16 @@ from smartvote.publish import (
 )
 
 
+class RegionForm(forms.Form):
+    """Which region's districts an election's page shows (all when none is chosen)."""
+
+    region = forms.ChoiceField(label=gettext_lazy("Region"), required=False)
+
+    def __init__(self, *args, regions: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = [("", _("every region")), *((r, r) for r in regions)]
+
+
 # -- forecasts, decisions and published lists ----------------------------------
 def smartvote_election(request, slug):
     """An election's recommendations: the published list, the forecast behind it, the versions."""
@@ -46,6 +58,11 @@ def smartvote_election(request, slug):
     for contest in forecast.contests if forecast else []:
         pick = next((c for c in contest["candidates"] if c["candidate_id"] == contest["recommended"]), None)
         contests.append({**contest, "pick": pick, "published": published.get(contest["contest_id"])})
+    # A national election's 225 districts: a voter or an organiser looks at one region's.
+    regions = sorted({c.get("region", "") for c in contests} - {""})
+    choose = RegionForm(request.GET or None, regions=regions) if len(regions) > 1 else None
+    if choose is not None and choose.is_valid() and choose.cleaned_data["region"]:
+        contests = [c for c in contests if c.get("region") == choose.cleaned_data["region"]]
     return render(
         request,
         "smartvote/election.html",
@@ -53,6 +70,7 @@ def smartvote_election(request, slug):
             "election": election,
             "forecast": forecast,
             "contests": contests,
+            "choose": choose,
             "versions": versions,
             "latest": latest,
             "latest_verdict": latest and check(latest, known["chain"]),

@@ -33,6 +33,13 @@ def test_every_district_forecast_signed_published_and_found_by_region_and_uik(cl
     # Nothing of 2021 itself fed it: its evidence names the earlier lists only.
     used = {x.get("election") for c in stored.contests for p in c["candidates"] for x in p.get("evidence", [])}
     assert "duma-2021" not in used and {"duma-2016", "duma-2011", "duma-2007"} <= used
+    # The election's page: 225 districts, shown a region at a time when asked.
+    page = client.get("/smartvote/duma-2021/", {"region": region_name(stored, 214)}, headers={"accept-language": "en"})
+    shown = page.content.decode()
+    assert page.status_code == 200 and shown.count('href="/smartvote/contests/') == 8
+    bad = client.get("/smartvote/duma-2021/", {"region": "Атлантида"}, headers={"accept-language": "en"})
+    assert bad.status_code == 200 and bad.content.decode().count('href="/smartvote/contests/') == 225
+    assert "Select a valid choice" in bad.content.decode()
     organiser = User.objects.create_user("organiser", password="not-used")
     organiser.groups.add(Group.objects.get(name="organisers"))
     version = publish_offline(duma, organiser)
@@ -71,6 +78,10 @@ def test_every_district_forecast_signed_published_and_found_by_region_and_uik(cl
     text = out.getvalue()
     assert "districts won by a non-ruling candidate: 19 of 225" in text and "no ruling candidate on record 8" in text
     assert "naive: the КПРФ candidate" in text
+
+
+def region_name(stored, number: int) -> str:
+    return next(c["region"] for c in stored.contests if c["number"] == number)
 
 
 def test_the_test_sets_are_scored_with_the_frozen_settings_and_nothing_is_fitted():
