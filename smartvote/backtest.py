@@ -361,7 +361,7 @@ def backtest(
         fixed = scored(published, draws, seed, [overall] * len(published))
         report["ablation"].append(
             {
-                "inputs": gettext_noop("all inputs with the published priors (2 %, 3 %)"),
+                "inputs": gettext_noop("all inputs with the published priors, not the learned ones"),
                 "use": list(INPUTS),
                 **summarise(fixed),
                 "by_target": per_target(fixed, targets),
