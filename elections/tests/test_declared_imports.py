@@ -5,13 +5,15 @@ The session's database holds (conftest) every 2021 State Duma single-mandate can
 from its precinct table, its candidates and then its results: each through a declaration in elections/sources/.
 """
 
+from io import StringIO
+
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.test import Client
 
 from elections import declared
-from elections.models import Candidate, Contest, Election, Person, Protocol
+from elections.models import Candidate, Contest, Election, Person, Precinct, Protocol
 from smartvote.models import ElectionSetup
 
 pytestmark = pytest.mark.django_db
@@ -201,3 +203,40 @@ def test_a_precinct_table_naming_a_station_twice_is_refused(tmp_path):
     with pytest.raises(CommandError, match=f"line {len(lines) + 1}: UIK 3258 again \\(line 2\\)"):
         call_command("import_district_precincts", str(broken))
     assert Protocol.objects.count() == before
+
+
+def test_a_national_precinct_table_names_each_rows_region(tmp_path):
+    """A State Duma election's table spans regions: districts numbered nationally, UIKs within their region. Built
+    here from 2021's membership in two regions, it lands on the same precincts, none made anew."""
+    duma = Election.objects.get(slug="duma-2021")
+    rows = list(
+        Protocol.objects.filter(
+            contest__election=duma,
+            contest__kind=Contest.Kind.SINGLE_MANDATE,
+            precinct__is_remote=False,
+            precinct__region__name__in=["город Санкт-Петербург", "Республика Татарстан (Татарстан)"],
+        ).values_list("precinct__region__name", "contest__number", "precinct__number", "precinct_id")
+    )
+    table = tmp_path / "uik.csv"
+    table.write_text("Регион,Округ,УИК\n" + "".join(f"{r},{d},{u}\n" for r, d, u, _p in rows), encoding="utf-8")
+    (tmp_path / "uik.csv.precincts.toml").write_text(
+        "source = 'ЦИК, схема округов'\n[election]\nslug = 'duma-next'\nname = 'Выборы в Государственную Думу'\n"
+        "date = 2026-09-20\nlevel = 'federal'\nkind = 'parliament'\n"
+        "[columns]\nregion = 'Регион'\ndistrict = 'Округ'\nuik = 'УИК'\n",
+        encoding="utf-8",
+    )
+    precincts = Precinct.objects.count()
+    out = StringIO()
+    call_command("import_district_precincts", str(table), stdout=out)
+    assert "regions: 2" in out.getvalue() and Precinct.objects.count() == precincts
+    made = Protocol.objects.filter(contest__election__slug="duma-next")
+    assert sorted(made.values_list("precinct_id", flat=True)) == sorted(p for *_r, p in rows)
+    assert made.values("contest__number").distinct().count() == 8 + len(
+        {d for r, d, *_ in rows if r != "город Санкт-Петербург"}
+    )
+    # The Moscow City Duma's declared e-voting numbers are ordinary stations of 2021: the import says so.
+    out = StringIO()
+    call_command(
+        "import_district_precincts", str(BACKTESTS / "moscow_city_duma_2019_uik_districts.csv"), "--force", stdout=out
+    )
+    assert "declared remote but an ordinary station elsewhere: 5001, 5002, 5003" in out.getvalue()

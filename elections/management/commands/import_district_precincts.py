@@ -18,6 +18,7 @@ from django.core.management.base import CommandError
 
 from elections import precincttable
 from elections.importing import DeclaredImporter, declared_election, district_contests, protocol_frame
+from elections.models import Precinct
 from elections.names import region_key
 
 
@@ -29,36 +30,48 @@ class Command(DeclaredImporter):
 
     def load(self, path: Path, options) -> dict:
         declaration = self.declaration(path)
-        if not declaration.region:
-            raise CommandError(f'{declaration.where}: which region are the precincts in? give region = "…"')
         try:
-            districts = precincttable.read(path, declaration)
+            stations = precincttable.read(path, declaration)
         except precincttable.TableError as exc:
             raise CommandError(str(exc)) from None
         election, created = declared_election(declaration.election)
+        districts = sorted({s.district for s in stations})
         contests, new = district_contests(election, declaration.contest_kind, dict.fromkeys(districts, ""))
         remote = {int(v) for v in declaration.values.get("remote", ()) if v.strip().isdigit()}
         rows = [
             {
-                "line": line,
-                "contest_id": contests[number].pk,
-                "region_key": region_key(declaration.region),
-                "region": declaration.region,
-                "code": str(uik),
-                "number": uik,
-                "is_remote": uik in remote,
+                "line": s.line,
+                "contest_id": contests[s.district].pk,
+                "region_key": region_key(s.region),
+                "region": s.region,
+                "code": str(s.uik),
+                "number": s.uik,
+                "is_remote": s.uik in remote,
                 "tik": None,
                 "has_result": False,
             }
-            for line, (number, uik) in enumerate(((n, u) for n, uiks in districts.items() for u in uiks), 2)
+            for s in stations
         ]
         stored = self.store_results(protocol_frame(rows).with_columns(extra=pl.lit(None, dtype=pl.String)))
+        # A number declared remote that is already an ordinary polling station keeps its flag (another election
+        # knows it as a building): said here, for the organisers to check.
+        ordinary = sorted(
+            n
+            for n in Precinct.objects.filter(
+                region__key__in={region_key(s.region) for s in stations if s.uik in remote},
+                number__in=remote,
+                is_remote=False,
+            ).values_list("number", flat=True)
+            if n is not None
+        )
         return {
             "election": election.slug,
             "election_created": "yes" if created else "no",
             "source": declaration.source,
+            "regions": len({region_key(s.region) for s in stations}),
             "districts": len(districts),
             "districts_created": new,
             "precincts": len(rows),
             "protocols_stored": stored,
+            "declared_remote_but_an_ordinary_station_elsewhere": ", ".join(map(str, ordinary)) or "none",
         }
