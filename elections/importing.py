@@ -45,6 +45,7 @@ from elections.models import (
 )
 from elections.names import party_key
 from elections.stats import refresh_totals
+from elections.uiktable import TableError
 
 
 def key_frame(queryset, *fields, schema=None) -> pl.DataFrame:
@@ -376,7 +377,10 @@ class DeclaredImporter(Importer):
 
     def handle(self, *args, **options):
         self.options = options
-        return super().handle(*args, **options)
+        try:
+            return super().handle(*args, **options)
+        except TableError as exc:  # every table reader's: a bad file, named with its line; nothing was written
+            raise CommandError(str(exc)) from None
 
     def declaration(self, path: Path) -> declared.Declaration:
         options = self.options

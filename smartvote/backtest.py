@@ -169,12 +169,7 @@ def with_priors(prepared: list[tuple], priors: list[dict[str, float]]) -> list[t
     """The prepared contests with each prior-based candidate's base set to its contest's learned prior."""
     out = []
     for (election, contest, entries, cov, votes, name), learned in zip(prepared, priors, strict=True):
-        moved = [
-            replace(e, base=learned[e.prior], strength=math.log(learned[e.prior]) + sum(x for _g, x in e.effects))
-            if e.prior
-            else e
-            for e in entries
-        ]
+        moved = reweighted([replace(e, base=learned[e.prior]) if e.prior else e for e in entries], {})
         out.append((election, contest, moved, cov, votes, name))
     return out
 

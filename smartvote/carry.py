@@ -45,6 +45,7 @@ from elections.frames import (
 )
 from elections.models import Choice, Contest, Election, Protocol, Vote
 from forensics.data import cleaned_excess
+from smartvote.models import CarriedHistory
 
 TIED = 12  # at most this many precincts in one building share a new precinct's result
 
@@ -171,6 +172,15 @@ def carry(
     return Carried(election=election, votes=carried, coverage=coverage, cleaned=cleaned)
 
 
+COVERAGE_SCHEMA = {
+    "contest_id": pl.Int64,
+    "precincts": pl.UInt32,
+    "by_number": pl.UInt32,
+    "by_coordinates": pl.UInt32,
+    "by_commission": pl.UInt32,
+    "missing": pl.UInt32,
+}
+
 # The tables whose change can change a carried result: the imports (results, precincts' TIKs and districts) and
 # the precincts and their buildings (coordinates decide a new precinct's donor).
 CARRY_STATE = ["elections.ImportRun", "elections.Precinct", "elections.Venue", "elections.Protocol"]
@@ -178,8 +188,6 @@ CARRY_STATE = ["elections.ImportRun", "elections.Precinct", "elections.Venue", "
 
 def carry_kept(election: Election, contests: list[Contest], targets: pl.DataFrame) -> Carried:
     """carry() of the uncleaned list votes, kept in CarriedHistory while the data are unchanged."""
-    from smartvote.models import CarriedHistory  # the models import the elections' models; carry is imported first
-
     key = hashlib.sha256(",".join(str(i) for i in sorted(c.pk for c in contests)).encode()).hexdigest()
     state = ":".join(str(v) for v in table_version(CARRY_STATE))
     kept = CarriedHistory.objects.filter(districts=key, history=election).first()
@@ -200,16 +208,6 @@ def carry_kept(election: Election, contests: list[Contest], targets: pl.DataFram
         },
     )
     return carried
-
-
-COVERAGE_SCHEMA = {
-    "contest_id": pl.Int64,
-    "precincts": pl.UInt32,
-    "by_number": pl.UInt32,
-    "by_coordinates": pl.UInt32,
-    "by_commission": pl.UInt32,
-    "missing": pl.UInt32,
-}
 
 
 def carry_own(choices: list[Choice], targets: pl.DataFrame) -> pl.DataFrame:

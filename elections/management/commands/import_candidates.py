@@ -26,8 +26,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.management.base import CommandError
-
 from elections import candidatetable
 from elections.importing import DeclaredImporter, declared_election, district_contests, ensure_choices
 from elections.models import Candidate, Contest, Party, Person
@@ -42,21 +40,21 @@ class Command(DeclaredImporter):
 
     def load(self, path: Path, options) -> dict:
         declaration = self.declaration(path)
-        try:
-            rows = candidatetable.read(path, declaration)
-        except candidatetable.TableError as exc:
-            raise CommandError(str(exc)) from None
+        rows = candidatetable.read(path, declaration)
         election, created = declared_election(declaration.election)
         names = {row.district: row.district_name for row in rows}
         contests, new_contests = district_contests(election, declaration.contest_kind, names)
         parties, new_parties = self.parties(rows, declaration)
         counts = {"on_ballot": 0, "withdrawn": 0, "off_ballot": 0, "matched_existing": 0, "new": 0}
         seen: set[int] = set()
-        for number in sorted(names):
+        by_district: dict[int, list] = {}
+        for row in rows:
+            by_district.setdefault(row.district, []).append(row)
+        for number, listed in sorted(by_district.items()):
             contest = contests[number]
             standing = {fold(c.person.full_name): c for c in contest.candidates.select_related("person")}
             lines = []
-            for row in (r for r in rows if r.district == number):
+            for row in listed:
                 found = standing.get(fold(row.name).replace(" - ", "-"), standing.get(fold(row.name)))
                 if row.status == candidatetable.OFF and found is None:
                     counts["off_ballot"] += 1

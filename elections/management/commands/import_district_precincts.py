@@ -14,7 +14,6 @@ transaction; the same file again changes nothing; a newer table replaces the mem
 from pathlib import Path
 
 import polars as pl
-from django.core.management.base import CommandError
 
 from elections import precincttable
 from elections.importing import DeclaredImporter, declared_election, district_contests, protocol_frame
@@ -30,10 +29,7 @@ class Command(DeclaredImporter):
 
     def load(self, path: Path, options) -> dict:
         declaration = self.declaration(path)
-        try:
-            stations = precincttable.read(path, declaration)
-        except precincttable.TableError as exc:
-            raise CommandError(str(exc)) from None
+        stations = precincttable.read(path, declaration)
         election, created = declared_election(declaration.election)
         districts = sorted({s.district for s in stations})
         contests, new = district_contests(election, declaration.contest_kind, dict.fromkeys(districts, ""))

@@ -37,10 +37,7 @@ class Command(DeclaredImporter):
         declaration = self.declaration(path)
         if not declaration.region:
             raise CommandError(f"{declaration.where}: which region are the districts in? give region or --region")
-        try:
-            districts = districttable.read(path, declaration.columns)
-        except districttable.TableError as exc:
-            raise CommandError(str(exc)) from None
+        districts = districttable.read(path, declaration.columns)
         slug = declaration.election.slug
         election = Election.objects.filter(slug=slug).first()
         if election is None:
