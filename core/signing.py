@@ -346,10 +346,45 @@ def statement(current: Chain, signer: SigningKey, kind: str, key: str, reason: s
     return result
 
 
+# -- lists published a region at a time ---------------------------------------------
+def in_force(documents: list[dict]) -> dict[int, tuple[dict, dict]]:
+    """contest id → (its row, the list version it comes from) once the given versions of one election are
+    published in their numbered order.
+
+    A version without a ``region`` covers the whole election: it replaces every row. A version with one
+    covers that region's districts alone: it replaces their rows and leaves every other region's as the last
+    version covering it said. So organisers can publish Moscow's picks while the rest are still being argued
+    over, and a region's correction does not re-sign the other 84. Each row names its region; versions are
+    numbered and chained per election whatever they cover, so dropping one still breaks the chain. The
+    browser's mirror (lookup/static/lookup/lists.js) folds the same way."""
+    rows: dict[int, tuple[dict, dict]] = {}
+    for document in sorted(documents, key=lambda d: d["version"]):
+        scope = document.get("region")
+        rows = {} if scope is None else {k: v for k, v in rows.items() if v[0].get("region") != scope}
+        for row in document["recommendations"]:
+            rows[row["contest_id"]] = (row, document)
+    return rows
+
+
+def before_version(earlier: list[dict]) -> dict | None:
+    """What was in force just before ``document``, as a list document: the earlier versions folded (None when
+    there are none), so a region's version is compared with what voters saw, not with another region's."""
+    if not earlier:
+        return None
+    rows = in_force(earlier)
+    return {
+        "version": max(d["version"] for d in earlier),
+        "recommendations": [row for row, _source in rows.values()],
+    }
+
+
 # -- what a document says, for people ----------------------------------------------
 def list_changes(old: dict | None, new: dict) -> list[dict]:
-    """What changed per contest from one list version to the next (the server's pages show the same)."""
+    """What changed per contest from what was in force (``old``, see before_version) to a new list version
+    (the server's pages show the same); a region's version is compared within its region."""
     before = {r["contest_id"]: r for r in old["recommendations"]} if old else {}
+    if new.get("region") is not None:
+        before = {k: r for k, r in before.items() if r.get("region") == new["region"]}
     changes = []
     for row in new["recommendations"]:
         was = before.pop(row["contest_id"], None)
@@ -400,6 +435,11 @@ def describe(document: dict, previous: dict | None = None) -> list[str]:
             _("Smart-voting list: %(name)s (%(slug)s, %(date)s)") % election,
             _("Version %(n)s, published %(when)s") % {"n": document["version"], "when": document["published"]},
         ]
+        if document.get("region") is not None:
+            lines.append(
+                _("For one region only: %(r)s. Every other region's picks stay as published before.")
+                % {"r": document["region"]}
+            )
         if document.get("previous_sha256"):
             lines.append(_("It follows the version with SHA-256 %(h)s.") % {"h": document["previous_sha256"]})
         else:
@@ -421,7 +461,7 @@ def describe(document: dict, previous: dict | None = None) -> list[str]:
             lines.append(f"  {row['contest']}: {who} — {why}")
         changes = list_changes(previous, document)
         if previous is not None:
-            lines.append(_("Changes since version %(n)s:") % {"n": previous["version"]})
+            lines.append(_("Changes against the lists in force after version %(n)s:") % {"n": previous["version"]})
             lines += [
                 f"  {c['contest']}: {c['before'] or '—'} → {c['after'] or '—'}"
                 + (f" ({c['reason']})" if c["reason"] else "")
@@ -604,9 +644,35 @@ def _request(path: Path, current: Chain | None, out: TextIO) -> tuple[bytes, dic
                         )
                         % {"why": exc}
                     )
+            if "earlier" in outer:
+                return payload, document, before_version(_earlier(outer["earlier"], document, current))
             return payload, document, load_canonical(before)
         return payload, document, None
     return raw, load_canonical(raw), None
+
+
+def _earlier(records: Any, document: dict, current: Chain | None) -> list[dict]:
+    """The signed versions a request says are in force before the new one (published a region at a time,
+    several can be): each must be a signed, earlier version of the same election, or the request is refused."""
+    if not isinstance(records, list):
+        raise SigningError(_("The request's earlier versions are not a list."))
+    documents = []
+    for record in records:
+        if not isinstance(record, dict):
+            raise SigningError(_("The request's earlier versions are not a list."))
+        body = str(record.get("payload", "")).encode()
+        earlier = load_canonical(body)
+        if (
+            earlier.get("format") != LIST_FORMAT
+            or earlier.get("election") != document.get("election")
+            or not isinstance(earlier.get("version"), int)
+            or earlier["version"] >= document.get("version", 0)
+        ):
+            raise SigningError(_("An earlier version in the request is not an earlier list of this election."))
+        if current is not None:
+            current.check(body, parse_signature(record.get("signature") or ""))
+        documents.append(earlier)
+    return documents
 
 
 def cmd_sign(args: argparse.Namespace, out: TextIO) -> None:

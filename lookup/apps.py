@@ -7,7 +7,7 @@ class LookupConfig(AppConfig):
     ballot; the published address ranges; the static mirror where the address never leaves the browser.
 
     It touches smart voting at two points, both named functions: the latest published list's picks
-    (smartvote.publish.published_picks) and its signed document for the mirror (smartvote.publish.latest_trusted).
+    (smartvote.publish.published_picks) and the signed versions in force for the mirror (smartvote.publish.in_force).
     """
 
     name = "lookup"

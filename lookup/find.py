@@ -367,12 +367,12 @@ def compute_contest(contest_id: int) -> dict:
 
 
 def published_pick(contest: Contest) -> dict | None:
-    """The contest's row in the election's latest published list (only published lists reach voters)."""
-    found = LISTS.get(contest.election_id)
-    row = found and found[1].get(contest.pk)
-    if not row:
+    """The contest's pick in force: its row in the newest signed list covering it (only published lists reach
+    voters; a national election's are published a region at a time)."""
+    pick = LISTS.get(contest.election_id).get(contest.pk)
+    if pick is None:
         return None
-    return {"version": found[0], "candidate": row["candidate"], "source": row["source"], "reason": row["reason"]}
+    return {"version": pick.version, "candidate": pick.candidate, "source": pick.source, "reason": pick.reason}
 
 
 CONTESTS = Cached(compute_contest, DATA)

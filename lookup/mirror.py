@@ -43,12 +43,13 @@ from lookup import addresses
 from lookup.addresses import parse
 from lookup.find import NOT_PLACED, STREET_THRESHOLD
 from lookup.models import AddressRange
-from smartvote.publish import last_published_day, latest_trusted
+from smartvote.publish import in_force, last_published_day
 
 FORMAT = "veche-lookup-export/1"
 STATIC = Path(__file__).resolve().parent / "static" / "lookup"
 SCRIPTS = {
     "mirror.js": STATIC / "mirror.js",
+    "lists.js": STATIC / "lists.js",
     "nacl-fast.min.js": STATIC / "vendor/tweetnacl-1.0.3/nacl-fast.min.js",
     "map.js": STATIC / "map.js",
     "leaflet.js": STATIC / "vendor/leaflet-1.9.4/leaflet.js",
@@ -197,9 +198,10 @@ def export(out: Path, elections: list[Election]) -> dict:
     files.append(write_json(out, "keys.json", chain.document()))
     lists = []
     for election in elections:
-        version = latest_trusted(election)
-        if version:
-            name = f"lists/{election.slug}.json"
+        # Every signed version still giving a pick: a national list is published a region at a time, and the
+        # page folds them as the server does (core.signing.in_force).
+        for version in in_force(election).versions:
+            name = f"lists/{election.slug}-v{version.number}.json"
             files.append(
                 write_json(
                     out,

@@ -9,7 +9,7 @@ from ninja.errors import HttpError
 from core import keys
 from elections.models import Contest, Election
 from smartvote.models import ListVersion
-from smartvote.publish import check, diff, latest_forecast, previous_version
+from smartvote.publish import changes, check, latest_forecast, scope
 
 router = Router(tags=["smart voting"])
 
@@ -69,11 +69,15 @@ class VersionOut(Schema):
         "revoked (checked by this server; check it yourself with keys.json)"
     )
     demo: bool = Field(description="signed with the demo's own key: not a real recommendation")
+    region: str | None = Field(
+        description="the one region whose districts this version covers (the others keep the picks of the last "
+        "version covering them); null: the whole election"
+    )
 
 
 class VersionDetailOut(VersionOut):
     payload: str = Field(description="the signed JSON document, exactly as signed")
-    changes: list[dict] = Field(description="what changed since the previous version")
+    changes: list[dict] = Field(description="what changed against the picks in force before this version")
 
 
 def election_or_404(slug: str) -> Election:
@@ -94,6 +98,7 @@ def version_out(version: ListVersion, current=None) -> dict:
         "sha256": hashlib.sha256(version.payload.encode()).hexdigest(),
         "trusted": verdict.trusted,
         "demo": verdict.demo,
+        "region": scope(version),
     }
 
 
@@ -174,4 +179,4 @@ def list_version(request, slug: str, number: int):
     version = election_or_404(slug).list_versions.filter(number=number).first()
     if version is None:
         raise HttpError(404, f"no version {number} of {slug}")
-    return {**version_out(version), "payload": version.payload, "changes": diff(previous_version(version), version)}
+    return {**version_out(version), "payload": version.payload, "changes": changes(version)}

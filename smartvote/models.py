@@ -1,5 +1,7 @@
 """Smart voting's data: the forecast's inputs, forecasts, decisions, lists."""
 
+import json
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -216,6 +218,11 @@ class ListDraft(models.Model):
 
     def __str__(self):
         return f"{self.election.slug} v{self.number} (draft)"
+
+    @property
+    def region(self) -> str | None:
+        """The one region the draft covers, or None for the whole election (smartvote.publish.prepare)."""
+        return json.loads(self.payload).get("region")
 
 
 class Backtest(models.Model):

@@ -17,6 +17,12 @@ The server never holds the organisers' signing key. Publishing is three steps:
    ``manage.py smartvote_publish``), checks it against the organisers' key
    chain and the draft, and only then stores the version.
 
+A version covers the whole election or, with ``"region"``, one region's
+districts (a national election's 225 are argued over a region at a time);
+numbers and the chain run per election whatever a version covers, and a
+district's pick in force is the newest trusted version covering it
+(core.signing.in_force, which the mirror's script repeats).
+
 In demo mode without an organisers' root, ``publish_demo`` runs the three
 steps with the demo key, and the document itself says ``"demo": true``.
 Every reader checks again (``check``, ``latest_trusted``): a version someone
@@ -95,14 +101,22 @@ def override(
     )
 
 
-def picks(election: Election, forecast: Forecast) -> list[dict]:
-    """Per contest, what a list published now would say."""
+def picks(election: Election, forecast: Forecast, region: str | None = None) -> list[dict]:
+    """Per contest (of one region, when given), what a list published now would say."""
     forced = overrides_in_force(election)
     out = []
     for contest in forecast.contests:
+        if region is not None and contest.get("region") != region:
+            continue
         by_id = {c["candidate_id"]: c for c in contest["candidates"]}
         decision = forced.get(contest["contest_id"])
-        row = {"contest_id": contest["contest_id"], "number": contest["number"], "contest": contest["name"]}
+        row = {
+            "contest_id": contest["contest_id"],
+            "number": contest["number"],
+            "contest": contest["name"],
+            # Each row names its region, so a later version for one region knows which rows it replaces.
+            "region": contest.get("region") or None,
+        }
         if decision and decision.no_recommendation:
             row.update(source="override", reason=decision.reason, candidate=None)
         else:
@@ -128,11 +142,41 @@ def picks(election: Election, forecast: Forecast) -> list[dict]:
     return out
 
 
-def document_for(election: Election, number: int, previous: ListVersion | None, demo: bool) -> dict:
-    """The list version a signature will cover: what is published now, chained to the version before."""
+def forecast_regions(forecast: Forecast) -> list[str]:
+    """The regions a forecast's districts lie in, by name (a list may be published for one of them)."""
+    return sorted({c.get("region") or "" for c in forecast.contests} - {""})
+
+
+def region_named(forecast: Forecast, election: Election, text: str) -> str:
+    """The forecast's region a name given on the command line means: itself, or the one region whose name
+    contains it ("Москва" for "город Москва"); PublishError when none or several do."""
+    regions = forecast_regions(forecast)
+    if text in regions:
+        return text
+    found = [r for r in regions if text.strip().casefold() in r.casefold()] if text.strip() else []
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise PublishError(
+            _("%(slug)s: no district of the forecast lies in the region %(region)s.")
+            % {"slug": election.slug, "region": text}
+        )
+    raise PublishError(
+        _("%(region)s names several regions: %(found)s; give the whole name.")
+        % {"region": text, "found": ", ".join(found)}
+    )
+
+
+def document_for(
+    election: Election, number: int, previous: ListVersion | None, demo: bool, region: str | None = None
+) -> dict:
+    """The list version a signature will cover: what is published now (for one region's districts, when given),
+    chained to the version before."""
     forecast = latest_forecast(election)
     if forecast is None:
         raise PublishError(_("%(slug)s: no forecast yet; compute one first.") % {"slug": election.slug})
+    if region is not None:
+        region = region_named(forecast, election, region)
     document = {
         "format": signing.LIST_FORMAT,
         "election": {"slug": election.slug, "name": election.name, "date": election.date.isoformat()},
@@ -140,15 +184,18 @@ def document_for(election: Election, number: int, previous: ListVersion | None, 
         "published": timezone.now().replace(microsecond=0).isoformat(),
         "previous_sha256": hashlib.sha256(previous.payload.encode()).hexdigest() if previous else None,
         "forecast": {"created": forecast.created.isoformat(), "draws": forecast.draws},
-        "recommendations": picks(election, forecast),
+        "recommendations": picks(election, forecast, region),
     }
+    if region is not None:
+        document["region"] = region
     if demo:
         document["demo"] = True
     return document
 
 
-def prepare(election: Election, user) -> ListDraft:
-    """Freeze the list as it stands as the next version's draft, for the organisers to sign offline."""
+def prepare(election: Election, user, region: str | None = None) -> ListDraft:
+    """Freeze the list as it stands (one region's districts, when given) as the next version's draft, for the
+    organisers to sign offline. One draft per election: the chain is one line, so only one can come next."""
     if keys.signing_root() is None:
         raise PublishError(
             _(
@@ -158,7 +205,9 @@ def prepare(election: Election, user) -> ListDraft:
         )
     previous = election.list_versions.order_by("-number").first()
     number = previous.number + 1 if previous else 1
-    payload = canonical(document_for(election, number, previous, demo=keys.demo_signing_key() is not None))
+    payload = canonical(
+        document_for(election, number, previous, demo=keys.demo_signing_key() is not None, region=region)
+    )
     draft, _created = ListDraft.objects.update_or_create(
         election=election, defaults={"number": number, "payload": payload.decode(), "author": user}
     )
@@ -166,8 +215,15 @@ def prepare(election: Election, user) -> ListDraft:
 
 
 def signing_request(draft: ListDraft) -> bytes:
-    """The file the organisers carry to the offline machine: the draft and the signed version it follows."""
+    """The file the organisers carry to the offline machine: the draft, the signed version it follows, and the
+    signed versions in force for what it covers (the tool shows the changes against them)."""
     previous = draft.election.list_versions.filter(number=draft.number - 1).first()
+    scope = json.loads(draft.payload).get("region")
+    now = in_force(draft.election)
+    earlier = sorted(
+        {now.source[k] for k, row in now.rows.items() if scope is None or row.get("region") == scope},
+        key=lambda v: v.number,
+    )
     return json.dumps(
         {
             "format": signing.REQUEST_FORMAT,
@@ -177,6 +233,10 @@ def signing_request(draft: ListDraft) -> bytes:
                 "payload": previous.payload,
                 "signature": signing.signature_record(previous.public_key, previous.signature),
             },
+            "earlier": [
+                {"payload": v.payload, "signature": signing.signature_record(v.public_key, v.signature)}
+                for v in earlier
+            ],
         },
         ensure_ascii=False,
         indent=1,
@@ -229,12 +289,12 @@ def publish_signed(election: Election, signature_file, user) -> ListVersion:
     return version
 
 
-def publish_demo(election: Election, user) -> ListVersion:
+def publish_demo(election: Election, user, region: str | None = None) -> ListVersion:
     """Demo mode only: the three steps at once, signed with the demo key the server holds."""
     key = keys.demo_signing_key()
     if key is None:
         raise PublishError(_("Only the demo signs on the server; these lists are signed offline by the organisers."))
-    draft = prepare(election, user)
+    draft = prepare(election, user, region)
     return publish_signed(election, signing.sign(draft.payload.encode(), key), user)
 
 
@@ -255,19 +315,56 @@ def check(version: ListVersion, current: signing.Chain | None = None) -> Verdict
     return Verdict(True, "", fingerprint, current.status[signer], bool(data.get("demo")))
 
 
-def latest_trusted(election: Election, current: signing.Chain | None = None) -> ListVersion | None:
-    """The newest version whose signature holds (an untrusted row someone added is passed over); ``current``
-    is the key chain when the caller has read it already."""
+def trusted_versions(
+    election: Election, current: signing.Chain | None = None, before: int | None = None
+) -> list[ListVersion]:
+    """The election's versions whose signature holds, newest first (before a number, when given); an untrusted
+    row someone added is passed over. ``current`` is the key chain when the caller has read it already."""
     try:
         current = current or keys.chain()
     except SigningError:
-        return None
+        return []
     if current is None:
-        return None
-    for version in election.list_versions.order_by("-number").select_related("election"):
-        if check(version, current).trusted:
-            return version
-    return None
+        return []
+    versions = election.list_versions.order_by("-number").select_related("election")
+    if before is not None:
+        versions = versions.filter(number__lt=before)
+    return [v for v in versions if check(v, current).trusted]
+
+
+def latest_trusted(election: Election, current: signing.Chain | None = None) -> ListVersion | None:
+    """The newest version whose signature holds, whatever it covers."""
+    found = trusted_versions(election, current)
+    return found[0] if found else None
+
+
+@dataclass
+class InForce:
+    """What voters are shown: per contest, the row of the newest trusted version covering it."""
+
+    rows: dict[int, dict]  # contest id → its row of the signed document
+    source: dict[int, ListVersion]  # contest id → the version that row comes from
+
+    @property
+    def versions(self) -> list[ListVersion]:
+        """Every version still giving a pick, oldest first: what a mirror must carry."""
+        return sorted(set(self.source.values()), key=lambda v: v.number)
+
+
+def in_force(election: Election, current: signing.Chain | None = None, before: int | None = None) -> InForce:
+    """The picks in force (just before version ``before``, when given): the trusted versions folded in their
+    numbered order (core.signing.in_force: a region's version replaces that region's rows alone)."""
+    versions = {}
+    documents = []
+    for version in trusted_versions(election, current, before):
+        data = document(version)
+        versions[data["version"]] = version
+        documents.append(data)
+    folded = signing.in_force(documents)
+    return InForce(
+        rows={k: row for k, (row, _source) in folded.items()},
+        source={k: versions[source["version"]] for k, (_row, source) in folded.items()},
+    )
 
 
 def last_published_day():
@@ -275,23 +372,38 @@ def last_published_day():
     return ListVersion.objects.aggregate(d=Max("election__date"))["d"]
 
 
-def published_picks(election_id: int) -> tuple[int, dict[int, dict]] | None:
-    """(version number, {contest id: its row}) of the election's newest list whose organisers' signature holds,
-    or None: what the lookup shows voters (a row written without the organisers' key never reaches them)."""
-    version = latest_trusted(Election.objects.get(pk=election_id))
-    if version is None:
-        return None
-    return version.number, {r["contest_id"]: r for r in json.loads(version.payload)["recommendations"]}
+@dataclass(frozen=True)
+class PublishedPick:
+    """A contest's row in force, as the lookup shows it."""
+
+    version: int
+    candidate: dict | None
+    source: str  # forecast or override
+    reason: str
+
+
+def published_picks(election_id: int) -> dict[int, PublishedPick]:
+    """{contest id: its pick in force} from the election's versions whose organisers' signature holds, each
+    from the newest version covering the contest (a row written without the organisers' key never reaches
+    voters); empty when nothing is published."""
+    found = in_force(Election.objects.get(pk=election_id))
+    return {
+        k: PublishedPick(found.source[k].number, row["candidate"], row["source"], row["reason"])
+        for k, row in found.rows.items()
+    }
 
 
 def document(version: ListVersion) -> dict:
     return json.loads(version.payload)
 
 
-def diff(old: ListVersion | None, new: ListVersion) -> list[dict]:
-    """What changed per contest from one version to the next (the signing tool shows the organisers the same)."""
-    return signing.list_changes(document(old) if old else None, document(new))
+def changes(version: ListVersion, current: signing.Chain | None = None) -> list[dict]:
+    """What changed per contest against the picks in force before this version (within its region, for a
+    region's version); the signing tool shows the organisers the same."""
+    earlier = trusted_versions(version.election, current, before=version.number)
+    return signing.list_changes(signing.before_version([document(v) for v in earlier]), document(version))
 
 
-def previous_version(version: ListVersion) -> ListVersion | None:
-    return version.election.list_versions.filter(number__lt=version.number).order_by("-number").first()
+def scope(version: ListVersion) -> str | None:
+    """The region a version covers, or None for the whole election."""
+    return document(version).get("region")

@@ -20,17 +20,19 @@ from smartvote.forecast import save as forecast_save
 from smartvote.models import Backtest, ListDraft, ListVersion, Override
 from smartvote.publish import (
     PublishError,
+    changes,
     check,
-    diff,
     document,
+    forecast_regions,
+    in_force,
     latest_forecast,
     latest_trusted,
     override,
     picks,
     prepare,
-    previous_version,
     publish_demo,
     publish_signed,
+    scope,
     signing_request,
 )
 
@@ -50,14 +52,22 @@ def smartvote_election(request, slug):
     """An election's recommendations: the published list, the forecast behind it, the versions."""
     election = get_object_or_404(Election, slug=slug)
     forecast = latest_forecast(election)
-    versions = list(election.list_versions.order_by("-number"))
+    versions = [{"version": v, "region": scope(v)} for v in election.list_versions.order_by("-number")]
     known = keys.standing()  # the chain, read once for the page
     latest = latest_trusted(election, known["chain"])
-    published = {r["contest_id"]: r for r in document(latest)["recommendations"]} if latest else {}
+    published = in_force(election, known["chain"])
     contests = []
     for contest in forecast.contests if forecast else []:
         pick = next((c for c in contest["candidates"] if c["candidate_id"] == contest["recommended"]), None)
-        contests.append({**contest, "pick": pick, "published": published.get(contest["contest_id"])})
+        source = published.source.get(contest["contest_id"])
+        contests.append(
+            {
+                **contest,
+                "pick": pick,
+                "published": published.rows.get(contest["contest_id"]),
+                "version": source and source.number,
+            }
+        )
     # A national election's 225 districts: a voter or an organiser looks at one region's.
     regions = sorted({c.get("region", "") for c in contests} - {""})
     choose = RegionForm(request.GET or None, regions=regions) if len(regions) > 1 else None
@@ -145,7 +155,8 @@ def list_version(request, slug, number):
         {
             "version": version,
             "document": document(version),
-            "changes": diff(previous_version(version), version),
+            "region": scope(version),
+            "changes": changes(version, known["chain"]),
             "verdict": check(version, known["chain"]),
             "root": known,
         },
@@ -211,6 +222,7 @@ def editorial(request, slug):
         except (PublishError, ForecastError, signing.SigningError) as exc:
             error = str(exc)
     forecast = latest_forecast(election)
+    regions = forecast_regions(forecast) if forecast else []
     current = picks(election, forecast) if forecast else []
     by_contest = {c["contest_id"]: c for c in forecast.contests} if forecast else {}
     rows = [{**row, "candidates": by_contest[row["contest_id"]]["candidates"]} for row in current]
@@ -223,6 +235,8 @@ def editorial(request, slug):
             "rows": rows,
             "error": error,
             "draft": ListDraft.objects.filter(election=election).first(),
+            # A national election is published a region at a time, or whole.
+            "scope": RegionForm(prefix="scope", regions=regions) if len(regions) > 1 else None,
             "root": keys.standing(),
             "latest": election.list_versions.order_by("-number").first(),
             "log": Override.objects.filter(contest__election=election).select_related(
@@ -249,9 +263,18 @@ def uploaded(request, field: str) -> str:
     return text
 
 
+def chosen_region(request, election) -> str | None:
+    """The region a version will cover, from the desk's form (None: the whole election)."""
+    forecast = latest_forecast(election)
+    form = RegionForm(request.POST, prefix="scope", regions=forecast_regions(forecast) if forecast else [])
+    if not form.is_valid():
+        raise PublishError(_("Choose a region from the list, or every region."))
+    return form.cleaned_data["region"] or None
+
+
 def publishing(request, election, action):
     if action == "prepare":
-        draft = prepare(election, request.user)
+        draft = prepare(election, request.user, chosen_region(request, election))
         messages.success(
             request, _("Version %(n)s is ready for signing: download the request below.") % {"n": draft.number}
         )
@@ -259,7 +282,7 @@ def publishing(request, election, action):
         version = publish_signed(election, uploaded(request, "signature"), request.user)
         messages.success(request, _("The signature holds: version %(n)s is published.") % {"n": version.number})
     elif action == "demo":
-        version = publish_demo(election, request.user)
+        version = publish_demo(election, request.user, chosen_region(request, election))
         messages.success(
             request, _("Version %(n)s was signed with the demo key and published.") % {"n": version.number}
         )

@@ -119,7 +119,7 @@ def test_the_tool_runs_offline_without_django_and_shows_what_it_signs(tmp_path):
         "Version 2",
         "Округ 1: Петров Пётр",
         "override: снялась",
-        "Changes since version 1:",
+        "Changes against the lists in force after version 1:",
         "Округ 1: Иванова Анна → Петров Пётр (снялась)",
     ):
         assert shown in signed.stdout, shown
@@ -129,7 +129,7 @@ def test_the_tool_runs_offline_without_django_and_shows_what_it_signs(tmp_path):
     assert shown.returncode == 0 and "is valid" in shown.stdout
     # In Russian where the machine's locale says so, from the project's catalogue.
     russian = tool("show", request, "--keyring", ring, env={"VECHE_LANG": "ru"})
-    assert "Изменения с версии 1" in russian.stdout
+    assert "Изменения относительно списков, действовавших после версии 1" in russian.stdout
 
 
 def test_the_tool_refuses_what_would_sign_something_else_than_it_showed(tmp_path):

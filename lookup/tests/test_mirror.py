@@ -178,7 +178,8 @@ def test_a_voter_finds_precinct_and_recommendation_and_nothing_typed_reaches_the
         "/manifest.sig",
         "/keys.json",
         "/contests.json",
-        "/lists/spb-zaks-2021.json",
+        "/lists/spb-zaks-2021-v1.json",
+        "/lists.js",
         "/data/gorod-sankt-peterburg-1.json",
     }
 
@@ -187,7 +188,7 @@ def test_a_voter_finds_precinct_and_recommendation_and_nothing_typed_reaches_the
     "name, message",
     [
         ("data/gorod-sankt-peterburg-1.json", "файл данных не совпадает с подписанным хешем"),
-        ("lists/spb-zaks-2021.json", "файл данных не совпадает с подписанным хешем"),
+        ("lists/spb-zaks-2021-v1.json", "файл данных не совпадает с подписанным хешем"),
         ("manifest.json", "её подпись не совпадает"),
     ],
 )
@@ -302,3 +303,35 @@ def test_an_unsigned_or_foreign_signed_copy_refuses_to_answer(exported, tmp_path
     finally:
         server.terminate()
         server.wait(5)
+
+
+def test_the_page_folds_list_versions_as_the_server_does(browser):
+    """A national list published a region at a time: the page's lists.js and core.signing.in_force agree on
+    which version gives each district's pick (a region's version replaces its region's picks alone, a whole
+    version every pick of its election, never another election's)."""
+
+    def doc(slug, version, region, districts):
+        rows = [{"contest_id": c, "region": r, "candidate": None} for c, r in districts]
+        return {"election": {"slug": slug}, "version": version, "published": "2021-09-01", "recommendations": rows} | (
+            {"region": region} if region else {}
+        )
+
+    docs = [
+        doc("a", 3, "Б", [(3, "Б")]),  # district 4 of Б is on no list any more
+        doc("a", 1, None, [(1, "А"), (2, "А"), (3, "Б"), (4, "Б")]),
+        doc("a", 2, "А", [(1, "А"), (2, "А")]),
+        doc("b", 1, None, [(9, "Б")]),
+        doc("a", 4, "А", [(2, "А")]),
+    ]
+    python = {}
+    for slug in ("a", "b"):
+        folded = signing.in_force([d for d in docs if d["election"]["slug"] == slug])
+        python |= {str(k): source["version"] for k, (_row, source) in folded.items()}
+    assert python == {"2": 4, "3": 3, "9": 1}
+    page = browser.new_page()
+    try:
+        page.add_script_tag(path=str(settings.BASE_DIR / "lookup/static/lookup/lists.js"))
+        script = "docs => Object.fromEntries(Object.entries(listsInForce(docs)).map(([k, r]) => [k, r.version]))"
+        assert page.evaluate(script, docs) == python
+    finally:
+        page.close()

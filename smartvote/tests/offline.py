@@ -17,7 +17,8 @@ def sign_request(request: bytes, key=None) -> dict:
     return signing.sign(json.loads(request)["payload"].encode(), key or root_key())
 
 
-def publish_offline(election, user, key=None):
-    """The whole round: prepare on the server, sign offline, upload the signature."""
-    draft = prepare(election, user)
+def publish_offline(election, user, key=None, region=None):
+    """The whole round: prepare on the server (one region's districts, when given), sign offline, upload the
+    signature."""
+    draft = prepare(election, user, region)
     return publish_signed(election, sign_request(signing_request(draft), key), user)

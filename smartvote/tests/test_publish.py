@@ -1,6 +1,7 @@
 """Editorial control and publication: overrides and their log, offline-signed versions, diffs, API, pages."""
 
 import base64
+import io
 import json
 
 import pytest
@@ -11,7 +12,17 @@ from core import signing
 from elections.models import Contest, Election
 from smartvote.forecast import save
 from smartvote.models import ListDraft, ListVersion, Override
-from smartvote.publish import PublishError, check, diff, override, overrides_in_force, prepare, publish_signed
+from smartvote.publish import (
+    PublishError,
+    changes,
+    check,
+    in_force,
+    override,
+    overrides_in_force,
+    prepare,
+    publish_signed,
+    signing_request,
+)
 from smartvote.tests.offline import publish_offline as publish
 from smartvote.tests.offline import root_key, sign_request
 
@@ -121,8 +132,7 @@ def test_a_later_version_shows_its_differences(duma, organiser):
         json.loads(second.payload)["previous_sha256"]
         == __import__("hashlib").sha256(first.payload.encode()).hexdigest()
     )
-    changes = diff(first, second)
-    assert changes == [
+    assert changes(second) == [
         {
             "contest": contest.name,
             "change": "changed",
@@ -131,7 +141,76 @@ def test_a_later_version_shows_its_differences(duma, organiser):
             "reason": "The forecast's pick withdrew",
         }
     ]
-    assert diff(second, second) == []
+    assert len(changes(first)) == 225 and {c["change"] for c in changes(first)} == {"added"}
+    assert changes(publish(duma, organiser)) == []  # the same picks again
+
+
+def rows(version):
+    return {r["contest_id"]: r for r in json.loads(version.payload)["recommendations"]}
+
+
+def test_a_region_is_published_alone_and_every_other_keeps_its_picks(client, duma, organiser, tmp_path):
+    whole = publish(duma, organiser)
+    moscow_id = next(
+        k for k, r in sorted(rows(whole).items()) if r["region"] == "город Москва" and r["candidate"] is not None
+    )
+    moscow, spb = Contest.objects.get(pk=moscow_id), district(duma, 216)
+    assert (
+        rows(whole)[moscow.pk]["region"] == "город Москва" and rows(whole)[spb.pk]["region"] == "город Санкт-Петербург"
+    )
+    override(moscow, organiser, "The Moscow team decided", no_recommendation=True)
+    override(spb, organiser, "Not agreed yet", no_recommendation=True)
+    with pytest.raises(PublishError, match="no district of the forecast lies in the region Атлантида"):
+        prepare(duma, organiser, "Атлантида")
+    with pytest.raises(PublishError, match="names several regions"):
+        prepare(duma, organiser, "область")
+    assert not ListDraft.objects.exists()
+
+    region = publish(duma, organiser, region="Москва")  # the one region whose name holds it
+    document = json.loads(region.payload)
+    assert region.number == 2 and document["region"] == "город Москва"
+    assert len(document["recommendations"]) == 15
+    assert {r["region"] for r in document["recommendations"]} == {"город Москва"}
+    # Compared with what voters saw in Moscow, not with the other 210 districts it does not cover.
+    assert [(c["contest"], c["change"], c["after"]) for c in changes(region)] == [(moscow.name, "changed", None)]
+    now = in_force(duma)
+    assert len(now.rows) == 225 and [v.number for v in now.versions] == [1, 2]
+    assert now.source[moscow.pk] == region and now.rows[moscow.pk]["candidate"] is None
+    assert now.source[spb.pk] == whole and now.rows[spb.pk]["candidate"] is not None  # its override waits
+
+    # The lookup: each district's pick from the newest version covering it.
+    for contest, number, has_pick in ((moscow, 2, False), (spb, 1, True)):
+        precinct = contest.protocols.filter(precinct__is_remote=False).first().precinct
+        answer = client.get(f"/api/lookup?uik={precinct.code}&region={precinct.region_id}").json()
+        pick = next(c for c in answer["contests"] if c["contest_id"] == contest.pk)["recommendation"]
+        assert pick["version"] == number and bool(pick["candidate"]) == has_pick
+    page = client.get("/smartvote/duma-2021/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "only the districts of город Москва" in page
+    assert client.get("/api/smartvote/duma-2021/lists/2").json()["region"] == "город Москва"
+
+    # The signing request for St Petersburg carries the version its picks come from, and the offline tool
+    # shows the one change there.
+    draft = prepare(duma, organiser, "Санкт-Петербург")
+    request = json.loads(signing_request(draft))
+    assert [json.loads(e["payload"])["version"] for e in request["earlier"]] == [1]
+    path = tmp_path / "request.json"
+    path.write_bytes(signing_request(draft))
+    _payload, new, before = signing._request(path, signing.chain(signing.public_of(root_key()), []), io.StringIO())
+    assert [(c["contest"], c["after"]) for c in signing.list_changes(before, new)] == [(spb.name, None)]
+    publish_signed(duma, sign_request(signing_request(draft)), organiser)
+    # A whole version again replaces every pick.
+    last = publish(duma, organiser)
+    assert {v.number for v in in_force(duma).versions} == {last.number}
+    assert changes(last) == []
+    # The desk: a region from its list, or every region; anything else is refused and prepares nothing.
+    client.force_login(organiser)
+    desk = "/smartvote/duma-2021/editorial/"
+    assert 'name="scope-region"' in client.get(desk).content.decode()
+    response = client.post(desk, {"action": "prepare", "scope-region": "Атлантида"})
+    assert response.status_code == 400 and not ListDraft.objects.exists()
+    client.post(desk, {"action": "prepare", "scope-region": "город Санкт-Петербург"})
+    assert ListDraft.objects.get(election=duma).region == "город Санкт-Петербург"
+    assert "город Санкт-Петербург" in client.get(desk).content.decode()
 
 
 def test_publishing_without_a_forecast_is_refused(organiser):
@@ -208,3 +287,36 @@ def test_the_lookup_shows_the_published_pick(client, duma, organiser):
     after = client.get(url).json()
     row = next(c for c in after["contests"] if c["contest_id"] == contest.pk)
     assert row["recommendation"]["version"] == version.number and row["recommendation"]["candidate"]["name"]
+
+
+def test_the_command_publishes_a_region_with_the_offline_signature(duma, organiser, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    request = tmp_path / "duma-2021-v1.request.json"
+    out = io.StringIO()
+    call_command(
+        "smartvote_publish",
+        "duma-2021",
+        "--request",
+        str(request),
+        "--region",
+        "Москва",
+        "--user",
+        "organiser",
+        stdout=out,
+    )
+    assert "Version 1 of duma-2021 (город Москва)" in out.getvalue()
+    with pytest.raises(CommandError, match="exists"):
+        call_command("smartvote_publish", "duma-2021", "--request", str(request), "--user", "organiser")
+    signature = tmp_path / "duma-2021-v1.request.sig"
+    signature.write_text(json.dumps(sign_request(request.read_bytes())))
+    with pytest.raises(CommandError, match="--region goes with --request"):
+        call_command(
+            "smartvote_publish", "duma-2021", "--signature", str(signature), "--region", "Москва", "--user", "organiser"
+        )
+    with pytest.raises(CommandError, match="no such user"):
+        call_command("smartvote_publish", "duma-2021", "--signature", str(signature), "--user", "nobody")
+    assert not ListVersion.objects.exists()
+    call_command("smartvote_publish", "duma-2021", "--signature", str(signature), "--user", "organiser", stdout=out)
+    version = ListVersion.objects.get(election=duma)
+    assert json.loads(version.payload)["region"] == "город Москва" and len(in_force(duma).rows) == 15

@@ -31,7 +31,7 @@ PROJECT = {SHELL, CORE, DATA_CORE, *TOOLS}
 # Every door from one tool into another: (importing app, module, name). Each must be a public function.
 ALLOWED = {
     ("lookup", "smartvote.publish", "published_picks"),  # the pick shown with each contest of the ballot
-    ("lookup", "smartvote.publish", "latest_trusted"),  # the signed list the mirror carries as signed
+    ("lookup", "smartvote.publish", "in_force"),  # the signed versions in force, which the mirror carries
     ("lookup", "smartvote.publish", "last_published_day"),  # the mirror's default election day
     ("smartvote", "forensics.data", "cleaned_excess"),  # the forecast takes the estimated added ballots out
     ("actions", "pledges.signup", "normalise"),  # one reading of an e-mail address for every sign-up

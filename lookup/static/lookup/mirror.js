@@ -369,14 +369,16 @@ async function start() {
       return JSON.parse(text.decode(body));
     };
     contests = await verified("contests.json");
+    const docs = [];
     for (const name of manifest.lists) {
       const list = await verified(name);
       const doc = JSON.parse(list.payload);
       if (!signedBy(chain, new TextEncoder().encode(list.payload), { key: list.public_key, signature: list.signature })
           || doc.version !== list.number || doc.election.slug !== list.election) throw new Error(T.bad_list);
       demo(doc.demo);
-      for (const row of doc.recommendations) picks[row.contest_id] = { ...row, version: doc.version, published: doc.published };
+      docs.push(doc);
     }
+    Object.assign(picks, listsInForce(docs));
     const select = form.elements.region;
     for (const r of manifest.regions) select.append(new Option(r.name, r.file));
     const load = async () => {
