@@ -10,12 +10,12 @@ agree); they are added by staff with the permission, never by visitors.
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from actions.models import Action, Photo
 from core.charts import with_bars
 from core.forms import whole_number
+from core.hours import wall_clock
 from core.photos import photos as clean_photos
 
 MAX_CAPTION = 300
@@ -29,8 +29,8 @@ def rows_taken(action: Action) -> list[dict]:
             rows.append(
                 {
                     "place": place,
-                    "starts": timezone.localtime(slot.starts, place.zone),
-                    "ends": timezone.localtime(slot.ends, place.zone),
+                    "starts": wall_clock(slot.starts, place.zone),
+                    "ends": wall_clock(slot.ends, place.zone),
                     "role": slot.get_role_display(),
                     "capacity": slot.capacity,
                     "taken": slot.taken,

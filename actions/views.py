@@ -19,6 +19,7 @@ from actions.signup import SENT, SignupError, cancel, check_rate, confirm, link_
 from core.clients import client_ip
 from core.forms import whole_number
 from core.geo import chord_km, tile_server, unit_vectors
+from core.hours import wall_clock
 from monitor.intake import check_rate as check_report_rate
 from monitor.intake import take_detention_at
 
@@ -52,8 +53,8 @@ def slots_of(place: Place, now) -> list[dict]:
         rows.append(
             {
                 "slot": slot,
-                "starts": timezone.localtime(slot.starts, place.zone),
-                "ends": timezone.localtime(slot.ends, place.zone),
+                "starts": wall_clock(slot.starts, place.zone),
+                "ends": wall_clock(slot.ends, place.zone),
                 "open": slot.starts > now and slot.free > 0,
                 "past": slot.starts <= now,
             }
@@ -75,7 +76,7 @@ def index(request):
             {
                 "place": place,
                 "km": km,
-                "next": timezone.localtime(min(s.starts for s in upcoming), place.zone),
+                "next": wall_clock(min(s.starts for s in upcoming), place.zone),
                 "free": sum(s.free for s in upcoming if s.starts > now),
             }
         )
@@ -163,7 +164,7 @@ def confirmation(request, token):
 
 def slot_context(slot: Slot) -> dict:
     zone = slot.place.zone
-    return {"starts": timezone.localtime(slot.starts, zone), "ends": timezone.localtime(slot.ends, zone)}
+    return {"starts": wall_clock(slot.starts, zone), "ends": wall_clock(slot.ends, zone)}
 
 
 def cancellation(request, token):
@@ -251,7 +252,7 @@ def rows_of(action: Action):
                 place.longitude,
                 slot.starts.astimezone(UTC).isoformat(),
                 slot.ends.astimezone(UTC).isoformat(),
-                timezone.localtime(slot.starts, place.zone).isoformat(),
+                wall_clock(slot.starts, place.zone).isoformat(),
                 slot.role,
                 slot.capacity,
                 slot.taken,

@@ -5,9 +5,10 @@ matched against a provider's connection logs; to the hour, among everyone
 online in that hour, it cannot.
 """
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from zoneinfo import available_timezones
 
+from django.templatetags.tz import do_timezone
 from django.utils import timezone
 
 
@@ -18,3 +19,10 @@ def this_hour() -> datetime:
 def known_zone(name: str) -> bool:
     """An IANA time zone this machine knows (Europe/Moscow, Asia/Vladivostok): places and prisons keep their own."""
     return name in available_timezones()
+
+
+def wall_clock(moment: datetime, zone: tzinfo) -> datetime:
+    """``moment`` as a clock at the place shows it, and kept so on a page. Django's templates turn every aware
+    datetime into the site's time zone (Moscow) before formatting it, which put a London picket's slot three hours
+    late on every page but the mail; this is the ``|timezone`` filter's own answer, for views."""
+    return do_timezone(moment, zone)

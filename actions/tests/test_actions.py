@@ -402,3 +402,23 @@ def test_sign_ups_are_purged_once_the_action_is_over(keys):
     finally:
         over.delete()
         coming.delete()
+
+
+def test_every_page_says_the_place_s_own_time(client, keys):
+    """A Berlin slot from 12:00 to 14:00 is 14:00–16:00 in Moscow, the site's own zone: every page and the mail
+    say 12:00, as the place's clock does, and never the Moscow hours."""
+    action, _berlin, pair, _single = make_action(keys[0], slug="abroad")
+    assert post(client, action, pair, "a@example.org").status_code == 200
+    confirm_link, cancel_link = links(mail.outbox[0])
+    assert "12:00" in mail.outbox[0].body
+    pages = {
+        "action": f"/actions/{action.slug}/",
+        "index": "/actions/",
+        "report": f"/actions/{action.slug}/report/",
+        "confirm": confirm_link,
+        "cancel": cancel_link,
+    }
+    for name, url in pages.items():
+        text = client.get(url).content.decode()
+        assert ("12:00" if name == "index" else "12:00–14:00") in text, name
+        assert "16:00–18:00" not in text, name  # the single slot in Moscow's hours
