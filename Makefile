@@ -10,6 +10,8 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 # pepper) are made in var/secrets/ and every page says "demo". A real server is given the organisers' public
 # keys and the pepper instead (README, "Running it for real") and VECHE_DEMO=0. The tests set their own.
 export VECHE_DEMO ?= 1
+# Where the demo is served: its prepared mails (the vote's keys) link here.
+export VECHE_SITE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run serve prod prod-down install dev migrate demo national test test-sqlite test-pg lint bench lock messages clean
 

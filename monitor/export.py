@@ -57,7 +57,7 @@ COLUMNS = {
     "prisoners": [
         ("person", _("pseudonym of the person's record")),
         ("person_name", _("name (only people who consented to be named are listed)")),
-        ("status", _("pre_trial, house_arrest, sentenced (code)")),
+        ("status", _("status code: pre-trial detention, house arrest or serving a sentence")),
         ("facility", _("place of detention")),
         ("facility_address", _("its postal address")),
         ("time_zone", _("its time zone (IANA)")),
@@ -78,6 +78,14 @@ COLUMNS = {
         ("minors", _("of them minors")),
         ("reports", _("reports counted")),
     ],
+}
+# What each data set is, for people (its name stays the file's and the API's).
+TITLES = {
+    "detentions": _("Detentions"),
+    "prosecutions": _("Prosecutions"),
+    "violations": _("Election violations"),
+    "prisoners": _("Political prisoners"),
+    "counts": _("Counts per day and city"),
 }
 
 

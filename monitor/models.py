@@ -307,6 +307,12 @@ class Report(models.Model):
     def get_absolute_url(self):
         return reverse("monitor:report", args=[self.pk])
 
+    @property
+    def source_label(self) -> str:
+        """Where the report came in, for the moderators (the stored code stays in the data)."""
+        labels = {"form": _("the site's form"), "api": _("the API"), "action": _("a day of action: I was detained")}
+        return str(labels[self.source]) if self.source in labels else self.source
+
 
 # Election-violation categories, as coded by the public "map of violations"
 # (kartanarusheniy.org): by phase of the election, then code.

@@ -16,7 +16,7 @@ from core.clients import client_ip
 from core.forms import whole_number
 from elections.models import Election
 from monitor import plots, stats
-from monitor.export import COLUMNS, csv_lines, json_lines
+from monitor.export import COLUMNS, TITLES, csv_lines, json_lines
 from monitor.fields import LABELS
 from monitor.intake import IntakeError, TooMany, check_rate, receive
 from monitor.models import CATEGORIES, PHASES, City, Event, Person, Report
@@ -198,7 +198,8 @@ def violations(request):
 
 
 def open_data(request):
-    return render(request, "monitor/data.html", {"columns": COLUMNS})
+    sets = [(name, TITLES[name], columns) for name, columns in COLUMNS.items()]
+    return render(request, "monitor/data.html", {"sets": sets, "codes": Person.Status.choices})
 
 
 def dataset(request, name, fmt):

@@ -1,5 +1,7 @@
 """The campaign page (sign-up form, live counters, announcement) and the confirmation link."""
 
+from datetime import datetime
+
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -29,7 +31,10 @@ def context(campaign: Campaign) -> dict:
         "invented": settings.DEMO and campaign.slug == DEMO_SLUG,
         "counts": counts,
         "cities": with_bars(counts["cities"], key="count"),
-        "hours": with_bars(counts["hours"][-48:], key="count"),
+        # The hours as times (the counts keep ISO text for the API and the cache), shown in the site's zone.
+        "hours": with_bars(
+            [{**h, "hour": datetime.fromisoformat(h["hour"])} for h in counts["hours"][-48:]], key="count"
+        ),
         "progress": min(100, round(100 * counts["total"] / campaign.threshold, 1)) if campaign.threshold else 0,
     }
 

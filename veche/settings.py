@@ -33,6 +33,8 @@ SECRET_KEY = secret("django_secret_key")
 # and every page, list and mirror says "demo". Without it the server holds public keys only and will not
 # start without them (core.keys.startup_problems).
 DEMO = os.environ.get("VECHE_DEMO", "") == "1"
+# Where the demo is served (`make run` sets it from HOST and PORT): the demo's prepared mails link to it.
+DEMO_SITE_URL = os.environ.get("VECHE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # The organisers' X25519 public key the monitor seals people's details to (manage.py keygen, offline).
 MONITOR_PUBLIC_KEY = os.environ.get("VECHE_MONITOR_PUBLIC_KEY", "").strip()
 # The first Ed25519 key of the organisers' signing chain (core/signing.py new-root, offline).

@@ -216,6 +216,24 @@ def ballot_context(vote: Vote, site: str | None) -> dict:
     }
 
 
+# What each kind of board entry is, for people; the board file and the verifier keep the kinds as written.
+ENTRY_KINDS = {
+    "manifest": gettext_lazy("the vote's description, signed"),
+    "deal": gettext_lazy("a trustee's key shares"),
+    "accept": gettext_lazy("a trustee accepts the shares"),
+    "complaint": gettext_lazy("a trustee's complaint"),
+    "answer": gettext_lazy("the answer to a complaint"),
+    "open": gettext_lazy("voting opens"),
+    "credentials": gettext_lazy("voters' public keys"),
+    "passes": gettext_lazy("voting passes"),
+    "ballot": gettext_lazy("a ballot"),
+    "close": gettext_lazy("voting closes"),
+    "tally": gettext_lazy("the encrypted tally"),
+    "partial": gettext_lazy("a trustee's part of the decryption"),
+    "result": gettext_lazy("the result"),
+}
+
+
 def board_page(request, slug):
     vote = get_object_or_404(Vote.objects.exclude(phase=Vote.Phase.DRAFT), slug=slug)
     rows = Entry.objects.filter(vote=vote).only("seq", "kind", "hash", "tracker").order_by("seq")
@@ -224,7 +242,10 @@ def board_page(request, slug):
     if wanted:
         found = rows.filter(tracker__startswith=wanted).first() if len(wanted) >= 8 else False
     page = Paginator(rows, 100).get_page(request.GET.get("page"))
-    return render(request, "vote/board.html", {"vote": vote, "page": page, "wanted": wanted, "found": found})
+    entries = [(e, ENTRY_KINDS.get(e.kind, e.kind)) for e in page]
+    return render(
+        request, "vote/board.html", {"vote": vote, "page": page, "entries": entries, "wanted": wanted, "found": found}
+    )
 
 
 def board_file(request, slug):

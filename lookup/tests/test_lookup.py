@@ -20,10 +20,13 @@ from lookup.tests.conftest import FIXTURE
 pytestmark = pytest.mark.django_db
 
 
-def test_address_ranges_decide_a_home_address(ranges):
+def test_address_ranges_decide_a_home_address(ranges, client):
     assert AddressRange.objects.count() == 12
     answer = by_address("Фонарный пер., д. 5")
     assert (answer.status, answer.precinct.code, answer.matched_by) == ("found", "4", "address range")
+    html = client.get("/lookup/", {"address": "Фонарный пер., д. 5"}, headers={"accept-language": "ru"})
+    html = html.content.decode()
+    assert "Ваш избирательный участок: УИК №4" in html  # the published ranges place a home: it is the voter's
     assert by_address("декабристов 12").precinct.code == "8"
     assert by_address("ул Декабристов 13").status != "found" or by_address("ул Декабристов 13").precinct.code != "8"
     assert by_address("Хрустальная 11").precinct.code == "1546"  # odd side
@@ -239,7 +242,8 @@ def test_the_answer_gives_what_a_voter_needs_next(client):
     spb = Region.objects.get(name="город Санкт-Петербург")
     html = client.get("/lookup/", {"uik": "2218", "region": spb.pk}, headers={"accept-language": "ru"}).content
     html = html.decode()
-    assert "Ваш избирательный участок: УИК №2218" in html
+    # Typed, or tapped from a list of stations: a number is not known to be the voter's, so it is not "yours".
+    assert "Избирательный участок УИК №2218" in html and "Ваш избирательный участок: УИК" not in html
     assert "17–19 сентября 2021, с 8:00 до 20:00" in html and "паспорт" in html
     assert "Партии в порядке бюллетеня:" in html and "ЕДИНАЯ РОССИЯ" in html
     assert f"/lookup/?uik=2218&amp;region={spb.pk}" in html  # the link names the precinct, not an address

@@ -80,6 +80,8 @@ def test_sign_up_confirm_and_count(client, campaign):
     assert Pledge.objects.filter(campaign=campaign, confirmed__isnull=False).count() == 1
     counters = client.get(f"/pledges/{campaign.slug}/counters/").content.decode()
     assert "<strong>1</strong>" in counters
+    # The hour of the confirmation as people write it (day.month hours:00), not an ISO string run together.
+    assert re.search(r"<td>\d\d\.\d\d \d\d:00</td>", counters) and "T0" not in counters
 
 
 def test_the_same_person_counts_once_and_is_told_nothing_new(client, campaign):

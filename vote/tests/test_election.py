@@ -591,3 +591,12 @@ def test_a_board_of_the_earlier_protocol_takes_no_ballot_and_the_demo_remakes_it
     remade = Vote.objects.get(slug="demo-referendum")
     assert json.loads(remade.manifest)["format"] == ceremony.MANIFEST and remade.phase == Vote.Phase.OPEN
     assert verify(lines(remade)).ok
+    # The demo voters' mails: a whole link, which the outbox page lets them tap and which fills the key in.
+    from django.core import mail
+
+    from core.models import DemoMail
+
+    sent = next(m for m in mail.outbox if m.subject.startswith("Ваш ключ"))
+    DemoMail.objects.create(to=sent.to[0], subject=sent.subject, body=sent.body)
+    outbox = client.get("/demo/outbox/").content.decode()
+    assert f'href="{settings.DEMO_SITE_URL}/vote/demo-referendum/#credential=' in outbox

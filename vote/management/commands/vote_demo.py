@@ -152,12 +152,14 @@ class Command(BaseCommand):
             for i in (1, 3, 4):
                 append(vote, "partial", ceremony.make_partial(state.fingerprint, i, x[i], state.tally, trustees[i - 1]))
         else:
+            site = settings.DEMO_SITE_URL  # a whole address: the outbox shows it as a link to tap
             for n, (credential, voting_pass) in enumerate(zip(credentials, passes, strict=True), 1):
                 # Two mails from two parties (here both from the demo): the credential authority's and the
                 # registrar's. A real vote's never pass through the server.
                 send_mail(
                     f"Ваш ключ для голосования «{spec['title']}»",
-                    f"Демо-избиратель {n}.\n\nВаш ключ: {credential}\nГолосовать: /vote/{slug}/#credential={credential}"
+                    f"Демо-избиратель {n}.\n\nВаш ключ: {credential}\n"
+                    f"Голосовать: {site}/vote/{slug}/#credential={credential}"
                     "\n\nКлюч знаете только вы: сервер видит лишь его открытую часть. "
                     "Пропуск придёт отдельным письмом.",
                     None,
@@ -165,7 +167,8 @@ class Command(BaseCommand):
                 )
                 send_mail(
                     f"Ваш пропуск для голосования «{spec['title']}»",
-                    f"Демо-избиратель {n}.\n\nВаш пропуск: {voting_pass}\nГолосовать: /vote/{slug}/#pass={voting_pass}"
+                    f"Демо-избиратель {n}.\n\nВаш пропуск: {voting_pass}\n"
+                    f"Голосовать: {site}/vote/{slug}/#pass={voting_pass}"
                     "\n\nДля голоса нужны оба: ключ из письма организатора ключей и этот пропуск.",
                     None,
                     [f"voter{n}@demo.invalid"],
