@@ -22,6 +22,18 @@ from smartvote.models import Backtest, ListVersion
 pytestmark = [pytest.mark.sweep, pytest.mark.browser, pytest.mark.django_db]
 
 SIZES = {"phone": (390, 844), "desktop": (1366, 900)}
+# axe-core (Deque, MPL-2.0), vendored for the tests only (npm axe-core 4.11.0; sha256 in veche/tests/vendor/README):
+# the automated WCAG 2.1 AA check every page must pass with no serious or critical violation.
+AXE = Path(__file__).parent / "vendor" / "axe-core-4.11.0" / "axe.min.js"
+# Left out: Swagger UI's operation headers, a button holding buttons in the third-party developer tool's own
+# markup (the API page's words and links around it are checked).
+AXE_RUN = (
+    "async () => { const r = await axe.run({include: [document], exclude: [['#swagger-ui .opblock-summary-control']]},"
+    " {runOnly: {type: 'tag', values: "
+    "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}, resultTypes: ['violations']});"
+    " return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')"
+    ".map(v => v.id + ' ×' + v.nodes.length + ' ' + v.nodes[0].target.join(' ')); }"
+)
 SHOTS = Path(os.environ.get("VECHE_SCREENSHOTS", settings.BASE_DIR / "var" / "screenshots"))
 # Words of the English interface (templates, charts, messages) that a Russian page must not show. Data quoted as
 # its source wrote it is marked lang="en" on the page and left out.
@@ -213,6 +225,9 @@ def test_every_page_fits_and_speaks_the_language(site, language, browser, settin
                 ".some(e => e.getBoundingClientRect().right > 0 && getComputedStyle(e).visibility !== 'hidden')"
             ):
                 problems.append(f"{where}: the anti-bot field is visible")
+            page.evaluate(AXE.read_text() + ";0")  # through the DevTools door: the site's CSP allows no such script
+            for violation in page.evaluate(AXE_RUN):
+                problems.append(f"{where}: axe {violation}")
             if not page.locator('meta[name=viewport][content*="width=device-width"]').count():
                 problems.append(f"{where}: no viewport tag")
             if page.evaluate("document.documentElement.lang") != language:

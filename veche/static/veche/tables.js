@@ -20,7 +20,9 @@
     if (!head || !body) return;
     const collator = new Intl.Collator(document.documentElement.lang || undefined, { numeric: true });
     [...head.cells].forEach((th, i) => {
-      if (!th.textContent.trim()) return;
+      // A heading that is a link already (sorted by the server) keeps it: a button around a link is two controls
+      // in one, which a screen reader cannot tell apart.
+      if (!th.textContent.trim() || th.querySelector("a, button")) return;
       const button = document.createElement("button");
       button.type = "button";
       button.className = "sort";
@@ -42,6 +44,17 @@
       });
     });
   };
-  document.addEventListener("DOMContentLoaded", () => document.querySelectorAll("table.sortable").forEach(setUp));
-  document.addEventListener("htmx:afterSwap", (e) => e.detail.target.querySelectorAll("table.sortable").forEach(setUp));
+  // A box that scrolls (a wide table on a phone, a long signed document) must be reachable from the keyboard,
+  // or its hidden columns are for mouse and touch users only (WCAG 2.1.1).
+  const focusable = (root) => {
+    for (const box of root.querySelectorAll(".scroll, pre, main div")) {
+      const style = getComputedStyle(box);
+      const scrolls = /auto|scroll/.test(style.overflowX + style.overflowY)
+        && (box.scrollWidth > box.clientWidth + 1 || box.scrollHeight > box.clientHeight + 1);
+      if (scrolls && !box.hasAttribute("tabindex")) box.tabIndex = 0;
+    }
+  };
+  const ready = (root) => { root.querySelectorAll("table.sortable").forEach(setUp); focusable(root); };
+  document.addEventListener("DOMContentLoaded", () => ready(document));
+  document.addEventListener("htmx:afterSwap", (e) => ready(e.detail.target));
 })();
