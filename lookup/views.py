@@ -56,6 +56,9 @@ def lookup(request):
         "lon": get.get("lon", "").strip()[:20],
         "result": found and found.answer,
         "contests": found.contests if found else [],
+        # The picks first, under the station's address: on a phone the ballot's parties and candidates fill
+        # two screens before the first recommendation.
+        "picks": [c for c in found.contests if c["recommendation"]] if found else [],
         "error": error,
         "regions": Region.objects.filter(precincts__isnull=False).distinct(),
         "tiles": tile_server(),

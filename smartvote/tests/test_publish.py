@@ -287,6 +287,11 @@ def test_the_lookup_shows_the_published_pick(client, duma, organiser):
     after = client.get(url).json()
     row = next(c for c in after["contests"] if c["contest_id"] == contest.pk)
     assert row["recommendation"]["version"] == version.number and row["recommendation"]["candidate"]["name"]
+    # The page gives the picks first, under the station's address, before the ballot's parties and candidates.
+    page = client.get(f"/lookup/?uik={precinct.code}&region={precinct.region_id}", HTTP_ACCEPT_LANGUAGE="en")
+    html = page.content.decode()
+    summary, ballot = html.index("Smart voting on this ballot"), html.index('id="ballot"')
+    assert summary < html.index(row["recommendation"]["candidate"]["name"]) < ballot
 
 
 def test_the_command_publishes_a_region_with_the_offline_signature(duma, organiser, tmp_path):

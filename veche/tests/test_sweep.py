@@ -225,6 +225,18 @@ def test_every_page_fits_and_speaks_the_language(site, language, browser, settin
                 ".some(e => e.getBoundingClientRect().right > 0 && getComputedStyle(e).visibility !== 'hidden')"
             ):
                 problems.append(f"{where}: the anti-bot field is visible")
+            # Touch targets: every control a thumb can hit (WCAG 2.5.5, 44 px), links in running text aside; Django's
+            # admin keeps its own controls (axe checks it like every page).
+            small = not name.startswith("admin") and page.evaluate(
+                "() => [...document.querySelectorAll('button, select, input:not([type=hidden]), .button, nav a')]"
+                ".filter(e => e.checkVisibility() && !e.closest('.hp, #swagger-ui, .leaflet-container'))"
+                ".map(e => [e, e.getBoundingClientRect()])"
+                ".filter(([e, r]) => r.width > 0 && Math.min(r.height, r.width) < "
+                "(e.matches('[type=checkbox], [type=radio]') ? 20 : 44))"
+                ".slice(0, 3).map(([e, r]) => e.outerHTML.slice(0, 60) + ' ' + Math.round(r.height) + 'px')"
+            )
+            if small:
+                problems.append(f"{where}: touch targets under 44 px {small}")
             page.evaluate(AXE.read_text() + ";0")  # through the DevTools door: the site's CSP allows no such script
             for violation in page.evaluate(AXE_RUN):
                 problems.append(f"{where}: axe {violation}")
