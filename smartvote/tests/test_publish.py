@@ -247,6 +247,9 @@ def test_pages_and_the_organisers_desk(client, duma, organiser):
     assert client.get("/smartvote/duma-2021/").status_code == 200
     page = client.get(f"/smartvote/contests/{contest.pk}/").content.decode()
     assert "Драпеко" in page and "everypolitician" in page
+    # The evidence in words: how many times stronger, the weight as a share, a source's site as its link's name.
+    assert "логарифм" not in page.replace("прибавка к логарифму силы", "") and "сила кандидата ×" in page
+    assert '">https://' not in page
     assert client.get(f"/smartvote/contests/{contest.pk}/forecast.svg").content.startswith(b"<?xml")
     desk = "/smartvote/duma-2021/editorial/"
     assert client.get(desk).status_code == 302  # to the login page

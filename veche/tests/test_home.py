@@ -14,7 +14,7 @@ def test_the_home_page_leads_with_the_two_main_actions_and_the_menu_reaches_ever
     assert address < cards and report < cards
     assert 'name="address"' in html[address:cards] and "Сообщить о задержании" in html
     # On a phone the header shows two links and "every section", which leads to the menu at the foot of the page.
-    assert 'href="#site-menu"' in html
+    assert 'href="#site-menu"' in html and "Меню" in html
     menu = html[html.index('id="site-menu"') :]
     for name, args in [
         ("lookup:lookup", []),

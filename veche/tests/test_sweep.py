@@ -237,6 +237,14 @@ def test_every_page_fits_and_speaks_the_language(site, language, browser, settin
             )
             if small:
                 problems.append(f"{where}: touch targets under 44 px {small}")
+            # The first screen is for the answer: a page's title takes no more than three lines of a title (120 px),
+            # even an official election's name on a phone.
+            tall = page.evaluate(
+                "() => { const h = document.querySelector('main h1');"
+                " return h ? h.getBoundingClientRect().height : 0; }"
+            )
+            if tall > 120:
+                problems.append(f"{where}: the heading is {round(tall)} px high")
             page.evaluate(AXE.read_text() + ";0")  # through the DevTools door: the site's CSP allows no such script
             for violation in page.evaluate(AXE_RUN):
                 problems.append(f"{where}: axe {violation}")
