@@ -112,6 +112,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "veche.views.demo_mode",
+                "veche.views.sections",
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",

@@ -1,7 +1,11 @@
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from core.models import DemoMail
 from elections.models import Election, Region
@@ -10,6 +14,39 @@ from elections.models import Election, Region
 def home(request):
     elections = Election.objects.filter(forecasts__isnull=False).distinct()
     return render(request, "veche/home.html", {"forecast_elections": elections})
+
+
+@dataclass(frozen=True)
+class Section:
+    """A section of the site in its menus. ``header``: where the page's header shows it — "always", "wide" (from
+    60rem; on a phone the header links to the menu at the foot instead) or "" (the foot's menu only)."""
+
+    url: str
+    label: str | Promise  # translated when shown
+    header: str = ""
+    short: str | Promise = ""  # the header's word for it, when shorter than the menu's
+
+
+def sections(request) -> dict:
+    """Every section once, for the header and the menu at the foot of every page (they repeated the list)."""
+    rows = [
+        Section(reverse("lookup:lookup"), _("Where do I vote?"), "always"),
+        Section(reverse("monitor:report_form", args=["detention"]), _("I was detained"), "always"),
+        Section(reverse("elections:elections"), _("Elections"), "wide"),
+        Section(reverse("elections:precincts"), _("Find a precinct")),
+        Section(reverse("monitor:index"), _("Monitor"), "wide"),
+        Section(reverse("actions:index"), _("Days of action"), "wide", _("Actions")),
+        Section(reverse("actions:prisoners"), _("Political prisoners")),
+        Section(reverse("pledges:index"), _("Pledges")),
+        Section(reverse("vote:index"), _("Votes")),
+        Section(reverse("forensics:index"), _("Forensics"), "wide"),
+        Section(reverse("smartvote:backtest_latest"), _("How well smart voting did")),
+        Section(reverse("api:openapi-view"), _("API")),
+    ]
+    user = getattr(request, "user", None)
+    if user is not None and user.is_staff:
+        rows.append(Section(reverse("admin:index"), _("Admin"), "wide"))
+    return {"sections": rows}
 
 
 def demo_mode(request):
