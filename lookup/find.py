@@ -16,7 +16,7 @@ what was not found. Nothing typed is stored or logged.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 from django.utils.translation import gettext as _
@@ -370,9 +370,7 @@ def published_pick(contest: Contest) -> dict | None:
     """The contest's pick in force: its row in the newest signed list covering it (only published lists reach
     voters; a national election's are published a region at a time)."""
     pick = LISTS.get(contest.election_id).get(contest.pk)
-    if pick is None:
-        return None
-    return {"version": pick.version, "candidate": pick.candidate, "source": pick.source, "reason": pick.reason}
+    return None if pick is None else asdict(pick)
 
 
 CONTESTS = Cached(compute_contest, DATA)

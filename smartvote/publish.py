@@ -218,10 +218,9 @@ def signing_request(draft: ListDraft) -> bytes:
     """The file the organisers carry to the offline machine: the draft, the signed version it follows, and the
     signed versions in force for what it covers (the tool shows the changes against them)."""
     previous = draft.election.list_versions.filter(number=draft.number - 1).first()
-    scope = json.loads(draft.payload).get("region")
     now = in_force(draft.election)
     earlier = sorted(
-        {now.source[k] for k, row in now.rows.items() if scope is None or row.get("region") == scope},
+        {now.source[k] for k, row in now.rows.items() if draft.region is None or row.get("region") == draft.region},
         key=lambda v: v.number,
     )
     return json.dumps(
@@ -354,16 +353,21 @@ class InForce:
 def in_force(election: Election, current: signing.Chain | None = None, before: int | None = None) -> InForce:
     """The picks in force (just before version ``before``, when given): the trusted versions folded in their
     numbered order (core.signing.in_force: a region's version replaces that region's rows alone)."""
+    return folded(trusted_versions(election, current, before))
+
+
+def folded(trusted: list[ListVersion]) -> InForce:
+    """The picks in force after these trusted versions (for a caller that has checked them already)."""
     versions = {}
     documents = []
-    for version in trusted_versions(election, current, before):
+    for version in trusted:
         data = document(version)
         versions[data["version"]] = version
         documents.append(data)
-    folded = signing.in_force(documents)
+    rows = signing.in_force(documents)
     return InForce(
-        rows={k: row for k, (row, _source) in folded.items()},
-        source={k: versions[source["version"]] for k, (_row, source) in folded.items()},
+        rows={k: row for k, (row, _source) in rows.items()},
+        source={k: versions[source["version"]] for k, (_row, source) in rows.items()},
     )
 
 

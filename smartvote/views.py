@@ -23,10 +23,9 @@ from smartvote.publish import (
     changes,
     check,
     document,
+    folded,
     forecast_regions,
-    in_force,
     latest_forecast,
-    latest_trusted,
     override,
     picks,
     prepare,
@@ -34,6 +33,7 @@ from smartvote.publish import (
     publish_signed,
     scope,
     signing_request,
+    trusted_versions,
 )
 
 
@@ -54,8 +54,9 @@ def smartvote_election(request, slug):
     forecast = latest_forecast(election)
     versions = [{"version": v, "region": scope(v)} for v in election.list_versions.order_by("-number")]
     known = keys.standing()  # the chain, read once for the page
-    latest = latest_trusted(election, known["chain"])
-    published = in_force(election, known["chain"])
+    trusted = trusted_versions(election, known["chain"])  # every signature checked once for the page
+    latest = trusted[0] if trusted else None
+    published = folded(trusted)
     contests = []
     for contest in forecast.contests if forecast else []:
         pick = next((c for c in contest["candidates"] if c["candidate_id"] == contest["recommended"]), None)
@@ -69,7 +70,7 @@ def smartvote_election(request, slug):
             }
         )
     # A national election's 225 districts: a voter or an organiser looks at one region's.
-    regions = sorted({c.get("region", "") for c in contests} - {""})
+    regions = forecast_regions(forecast) if forecast else []
     choose = RegionForm(request.GET or None, regions=regions) if len(regions) > 1 else None
     if choose is not None and choose.is_valid() and choose.cleaned_data["region"]:
         contests = [c for c in contests if c.get("region") == choose.cleaned_data["region"]]
