@@ -15,7 +15,13 @@ export VECHE_SITE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run serve prod prod-down install dev migrate demo national test test-sqlite test-pg lint bench lock messages clean
 
-run: install migrate demo serve
+# The site is served as soon as the database is migrated; the demo's data load beside it (each page's banner shows the
+# step, var/demo.log the detail) and stop with the server.
+run: install migrate
+	@echo "Veche at http://$(HOST):$(PORT)/ — the demo's data load in the background: progress on every page, detail in var/demo.log"
+	@$(BIN)/python manage.py demo --data $(DATA) --progress > var/demo.log 2>&1 & demo=$$!; \
+	trap 'kill $$demo 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/gunicorn -c veche/gunicorn.py veche.wsgi --bind $(HOST):$(PORT)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import DemoMail
 from elections.models import Election, Region
+from veche import demoload
 
 
 def home(request):
@@ -50,8 +51,9 @@ def sections(request) -> dict:
 
 
 def demo_mode(request):
-    """Every page says so when keys are on the server (demo mode): it must never take real reports."""
-    return {"demo_mode": settings.DEMO}
+    """Every page says so when keys are on the server (demo mode): it must never take real reports. While `make run`
+    still loads the demo's data beside the server, every page says how far it has got (veche/demoload.py)."""
+    return {"demo_mode": settings.DEMO, "demo_progress": demoload.current() if settings.DEMO else None}
 
 
 def demo_only(view):

@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 
 from core.models import DemoMail
 from core.outbox import KEEP, DemoOutbox
+from veche import demoload
 
 pytestmark = pytest.mark.django_db
 
@@ -41,3 +42,36 @@ def test_the_demo_page_names_its_logins_and_outbox(client, settings):
     assert "organiser" in page and "veche-demo" in page and "/demo/outbox/" in page
     outbox = client.get("/demo/outbox/").content.decode()
     assert 'href="https://x/pledges/confirm/t/"' in outbox
+
+
+def test_a_loading_demo_shows_its_step_on_every_page(client, settings, tmp_path):
+    """`make run` serves the site while the demo loads: every page says how far it has got, in the page's language,
+    where it stopped and why, and nothing once it is loaded (or on a real server)."""
+    settings.VAR_DIR = tmp_path
+    demoload.record(demoload.Progress(4, 22, "earlier federal results"))
+    ru = {"accept-language": "ru"}
+    assert "demo-banner loading" not in client.get("/", headers=ru).content.decode()  # a real server: no banner
+    settings.DEMO = True
+    for url in ("/", "/lookup/", "/monitor/"):
+        page = client.get(url, headers=ru).content.decode()
+        assert "шаг 5 из 22 (прежние федеральные итоги)" in page, url
+        assert '<progress id="demo-progress" max="100" value="18">' in page
+    english = client.get("/", headers={"accept-language": "en"}).content.decode()
+    assert "step 5 of 22 (earlier federal results)" in english
+    demoload.record(demoload.Progress(4, 22, "earlier federal results", failed="no such file: 2011.csv.zip"))
+    page = client.get("/", headers=ru).content.decode()
+    assert "остановилась на шаге 5 из 22" in page and "no such file: 2011.csv.zip" in page and "<progress" not in page
+    demoload.record(demoload.Progress(4, 22, "earlier federal results", failed=demoload.STOPPED))
+    assert "когда остановили сервер" in client.get("/", headers=ru).content.decode()
+    demoload.finish()
+    assert "demo-banner loading" not in client.get("/", headers=ru).content.decode()
+
+
+def test_the_demo_records_the_step_it_failed_at(settings, tmp_path):
+    settings.DEMO = True
+    settings.VAR_DIR = tmp_path
+    with pytest.raises(CommandError):
+        call_command("demo", data=tmp_path / "nowhere", progress=True, verbosity=0)
+    progress = demoload.current()
+    assert progress is not None and progress.done == 0 and progress.step == "St Petersburg 2021"
+    assert "nowhere" in progress.failed and progress.total > 15

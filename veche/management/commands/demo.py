@@ -11,6 +11,8 @@ the demo's), a saved backtest. Demo mode only (VECHE_DEMO=1): a real server has 
 sign offline and choose their own passwords.
 """
 
+import signal
+import sys
 from pathlib import Path
 
 from django.conf import settings
@@ -18,11 +20,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext_noop
 
 from elections.models import Election
 from forensics.models import Analysis
 from smartvote.models import Backtest, ListVersion
 from smartvote.publish import PublishError, publish_demo
+from veche import demoload
 
 # The demo's staff: who they are, their roles (groups made by the apps' migrations).
 USERS = {
@@ -41,40 +45,97 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--data", type=Path, default=settings.SHARED_DATA_DIR, help="the shared data folder")
+        parser.add_argument(
+            "--progress",
+            action="store_true",
+            help="record each step for the site's banner (make run serves the site while the demo loads)",
+        )
 
     def handle(self, *args, **options):
         if not settings.DEMO:
             raise CommandError("demo logins have a published password: demo mode only (VECHE_DEMO=1)")
         data = options["data"]
         fixtures = settings.BASE_DIR / "smartvote" / "fixtures"
-        steps = [
-            ("import_spb2021", str(data / "spb-2021")),
-            *(("import_cec", str(data / "russia-federal" / f"{year}.csv.zip")) for year in (2016, 2011, 2007)),
-            ("import_district_results", str(data / "backtests" / "state_duma_2016_moscow_smd_results.csv")),
-            ("import_district_results", str(data / "spb-prior" / "duma2016_smd217_results.csv")),
-            ("import_uik_table", str(data / "spb-prior" / "governor2019_uik_results.csv")),
+        federal = data / "russia-federal"
+        # What the first pages need comes first: St Petersburg 2021 is the lookup's, the elections' and the home
+        # page's; the rest fills the forecast, the forensics and the tools. Each step's name is shown translated in
+        # the demo's banner while it loads (veche/demoload.py).
+        steps: list[tuple[str, tuple[str, ...]]] = [
+            (gettext_noop("St Petersburg 2021"), ("import_spb2021", str(data / "spb-2021"))),
+            *(
+                (gettext_noop("earlier federal results"), ("import_cec", str(federal / f"{year}.csv.zip")))
+                for year in (2016, 2011, 2007)
+            ),
+            (
+                gettext_noop("earlier district results"),
+                ("import_district_results", str(data / "backtests" / "state_duma_2016_moscow_smd_results.csv")),
+            ),
+            (
+                gettext_noop("earlier district results"),
+                ("import_district_results", str(data / "spb-prior" / "duma2016_smd217_results.csv")),
+            ),
+            (
+                gettext_noop("the governor election 2019"),
+                ("import_uik_table", str(data / "spb-prior" / "governor2019_uik_results.csv")),
+            ),
             # The forensics index compares the federal elections year by year from their stored analyses
             # (stored once: the step is skipped where one is).
-            *(("forensics", slug, "--save") for slug in HISTORY),
-            ("import_smartvote_facts", "--replace", str(fixtures / "spb2021_facts.csv")),
-            ("import_smartvote_facts", "--replace", str(fixtures / "moscow2016_facts.csv")),
-            ("import_polls", str(data / "spb-prior" / "polls_duma2021_national.csv")),
-            ("pledges_demo",),
-            ("vote_demo",),
-            ("prisoners_demo",),
-            ("actions_demo",),
-            ("import_violations", str(data / "spb-2021" / "violations.jsonl.gz")),
-            ("import_public_record", str(data / "public-record")),
+            *(
+                (gettext_noop("forensics"), ("forensics", slug, "--save"))
+                for slug in HISTORY
+                if not Analysis.objects.filter(election__slug=slug).exists()
+            ),
+            (
+                gettext_noop("candidates' facts"),
+                ("import_smartvote_facts", "--replace", str(fixtures / "spb2021_facts.csv")),
+            ),
+            (
+                gettext_noop("candidates' facts"),
+                ("import_smartvote_facts", "--replace", str(fixtures / "moscow2016_facts.csv")),
+            ),
+            (gettext_noop("polls"), ("import_polls", str(data / "spb-prior" / "polls_duma2021_national.csv"))),
+            (gettext_noop("the demo's pledges, votes and actions"), ("pledges_demo",)),
+            (gettext_noop("the demo's pledges, votes and actions"), ("vote_demo",)),
+            (gettext_noop("the demo's pledges, votes and actions"), ("prisoners_demo",)),
+            (gettext_noop("the demo's pledges, votes and actions"), ("actions_demo",)),
+            (gettext_noop("violations"), ("import_violations", str(data / "spb-2021" / "violations.jsonl.gz"))),
+            (gettext_noop("the published record"), ("import_public_record", str(data / "public-record"))),
         ]
         # The backtest first: saved, it sets the uncertainty scale the forecast (and so the published lists) use.
         if not Backtest.objects.exists():
-            steps.append(("smartvote_backtest", "--target", *BACKTESTS, "--history", *HISTORY, "--save"))
-        steps.append(("smartvote_forecast", *ELECTIONS, "--if-missing"))
-        for name, *arguments in steps:
-            if name == "forensics" and Analysis.objects.filter(election__slug=arguments[0]).exists():
-                continue
-            self.stdout.write(f"— {name} {' '.join(arguments)}")
-            call_command(name, *arguments, stdout=self.stdout, verbosity=options["verbosity"])
+            steps.append(
+                (
+                    gettext_noop("the backtest"),
+                    ("smartvote_backtest", "--target", *BACKTESTS, "--history", *HISTORY, "--save"),
+                )
+            )
+        steps.append((gettext_noop("the forecast"), ("smartvote_forecast", *ELECTIONS, "--if-missing")))
+        steps.append((gettext_noop("the signed lists"), ()))
+        show = options["progress"]
+        if show:
+            # `make run` stops the loading with the server (SIGTERM): the banner then says where it stopped.
+            signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+        users = self.staff()
+        for done, (label, command) in enumerate(steps):
+            if show:
+                demoload.record(demoload.Progress(done, len(steps), label))
+            try:
+                if command:
+                    name, *arguments = command
+                    self.stdout.write(f"— {name} {' '.join(arguments)}")
+                    call_command(name, *arguments, stdout=self.stdout, verbosity=options["verbosity"])
+                else:
+                    self.lists(users["organiser"])
+            except (Exception, KeyboardInterrupt, SystemExit) as exc:
+                if show:
+                    failed = demoload.STOPPED if isinstance(exc, KeyboardInterrupt | SystemExit) else str(exc)
+                    demoload.record(demoload.Progress(done, len(steps), label, failed=failed or type(exc).__name__))
+                raise
+        if show:
+            demoload.finish()
+
+    def staff(self) -> dict:
+        """The demo's logins first: a visitor can try the staff's pages while the data load."""
         users = {}
         for name, groups in USERS.items():
             user, _new = get_user_model().objects.get_or_create(username=name, defaults={"is_staff": True})
@@ -84,12 +145,16 @@ class Command(BaseCommand):
             user.groups.set(Group.objects.filter(name__in=groups))
             users[name] = user
         self.stdout.write(f"Demo logins: {', '.join(USERS)} (password «{PASSWORD}»), at /admin/.")
+        return users
+
+    def lists(self, organiser) -> None:
+        """The lists published and signed with the demo key, once."""
         elections = list(Election.objects.filter(slug__in=ELECTIONS))
         for election in elections:
             if ListVersion.objects.filter(election=election).exists():
                 continue
             try:
-                version = publish_demo(election, users["organiser"])
+                version = publish_demo(election, organiser)
             except PublishError as exc:
                 raise CommandError(f"{election.slug}: {exc}") from exc
             self.stdout.write(f"{election.slug}: list version {version.number} published, signed with the demo key.")
