@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from matplotlib.colors import LogNorm
 
-from core.charts import FORMATS, figure_bytes
+from core.charts import FORMATS, PHONE, figure_bytes
 
 PLOTS = {
     "comet": gettext_lazy("Turnout and the leader's share (stations weighted by ballots cast)"),
@@ -19,7 +19,7 @@ PLOTS = {
 
 
 def render(name: str, hist: dict, title: str, fmt: str) -> bytes:
-    if name not in PLOTS or fmt not in FORMATS:
+    if name not in PLOTS or fmt.removeprefix(PHONE) not in FORMATS:
         raise ValueError(f"unknown plot {name}.{fmt}")
     fig, ax = plt.subplots(figsize=(8, 5) if name != "comet" else (7, 6), dpi=110)
     if name == "comet":
@@ -68,7 +68,7 @@ def render(name: str, hist: dict, title: str, fmt: str) -> bytes:
 
 def excess_by_year(rows: list[dict], fmt: str) -> bytes:
     """The excess votes of each federal election, with the range over the parameter sets (forensics index)."""
-    if fmt not in FORMATS:
+    if fmt.removeprefix(PHONE) not in FORMATS:
         raise ValueError(f"unknown format {fmt}")
     shown = [r for r in rows if r.get("excess") is not None]
     fig, ax = plt.subplots(figsize=(8, 4.5), dpi=110)

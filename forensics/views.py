@@ -10,7 +10,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from core.charts import with_bars
+from core.charts import drawn_format, with_bars
 from elections.models import Election, Protocol
 from elections.stats import contest_totals, main_contest, scope
 from forensics.analysis import METHOD, AnalysisError, histograms
@@ -120,7 +120,9 @@ def years_csv(request):
 def years_plot(request, fmt):
     if fmt not in FORMATS:
         raise Http404("no such plot")
-    response = HttpResponse(excess_by_year(year_rows(all_elections()), fmt), content_type=FORMATS[fmt])
+    response = HttpResponse(
+        excess_by_year(year_rows(all_elections()), drawn_format(request, fmt)), content_type=FORMATS[fmt]
+    )
     patch_vary_headers(response, ["Accept-Language", "Cookie"])
     if request.GET.get("download"):
         response["Content-Disposition"] = f'attachment; filename="forensics-by-year.{fmt}"'
@@ -213,12 +215,13 @@ def plot(request, slug, name, fmt):
     election = get_object_or_404(Election, slug=slug)
     analysis = analysis_for(election)
     # Drawn once per analysis and language (the axes are in the visitor's language).
-    cache = settings.VAR_DIR / "forensics" / f"{analysis.pk}-{name}-{get_language()}.{fmt}"
+    drawn = drawn_format(request, fmt)
+    cache = settings.VAR_DIR / "forensics" / f"{analysis.pk}-{name}-{get_language()}.{drawn}"
     if not cache.exists():
         frame, _meta = precinct_frame(election)
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_suffix(".tmp")
-        tmp.write_bytes(render_plot(name, histograms(frame), short_title(election), fmt))
+        tmp.write_bytes(render_plot(name, histograms(frame), short_title(election), drawn))
         tmp.replace(cache)
     response = HttpResponse(cache.read_bytes(), content_type=FORMATS[fmt])
     patch_vary_headers(response, ["Accept-Language", "Cookie"])

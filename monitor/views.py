@@ -11,7 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
-from core.charts import FORMATS, with_bars
+from core.charts import FORMATS, drawn_format, with_bars
 from core.clients import client_ip
 from core.forms import whole_number
 from elections.models import Election
@@ -65,10 +65,12 @@ def chart(request, name, fmt):
                 "; ".join(f"{k}: {v}" for k, v in errors.items()), status=400, content_type="text/plain"
             )
         question = filters.key()
-    key = f"monitor-chart:{stats.state()}:{get_language()}:{name}.{fmt}:{question}"
+    drawn = drawn_format(request, fmt)
+    key = f"monitor-chart:{stats.state()}:{get_language()}:{name}.{drawn}:{question}"
     cached = cache.get(key)
     if cached is None:
-        cached = HttpResponse(_draw(name, fmt, election if name == "precincts" else filters), content_type=FORMATS[fmt])
+        chosen = election if name == "precincts" else filters
+        cached = HttpResponse(_draw(name, drawn, chosen), content_type=FORMATS[fmt])
         patch_vary_headers(cached, ["Accept-Language", "Cookie"])  # its words are in the visitor's language
         cache.set(key, cached, 600)
     return cached

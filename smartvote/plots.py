@@ -7,9 +7,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 from django.utils.translation import gettext as _
 
-from core.charts import figure_bytes
+from core.charts import PHONE, figure_bytes
 
 ROLE_COLOURS = {"ruling": "#a4000f", "aligned": "#8a8a8a", "eligible": "#2f5f98"}
+
+
+def short_name(full: str) -> str:
+    """ "Романов Михаил Валентинович" → "Романов М. В."; a name of one word stays whole."""
+    surname, *given = full.split()
+    return " ".join([surname, *(f"{part[0]}." for part in given)])
 
 
 def distributions(contest: dict, fmt: str = "svg") -> bytes:
@@ -27,7 +33,9 @@ def distributions(contest: dict, fmt: str = "svg") -> bytes:
         )
         ax.plot([cand["low"], cand["high"]], [row - 0.08] * 2, color=colour, linewidth=3 if thick else 1.5)
     ax.set_yticks(range(len(standing)))
-    ax.set_yticklabels([f"{c['name']} ({c['party']})" for c in reversed(standing)], fontsize=8)
+    # On a phone a full name and party take the narrow figure's whole width: the surname and initials instead.
+    name = short_name if fmt.startswith(PHONE) else str
+    ax.set_yticklabels([f"{name(c['name'])} ({c['party']})" for c in reversed(standing)], fontsize=8)
     top = max((c["high"] for c in standing), default=50)
     ax.set_xlim(0, min(100, top + 10))
     ax.set_ylim(-0.4, len(standing))

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core import keys, signing
-from core.charts import FORMATS
+from core.charts import FORMATS, drawn_format
 from core.forms import whole_number
 from elections.models import Contest, Election
 from smartvote import plots
@@ -133,7 +133,8 @@ def smartvote_contest_chart(request, pk, fmt):
     if fmt not in FORMATS:
         raise Http404("unknown format")
     _contest, _forecast, data = contest_forecast_or_404(pk)
-    return charted(HttpResponse(plots.distributions(data, fmt), content_type=FORMATS[fmt]))
+    drawn = drawn_format(request, fmt)
+    return charted(HttpResponse(plots.distributions(data, drawn), content_type=FORMATS[fmt]))
 
 
 def charted(response):
@@ -181,7 +182,8 @@ def backtest_plot(request, pk, fmt):
     report = backtest.report
     return charted(
         HttpResponse(
-            plots.calibration(report["calibration"], report["calibration_unscaled"], fmt), content_type=FORMATS[fmt]
+            plots.calibration(report["calibration"], report["calibration_unscaled"], drawn_format(request, fmt)),
+            content_type=FORMATS[fmt],
         )
     )
 

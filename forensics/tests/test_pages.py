@@ -141,4 +141,8 @@ def test_the_index_compares_the_years(client):
     assert "duma-2011" in years  # listed; its figures come when its page is first opened
     svg = client.get("/forensics/by-year.svg")
     assert svg.status_code == 200 and b"<svg" in svg.content[:500]
+    # A phone is offered the same chart drawn 4 inches wide (288 pt, against 576), its words as large.
+    assert 'srcset="/forensics/by-year.svg?size=phone"' in html and 'media="(max-width: 40rem)"' in html
+    assert b'width="576pt"' in svg.content[:1000]
+    assert b'width="288pt"' in client.get("/forensics/by-year.svg?size=phone").content[:1000]
     assert client.get("/forensics/by-year.gif").status_code == 404

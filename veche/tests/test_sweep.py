@@ -263,6 +263,15 @@ def test_every_page_fits_and_speaks_the_language(site, language, browser, settin
     assert not problems, "\n".join(problems)
 
 
+# The smallest letters a chart may show on a phone, in CSS pixels (its 7-point labels were 4 px, drawn 880 px wide).
+LEGIBLE = 8.0
+SVG_TEXTS = """() => { const root = document.documentElement.getBoundingClientRect();
+  return [...document.querySelectorAll('text')].filter(t => t.textContent.trim()).map(t => {
+    const r = t.getBoundingClientRect();
+    return {text: t.textContent.trim(), out: r.left < root.left - 1 || r.right > root.right + 1 || r.top < root.top - 1
+      || r.bottom > root.bottom + 1, size: parseFloat(getComputedStyle(t).fontSize)}; }); }"""
+
+
 def test_charts_speak_russian(site, browser, settings):
     """The charts' words (SVG keeps them as text) in Russian: titles, axes, legends."""
     contest = Contest.objects.filter(election__slug="spb-zaks-2021", kind="single_mandate").first()
@@ -278,6 +287,7 @@ def test_charts_speak_russian(site, browser, settings):
     ]
     context = browser.new_context(locale="ru")
     context.add_cookies([{"name": "django_language", "value": "ru", "url": site}])
+    shown = context.new_page()
     problems = []
     for path in charts:
         response = context.request.get(site + path)
@@ -287,7 +297,63 @@ def test_charts_speak_russian(site, browser, settings):
         english = sorted(set(ENGLISH.findall(words)))
         if english:
             problems.append(f"{path}: {english}")
+        shown.goto(site + path)  # and no word cut at the figure's edge (the calibration's axis label was)
+        cut = [t["text"] for t in shown.evaluate(SVG_TEXTS) if t["out"]]
+        if cut:
+            problems.append(f"{path}: cut at the edge: {cut[:3]}")
+    context.close()
     assert not problems, "\n".join(problems)
+
+
+def test_charts_are_legible_on_a_phone(site, browser, settings):
+    """Issue 34: on a phone the charts' labels were 4–5 px (an 880-px figure shrunk to the screen). Every chart of
+    every page with charts offers a phone's drawing; at 390 px that is what the page shows, its smallest words are
+    at least LEGIBLE px high as shown, and none is cut at the figure's edge."""
+    contest = Contest.objects.filter(election__slug="spb-zaks-2021", kind="single_mandate").first()
+    pages = [
+        "/forensics/",
+        "/forensics/duma-2021/",
+        "/monitor/",
+        "/monitor/violations/",
+        f"/smartvote/contests/{contest.pk}/",
+        f"/smartvote/backtest/{Backtest.objects.first().pk}/",
+    ]
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="ru-RU")
+    page = context.new_page()
+    chart = context.new_page()
+    problems, seen = [], 0
+    for path in pages:
+        page.goto(site + path)
+        page.wait_for_load_state("load")
+        shown = page.eval_on_selector_all(
+            "main picture img",
+            # A lazy image below the screen has no currentSrc yet: the source the browser would choose, then.
+            """imgs => imgs.map(i => { const s = i.parentElement.querySelector('source');
+              const chosen = s && matchMedia(s.media).matches ? s.srcset : i.src;
+              return {src: new URL(i.currentSrc || chosen, location.href).href, width: i.getBoundingClientRect().width};
+            })""",
+        )
+        assert shown, f"{path}: no chart"
+        for image in shown:
+            seen += 1
+            if "size=phone" not in image["src"]:
+                problems.append(f"{path}: {image['src']} is the wide drawing")
+                continue
+            if ".svg" not in image["src"]:
+                continue  # a PNG's words are pixels: its drawing is the SVG's, checked on the other pages
+            chart.goto(image["src"])
+            texts = chart.evaluate(SVG_TEXTS)
+            # Type sizes are in the SVG's own units: its viewBox maps them onto the image's width on the page.
+            units = chart.evaluate("() => document.documentElement.viewBox.baseVal.width")
+            scale = image["width"] / units
+            small = [t for t in texts if t["size"] * scale < LEGIBLE]
+            if small:
+                problems.append(f"{path}: {len(small)} labels under {LEGIBLE} px, e.g. {small[0]}")
+            cut = [t["text"] for t in texts if t["out"]]
+            if cut:
+                problems.append(f"{path}: cut at the edge: {cut[:3]}")
+    context.close()
+    assert seen >= 7 and not problems, "\n".join(problems)
 
 
 def test_find_on_a_phone_brings_the_answer_into_view(site, browser, settings):
