@@ -1,5 +1,6 @@
 """The lookup's pages: one form, three ways in (htmx renders the answer below it), and the map's points."""
 
+from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -35,6 +36,14 @@ def form_query(get) -> dict:
     return {}
 
 
+def default_region(regions) -> str:
+    """The primary key, as the form's option value, of the site's region (settings.LOOKUP_REGION), or ""."""
+    if not settings.LOOKUP_REGION:
+        return ""
+    found = regions.filter(name=settings.LOOKUP_REGION).values_list("pk", flat=True).first()
+    return str(found) if found is not None else ""
+
+
 def lookup(request):
     """The answer comes through the API's door: the same checks (LookupQuery) and the same cached replies."""
     fields, found, error = form_query(request.GET), None, ""
@@ -48,10 +57,12 @@ def lookup(request):
     elif request.GET:
         error = _("Type your address, or your precinct's number, or use your location.")
     get = request.GET
+    regions = Region.objects.filter(precincts__isnull=False).distinct()
     context = {
         "address": get.get("address", "")[:200],
         "uik": get.get("uik", "").strip()[:10],
-        "region": get.get("region", "").strip(),
+        # The site's own region until the visitor chooses (an empty choice is "any region", and stays so).
+        "region": get["region"].strip() if "region" in get else default_region(regions),
         "lat": get.get("lat", "").strip()[:20],
         "lon": get.get("lon", "").strip()[:20],
         "result": found and found.answer,
@@ -60,7 +71,7 @@ def lookup(request):
         # two screens before the first recommendation.
         "picks": [c for c in found.contests if c["recommendation"]] if found else [],
         "error": error,
-        "regions": Region.objects.filter(precincts__isnull=False).distinct(),
+        "regions": regions,
         "tiles": tile_server(),
     }
     template = "lookup/_answer.html" if request.headers.get("HX-Request") else "lookup/lookup.html"

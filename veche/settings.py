@@ -35,6 +35,9 @@ SECRET_KEY = secret("django_secret_key")
 DEMO = os.environ.get("VECHE_DEMO", "") == "1"
 # Where the demo is served (`make run` sets it from HOST and PORT): the demo's prepared mails link to it.
 DEMO_SITE_URL = os.environ.get("VECHE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The region the lookup's precinct search starts on: a campaign serves one region first (its voters need not pick it
+# from ninety), and "any region" stays one tap away. The region's name as imported; the demo's is St Petersburg.
+LOOKUP_REGION = os.environ.get("VECHE_LOOKUP_REGION", "город Санкт-Петербург" if DEMO else "")
 # The organisers' X25519 public key the monitor seals people's details to (manage.py keygen, offline).
 MONITOR_PUBLIC_KEY = os.environ.get("VECHE_MONITOR_PUBLIC_KEY", "").strip()
 # The first Ed25519 key of the organisers' signing chain (core/signing.py new-root, offline).

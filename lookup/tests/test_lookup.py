@@ -271,3 +271,18 @@ def test_a_number_that_voted_only_earlier_is_said_so(client):
         answer = by_uik(int(gone.code), spb.pk)
     assert answer.status == "not_found" and "последний раз голосовал 08.09.2019" in answer.message
     assert by_uik(2218, spb.pk).status == "found"
+
+
+def test_the_precinct_search_starts_on_the_sites_region(client, settings):
+    """Issue 34: the search started on "any region" and then asked a St Petersburg voter to pick the city from a list
+    of ninety. It starts on the site's region (settings.LOOKUP_REGION); choosing "any region" is kept."""
+    spb = Region.objects.get(name="город Санкт-Петербург")
+    chosen = f'<option value="{spb.pk}" selected>'
+    settings.LOOKUP_REGION = ""
+    assert chosen not in client.get("/lookup/").content.decode()
+    settings.LOOKUP_REGION = "город Санкт-Петербург"
+    assert chosen in client.get("/lookup/").content.decode()
+    page = client.get("/lookup/", {"uik": "2218", "region": ""}).content.decode()
+    assert chosen not in page and '<option value="">' in page
+    settings.LOOKUP_REGION = "Нет такого края"  # a name that matches no region: "any region", no error
+    assert client.get("/lookup/").status_code == 200
