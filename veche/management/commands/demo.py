@@ -4,7 +4,8 @@
 
 Imports St Petersburg 2021 with what its forecast needs (the 2016 federal results, the 2019 governor election per
 precinct, the candidate facts, the national polls), the map of violations and the published record (detention
-counts, a case timeline), forecasts, and then makes what
+counts, a case timeline), forecasts, and last the 2021 federal results of the whole country (the forensics'
+latest election, nationwide); and it makes what
 only a demo has: the invented pledge campaign, staff logins with a published password (the README's and the
 /demo/ page's), the lists published and signed with the demo key the server holds (every list page marks it as
 the demo's), a saved backtest. Demo mode only (VECHE_DEMO=1): a real server has none of these; its organisers
@@ -38,6 +39,7 @@ ELECTIONS = ["duma-2021", "spb-zaks-2021"]
 # Every backtest the data allows (docs/smartvote.md), scored together, each from the party lists before it.
 BACKTESTS = ["duma-2016", *ELECTIONS]
 HISTORY = ["duma-2007", "duma-2011", "duma-2016"]
+NATIONWIDE = 50_000  # stations: more than any one region has, fewer than the country's ~96k
 
 
 class Command(BaseCommand):
@@ -111,6 +113,14 @@ class Command(BaseCommand):
             )
         steps.append((gettext_noop("the forecast"), ("smartvote_forecast", *ELECTIONS, "--if-missing")))
         steps.append((gettext_noop("the signed lists"), ()))
+        # Last, once St Petersburg's forecast, backtest and lists are made from what they were made from: the 2021
+        # results of the whole country, so that the forensics show the latest federal election nationwide (an
+        # import is a no-op when done). Its analysis is stored unless the latest already covers the country (~96k
+        # stations): a visit while the demo loaded may have stored one of St Petersburg's 2k alone.
+        steps.append((gettext_noop("federal results 2021"), ("import_cec", str(federal / "2021.csv.zip"))))
+        latest = Analysis.objects.filter(election__slug="duma-2021").first()
+        if latest is None or latest.summary.get("stations", 0) < NATIONWIDE:
+            steps.append((gettext_noop("forensics"), ("forensics", "duma-2021", "--save")))
         show = options["progress"]
         if show:
             # `make run` stops the loading with the server (SIGTERM): the banner then says where it stopped.
