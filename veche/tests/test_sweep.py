@@ -356,6 +356,26 @@ def test_charts_are_legible_on_a_phone(site, browser, settings):
     assert seen >= 7 and not problems, "\n".join(problems)
 
 
+def test_the_keyboard_sees_where_it_is(site, browser):
+    """WCAG 2.4.7: every stop of the Tab key shows a focus ring (docs/design.md: 3 px, the focus colour), in the
+    banner, the header, the home page's two actions and the forms."""
+    page = browser.new_page(viewport={"width": 390, "height": 844}, locale="ru-RU")
+    page.goto(f"{site}/")
+    stops = []
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        stops.append(
+            page.evaluate(
+                """() => { const e = document.activeElement, s = getComputedStyle(e);
+                return {what: e.tagName + ' ' + (e.textContent || e.name || '').trim().slice(0, 30),
+                        style: s.outlineStyle, width: parseFloat(s.outlineWidth)}; }"""
+            )
+        )
+    page.close()
+    faint = [stop for stop in stops if stop["style"] == "none" or stop["width"] < 2]
+    assert len({stop["what"] for stop in stops}) >= 8 and not faint, faint
+
+
 def test_find_on_a_phone_brings_the_answer_into_view(site, browser, settings):
     """Issue 18: after «Найти» the answer started 330 px below the screen's bottom, and nothing moved."""
     page = browser.new_page(viewport={"width": 390, "height": 844}, locale="ru-RU")
