@@ -45,9 +45,10 @@
     });
   };
   // A box that scrolls (a wide table on a phone, a long signed document) must be reachable from the keyboard,
-  // or its hidden columns are for mouse and touch users only (WCAG 2.1.1).
+  // or its hidden columns are for mouse and touch users only (WCAG 2.1.1). The pages' scrolling boxes are the
+  // .scroll boxes and pre (at both widths, on every page of the sweep, whose axe check fails on any other).
   const focusable = (root) => {
-    for (const box of root.querySelectorAll(".scroll, pre, main div")) {
+    for (const box of root.querySelectorAll(".scroll, pre")) {
       const style = getComputedStyle(box);
       const scrolls = /auto|scroll/.test(style.overflowX + style.overflowY)
         && (box.scrollWidth > box.clientWidth + 1 || box.scrollHeight > box.clientHeight + 1);
