@@ -11,7 +11,9 @@ from datetime import date
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
+import numpy as np
 from django.utils.translation import gettext as _
 
 from core.charts import figure_bytes
@@ -26,8 +28,16 @@ def days(rows: list[dict], fmt: str = "svg") -> bytes:
         x = [date.fromisoformat(r["day"]) for r in rows]
         if len(rows) <= 200:
             ax.bar(x, [r["detentions"] for r in rows], color=RED, width=0.8, label=_("detained"))
-        else:  # thousands of bars take seconds to draw; one line per day (one collection) says the same
-            ax.vlines(x, 0, [r["detentions"] for r in rows], color=RED, linewidth=1, label=_("detained"))
+        else:
+            # Thousands of bars take seconds to draw, and a collection of lines is still one SVG path per day: one
+            # line that lifts its pen between days (NaN) says the same in a single path (issue 38: 1.1-1.6 s).
+            at = mdates.date2num(x)
+            xs = np.repeat(at, 3)
+            ys = np.zeros(len(xs))
+            ys[1::3] = [r["detentions"] for r in rows]
+            xs[2::3] = ys[2::3] = np.nan
+            ax.plot(xs, ys, color=RED, linewidth=1, label=_("detained"))
+            ax.xaxis_date()
         few = len(rows) <= 200
         ax.plot(
             x,
