@@ -56,6 +56,10 @@ class Importer(BaseCommand):
     """Base class of the importers; see the module docstring."""
 
     source = ""
+    # Django's system checks load the whole URL configuration (every view, matplotlib, scipy): ~1.5 s before each
+    # import, most of a one-region import (issue 38). An import writes the data core's tables only; the server's
+    # checks run when the server starts (and `manage.py check`).
+    requires_system_checks: list = []
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="file or folder to import")

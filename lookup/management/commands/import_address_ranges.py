@@ -26,12 +26,15 @@ COLUMNS = ["region", "street", "house_from", "house_to", "parity", "uik"]
 
 class Command(BaseCommand):
     help = "Import address ranges (region, street, house_from, house_to, parity, uik) from a CSV file."
+    requires_system_checks: list = []  # as elections.importing.Importer: the data only, no URL loading
 
     def add_arguments(self, parser):
         parser.add_argument("path")
 
     def handle(self, *args, **options):
         path = Path(options["path"])
+        if not path.is_file():
+            raise CommandError(f"{path}: no such file")
         regions = {r.key: r for r in Region.objects.all()}
         seen = set()
         rows = [self.row(path, line, row, regions, seen) for line, row in read_csv(path, COLUMNS)]

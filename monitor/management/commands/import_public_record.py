@@ -65,6 +65,7 @@ EVENTS = {
 
 class Command(BaseCommand):
     help = "Import published detention counts and a public figure's case timeline into the monitor."
+    requires_system_checks: list = []  # as elections.importing.Importer: the data only, no URL loading
 
     def add_arguments(self, parser):
         parser.add_argument("folder", type=Path)

@@ -34,6 +34,7 @@ TYPES = {"federal": "federal", "city": "regional", "municipality": "municipal"}
 
 class Command(BaseCommand):
     help = "Import the map of violations' reports (JSON lines) as published election-violation reports."
+    requires_system_checks: list = []  # as elections.importing.Importer: the data only, no URL loading
 
     def add_arguments(self, parser):
         parser.add_argument("path", type=Path)

@@ -24,6 +24,7 @@ COLUMNS = ["fieldwork_start", "fieldwork_end", "pollster", "source_url", *CODES,
 
 class Command(BaseCommand):
     help = "Import national voting-intention polls from a CSV table."
+    requires_system_checks: list = []  # as elections.importing.Importer: the data only, no URL loading
 
     def add_arguments(self, parser):
         parser.add_argument("path", type=Path)

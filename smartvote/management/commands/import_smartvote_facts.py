@@ -47,6 +47,7 @@ ELECTION_FACTS = {"ruling_party", "aligned_party", "history", "predecessor"}
 
 class Command(BaseCommand):
     help = "Import candidate facts and election settings for the smart-voting forecast from a CSV file."
+    requires_system_checks: list = []  # as elections.importing.Importer: the data only, no URL loading
 
     def add_arguments(self, parser):
         parser.add_argument("path")
