@@ -48,11 +48,15 @@ def spread() -> dict[str, list[str]]:
 
     import setup_django  # noqa: F401  (the project on the path, Django started)
 
-    from elections.models import Precinct, Region, Venue
+    from elections.models import Region, Venue
+    from lookup.find import REGIONS
     from lookup.tests.test_addresses import QUERIES as ADDRESSES
 
     region = Region.objects.get(key="город санкт-петербург").pk
-    numbers = Precinct.objects.filter(region_id=region, is_remote=False).values_list("number", flat=True)
+    # The precincts of the region's latest election (issue 38: 296 numbers of the spread, 12.6 %, voted only in
+    # 2007 or 2011; their "not found" answers counted as errors).
+    book = REGIONS.get(region)
+    numbers = [p.number for p in book.precincts.values() if book.last_day.get(p.pk) == book.latest_day]
     venues = list(Venue.objects.filter(latitude__isnull=False).values_list("latitude", "longitude"))
     rng = random.Random(0)
     points = [
