@@ -538,6 +538,11 @@ def check_ahead(state: State, lines: list, workers: int) -> None:
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         for done in pool.imap_unordered(_check_ballots, tasks):
             state.checked.update(done)
+        # Closed and joined before the block ends: leaving it calls terminate(), which kills workers mid-read of the
+        # task queue; one killed holding the queue's lock left the other waiting on it, and terminate() joining it
+        # for ever (a CI run hung so in vote_verify). Closed, the workers take their end-of-work mark and exit.
+        pool.close()
+        pool.join()
 
 
 def verify(
