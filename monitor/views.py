@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -195,6 +196,9 @@ def violations(request):
             "areas": with_bars(data["areas"], key="n"),
             "precincts": data["precincts"][:50],
             "elections": Election.objects.filter(violation_reports__isnull=False).distinct(),
+            # The map's URL, for the chosen election when there is one (the template adds a phone's drawing).
+            "chart": reverse("monitor:chart", args=["precincts", "svg"])
+            + (f"?election={election.slug}" if election else ""),
         },
     )
 
