@@ -44,7 +44,7 @@ from elections.models import (
     Vote,
 )
 from elections.names import party_key
-from elections.stats import refresh_totals
+from elections.stats import SUMMED, Written, refresh_totals
 from elections.uiktable import TableError
 
 
@@ -100,12 +100,21 @@ class Importer(BaseCommand):
         self.breaks: list[str] = []
         self.merged = {"kept_from_other_source": 0, "differing_from_other_source": []}
         self.touched: set[int] = set()
+        self.written: dict[int, Written] = {}
         with transaction.atomic():
             report = self.load(path, options)
+            # A contest whose protocols are all this import's is summed from what it wrote; one shared with another
+            # source (kept protocols, other precincts) is summed by the database.
+            shared = set(
+                Protocol.objects.filter(contest_id__in=self.touched)
+                .exclude(source=self.source)
+                .values_list("contest_id", flat=True)
+                .distinct()
+            )
             for contest in progress(
                 Contest.objects.filter(pk__in=self.touched), desc="totals", unit="contest", total=len(self.touched)
             ):
-                refresh_totals(contest)
+                refresh_totals(contest, None if contest.pk in shared else self.written.get(contest.pk))
             report["control_breaks"] = len(self.breaks)
             report["control_break_list"] = self.breaks
             report.update(self.merged)
@@ -231,6 +240,7 @@ class Importer(BaseCommand):
         columns = ["contest_id", "precinct_id", "tik_id", "source", "has_result", *LINE_NAMES, "extra"]
         bulk_insert(Protocol, columns, fresh, label="protocols")
         if votes is None or votes.height == 0:
+            self._remember(contest_ids, fresh, None)
             return fresh.height
 
         ids = key_frame(
@@ -257,7 +267,25 @@ class Importer(BaseCommand):
             contest = Contest.objects.get(pk=unknown["contest_id"][0])
             raise CommandError(f"line {unknown['line'][0]}: «{unknown['choice'][0]}» is not on the ballot of {contest}")
         bulk_insert(Vote, ["protocol_id", "choice_id", "votes"], rows, label="votes")
+        self._remember(contest_ids, fresh, rows)
         return fresh.height
+
+    def _remember(self, contest_ids: list[int], fresh: pl.DataFrame, votes: pl.DataFrame | None) -> None:
+        """What this call wrote per contest, for its totals (``handle``); a later call for the same contest replaced
+        this source's rows there, and replaces these."""
+        lines = fresh.select("contest_id", "has_result", *SUMMED).partition_by("contest_id", as_dict=True)
+        cast = {"contest_id": pl.Int64, "choice_id": pl.Int64, "votes": pl.Int64}
+        if votes is None:
+            votes = pl.DataFrame(schema=cast)
+        by_contest = votes.select(pl.col(name).cast(kind) for name, kind in cast.items()).partition_by(
+            "contest_id", as_dict=True
+        )
+        empty = pl.DataFrame(schema=cast)
+        for contest_id in contest_ids:
+            protocols = lines.get((contest_id,))
+            if protocols is None:
+                protocols = fresh.clear().select("contest_id", "has_result", *SUMMED)
+            self.written[contest_id] = Written(protocols, by_contest.get((contest_id,), empty))
 
     def _delete_protocols(self, ids: list[int]):
         for start in range(0, len(ids), 10_000):
