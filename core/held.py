@@ -39,11 +39,13 @@ import logging
 import os
 import random
 import secrets
+import stat
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
@@ -54,7 +56,7 @@ from nacl.secret import SecretBox
 
 from core.hours import this_hour
 from core.keys import monitor_public_key
-from core.models import Held, HeldKey
+from core.models import HeldKey
 from core.sealing import seal, unseal
 from core.secrets import MEMORY_FILESYSTEMS, filesystem_of
 
@@ -99,27 +101,50 @@ def unpack(value: object) -> object:
     return value
 
 
+# Folders checked in this process: path → (device, inode) as checked. A sign-up used to check the folder anew —
+# mkdir, lstat, the mount table read and parsed — a fifth of its CPU (issue 38); one lstat now tells that it is still
+# the folder that was checked.
+_checked_dirs: dict[str, tuple[int, int]] = {}
+
+
 def key_dir() -> Path:
     """Where the hour keys live: a memory filesystem, never the disk (the demo may fall back to var/)."""
-    configured = os.environ.get("VECHE_HOLD_DIR")
-    if configured:
-        path = Path(configured)
-    else:
-        instance = hashlib.sha256(str(Path(settings.VAR_DIR).resolve()).encode()).hexdigest()[:12]
-        # /dev/shm is every user's: the folder is checked to be this user's own, 0700, and no link (below).
-        path = Path("/dev/shm") / f"veche-held-{instance}"  # noqa: S108
-        if not path.parent.is_dir() and settings.DEMO:
-            path = Path(settings.VAR_DIR) / "held"
+    path = _default_dir(os.environ.get("VECHE_HOLD_DIR", ""), str(settings.VAR_DIR), settings.DEMO)
+    checked = _checked_dirs.get(str(path))
+    if checked is not None:
+        try:
+            status = path.lstat()
+        except FileNotFoundError:
+            status = None
+        if status is not None and (status.st_dev, status.st_ino) == checked and _own_private_folder(status):
+            return path
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     status = path.lstat()
-    if path.is_symlink() or status.st_uid != os.getuid() or status.st_mode & 0o077:
+    if not _own_private_folder(status):
         raise ImproperlyConfigured(f"{path} must be a folder of this user's own, mode 0700, not a link")
     if filesystem_of(path) not in MEMORY_FILESYSTEMS and not settings.DEMO:
         raise ImproperlyConfigured(
             f"VECHE_HOLD_DIR={path} is not on a memory filesystem: the hour keys of held writes must be gone with "
             "the power (tmpfs, e.g. /run/veche/held)"
         )
+    _checked_dirs[str(path)] = (status.st_dev, status.st_ino)
     return path
+
+
+@lru_cache(maxsize=8)
+def _default_dir(configured: str, var: str, demo: bool) -> Path:
+    if configured:
+        return Path(configured)
+    instance = hashlib.sha256(str(Path(var).resolve()).encode()).hexdigest()[:12]
+    # /dev/shm is every user's: the folder is checked to be this user's own, 0700, and no link (key_dir).
+    path = Path("/dev/shm") / f"veche-held-{instance}"  # noqa: S108
+    if not path.parent.is_dir() and demo:
+        path = Path(var) / "held"
+    return path
+
+
+def _own_private_folder(status: os.stat_result) -> bool:
+    return stat.S_ISDIR(status.st_mode) and status.st_uid == os.getuid() and not status.st_mode & 0o077
 
 
 @dataclass(frozen=True)
@@ -138,12 +163,24 @@ def _key_from(raw: bytes, label: str) -> HourKey:
     return HourKey(hashlib.sha256(raw).hexdigest()[:32], raw, hour)
 
 
+# Hour keys read in this process: (folder, hour) → (the file's inode, the key). A key file is made once (os.link)
+# and never rewritten; a file gone or replaced (another inode) is read again.
+_read_keys: dict[tuple[str, str], tuple[int, HourKey]] = {}
+
+
 def hour_key(hour: datetime | None = None) -> HourKey:
     """The key of this hour (made by the first worker that needs it; the others read the same file)."""
     label = _label(hour or this_hour())
-    path = key_dir() / label
+    folder = key_dir()
+    path = folder / label
     try:
-        return _key_from(base64.b64decode(path.read_bytes()), label)
+        inode = path.stat().st_ino
+        known = _read_keys.get((str(folder), label))
+        if known is not None and known[0] == inode:
+            return known[1]
+        key = _key_from(base64.b64decode(path.read_bytes()), label)
+        _read_keys[(str(folder), label)] = (inode, key)
+        return key
     except FileNotFoundError:
         pass
     raw = secrets.token_bytes(SecretBox.KEY_SIZE)
@@ -156,6 +193,8 @@ def hour_key(hour: datetime | None = None) -> HourKey:
         raw = base64.b64decode(path.read_bytes())
     finally:
         temporary.unlink()
+    if len(_read_keys) > 48:
+        _read_keys.clear()  # the hours gone are not needed again
     return _key_from(raw, label)
 
 
@@ -169,7 +208,12 @@ def _sealed_copy(key: HourKey) -> None:
     if which not in _sealed:
         _sealed.clear()  # the keys of hours gone are not needed again
         _sealed[which] = seal(key.key, which[1])
-    HeldKey.objects.bulk_create([HeldKey(id=key.id, hour=key.hour, sealed=_sealed[which])], ignore_conflicts=True)
+    with connection.cursor() as cursor:
+        # Raw statements: the ORM's insert cost a sign-up more CPU than the statement itself (issue 38).
+        cursor.execute(
+            "INSERT INTO core_heldkey (id, hour, sealed) VALUES (%s, %s, %s) ON CONFLICT (id) DO NOTHING",
+            [key.id, connection.ops.adapt_datetimefield_value(key.hour), _sealed[which]],
+        )
 
 
 def known_keys() -> list[HourKey]:
@@ -184,7 +228,11 @@ def known_keys() -> list[HourKey]:
 def _insert(key: HourKey, item: dict) -> None:
     _sealed_copy(key)
     box = SecretBox(key.key).encrypt(json.dumps(item, ensure_ascii=False).encode())
-    Held.objects.create(id=secrets.token_hex(16), key_id=key.id, box=box)  # one INSERT, committed by itself
+    with connection.cursor() as cursor:  # one INSERT, committed by itself
+        cursor.execute(
+            "INSERT INTO core_held (id, key_id, box) VALUES (%s, %s, %s)",
+            [secrets.token_hex(16), key.id, box],
+        )
 
 
 def hold(kind: str, data: dict) -> None:

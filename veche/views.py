@@ -1,10 +1,12 @@
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.functional import Promise
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from core.models import DemoMail
@@ -30,6 +32,16 @@ class Section:
 
 def sections(request) -> dict:
     """Every section once, for the header and the menu at the foot of every page (they repeated the list)."""
+    user = getattr(request, "user", None)
+    staff = user is not None and user.is_staff
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    return {"sections": _sections(get_script_prefix(), get_language(), urlconf, staff)}
+
+
+@lru_cache(maxsize=64)
+def _sections(prefix: str, language: str | None, urlconf: str | None, staff: bool) -> tuple[Section, ...]:
+    """The list for one script prefix, language and URL configuration (what ``reverse`` reads): built on every
+    page it cost 0.45 ms of CPU, half a refused sign-up's (issue 38). Labels stay lazy: translated when shown."""
     rows = [
         Section(reverse("lookup:lookup"), _("Where do I vote?"), "always"),
         Section(reverse("monitor:report_form", args=["detention"]), _("I was detained"), "always"),
@@ -44,10 +56,9 @@ def sections(request) -> dict:
         Section(reverse("smartvote:backtest_latest"), _("How well smart voting did")),
         Section(reverse("api:openapi-view"), _("API")),
     ]
-    user = getattr(request, "user", None)
-    if user is not None and user.is_staff:
+    if staff:
         rows.append(Section(reverse("admin:index"), _("Admin"), "wide"))
-    return {"sections": rows}
+    return tuple(rows)
 
 
 def demo_mode(request):
