@@ -18,7 +18,15 @@ organisers' key chain (keys.json). The page pins the chain's root (the key
 whose fingerprint the organisers publish), follows the chain from it,
 checks the manifest's signature, each file's hash and each list's own
 signature, and refuses to answer if anything does not hold; it also
-remembers the chain it saw, and refuses one that drops or forks it. The
+remembers the chain it saw, and refuses one that drops or forks it.
+
+A hostile mirror could also serve an older copy, correctly signed, whose
+lists have since been replaced (issue 35). The manifest carries a version
+(the export's time in seconds, and always above the folder's previous one)
+and an expiry: the page remembers the highest version it has seen for the
+same root key and elections and refuses a lower one, and refuses a copy
+past its expiry. The memory is the browser's, per site: a voter sent to
+another host, never seen, is protected by the expiry alone. The
 server never signs a manifest, except the demo's, with its demo key, and
 then the manifest and the page say "demo".
 """
@@ -27,6 +35,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 from django.db.models import Max
@@ -167,8 +176,13 @@ def contests_data(contest_ids: set[int]) -> dict:
     }
 
 
-def export(out: Path, elections: list[Election]) -> dict:
+VALID_DAYS = 30  # a copy's life: after it the page refuses to answer and asks for a newer mirror
+
+
+def export(out: Path, elections: list[Election], valid_days: int = VALID_DAYS) -> dict:
     """Write the static lookup for these elections into ``out``; returns the manifest."""
+    if valid_days < 1:
+        raise ExportError("a copy must be valid for at least one day (--valid-days)")
     if not elections:
         raise ExportError("no election to export: import one first, or name it with --election")
     root = keys.signing_root()
@@ -184,6 +198,8 @@ def export(out: Path, elections: list[Election]) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     if any(out.iterdir()) and not (out / "manifest.json").exists():
         raise ExportError(f"{out} is not empty and holds no earlier export: choose an empty folder")
+    now = timezone.now().replace(microsecond=0)
+    counter = max(int(now.timestamp()), earlier_version(out) + 1)  # above the folder's last, even within a second
     for old in ("data", "lists"):
         shutil.rmtree(out / old, ignore_errors=True)
     contest_ids = set(
@@ -237,7 +253,9 @@ def export(out: Path, elections: list[Election]) -> dict:
     (out / "index.html").write_text(index, encoding="utf-8")
     manifest = {
         "format": FORMAT,
-        "created": timezone.now().replace(microsecond=0).isoformat(),
+        "version": counter,
+        "created": now.isoformat(),
+        "expires": (now + timedelta(days=valid_days)).isoformat(),
         "elections": [{"slug": e.slug, "name": e.name, "date": e.date.isoformat()} for e in elections],
         "regions": regions,
         "lists": lists,
@@ -252,6 +270,15 @@ def export(out: Path, elections: list[Election]) -> dict:
     if demo:
         attach_signature(out, signing.sign(body, demo))
     return manifest
+
+
+def earlier_version(out: Path) -> int:
+    """The version of the export already in ``out`` (0: none, or one from before versions)."""
+    try:
+        version = json.loads((out / "manifest.json").read_bytes()).get("version", 0)
+    except (OSError, ValueError, AttributeError):
+        return 0
+    return version if isinstance(version, int) else 0
 
 
 def attach_signature(out: Path, signature) -> str:
@@ -306,6 +333,18 @@ def texts() -> dict:
             "This copy has been altered: a recommendation list is not signed by the organisers. Do not trust it."
         ),
         "ready": _("Signature checked: this copy is as the organisers exported it."),
+        "older": _(
+            "This copy is older than one this browser has already seen: its lists may have been replaced since. "
+            "Do not trust it; open another mirror or the organisers' channels."
+        ),
+        "unversioned": _(
+            "This copy carries no version or expiry date: it was made before mirrors had them. Open a newer "
+            "mirror, or the organisers' channels."
+        ),
+        "expired": _(
+            "This copy expired on %(date)s: its lists may have been replaced since. Open a newer mirror, or the "
+            "organisers' channels."
+        ),
         "loading": _("Loading…"),
         "no_street": _("Type a street and a house number, e.g. «Садовая 108»."),
         "no_house": _("Add the house number, e.g. «Садовая 108»."),

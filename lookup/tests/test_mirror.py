@@ -6,6 +6,7 @@ send nothing of what is typed (the static server's log holds only the files
 fetched before typing), and refuse to answer when any file was altered.
 """
 
+import contextlib
 import dataclasses
 import io
 import json
@@ -13,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import time
+from datetime import date, timedelta
 
 import pytest
 from django.conf import settings
@@ -24,6 +26,7 @@ from core.testing import click_on_map
 from elections.models import Election
 from lookup.addresses import parse
 from lookup.find import by_address
+from lookup.mirror import export
 from lookup.tests.test_addresses import QUERIES
 from smartvote.tests.offline import publish_offline
 
@@ -215,19 +218,51 @@ def test_export_refuses_a_folder_it_did_not_make(tmp_path):
         call_command("export_lookup", str(tmp_path / "new"), "--election", "nowhere")
 
 
-def variant(site, exported, name, statements=None, key="root.key"):
-    """A copy of the export under ``site``, with these key-chain statements, its manifest signed offline again."""
+def variant(site, exported, name, statements=None, key="root.key", **changes):
+    """A copy of the export under ``site``, with these key-chain statements and these changes to its manifest
+    (``version``, ``expires``), the manifest signed offline again."""
     copy = site / name
     shutil.copytree(exported, copy)
+    manifest = json.loads((copy / "manifest.json").read_bytes())
     if statements is not None:
         keyring = json.loads((copy / "keys.json").read_text())
         (copy / "keys.json").write_bytes(signing.canonical({**keyring, "statements": statements}))
-        manifest = json.loads((copy / "manifest.json").read_bytes())
         manifest["files"]["keys.json"] = signing.sha512((copy / "keys.json").read_bytes())
-        (copy / "manifest.json").write_bytes(signing.canonical(manifest))
+    (copy / "manifest.json").write_bytes(signing.canonical({**manifest, **changes}))
     (copy / "manifest.sig").unlink()
     sign_offline(copy, key)
     return copy
+
+
+@contextlib.contextmanager
+def static_site(site):
+    """A plain static server on ``site``: its port."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", str(site)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        yield int(server.stdout.readline().split("port ")[1].split()[0])
+    finally:
+        server.terminate()
+        server.wait(5)
+
+
+def verdict(context, port, name):
+    """What the page of the copy ``name`` says once it has checked it, in this browser (its memory)."""
+    page = context.new_page()
+    page.goto(f"http://127.0.0.1:{port}/{name}/index.html")
+    page.wait_for_function(
+        "document.getElementById('status').className === 'error' || !document.getElementById('lookup').hidden",
+        timeout=15000,
+    )
+    text = page.inner_text("#status")
+    if "Подпись проверена" not in text:
+        assert page.locator("#lookup").is_hidden()  # refused: nothing to ask
+    page.close()
+    return text
 
 
 def test_the_page_follows_rotation_and_refuses_a_chain_cut_short_or_forked(exported, tmp_path, browser):
@@ -242,38 +277,49 @@ def test_the_page_follows_rotation_and_refuses_a_chain_cut_short_or_forked(expor
     variant(site, exported, "before")
     variant(site, exported, "after", rotated)
     variant(site, exported, "forked", forked)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", str(site)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        port = int(server.stdout.readline().split("port ")[1].split()[0])
+    with static_site(site) as port:
         context = browser.new_context(locale="ru-RU")  # one browser: one memory of the chain
-
-        def verdict(name):
-            page = context.new_page()
-            page.goto(f"http://127.0.0.1:{port}/{name}/index.html")
-            page.wait_for_function(
-                "document.getElementById('status').className === 'error' || !document.getElementById('lookup').hidden",
-                timeout=15000,
-            )
-            text = page.inner_text("#status")
-            page.close()
-            return text
-
-        assert "Подпись проверена" in verdict("before")  # the export's language: Russian
-        assert "Подпись проверена" in verdict("after")  # the chain grew by a rotation: fine
-        assert "отличается от той, что этот браузер видел раньше" in verdict("before")  # cut short
-        assert "отличается от той, что этот браузер видел раньше" in verdict("forked")
+        assert "Подпись проверена" in verdict(context, port, "before")  # the export's language: Russian
+        assert "Подпись проверена" in verdict(context, port, "after")  # the chain grew by a rotation: fine
+        assert "отличается от той, что этот браузер видел раньше" in verdict(context, port, "before")  # cut short
+        assert "отличается от той, что этот браузер видел раньше" in verdict(context, port, "forked")
         fresh = browser.new_context(locale="ru-RU")  # a browser that never saw the longer chain
-        page = fresh.new_page()
-        page.goto(f"http://127.0.0.1:{port}/forked/index.html")
-        page.wait_for_function("!document.getElementById('lookup').hidden", timeout=15000)
-    finally:
-        server.terminate()
-        server.wait(5)
+        assert "Подпись проверена" in verdict(fresh, port, "forked")
+
+
+def test_the_page_refuses_an_older_or_expired_copy(exported, tmp_path, browser):
+    """Issue 35: a hostile mirror served a browser that had seen version 2 the correctly signed version 1, and the
+    page answered from it. Now the page remembers the highest version it saw and refuses a lower one, and refuses
+    any copy past its expiry, even in a browser that saw nothing before."""
+    site = tmp_path / "site"
+    site.mkdir()
+    manifest = json.loads((exported / "manifest.json").read_bytes())
+    assert manifest["expires"] > manifest["created"]
+    variant(site, exported, "v1", version=manifest["version"])
+    variant(site, exported, "v2", version=manifest["version"] + 1)
+    variant(site, exported, "expired", expires="2026-01-01T00:00:00+00:00")
+    variant(site, exported, "unversioned", version=None)
+    with static_site(site) as port:
+        context = browser.new_context(locale="ru-RU")
+        assert "Подпись проверена" in verdict(context, port, "v1")
+        assert "Подпись проверена" in verdict(context, port, "v2")
+        assert "старше той, что этот браузер уже видел" in verdict(context, port, "v1")
+        assert "Подпись проверена" in verdict(context, port, "v2")
+        fresh = browser.new_context(locale="ru-RU")
+        assert "Подпись проверена" in verdict(fresh, port, "v1")  # never saw v2: the expiry alone guards it
+        assert "истёк 2026-01-01" in verdict(fresh, port, "expired")
+        assert "нет ни версии, ни срока" in verdict(fresh, port, "unversioned")
+
+
+def test_each_export_to_a_folder_is_a_higher_version(tmp_path):
+    out = tmp_path / "mirror"
+    first = export(out, [Election.objects.get(slug="spb-zaks-2021")], valid_days=3)
+    second = export(out, [Election.objects.get(slug="spb-zaks-2021")])
+    assert second["version"] > first["version"]  # even within the same second
+    assert first["expires"][:10] == (date.fromisoformat(first["created"][:10]) + timedelta(days=3)).isoformat()
+    with pytest.raises(CommandError, match="at least one day"):
+        call_command("export_lookup", str(out), "--election", "spb-zaks-2021", "--valid-days", "0")
+    assert json.loads((out / "manifest.json").read_bytes())["version"] == second["version"]  # unchanged
 
 
 def test_an_unsigned_or_foreign_signed_copy_refuses_to_answer(exported, tmp_path, browser):
@@ -287,22 +333,9 @@ def test_an_unsigned_or_foreign_signed_copy_refuses_to_answer(exported, tmp_path
     (foreign / "manifest.sig").write_text(
         json.dumps(signing.sign((foreign / "manifest.json").read_bytes(), signing.new_key()))
     )
-    server = subprocess.Popen(
-        [sys.executable, "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", str(site)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        port = int(server.stdout.readline().split("port ")[1].split()[0])
+    with static_site(site) as port:
         for name, message in (("unsigned", "ещё не подписана организаторами"), ("foreign", "её подпись не совпадает")):
-            page = browser.new_page(locale="ru-RU")
-            page.goto(f"http://127.0.0.1:{port}/{name}/index.html")
-            page.wait_for_function("document.getElementById('status').className === 'error'", timeout=15000)
-            assert message in page.inner_text("#status") and page.locator("#lookup").is_hidden()
-    finally:
-        server.terminate()
-        server.wait(5)
+            assert message in verdict(browser.new_context(locale="ru-RU"), port, name)
 
 
 def test_the_page_folds_list_versions_as_the_server_does(browser):

@@ -21,7 +21,7 @@ from django.utils import translation
 from core import keys
 from core.commands import read_file
 from elections.commands import elections_named
-from lookup.mirror import ExportError, attach_signature, default_elections, export
+from lookup.mirror import VALID_DAYS, ExportError, attach_signature, default_elections, export
 
 
 class Command(BaseCommand):
@@ -31,6 +31,12 @@ class Command(BaseCommand):
         parser.add_argument("out_dir")
         parser.add_argument("--election", nargs="+", help="election slugs (default: the latest election day)")
         parser.add_argument("--language", default="ru", choices=[code for code, _name in settings.LANGUAGES])
+        parser.add_argument(
+            "--valid-days",
+            type=int,
+            default=VALID_DAYS,
+            help=f"days the copy is trusted; after them its page asks for a newer mirror (default {VALID_DAYS})",
+        )
         parser.add_argument(
             "--signature",
             help="the organisers' signature of OUT_DIR/manifest.json: check it, "
@@ -46,13 +52,14 @@ class Command(BaseCommand):
                 return
             chosen = elections_named(options["election"]) if options["election"] else default_elections()
             with translation.override(options["language"]):
-                manifest = export(out, chosen)
+                manifest = export(out, chosen, options["valid_days"])
         except ExportError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
             f"{out}: {len(manifest['files'])} files for {len(manifest['regions'])} region(s), "
             f"{len(manifest['lists'])} published list(s), elections "
-            f"{', '.join(e['slug'] for e in manifest['elections'])}."
+            f"{', '.join(e['slug'] for e in manifest['elections'])}; version {manifest['version']}, valid until "
+            f"{manifest['expires'][:10]}."
         )
         if keys.demo_signing_key():
             self.stdout.write("Signed with the DEMO key: the page says so.")

@@ -342,6 +342,19 @@ function remember(chain) {
   try { localStorage.setItem(slot, JSON.stringify({ length, head: chain.heads[length] })); } catch (error) { /* private mode */ }
 }
 
+// A copy past its expiry, or older than one this browser has seen (for the same root key and elections), is
+// refused: a hostile mirror could otherwise serve a signed copy whose lists were replaced since.
+function fresh(manifest) {
+  const expires = Date.parse(manifest.expires);
+  if (!Number.isInteger(manifest.version) || Number.isNaN(expires)) throw new Error(T.unversioned);
+  if (expires < Date.now()) throw new Error(T.expired.replace("%(date)s", manifest.expires.slice(0, 10)));
+  const slot = `veche-version:${ROOT}:${manifest.elections.map((e) => e.slug).sort().join(",")}`;
+  let seen = 0;
+  try { seen = Number(localStorage.getItem(slot)) || 0; } catch (error) { return; }  // no storage: the expiry alone
+  if (manifest.version < seen) throw new Error(T.older);
+  try { localStorage.setItem(slot, String(manifest.version)); } catch (error) { /* private mode */ }
+}
+
 async function start() {
   const status = document.getElementById("status");
   const form = document.getElementById("lookup");
@@ -360,6 +373,7 @@ async function start() {
     try { signature = JSON.parse(text.decode(await bytes("manifest.sig"))); } catch (error) { throw new Error(T.no_signature); }
     if (!signedBy(chain, raw, signature)) throw new Error(T.bad_manifest);
     const manifest = JSON.parse(text.decode(raw));
+    fresh(manifest);
     if (hex(nacl.hash(keyring)) !== manifest.files["keys.json"]) throw new Error(T.bad_file);
     const demo = (on) => { if (on) { const note = document.getElementById("demo"); note.textContent = T.demo; note.hidden = false; } };
     demo(manifest.demo);
