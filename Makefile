@@ -13,7 +13,7 @@ export VECHE_DEMO ?= 1
 # Where the demo is served: its prepared mails (the vote's keys) link here.
 export VECHE_SITE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run serve prod prod-down install dev migrate demo national test test-sqlite test-pg lint bench lock messages clean
+.PHONY: run serve prod prod-down install dev migrate demo national test test-sqlite test-sweep test-pg lint bench lock messages clean
 
 # The site is served as soon as the database is migrated; the demo's data load beside it (each page's banner shows the
 # step, var/demo.log the detail) and stop with the server.
@@ -93,20 +93,32 @@ lint: dev
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# The suite on SQLite, then on PostgreSQL when it is reachable.
+# The suite on SQLite and, when it is reachable, on PostgreSQL, side by side on two cores (each run is one process),
+# then the browser sweep after the PostgreSQL run (the shorter): about the longer of the two instead of their sum. Each
+# run has its own var/ folder and its own Redis databases (the tests that empty one). The PostgreSQL lane's output is
+# kept in var/test-pg.log and shown when the SQLite run is done.
 test: lint
-	$(MAKE) --no-print-directory test-sqlite
+	@mkdir -p var
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
-		$(MAKE) --no-print-directory test-pg; \
+		echo "=== PostgreSQL run, then the sweep, beside the SQLite run: var/test-pg.log ==="; \
+		{ $(MAKE) --no-print-directory test-pg && $(MAKE) --no-print-directory test-sweep; } > var/test-pg.log 2>&1 & lane=$$!; \
+		$(MAKE) --no-print-directory test-sqlite; sqlite=$$?; \
+		wait $$lane; postgres=$$?; \
+		echo "=== the PostgreSQL run and the sweep (var/test-pg.log) ==="; cat var/test-pg.log; \
+		echo "=== SQLite: $$([ $$sqlite = 0 ] && echo passed || echo FAILED); PostgreSQL and the sweep: $$([ $$postgres = 0 ] && echo passed || echo FAILED) ==="; \
+		[ $$sqlite = 0 ] && [ $$postgres = 0 ]; \
 	else \
 		echo "*** PostgreSQL is not reachable at $(PG_URL): the PostgreSQL run is SKIPPED ***"; \
+		$(MAKE) --no-print-directory test-sqlite && $(MAKE) --no-print-directory test-sweep; \
 	fi
 
 test-sqlite: dev
 	@echo "=== tests on SQLite ==="
-	env -u DATABASE_URL $(BIN)/python -m pytest
+	env -u DATABASE_URL VECHE_VAR_DIR=$(CURDIR)/var/test-sqlite $(BIN)/python -m pytest
+
+test-sweep: dev
 	@echo "=== every page at 390 and 1366 px, in Russian and English, on the demo (SQLite) ==="
-	env -u DATABASE_URL $(BIN)/python -m pytest -m sweep
+	env -u DATABASE_URL VECHE_VAR_DIR=$(CURDIR)/var/test-sweep $(BIN)/python -m pytest -m sweep
 
 # An interrupted run can leave sessions on the test database (test_<name>)
 # that stop the next one from recreating it: end them first.
@@ -114,11 +126,13 @@ test-pg: dev
 	@echo "=== tests on PostgreSQL ($(PG_URL)) ==="
 	@$(BIN)/python -c "import psycopg; c = psycopg.connect('$(PG_URL)', autocommit=True); \
 		c.execute(\"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'test_' || current_database()\")"
-	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest --create-db
+	DATABASE_URL=$(PG_URL) VECHE_VAR_DIR=$(CURDIR)/var/test-pg VECHE_TEST_SEIZURE_REDIS_URL=redis://127.0.0.1:6379/13 \
+		VECHE_TEST_STACK_REDIS_URL=redis://127.0.0.1:6379/12 $(BIN)/python -m pytest --create-db
 
+# Every benchmark, then one table of their figures as ratios to floors from the same run, with the goals (~25 min;
+# BENCH=--quick for a shorter check). Needs PostgreSQL and wrk.
 bench: dev
-	$(BIN)/python bench/import_cec.py
-	$(BIN)/python bench/national.py
+	$(BIN)/python bench/all.py $(BENCH)
 
 # Re-pin the dependencies (needs the network to PyPI).
 lock:

@@ -29,6 +29,7 @@ pytestmark = pytest.mark.skipif(
     shutil.which("nginx") is None and not os.environ.get("VECHE_REQUIRE_NGINX"),
     reason="nginx is not installed (apt-get install nginx-light; CI installs it)",
 )
+# Emptied by the test: `make test` gives its SQLite and PostgreSQL runs, which run side by side, one each.
 REDIS = os.environ.get("VECHE_TEST_STACK_REDIS_URL", "redis://127.0.0.1:6379/14")
 INSECURE = ssl.create_default_context()
 INSECURE.check_hostname, INSECURE.verify_mode = False, ssl.CERT_NONE  # our own self-signed certificate
