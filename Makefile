@@ -78,12 +78,13 @@ serve: install
 # The production stack on this machine: nginx (TLS, buffering, static files) in front of gunicorn on a unix socket,
 # over PostgreSQL and Redis (deploy/stack.py; a self-signed certificate unless VECHE_TLS_CERT/KEY name one):
 # https://localhost:8443/. PROD_DATABASE_URL and PROD_REDIS_URL choose the services; the data are imported as
-# for any server (`make demo` with the same DATABASE_URL).
+# for any server (`make demo` with the same DATABASE_URL). `make prod ONION=1` serves it as an onion service too
+# (Debian's tor, deploy/torrc).
 PROD_DATABASE_URL ?= $(PG_URL)
 PROD_REDIS_URL ?= redis://127.0.0.1:6379/0
 prod: install
 	DATABASE_URL=$(PROD_DATABASE_URL) $(BIN)/python manage.py migrate --no-input
-	DATABASE_URL=$(PROD_DATABASE_URL) VECHE_REDIS_URL=$(PROD_REDIS_URL) $(BIN)/python deploy/stack.py up
+	DATABASE_URL=$(PROD_DATABASE_URL) VECHE_REDIS_URL=$(PROD_REDIS_URL) $(BIN)/python deploy/stack.py up $(if $(ONION),--onion)
 
 prod-down:
 	$(BIN)/python deploy/stack.py down

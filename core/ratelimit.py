@@ -90,12 +90,22 @@ def count(keys: list[str], expires: int) -> list[int]:
     return values
 
 
+# The made-up addresses Tor gives an onion service's circuits (HiddenServiceExportCircuitID, deploy/torrc): every
+# Tor user's falls in this one /64, which the /48 rule made one network — a hundred onion sign-ups an hour and every
+# Tor user was refused (issue 35). A circuit is its own network; what holds a flood of circuits back is Tor's proof of
+# work in front of the onion (deploy/torrc), not this count.
+TOR_CIRCUITS = ipaddress.ip_network("fc00:dead:beef:4dad::/64")
+
+
 def network_of(client_ip: str) -> str:
     """The client's /24 (IPv4) or /48 (IPv6) network, written one way however the address was (``2001:db8:1::``
-    and ``2001:0db8:0001:0000::2`` are one network); a string that is no address stands for itself."""
+    and ``2001:0db8:0001:0000::2`` are one network); a Tor circuit's address is its own; a string that is no
+    address stands for itself."""
     address = parse_address(client_ip)
     if address is None:
         return client_ip
+    if address in TOR_CIRCUITS:
+        return str(ipaddress.ip_network(address))
     prefix = 24 if address.version == 4 else 48
     return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
 

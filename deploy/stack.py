@@ -1,6 +1,6 @@
 """The production stack on one machine: nginx (TLS, buffering, static files) in front of gunicorn on a unix socket.
 
-    python deploy/stack.py up     [--https-port 8443] [--http-port 8080] [--server-name localhost]
+    python deploy/stack.py up     [--https-port 8443] [--http-port 8080] [--server-name localhost] [--onion]
     python deploy/stack.py down
 
 `make prod` and `make prod-down` run these. Everything lives under var/stack/
@@ -9,6 +9,12 @@ ones DATABASE_URL and VECHE_REDIS_URL name. Without a certificate in
 VECHE_TLS_CERT/VECHE_TLS_KEY a self-signed one for the server name is made
 (var/stack/tls/): good for a try-out and for the tests, while a real host
 takes its certificate from ACME (docs/deploy.md).
+
+With ``--onion`` (Debian's ``tor``) the site is also an onion service
+(deploy/torrc): Tor hands each visitor's stream to nginx on a unix socket
+with a PROXY header naming its circuit, nginx passes the circuit on as the
+client's address (so a rate limit counts a circuit, not every Tor user at
+once), and the clear site announces the onion with ``Onion-Location``.
 
 The application runs as a real server would behind nginx: HTTPS-only settings,
 nginx named as the trusted proxy (a unix socket), the client's address taken
@@ -30,6 +36,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = Path(__file__).resolve().parent / "nginx.conf"
+TORRC = Path(__file__).resolve().parent / "torrc"
 
 
 def stack_dir() -> Path:
@@ -37,14 +44,34 @@ def stack_dir() -> Path:
     return var / "stack"
 
 
-def application_env(run: Path) -> dict[str, str]:
-    return {
+def application_env(run: Path, onion: str = "") -> dict[str, str]:
+    env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "veche.settings",
         "VECHE_HTTPS": "1",
         "VECHE_TRUSTED_PROXIES": "unix",
         "VECHE_ALLOWED_HOSTS": os.environ.get("VECHE_ALLOWED_HOSTS", "localhost,127.0.0.1"),
     }
+    if onion:
+        env["VECHE_ONION"] = onion
+    return env
+
+
+def start_tor(run: Path) -> str:
+    """Start Tor with the onion service (deploy/torrc); the onion's hostname once Tor has written it."""
+    if shutil.which("tor") is None:
+        raise SystemExit("tor is not installed: apt-get install tor (or leave out --onion)")
+    folder = run / "tor"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    torrc = folder / "torrc"
+    torrc.write_text(TORRC.read_text().replace("@RUN@", str(run)))
+    checked = subprocess.run(["tor", "--verify-config", "-f", str(torrc)], capture_output=True, text=True)
+    if checked.returncode:
+        raise SystemExit(f"tor refuses {torrc}:\n{checked.stdout[-2000:]}")
+    subprocess.run(["tor", "-f", str(torrc)], check=True, capture_output=True)  # RunAsDaemon: returns once started
+    hostname = folder / "onion" / "hostname"
+    wait_for(hostname, 30)
+    return hostname.read_text().strip()
 
 
 def certificate(run: Path, server_name: str) -> tuple[Path, Path]:
@@ -81,7 +108,7 @@ def certificate(run: Path, server_name: str) -> tuple[Path, Path]:
     return cert, key
 
 
-def render(run: Path, https_port: int, http_port: int, server_name: str, static: Path) -> Path:
+def render(run: Path, https_port: int, http_port: int, server_name: str, static: Path, onion: str = "") -> Path:
     cert, key = certificate(run, server_name)
     # Started by root (a container, a try-out), nginx's workers would drop to "nobody", who may open neither the
     # socket (0660) nor var/ (0700): they run as the application's user instead. A real host runs nginx as its
@@ -97,8 +124,17 @@ def render(run: Path, https_port: int, http_port: int, server_name: str, static:
         "CERT": cert,
         "KEY": key,
         "STATIC": static,
+        "ONION": onion,
+        "ONION_SOCKET": run / "onion.sock",
     }
     text = TEMPLATE.read_text()
+    # The onion's lines (marked "# onion") are kept only when there is an onion; their marks go either way.
+    mark = "# onion"
+    text = "\n".join(
+        line.removesuffix(mark).rstrip() if line.endswith(mark) else line
+        for line in text.splitlines()
+        if onion or not line.endswith(mark)
+    )
     for name, value in values.items():
         text = text.replace(f"@{name}@", str(value))
     conf = run / "nginx.conf"
@@ -114,12 +150,13 @@ def wait_for(path: Path, seconds: float = 60) -> None:
         time.sleep(0.1)
 
 
-def up(https_port: int, http_port: int, server_name: str, workers: int = 2) -> None:
+def up(https_port: int, http_port: int, server_name: str, workers: int = 2, onion: bool = False) -> None:
     run = stack_dir()
-    if (run / "gunicorn.pid").exists() or (run / "nginx.pid").exists():
+    if any((run / name).exists() for name in ("gunicorn.pid", "nginx.pid", "tor/tor.pid")):
         raise SystemExit(f"the stack seems up already ({run}): `python deploy/stack.py down` first")
     run.mkdir(parents=True, exist_ok=True, mode=0o700)
-    env = application_env(run)
+    hostname = start_tor(run) if onion else ""
+    env = application_env(run, hostname)
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--no-input", "--verbosity", "0"], cwd=ROOT, env=env, check=True
     )
@@ -135,7 +172,7 @@ def up(https_port: int, http_port: int, server_name: str, workers: int = 2) -> N
         capture_output=True,
         text=True,
     ).stdout.strip()
-    conf = render(run, https_port, http_port, server_name, Path(static))
+    conf = render(run, https_port, http_port, server_name, Path(static), hostname)
     with (run / "gunicorn.log").open("a") as log:
         subprocess.Popen(
             [
@@ -160,11 +197,13 @@ def up(https_port: int, http_port: int, server_name: str, workers: int = 2) -> N
     subprocess.run(["nginx", "-c", str(conf), "-p", str(run), "-e", "/dev/null"], check=True)
     wait_for(run / "nginx.pid", 10)
     print(f"Veche at https://{server_name}:{https_port}/ (nginx → gunicorn on {run / 'veche.sock'})")
+    if hostname:
+        print(f"and at http://{hostname}/ (Tor → nginx on {run / 'onion.sock'})")
 
 
 def down() -> None:
     run = stack_dir()
-    for name, sig in (("nginx.pid", signal.SIGQUIT), ("gunicorn.pid", signal.SIGTERM)):
+    for name, sig in (("nginx.pid", signal.SIGQUIT), ("gunicorn.pid", signal.SIGTERM), ("tor/tor.pid", signal.SIGTERM)):
         pid_file = run / name
         if not pid_file.exists():
             continue
@@ -177,6 +216,7 @@ def down() -> None:
             time.sleep(0.1)
         pid_file.unlink(missing_ok=True)
     (run / "veche.sock").unlink(missing_ok=True)
+    (run / "onion.sock").unlink(missing_ok=True)
     print("the stack is down")
 
 
@@ -187,11 +227,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--http-port", type=int, default=8080)
     parser.add_argument("--server-name", default="localhost")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--onion", action="store_true", help="also serve the site as an onion service (Debian's tor)")
     args = parser.parse_args(argv)
     if shutil.which("nginx") is None:
         raise SystemExit("nginx is not installed: apt-get install nginx-light")
     if args.action == "up":
-        up(args.https_port, args.http_port, args.server_name, args.workers)
+        up(args.https_port, args.http_port, args.server_name, args.workers, args.onion)
     else:
         down()
 

@@ -51,6 +51,15 @@ except (SealingError, SigningError) as exc:
     raise ImproperlyConfigured(f"VECHE_MONITOR_PUBLIC_KEY / VECHE_SIGNING_ROOT: {exc}") from None
 DEBUG = os.environ.get("VECHE_DEBUG", "") == "1"
 ALLOWED_HOSTS = os.environ.get("VECHE_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",")
+# The site's onion address when Tor serves it too (deploy/torrc, `deploy/stack.py up --onion`): its host is allowed,
+# and its forms' Origin (http://…onion: an onion needs no TLS, and nginx tells the application it is as secure) is
+# trusted. A v3 address: 56 base32 characters.
+ONION = os.environ.get("VECHE_ONION", "").strip().lower()
+if ONION and not re.fullmatch(r"[a-z2-7]{56}\.onion", ONION):
+    raise ImproperlyConfigured("VECHE_ONION must be a v3 onion address: 56 letters and digits 2-7, then .onion")
+CSRF_TRUSTED_ORIGINS = [f"http://{ONION}"] if ONION else []
+if ONION:
+    ALLOWED_HOSTS.append(ONION)
 
 INSTALLED_APPS = [
     "veche",  # first: its templates (the admin's frame with the demo banner, 404) come before the apps' own

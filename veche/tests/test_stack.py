@@ -5,6 +5,8 @@ socket (deploy/stack.py, what `make prod` runs), tried as issue 17's findings we
   such connections took the bare gunicorn down for 25 s).
 - The rate limit counts the real client through nginx and the socket (it counted the proxy, or nobody).
 - HTTPS: plain HTTP redirected, HSTS sent, cookies Secure.
+- The onion service (issue 35), where Debian's tor is installed (CI installs it): Tor started with deploy/torrc,
+  nginx on the onion's socket taking Tor's PROXY header, each circuit counted as its own client.
 """
 
 import gzip
@@ -24,7 +26,11 @@ import pytest
 import redis
 from django.conf import settings
 
+from core.ratelimit import network_of
+
 ROOT = Path(settings.BASE_DIR)
+# Without tor the onion's tests skip, unless CI asks for them (VECHE_REQUIRE_TOR): it installs tor like nginx.
+ONION = shutil.which("tor") is not None or bool(os.environ.get("VECHE_REQUIRE_TOR"))
 pytestmark = pytest.mark.skipif(
     shutil.which("nginx") is None and not os.environ.get("VECHE_REQUIRE_NGINX"),
     reason="nginx is not installed (apt-get install nginx-light; CI installs it)",
@@ -52,14 +58,24 @@ def stack(tmp_path_factory):
     command = [sys.executable, "deploy/stack.py"]
     subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v0"], cwd=ROOT, env=env, check=True)
     subprocess.run(
-        [*command, "up", "--https-port", str(https), "--http-port", str(http), "--server-name", "127.0.0.1"],
+        [
+            *command,
+            "up",
+            "--https-port",
+            str(https),
+            "--http-port",
+            str(http),
+            "--server-name",
+            "127.0.0.1",
+            *(["--onion"] if ONION else []),
+        ],
         cwd=ROOT,
         env=env,
         check=True,
         capture_output=True,
     )
     try:
-        yield {"https": https, "http": http}
+        yield {"https": https, "http": http, "run": var / "stack"}
     finally:
         subprocess.run([*command, "down"], cwd=ROOT, env=env, check=False, capture_output=True)
 
@@ -169,3 +185,60 @@ def test_forms_work_on_any_port_and_a_long_address_gets_the_sites_page(stack):
         assert request(stack["https"], "GET", "/lookup/?address=" + "x" * length)[0] == 200
     status, _headers, body = request(stack["https"], "GET", "/lookup/?address=" + "x" * 9000)
     assert status == 414 and "Слишком длинный адрес" in body.decode() and "too long" in body.decode()
+
+
+def onion(stack, method: str, path: str, circuit: int, body: bytes | None = None, headers: dict | None = None):
+    """A request as Tor hands it to nginx: on the onion's unix socket, after the PROXY header that names its
+    circuit (HiddenServiceExportCircuitID haproxy)."""
+    hostname = (stack["run"] / "tor" / "onion" / "hostname").read_text().strip()
+    raw = socket.socket(socket.AF_UNIX)
+    raw.settimeout(30)
+    raw.connect(str(stack["run"] / "onion.sock"))
+    raw.sendall(
+        f"PROXY TCP6 fc00:dead:beef:4dad::{circuit >> 16:x}:{circuit & 0xFFFF:x} ::1 {circuit & 0xFFFF} 80\r\n".encode()
+    )
+    connection = HTTPConnection(hostname, timeout=30)
+    connection.sock = raw
+    try:
+        connection.request(method, path, body=body, headers={"Host": hostname, **(headers or {})})
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection.close()
+
+
+@pytest.mark.skipif(not ONION, reason="tor is not installed (apt-get install tor; CI installs it)")
+def test_the_onion_serves_the_site_and_counts_each_circuit(stack):
+    """Issue 35: with Tor in front, every visitor came from one address (or none, from a socket: every limited form
+    refused), and Tor's circuit ids all fell in one /48 "network". Now each circuit is a client of its own."""
+    hostname = (stack["run"] / "tor" / "onion" / "hostname").read_text().strip()
+    assert hostname.endswith(".onion") and len(hostname) == 62
+    assert "HiddenServicePoWDefensesEnabled 1" in (stack["run"] / "tor" / "torrc").read_text()
+    # The clear site offers the same page on the onion (Tor Browser shows ".onion available").
+    status, headers, _body = request(stack["https"], "GET", "/elections/")
+    assert status == 200 and headers["Onion-Location"] == f"http://{hostname}/elections/"
+    # The onion serves the site over plain HTTP (no redirect to https: an onion needs no TLS).
+    status, headers, body = onion(stack, "GET", "/lookup/", circuit=1)
+    assert status == 200 and b'lang="ru"' in body and "Onion-Location" not in headers
+    report = json.dumps({"kind": "detention", "happened": "2021-09-19", "city": "Санкт-Петербург"}).encode()
+    sent = {"Content-Type": "application/json", "X-Forwarded-For": "192.0.2.1"}  # a forged address is dropped
+    codes = [onion(stack, "POST", "/api/reports", 7, report, sent)[0] for _ in range(3)]
+    assert codes == [201, 201, 429]  # two an hour per client (VECHE_MONITOR_LIMIT_CLIENT)
+    assert [onion(stack, "POST", "/api/reports", circuit, report, sent)[0] for circuit in (8, 70000)] == [201, 201]
+    assert network_of("fc00:dead:beef:4dad::0:8") != network_of("fc00:dead:beef:4dad::1:1170")
+    # A form posted from the onion passes the CSRF check: Tor Browser's Origin is http://….onion.
+    status, headers, body = onion(stack, "GET", "/monitor/report/detention/", circuit=9)
+    token = body.split(b'name="csrfmiddlewaretoken" value="')[1].split(b'"')[0].decode()
+    cookie = headers["Set-Cookie"].split(";")[0]
+    form = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie, "Origin": f"http://{hostname}"}
+    status, _headers, body = onion(
+        stack, "POST", "/monitor/report/detention/", 9, f"csrfmiddlewaretoken={token}".encode(), form
+    )
+    assert status in (200, 400) and b"CSRF" not in body  # the form's own answer: fields missing
+    # Nothing but Tor reaches the onion's socket: a connection without the PROXY header is closed unanswered.
+    raw = socket.socket(socket.AF_UNIX)
+    raw.settimeout(10)
+    raw.connect(str(stack["run"] / "onion.sock"))
+    raw.sendall(f"GET / HTTP/1.1\r\nHost: {hostname}\r\n\r\n".encode())
+    assert raw.recv(100) == b""
+    raw.close()
