@@ -38,6 +38,7 @@ import shutil
 from datetime import timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.db.models import Max
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -248,6 +249,8 @@ def export(out: Path, elections: list[Election], valid_days: int = VALID_DAYS) -
             "vocabulary": vocabulary(),
             "texts": texts(),
             "tiles": tile_server(),
+            # The page opens on the site's region (VECHE_LOOKUP_REGION), as the site's own search does.
+            "start_region": settings.LOOKUP_REGION,
         },
     )
     (out / "index.html").write_text(index, encoding="utf-8")

@@ -311,6 +311,27 @@ def test_the_page_refuses_an_older_or_expired_copy(exported, tmp_path, browser):
         assert "нет ни версии, ни срока" in verdict(fresh, port, "unversioned")
 
 
+def test_the_page_opens_on_the_sites_region(tmp_path, settings, browser):
+    """A national copy listed some eighty regions alphabetically and opened on the first; it opens on the site's
+    region (VECHE_LOOKUP_REGION), as the site's search does, and on the first when that is not in the copy."""
+    both = list(Election.objects.filter(slug__in=["spb-zaks-2021", "mgd-2019"]))
+    settings.LOOKUP_REGION = "город Санкт-Петербург"
+    export(tmp_path / "spb", both)
+    settings.LOOKUP_REGION = "Нет такого края"
+    export(tmp_path / "none", both)
+    for name in ("spb", "none"):
+        (tmp_path / name / "manifest.sig").unlink(missing_ok=True)
+        sign_offline(tmp_path / name)
+    with static_site(tmp_path) as port:
+        context = browser.new_context(locale="ru-RU")
+        for name, region in (("spb", "Санкт-Петербург"), ("none", "Москва")):
+            page = context.new_page()
+            page.goto(f"http://127.0.0.1:{port}/{name}/index.html")
+            page.wait_for_function("!document.getElementById('lookup').hidden", timeout=15000)
+            assert region in page.eval_on_selector("#region", "s => s.options[s.selectedIndex].text"), name
+            page.close()
+
+
 def test_each_export_to_a_folder_is_a_higher_version(tmp_path):
     out = tmp_path / "mirror"
     first = export(out, [Election.objects.get(slug="spb-zaks-2021")], valid_days=3)

@@ -395,6 +395,8 @@ async function start() {
     Object.assign(picks, listsInForce(docs));
     const select = form.elements.region;
     for (const r of manifest.regions) select.append(new Option(r.name, r.file));
+    const start = manifest.regions.find((r) => r.name === select.dataset.start);  // the site's region, if exported
+    if (start) select.value = start.file;
     const load = async () => {
       status.textContent = T.loading;
       region = await verified(select.value);
