@@ -306,6 +306,53 @@ def attach_signature(out: Path, signature) -> str:
     return fingerprint(signer)
 
 
+BUNDLE_LIMIT = 20_000_000  # bytes: a file people pass along in a messenger; St Petersburg's is ~1 MB
+
+
+def bundle(folder: Path, out: Path) -> int:
+    """One HTML file holding a signed export whole — the page, its scripts and every file the manifest names — that
+    checks its own signature and answers from ``file://``, with no server: small enough to pass along in a
+    messenger when the network is cut to a whitelist (issue 35). The files go in as they were signed, byte for
+    byte (as UTF-8 text in one JSON object), so the page's checks are the mirror's own. Returns its size."""
+    try:
+        manifest_bytes = (folder / "manifest.json").read_bytes()
+        signature = (folder / "manifest.sig").read_text()
+    except OSError as exc:
+        raise ExportError(f"{folder}: {exc.strerror}: export the folder and attach its signature first") from None
+    try:
+        chain = keys.chain()
+        if chain is None:
+            raise signing.SigningError("no signing root is configured")
+        chain.check(manifest_bytes, signing.parse_signature(signature))
+        manifest = signing.load_canonical(manifest_bytes)
+    except signing.SigningError as exc:
+        raise ExportError(f"{folder}: the manifest's signature does not hold: {exc}") from None
+    problems = signing.check_folder(folder, manifest)
+    if problems:
+        raise ExportError("the folder does not match its manifest: " + "; ".join(problems))
+    files = {"manifest.json": manifest_bytes.decode(), "manifest.sig": signature}
+    files.update({name: (folder / name).read_text(encoding="utf-8") for name in manifest["files"]})
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    for name in SCRIPTS:
+        if not name.endswith(".js"):
+            continue
+        # A script's text can hold "</script" (in a string): written "<\/script", the same to JavaScript.
+        code = (folder / name).read_text(encoding="utf-8").replace("</script", "<\\/script")
+        page = page.replace(f'<script src="{name}"></script>', f"<script>{code}</script>")
+    style = (folder / "leaflet.css").read_text(encoding="utf-8")
+    page = page.replace('<link rel="stylesheet" href="leaflet.css">', f"<style>{style}</style>")
+    # The files as one JSON object, "</" written "<\/" (the same string to JSON.parse) so no file ends the element.
+    data = json.dumps(files, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    # Before the scripts: mirror.js reads it as it starts.
+    element = f'<script type="application/json" id="bundle">{data}</script>\n'
+    page = page.replace('<script id="vocabulary"', element + '<script id="vocabulary"', 1)
+    body = page.encode()
+    if len(body) > BUNDLE_LIMIT:
+        raise ExportError(f"the bundle would be {len(body) / 1e6:.1f} MB: export fewer elections or regions")
+    out.write_bytes(body)
+    return len(body)
+
+
 def vocabulary() -> dict:
     """The address parser's word lists, so the page's parser reads the same ones."""
     return {

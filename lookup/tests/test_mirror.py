@@ -332,6 +332,37 @@ def test_the_page_opens_on_the_sites_region(tmp_path, settings, browser):
             page.close()
 
 
+def test_one_file_answers_offline_and_refuses_a_changed_byte(exported, tmp_path, browser):
+    """Issue 35: during a shutdown (mobile internet cut to a whitelist) a voter gets the lookup as one file in a
+    messenger. The bundle checks its own signature and answers from file://, nothing fetched; a byte changed in it
+    (an address range moved to another precinct) and it refuses to answer; an unsigned folder makes no bundle."""
+    path = tmp_path / "lookup.html"
+    call_command("export_lookup", str(exported), "--bundle", str(path), stdout=io.StringIO())
+    assert path.stat().st_size < 5_000_000
+    page = browser.new_page(locale="ru-RU", viewport={"width": 390, "height": 844})
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(path.as_uri())
+    page.wait_for_function("!document.getElementById('lookup').hidden", timeout=15000)
+    assert "Подпись проверена" in page.inner_text("#status")
+    page.fill("#address", "Садовая 101")
+    page.click("button[value=address]")
+    answer = page.inner_text("#answer")
+    assert "№4" in answer and "Умное голосование:" in answer
+    assert requests == [path.as_uri()]  # the file itself, nothing else
+    changed = tmp_path / "changed.html"
+    text = path.read_text()
+    assert text.count('\\"uik\\":\\"4\\"') >= 1
+    changed.write_text(text.replace('\\"uik\\":\\"4\\"', '\\"uik\\":\\"5\\"', 1))
+    page = browser.new_page(locale="ru-RU")
+    page.goto(changed.as_uri())
+    page.wait_for_function("document.getElementById('status').className === 'error'", timeout=15000)
+    assert "изменена" in page.inner_text("#status") and page.locator("#lookup").is_hidden()
+    (exported / "manifest.sig").unlink()
+    with pytest.raises(CommandError, match="export the folder and attach its signature first"):
+        call_command("export_lookup", str(exported), "--bundle", str(tmp_path / "unsigned.html"))
+
+
 def test_each_export_to_a_folder_is_a_higher_version(tmp_path):
     out = tmp_path / "mirror"
     first = export(out, [Election.objects.get(slug="spb-zaks-2021")], valid_days=3)

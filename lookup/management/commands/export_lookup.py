@@ -2,6 +2,7 @@
 
     python manage.py export_lookup OUT_DIR [--election SLUG …] [--language ru|en]
     python manage.py export_lookup OUT_DIR --signature manifest.sig
+    python manage.py export_lookup OUT_DIR --bundle lookup.html
 
 The first writes the site with its manifest. The organisers then sign the
 manifest on their offline machine (python3 signing.py sign
@@ -10,6 +11,9 @@ against it first); the second checks that signature against their key chain
 and puts it in the folder. In demo mode the export is signed at once with the
 demo key, and says so. Serve OUT_DIR with any static web server (or open it
 from a USB stick through a local one); it needs nothing from the main site.
+The third packs the signed folder into one HTML file that checks its own
+signature and answers from file:// (a copy to pass along in a messenger when
+the network is cut).
 """
 
 from pathlib import Path
@@ -21,7 +25,7 @@ from django.utils import translation
 from core import keys
 from core.commands import read_file
 from elections.commands import elections_named
-from lookup.mirror import VALID_DAYS, ExportError, attach_signature, default_elections, export
+from lookup.mirror import VALID_DAYS, ExportError, attach_signature, bundle, default_elections, export
 
 
 class Command(BaseCommand):
@@ -38,6 +42,11 @@ class Command(BaseCommand):
             help=f"days the copy is trusted; after them its page asks for a newer mirror (default {VALID_DAYS})",
         )
         parser.add_argument(
+            "--bundle",
+            metavar="FILE.html",
+            help="pack OUT_DIR, exported and signed, into one HTML file that works offline (file://)",
+        )
+        parser.add_argument(
             "--signature",
             help="the organisers' signature of OUT_DIR/manifest.json: check it, "
             "then put it in the folder as manifest.sig",
@@ -46,6 +55,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         out = Path(options["out_dir"])
         try:
+            if options["bundle"]:
+                size = bundle(out, Path(options["bundle"]))
+                self.stdout.write(f"{options['bundle']}: {size / 1e6:.1f} MB, opens offline and checks itself.")
+                return
             if options["signature"]:
                 signer = attach_signature(out, read_file(options["signature"]))
                 self.stdout.write(f"{out}: the signature holds (key {signer}); the copy is ready to serve.")

@@ -293,7 +293,16 @@ const b64 = (s) => Uint8Array.from(atob(s.trim()), (c) => c.charCodeAt(0));
 const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 const text = new TextDecoder();
 
+// A one-file bundle (lookup/mirror.py bundle: opened from file://, passed along in a messenger) holds every file as
+// it was signed, as UTF-8 text; a folder served by a static server gives them by fetch.
+const BUNDLE = document.getElementById("bundle");
+const FILES = BUNDLE ? JSON.parse(BUNDLE.textContent) : null;
+
 async function bytes(name) {
+  if (FILES) {
+    if (!Object.hasOwn(FILES, name)) throw new Error(`${name}: ${T.bad_file}`);
+    return new TextEncoder().encode(FILES[name]);
+  }
   const response = await fetch(name, { cache: "no-store" });
   if (!response.ok) throw new Error(`${name}: ${response.status}`);
   return new Uint8Array(await response.arrayBuffer());
