@@ -11,6 +11,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 API_PREFIX = "/api/"
@@ -29,6 +30,23 @@ CSP = (
 def policy(tile_url: str) -> str:
     parts = urlsplit(tile_url)
     return CSP.format(tiles=f" {parts.scheme}://{parts.netloc}" if tile_url else "")
+
+
+def private_pages(get_response: Callable[[HttpRequest], HttpResponse]) -> Callable:
+    """``Cache-Control: private`` on a page that carries something of its visitor's: a form's CSRF token (derived
+    from their cookie) or a signed-in staff member's view. Every other page is the same for every anonymous visitor,
+    and the web server in front keeps it for a second (deploy/nginx.conf: a flood of one page reaches the
+    application once a second, issue 35); "Vary: Cookie" alone cannot tell the two apart, since reading the session
+    to find nobody signed in adds it to every page."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        response = get_response(request)
+        user = getattr(request, "user", None)
+        if request.META.get("CSRF_COOKIE_NEEDS_UPDATE") or (user is not None and user.is_authenticated):
+            patch_cache_control(response, private=True)
+        return response
+
+    return middleware
 
 
 def content_security_policy(get_response: Callable[[HttpRequest], HttpResponse]) -> Callable:

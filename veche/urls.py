@@ -13,6 +13,7 @@ admin.site.index_title = _("Data and moderation")
 urlpatterns = [
     path("", views.home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("language/", views.language, name="language"),
     path("demo/", views.demo, name="demo"),
     path("demo/outbox/", views.outbox, name="outbox"),
     path("admin/", admin.site.urls),

@@ -2,16 +2,40 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.conf import settings
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.functional import Promise
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from core.models import DemoMail
 from elections.models import Election, Region
 from veche import demoload
+
+
+def language(request):
+    """The language switcher of every page's header (a GET form): remembers the choice in Django's language
+    cookie and goes back. Django's own set_language takes a POST, so every page carried a CSRF token for it — a
+    cookie set on every first visit and "Vary: Cookie" on every page, which no cache could then share (issue 35:
+    nginx keeps anonymous pages for a second). A language chosen for someone by another site harms nobody."""
+    code = request.GET.get("language", "")
+    target = request.GET.get("next", "") or "/"
+    hosts = {request.get_host()}
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts=hosts, require_https=request.is_secure()):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    if code in dict(settings.LANGUAGES):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            code,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            samesite="Lax",
+            secure=request.is_secure(),
+            httponly=True,
+        )
+    return response
 
 
 def home(request):

@@ -88,6 +88,20 @@ def test_language_switch(client):
     assert "Избирателей в списке" in page(client, "/elections/")
 
 
+def test_the_header_switches_language_without_a_token(client):
+    """Issue 35: the header's switcher posted to Django's set_language with a CSRF token, so every page set a cookie
+    and varied by it, and no cache could share a page. It is a GET form now: no token on a page without a form."""
+    html = page(client, "/elections/", HTTP_ACCEPT_LANGUAGE="ru")
+    assert "csrfmiddlewaretoken" not in html and 'action="/language/" method="get"' in html
+    response = client.get("/language/", {"language": "en", "next": "/elections/"})
+    assert response.status_code == 302 and response["Location"] == "/elections/"
+    assert "Registered voters" in page(client, "/elections/")
+    for wrong in ("https://elsewhere.example/", "//elsewhere.example/"):
+        assert client.get("/language/", {"language": "en", "next": wrong})["Location"] == "/"
+    client.get("/language/", {"language": "xx", "next": "/"})  # no such language: the choice stays
+    assert "Registered voters" in page(client, "/elections/")
+
+
 def test_admin_requires_login(client, admin_client):
     response = client.get("/admin/elections/protocol/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
