@@ -1,9 +1,10 @@
 from django.urls import path
 
-from lookup import views
+from lookup import telegram, views
 
 app_name = "lookup"
 urlpatterns = [
     path("lookup/", views.lookup, name="lookup"),
     path("lookup/venues.json", views.venues, name="venues"),
+    path("bot/telegram/", telegram.webhook, name="telegram"),
 ]

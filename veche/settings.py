@@ -38,6 +38,15 @@ DEMO_SITE_URL = os.environ.get("VECHE_SITE_URL", "http://127.0.0.1:8000").rstrip
 # The region the lookup's precinct search starts on: a campaign serves one region first (its voters need not pick it
 # from ninety), and "any region" stays one tap away. The region's name as imported; the demo's is St Petersburg.
 LOOKUP_REGION = os.environ.get("VECHE_LOOKUP_REGION", "город Санкт-Петербург" if DEMO else "")
+# Where the lookup's mirrors are (lookup.mirror), space- or comma-separated: the bot gives them with every answer.
+MIRRORS = [url for url in re.split(r"[\s,]+", os.environ.get("VECHE_MIRRORS", "")) if url]
+# The Telegram bot (lookup.bot, lookup.telegram): off without a secret. The secret authenticates Telegram's posts to
+# the webhook; the token (from @BotFather) is needed only to set the webhook (manage.py telegram_webhook).
+TELEGRAM_SECRET = os.environ.get("VECHE_TELEGRAM_SECRET", "")
+if TELEGRAM_SECRET and not re.fullmatch(r"[A-Za-z0-9_-]{32,256}", TELEGRAM_SECRET):
+    raise ImproperlyConfigured("VECHE_TELEGRAM_SECRET: 32 to 256 letters, digits, _ or - (Telegram's rule, and ours)")
+TELEGRAM_TOKEN = os.environ.get("VECHE_TELEGRAM_TOKEN", "")
+TELEGRAM_API = os.environ.get("VECHE_TELEGRAM_API", "https://api.telegram.org").rstrip("/")
 # The organisers' X25519 public key the monitor seals people's details to (manage.py keygen, offline).
 MONITOR_PUBLIC_KEY = os.environ.get("VECHE_MONITOR_PUBLIC_KEY", "").strip()
 # The first Ed25519 key of the organisers' signing chain (core/signing.py new-root, offline).

@@ -49,6 +49,7 @@ ENGLISH = re.compile(
 NOT_PAGES = {
     "set_language",
     "language",  # the header's switcher: a redirect
+    "lookup:telegram",  # the bot's webhook (lookup/tests/test_bot.py)
     "lookup:venues",
     "forensics:regions_csv",
     "forensics:stations_csv",
