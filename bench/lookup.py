@@ -24,6 +24,7 @@ import sys
 import urllib.parse
 import urllib.request
 
+from figures import Figure, record
 from load import STATIC, serve, stop, wrk
 
 QUERIES = {
@@ -99,6 +100,15 @@ def main():
             result = wrk(base + path, args.seconds, args.connections, walk(paths) if paths else None)
             ratio = static["rate"] / result["rate"]
             verdict = "met" if result["rate"] >= 1000 and result["p99"] < 50 and ratio <= 3 else "NOT MET"
+            figure = Figure(
+                f"lookup {name}: time per answer",
+                1000 / result["rate"],
+                1000 / static["rate"],
+                "a static file",
+                "ms",
+                goal_ratio=3,
+            )
+            record(figure)
             print(
                 f"{name:<15}{result['rate']:>10,.0f}{result['p50']:>9.2f}{result['p99']:>9.2f}{ratio:>15.1f}  "
                 f"{result['errors']}  target (≥1000/s, p99<50 ms, ≤3× static): {verdict}"

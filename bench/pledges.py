@@ -30,6 +30,7 @@ import urllib.request
 from pathlib import Path
 
 import psycopg
+from figures import writes_kept
 from load import STATIC, cpu_ms, manage, real_mode, serve, stop, throwaway_database, wrk
 
 SCRIPT = """
@@ -168,6 +169,7 @@ def main():
             f" ({stored - accepted} in flight at the end); target ≥ 1,000/s: "
             f"{'met' if rate >= 1000 and stored >= accepted else 'NOT MET'}"
         )
+        writes_kept("sign-ups", rate, cycle["rate"], "the honeypot post", accepted, stored)
         accepted_killed, _ = run(env, args, kill_after=args.seconds / 2)
         after = count(url) - stored
         print(

@@ -17,6 +17,7 @@ import time
 
 import numpy as np
 import setup_django  # noqa: F401  (the project on the path, Django started)
+from figures import Figure, record
 
 from elections.models import Election
 from smartvote.forecast import contest_forecast, entries_for, single_mandate
@@ -53,6 +54,16 @@ def main():
     print(f"baseline: load the inputs (carry history, candidates, facts)  {load:6.2f} s")
     print(f"simulate and summarise every contest                        {run:6.2f} s  ({run / load:.1f}× the load)")
     total = load + run
+    record(
+        Figure(
+            f"forecast, {len(prepared)} contests: load and simulate",
+            total,
+            load,
+            "the load alone",
+            "s",
+            goal_value=TARGET,
+        )
+    )
     print(
         f"load + forecast                                             {total:6.2f} s  target < {TARGET:.0f} s: "
         f"{'met' if total < TARGET else 'NOT MET'}"

@@ -28,6 +28,7 @@ os.environ["VECHE_VAR_DIR"] = tempfile.mkdtemp(prefix="veche-bench-vote-")
 os.environ["VECHE_DEMO"] = "1"
 os.environ.pop("VECHE_SIGNING_ROOT", None)
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from figures import Figure, record
 from load import serve, stop, throwaway_database, wrk
 
 LIMITS = {"VECHE_VOTE_PER_CLIENT": "1000000000", "VECHE_VOTE_PER_NETWORK": "1000000000"}  # one client here
@@ -174,6 +175,17 @@ def web_tier(seconds, connections_, var):
         f"{1 / server_cpu:.0f}/s until the append (one short transaction per ballot, under the vote's lock) bounds it"
     )
     assert stored >= accepted, "a ballot answered as accepted is not on the board"
+    record(
+        Figure(
+            "ballots accepted through the web tier",
+            result["rate"],
+            empty["rate"],
+            "an empty API read",
+            "/s",
+            more_is_better=True,
+            goal_value=300,
+        )
+    )
 
 
 def verifier(n, var):
@@ -239,6 +251,16 @@ def verifier(n, var):
         f"verifier: {len(built)} ballots in {spent:.1f} s CPU, {each * 1e3:.2f} ms each "
         f"= {each / var:.1f}× a variable-base multiplication; 100,000 ballots: {each * 1e5 / 60:.1f} min on one core "
         f"(target under 4)"
+    )
+    record(
+        Figure(
+            "100,000 ballots verified, one core",
+            each * 1e5 / 60,
+            var * 1e5 / 60,
+            "as many multiplications",
+            "min",
+            goal_value=4,
+        )
     )
     # vote_verify's way: the ballots' checks in a process a core, then the walk in order (wall time).
     cores = os.cpu_count() or 1
