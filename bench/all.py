@@ -42,6 +42,7 @@ RUNS = [
     ("monitor", [], ["--rows", "200000", "--seconds", "5", "--repeat", "5"], ""),
     ("pledges", [], ["--seconds", "5"], ""),
     ("vote", [], ["--seconds", "5", "--ballots", "1000"], ""),
+    ("flood", [], ["--seconds", "5"], ""),
 ]
 
 

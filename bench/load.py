@@ -25,6 +25,23 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 STATIC = "/static/ninja/swagger-ui.css"  # the baseline: a static file from the same server
+# A sign-up as the page's htmx form posts it, each with its own address (bench/pledges.py, bench/flood.py).
+SIGNUP = """
+local counter = 0
+local threads = 0
+setup = function(thread) threads = threads + 1; thread:set("id", threads) end
+request = function()
+  counter = counter + 1
+  local body = "csrfmiddlewaretoken=%(token)s&city=%(city)s&name=%(honeypot)s&email=r%(run)s-t" .. id .. "-" .. counter
+    .. "%%40example.org"
+  return wrk.format("POST", "/pledges/bench/", {
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+    ["Cookie"] = "csrftoken=%(cookie)s",
+    ["Referer"] = "%(base)s/pledges/bench/",
+    ["HX-Request"] = "true",
+  }, body)
+end
+"""
 ADMIN = os.environ.get("PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 
 

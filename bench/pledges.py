@@ -31,25 +31,8 @@ from pathlib import Path
 
 import psycopg
 from figures import writes_kept
+from load import SIGNUP as SCRIPT
 from load import STATIC, cpu_ms, manage, real_mode, serve, stop, throwaway_database, wrk
-
-SCRIPT = """
-local counter = 0
-local threads = 0
-setup = function(thread) threads = threads + 1; thread:set("id", threads) end
-request = function()
-  counter = counter + 1
-  local body = "csrfmiddlewaretoken=%(token)s&city=%(city)s&name=%(honeypot)s&email=r%(run)s-t" .. id .. "-" .. counter
-    .. "%%40example.org"
-  return wrk.format("POST", "/pledges/bench/", {
-    ["Content-Type"] = "application/x-www-form-urlencoded",
-    ["Cookie"] = "csrftoken=%(cookie)s",
-    ["Referer"] = "%(base)s/pledges/bench/",
-    ["HX-Request"] = "true",
-  }, body)
-end
-"""
-
 
 # PostgreSQL alone: the sign-up's insert (a 64-character hash, a sealed contact of ~110 bytes) from pgbench.
 PGBENCH = """INSERT INTO pledges_pledge (campaign_id, city_id, person, contact)

@@ -125,6 +125,8 @@ def render(run: Path, https_port: int, http_port: int, server_name: str, static:
         "KEY": key,
         "STATIC": static,
         "ONION": onion,
+        # Per client, past a burst of 20 (nginx answers 429); raised only for a benchmark posting from one address.
+        "WRITES_PER_SECOND": int(os.environ.get("VECHE_WRITES_PER_SECOND", "10")),
         "ONION_SOCKET": run / "onion.sock",
     }
     text = TEMPLATE.read_text()
