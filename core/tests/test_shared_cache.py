@@ -14,6 +14,8 @@ import pytest
 import redis
 from django.conf import settings
 
+from core.ratelimit import SLACK
+
 REDIS = os.environ.get("VECHE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 COUNT_ONE = (
     "import sys, django; django.setup(); from core.ratelimit import allow; "
@@ -52,7 +54,9 @@ def test_a_limit_holds_across_processes_and_keeps_no_address():
     for key in store.scan_iter("veche:*"):
         assert address.encode() not in key and neighbour.encode() not in key
         value = store.get(key) or b""
-        assert address.encode() not in value and 0 < store.ttl(key) <= 3600
+        # Gone a minute after the hour ends (core.ratelimit.SLACK): up to an hour and a minute at the hour's start (a
+        # run in the hour's first minute found 3,646 s against the 3,600 this said).
+        assert address.encode() not in value and 0 < store.ttl(key) <= 3600 + SLACK
 
 
 def test_a_malformed_redis_address_stops_the_start():
