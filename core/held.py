@@ -179,6 +179,8 @@ def hour_key(hour: datetime | None = None) -> HourKey:
         if known is not None and known[0] == inode:
             return known[1]
         key = _key_from(base64.b64decode(path.read_bytes()), label)
+        if len(_read_keys) >= 48:
+            _read_keys.clear()  # the hours gone are not needed again
         _read_keys[(str(folder), label)] = (inode, key)
         return key
     except FileNotFoundError:
@@ -193,8 +195,6 @@ def hour_key(hour: datetime | None = None) -> HourKey:
         raw = base64.b64decode(path.read_bytes())
     finally:
         temporary.unlink()
-    if len(_read_keys) > 48:
-        _read_keys.clear()  # the hours gone are not needed again
     return _key_from(raw, label)
 
 
