@@ -25,9 +25,8 @@ import threading
 import urllib.request
 from pathlib import Path
 
-import psycopg
 from figures import Figure, record
-from load import ROOT, SIGNUP, free_port, manage, real_mode, throwaway_database, wrk
+from load import ROOT, SIGNUP, bench_campaign, free_port, real_mode, signups_kept, throwaway_database, wrk
 
 JUNK = """
 local counter = 0
@@ -86,16 +85,7 @@ def main():
         tempfile.TemporaryDirectory(prefix="veche-flood-") as var,
         throwaway_database(**limits, **real_mode(Path(var) / "var")) as (url, env),
     ):
-        manage(
-            env,
-            "shell",
-            "-c",
-            (
-                "from pledges.models import Campaign, City; from core.sealing import new_keypair; "
-                "c = Campaign.objects.create(slug='bench', title='bench', text='bench', threshold=10**9, "
-                "public_key=new_keypair()[0]); City.objects.create(campaign=c, name='Москва')"
-            ),
-        )
+        bench_campaign(env)
         https, http = free_port(), free_port()
         stack = [sys.executable, "deploy/stack.py"]
         env = {**env, "VECHE_ALLOWED_HOSTS": "127.0.0.1"}
@@ -114,10 +104,7 @@ def main():
             missed, junk = beside(base, args.seconds, args.connections, "/", args.flood_connections, JUNK)
         finally:
             subprocess.run([*stack, "down"], cwd=ROOT, env=env, check=False, stdout=subprocess.DEVNULL)
-        with psycopg.connect(url) as conn:
-            stored = conn.execute(
-                "SELECT (SELECT COUNT(*) FROM pledges_pledge) + (SELECT COUNT(*) FROM core_held)"
-            ).fetchone()[0]
+        stored = signups_kept(url)
     accepted = sum(r["requests"] - r["errors"] for r in (quiet, cached, missed))
     print(f"nginx (TLS) → gunicorn (2 workers) on PostgreSQL; wrk {args.connections} connections of sign-ups beside")
     print(f"{args.flood_connections} of flood, {args.seconds} s each")

@@ -71,6 +71,32 @@ def throwaway_database(**variables):
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def bench_campaign(env: dict) -> None:
+    """The campaign the sign-up benchmarks post to (slug "bench", one city), in ``env``'s database."""
+    manage(
+        env,
+        "shell",
+        "-c",
+        (
+            "from pledges.models import Campaign, City; from core.sealing import new_keypair; "
+            "c = Campaign.objects.create(slug='bench', title='bench', text='bench', threshold=10**9, "
+            "public_key=new_keypair()[0]); City.objects.create(campaign=c, name='Москва')"
+        ),
+    )
+
+
+def signups_kept(url: str) -> int:
+    """Sign-ups kept: in pledges_pledge, or still in core_held, sealed under their hour's key until it is over (no
+    time finer than the hour; nothing else writes held rows in these runs). The pledges table alone called every
+    sign-up of a run lost."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        return conn.execute(
+            "SELECT (SELECT COUNT(*) FROM pledges_pledge) + (SELECT COUNT(*) FROM core_held)"
+        ).fetchone()[0]
+
+
 def real_mode(var: Path) -> dict:
     """The environment of a real (non-demo) server with keys made for this run: the organisers' public keys, a
     pepper in memory, its own var folder (the checkout's holds the demo's keys, which a real server refuses to start

@@ -32,7 +32,7 @@ from pathlib import Path
 import psycopg
 from figures import writes_kept
 from load import SIGNUP as SCRIPT
-from load import STATIC, cpu_ms, manage, real_mode, serve, stop, throwaway_database, wrk
+from load import STATIC, bench_campaign, cpu_ms, real_mode, serve, signups_kept, stop, throwaway_database, wrk
 
 # PostgreSQL alone: the sign-up's insert (a 64-character hash, a sealed contact of ~110 bytes) from pgbench.
 PGBENCH = """INSERT INTO pledges_pledge (campaign_id, city_id, person, contact)
@@ -55,16 +55,6 @@ def database_alone(url: str, seconds: int, clients: int) -> float:
             check=True,
         ).stdout
     return float(re.search(r"tps = ([\d.]+)", out).group(1))
-
-
-def count(url) -> int:
-    """Sign-ups kept: in pledges_pledge, or still in core_held, sealed under their hour's key until it is over (no
-    time finer than the hour; nothing else writes held rows in this run). The pledges table alone called every
-    sign-up of a run lost."""
-    with psycopg.connect(url) as conn:
-        return conn.execute(
-            "SELECT (SELECT COUNT(*) FROM pledges_pledge) + (SELECT COUNT(*) FROM core_held)"
-        ).fetchone()[0]
 
 
 def run(env, args, kill_after=None, honeypot=False):
@@ -103,16 +93,7 @@ def main():
         tempfile.TemporaryDirectory(prefix="veche-bench-") as var,
         throwaway_database(**limits, **real_mode(Path(var) / "var")) as (url, env),
     ):
-        manage(
-            env,
-            "shell",
-            "-c",
-            (
-                "from pledges.models import Campaign, City; from core.sealing import new_keypair; "
-                "c = Campaign.objects.create(slug='bench', title='bench', text='bench', threshold=10**9, "
-                "public_key=new_keypair()[0]); City.objects.create(campaign=c, name='Москва')"
-            ),
-        )
+        bench_campaign(env)
         server, base = serve(args.workers, env)
         try:
             static = wrk(base + STATIC, args.seconds, args.connections)
@@ -121,7 +102,7 @@ def main():
             server.wait(timeout=30)
         cycle = run(env, args, honeypot=True)[1]
         accepted, ms = run(env, args)
-        stored = count(url)
+        stored = signups_kept(url)
         rate = accepted / args.seconds
         print(
             f"gunicorn {args.workers} workers, PostgreSQL; wrk 2 threads, {args.connections} connections, "
@@ -154,7 +135,7 @@ def main():
         )
         writes_kept("sign-ups", rate, cycle["rate"], "the honeypot post", accepted, stored)
         accepted_killed, _ = run(env, args, kill_after=args.seconds / 2)
-        after = count(url) - stored
+        after = signups_kept(url) - stored
         print(
             f"kill -9 half-way: {accepted_killed:,} answered as accepted, {after:,} in the database: "
             f"{'none lost' if after >= accepted_killed else 'LOST ' + str(accepted_killed - after)}"
