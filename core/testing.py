@@ -8,8 +8,10 @@ numbers no personal data reaches) are dumped without their rows.
 """
 
 import base64
+import os
 import re
 import shutil
+import signal
 import subprocess
 import urllib.parse
 from pathlib import Path
@@ -18,6 +20,23 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.db import connection
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    """Stop a server started in its own session (master and workers): SIGTERM, then SIGKILL if it lingers.
+
+    gunicorn lets a busy worker finish for its graceful timeout (30 s) before it exits; on a loaded CI machine a
+    worker still booting or flushing held writes made a plain ``wait(30)`` time out and fail a test that was not
+    about stopping at all (seen on PostgreSQL at da7f728). The group is killed once the graceful time has passed.
+    """
+    try:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(45)
+    except ProcessLookupError:
+        pass
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait(30)
 
 
 def seized_text() -> str:

@@ -3,7 +3,6 @@ language (JSON for the API), and says when to come back; it used to answer a bar
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -14,6 +13,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+
+from core.testing import stop_server
 
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 
@@ -63,8 +64,7 @@ def server_without_database(tmp_path_factory):
                 time.sleep(0.1)
         yield base
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(30)
+        stop_server(server)
 
 
 @pytest.mark.parametrize(("language", "words"), [("ru", "База данных"), ("en", "The database is out of reach")])

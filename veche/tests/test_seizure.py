@@ -31,7 +31,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import sqlite3
 import subprocess
@@ -50,7 +49,7 @@ from nacl.signing import SigningKey
 from PIL import Image
 
 from core import signing
-from core.testing import MailSink, leaks, pg_waldump, wal_writers
+from core.testing import MailSink, leaks, pg_waldump, stop_server, wal_writers
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
@@ -523,8 +522,7 @@ def seized(tmp_path_factory):
                 result.redis_ttl[key] = redis.ttl(key)
     finally:
         if server is not None:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(30)
+            stop_server(server)
         sink.close()
         pepper_file.unlink(missing_ok=True)
         shutil.rmtree(hold_dir, ignore_errors=True)
@@ -795,8 +793,7 @@ def test_a_unix_socket_is_for_the_server_and_its_web_server(tmp_path):
             time.sleep(0.1)
         assert sock.exists() and oct(sock.stat().st_mode & 0o777) == oct(0o660)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(30)
+        stop_server(server)
 
 
 # -- forging for the organisers with whatever the disk holds -----------------------------------
