@@ -44,7 +44,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import keys, signing
+from core import keys, mirrors, signing
 from core.geo import tile_server
 from core.signing import canonical, fingerprint
 from elections.models import Candidate, Contest, Election, Precinct, Protocol, Region
@@ -315,21 +315,12 @@ def bundle(folder: Path, out: Path) -> int:
     messenger when the network is cut to a whitelist (issue 35). The files go in as they were signed, byte for
     byte (as UTF-8 text in one JSON object), so the page's checks are the mirror's own. Returns its size."""
     try:
-        manifest_bytes = (folder / "manifest.json").read_bytes()
-        signature = (folder / "manifest.sig").read_text()
-    except OSError as exc:
-        raise ExportError(f"{folder}: {exc.strerror}: export the folder and attach its signature first") from None
-    try:
-        chain = keys.chain()
-        if chain is None:
-            raise signing.SigningError("no signing root is configured")
-        chain.check(manifest_bytes, signing.parse_signature(signature))
-        manifest = signing.load_canonical(manifest_bytes)
-    except signing.SigningError as exc:
-        raise ExportError(f"{folder}: the manifest's signature does not hold: {exc}") from None
-    problems = signing.check_folder(folder, manifest)
-    if problems:
-        raise ExportError("the folder does not match its manifest: " + "; ".join(problems))
+        mirrors.signed_folder(folder)
+    except mirrors.MirrorError as exc:
+        raise ExportError(str(exc)) from None
+    manifest_bytes = (folder / "manifest.json").read_bytes()
+    signature = (folder / "manifest.sig").read_text()
+    manifest = signing.load_canonical(manifest_bytes)
     files = {"manifest.json": manifest_bytes.decode(), "manifest.sig": signature}
     files.update({name: (folder / name).read_text(encoding="utf-8") for name in manifest["files"]})
     page = (folder / "index.html").read_text(encoding="utf-8")

@@ -10,11 +10,15 @@ import contextlib
 import dataclasses
 import io
 import json
+import secrets
 import shutil
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -420,3 +424,182 @@ def test_the_page_folds_list_versions_as_the_server_does(browser):
         assert page.evaluate(script, docs) == python
     finally:
         page.close()
+
+
+# -- publishing to several hosts (core/mirrors.py) ------------------------------------------------------------
+@pytest.fixture(scope="module")
+def s3_server():
+    """moto's standalone S3 server on a free port: the endpoint of an S3-compatible host."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(endpoint + "/moto-api/", timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("moto's S3 server did not start")
+        yield endpoint
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+@dataclasses.dataclass
+class Hosts:
+    """Three hosts of three kinds, empty: a bucket on the S3 server, a bare git repository, a folder for rsync."""
+
+    endpoint: str
+    bucket: str
+    bare: Path
+    www: Path
+
+    @property
+    def addresses(self) -> list[str]:
+        return [f"s3+{self.endpoint}/{self.bucket}/lookup", f"git+{self.bare}#pages", f"rsync+{self.www}"]
+
+    def client(self):
+        import boto3
+
+        return boto3.client("s3", endpoint_url=self.endpoint, region_name="us-east-1")
+
+    def s3_files(self) -> dict[str, bytes]:
+        client = self.client()
+        names = [o["Key"] for o in client.list_objects_v2(Bucket=self.bucket).get("Contents", [])]
+        return {n.removeprefix("lookup/"): client.get_object(Bucket=self.bucket, Key=n)["Body"].read() for n in names}
+
+    def git_files(self, into: Path) -> dict[str, bytes]:
+        subprocess.run(["git", "clone", "--quiet", "--branch", "pages", str(self.bare), str(into)], check=True)
+        return folder_files(into)
+
+    def git_log(self) -> list[str]:
+        return subprocess.run(
+            ["git", "-C", str(self.bare), "log", "--format=%an <%ae> %at %s", "pages"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.splitlines()
+
+
+def folder_files(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in folder.rglob("*")
+        if p.is_file() and not p.relative_to(folder).parts[0].startswith(".")
+    }
+
+
+def public_bucket(client, name, public=True):
+    """A bucket as its owner sets it up for a static site: everyone may read its objects."""
+    client.create_bucket(Bucket=name)
+    if public:
+        everyone = {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject"}
+        statement = {**everyone, "Resource": f"arn:aws:s3:::{name}/*"}
+        client.put_bucket_policy(Bucket=name, Policy=json.dumps({"Version": "2012-10-17", "Statement": [statement]}))
+
+
+@pytest.fixture
+def hosts(s3_server, tmp_path, monkeypatch):
+    # Credentials as a publisher's environment gives them to boto3 (moto takes any).
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    made = Hosts(s3_server, f"veche-{secrets.token_hex(4)}", tmp_path / "pages.git", tmp_path / "www")
+    public_bucket(made.client(), made.bucket)
+    subprocess.run(["git", "init", "--quiet", "--bare", str(made.bare)], check=True)
+    return made
+
+
+def publish_mirror(folder, *addresses, hosts_file=None):
+    out = io.StringIO()
+    options = [arg for address in addresses for arg in ("--to", address)]
+    if hosts_file:
+        options += ["--hosts", str(hosts_file)]
+    call_command("publish_mirror", str(folder), *options, stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+@pytest.fixture
+def published(exported, hosts, tmp_path):
+    """The signed export published with one command to the three hosts (one named on the line, two in a file)."""
+    listed = tmp_path / "mirrors.txt"
+    listed.write_text(f"# our mirrors\n{hosts.addresses[1]}\n\n{hosts.addresses[2]}\n")
+    output = publish_mirror(exported, hosts.addresses[0], hosts_file=listed)
+    assert output.count("read back and matching") == 3, output
+    return hosts
+
+
+def test_one_command_publishes_the_signed_copy_to_three_kinds_of_host(published, exported, tmp_path, browser):
+    """Issue 35: a blocked mirror is replaced in minutes. One command puts the signed folder on an S3 bucket, a git
+    pages branch and an rsync destination, byte for byte; the commit carries no organiser's name or clock; and the
+    copy served by the S3 server checks its signature and answers in chromium."""
+    expected = folder_files(exported)
+    assert published.s3_files() == expected
+    assert published.git_files(tmp_path / "clone") == expected
+    assert folder_files(published.www) == expected
+    version = json.loads((exported / "manifest.json").read_bytes())["version"]
+    [commit] = published.git_log()
+    assert commit.startswith(f"Veche mirror <mirror@veche.invalid> {version} Mirror version {version}")
+    head = published.client().head_object(Bucket=published.bucket, Key="lookup/index.html")
+    assert head["ContentType"] == "text/html; charset=utf-8" and head["CacheControl"] == "no-cache"
+    page = open_page(browser, f"{published.endpoint}/{published.bucket}/lookup/index.html")
+    assert "Подпись проверена" in page.inner_text("#status") and not page.locator("#lookup").is_hidden()
+    page.fill("#address", "Садовая 101")
+    page.click("button[value=address]")
+    assert "№4" in page.inner_text("#answer")
+
+
+def test_a_new_version_replaces_the_old_everywhere_and_unchanged_files_stay(published, exported):
+    """Publishing the next version sends what changed, removes what the folder no longer holds (a region dropped),
+    and adds one commit; publishing it again changes nothing."""
+    published.client().put_object(Bucket=published.bucket, Key="lookup/data/dropped-1.json", Body=b"{}")
+    (published.www / "data" / "dropped-1.json").write_text("{}")
+    call_command("export_lookup", str(exported), "--election", "spb-zaks-2021", stdout=io.StringIO())
+    sign_offline(exported)
+    call_command("export_lookup", str(exported), "--signature", str(exported / "manifest.sig"), stdout=io.StringIO())
+    output = publish_mirror(exported, *published.addresses)
+    expected = folder_files(exported)
+    assert published.s3_files() == expected and folder_files(published.www) == expected
+    s3_line = next(line for line in output.splitlines() if line.startswith("ok s3+"))
+    assert "1 removed" in s3_line and f"{len(expected)} file(s) sent" not in s3_line  # the same bytes stay
+    assert len(published.git_log()) == 2
+    again = publish_mirror(exported, *published.addresses)
+    assert "already holds this copy" in again and len(published.git_log()) == 2
+
+
+def test_a_copy_that_does_not_check_goes_nowhere_and_a_dead_host_stops_no_other(exported, hosts, tmp_path):
+    """A folder altered after signing, an unsigned one or a misspelt address is refused before any host is
+    touched; a host that cannot be reached fails alone, the command says so, the others hold the copy."""
+    region = next((exported / "data").iterdir())
+    good = region.read_bytes()
+    region.write_bytes(good.replace(b'"uik":"4"', b'"uik":"5"', 1))
+    with pytest.raises(CommandError, match="does not match its manifest"):
+        publish_mirror(exported, *hosts.addresses)
+    region.write_bytes(good)
+    with pytest.raises(CommandError, match="not a host address"):
+        publish_mirror(exported, *hosts.addresses, "ftp://example.org/veche")
+    signature = (exported / "manifest.sig").read_bytes()
+    (exported / "manifest.sig").unlink()
+    with pytest.raises(CommandError, match="attach its signature first"):
+        publish_mirror(exported, *hosts.addresses)
+    assert hosts.s3_files() == {} and not hosts.www.exists()
+    assert subprocess.run(["git", "-C", str(hosts.bare), "branch"], capture_output=True, text=True).stdout == ""
+    (exported / "manifest.sig").write_bytes(signature)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    dead = f"s3+http://127.0.0.1:{closed}/{hosts.bucket}/lookup"
+    private = f"veche-{secrets.token_hex(4)}"
+    public_bucket(hosts.client(), private, public=False)  # the owner forgot to let visitors read it
+    with pytest.raises(CommandError, match=r"2 of 4 host\(s\) failed: s3\+http://127.0.0.1") as failed:
+        publish_mirror(exported, dead, f"s3+{hosts.endpoint}/{private}", *hosts.addresses[1:])
+    assert private in str(failed.value)
+    assert folder_files(hosts.www) == folder_files(exported) == hosts.git_files(tmp_path / "clone")
