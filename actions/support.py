@@ -12,7 +12,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from actions.declarations import SignatureError, check_rate, decide, for_prisoners, shown, sign
-from actions.letters import LetterError, TooManyLetters, mark_sent, pick, recent, this_month, writable
+from actions.letters import (
+    HOW_TO_SEND,
+    LETTER_TEMPLATE,
+    WHAT_NOT_TO_WRITE,
+    LetterError,
+    TooManyLetters,
+    mark_sent,
+    pick,
+    recent,
+    this_month,
+    writable,
+)
 from actions.models import Declaration, Signature
 from core.clients import client_ip
 from core.forms import whole_number
@@ -59,6 +70,9 @@ def _letter_page(request, chosen, message="", error="", status=200):
             "month": this_month()[chosen.pseudonym] if chosen else 0,
             "message": message,
             "error": error,
+            "how_to_send": HOW_TO_SEND,
+            "what_not_to_write": WHAT_NOT_TO_WRITE,
+            "template": LETTER_TEMPLATE.format(name=chosen.name) if chosen else "",
         },
         status=status,
     )

@@ -33,9 +33,10 @@ then the manifest and the page say "demo".
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -44,6 +45,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from actions.letters import LetterSheet, letter_sheet
 from core import keys, mirrors, signing
 from core.geo import tile_server
 from core.signing import canonical, fingerprint
@@ -177,6 +179,26 @@ def contests_data(contest_ids: set[int]) -> dict:
     }
 
 
+PRISONERS = "prisoners.json"
+
+
+def prisoners_data(sheet: LetterSheet, day: date) -> dict:
+    return {
+        "as_of": day.isoformat(),
+        "prisoners": [
+            {
+                **dataclasses.asdict(p),
+                "term_end": p.term_end.isoformat() if p.term_end else None,
+                "strike_started": p.strike_started.isoformat() if p.strike_started else None,
+            }
+            for p in sheet.prisoners
+        ],
+        "how_to_send": sheet.how_to_send,
+        "what_not_to_write": sheet.what_not_to_write,
+        "template": sheet.template,
+    }
+
+
 VALID_DAYS = 30  # a copy's life: after it the page refuses to answer and asks for a newer mirror
 
 
@@ -213,6 +235,11 @@ def export(out: Path, elections: list[Election], valid_days: int = VALID_DAYS) -
         files.append(write_json(out, name, region_data(region, contest_ids)))
         regions.append({"name": region.name, "file": name})
     files.append(write_json(out, "keys.json", chain.document()))
+    # Where to write to political prisoners, and how (issue 35): signed with the rest, so a hostile mirror can
+    # neither send letters elsewhere nor change the advice that keeps them from the censor's bin.
+    sheet = letter_sheet()
+    if sheet.prisoners:
+        files.append(write_json(out, PRISONERS, prisoners_data(sheet, now.date())))
     lists = []
     for election in elections:
         # Every signed version still giving a pick: a national list is published a region at a time, and the
@@ -262,6 +289,7 @@ def export(out: Path, elections: list[Election], valid_days: int = VALID_DAYS) -
         "elections": [{"slug": e.slug, "name": e.name, "date": e.date.isoformat()} for e in elections],
         "regions": regions,
         "lists": lists,
+        **({"prisoners": PRISONERS} if PRISONERS in files else {}),
         "files": {name: signing.sha512((out / name).read_bytes()) for name in sorted(files)},
     }
     if demo:
@@ -386,6 +414,13 @@ def texts() -> dict:
             "This copy expired on %(date)s: its lists may have been replaced since. Open a newer mirror, or the "
             "organisers' channels."
         ),
+        "as_of": _(
+            "Addresses for letters as of %(date)s, signed by the organisers with the rest of this copy. A letter "
+            "tells a prisoner they are not forgotten."
+        ),
+        "term_ends": _("Term ends"),
+        "strike": _("Hunger strike since %(since)s: day %(d)s"),
+        "time_there": _("It is %(there)s there (%(zone)s)."),
         "loading": _("Loading…"),
         "no_street": _("Type a street and a house number, e.g. «Садовая 108»."),
         "no_house": _("Add the house number, e.g. «Садовая 108»."),

@@ -19,12 +19,15 @@ import time
 import urllib.request
 from datetime import date, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
+from actions.tests.test_prisoners import held, step
 from core import signing
 from core.testing import click_on_map
 from elections.models import Election
@@ -603,3 +606,42 @@ def test_a_copy_that_does_not_check_goes_nowhere_and_a_dead_host_stops_no_other(
         publish_mirror(exported, dead, f"s3+{hosts.endpoint}/{private}", *hosts.addresses[1:])
     assert private in str(failed.value)
     assert folder_files(hosts.www) == folder_files(exported) == hosts.git_files(tmp_path / "clone")
+
+
+@pytest.fixture
+def with_prisoners(exported):
+    """The export again after a prisoner who takes letters began a hunger strike three days ago."""
+    person = held("Ефросинья Письмова", zone="Asia/Yekaterinburg")
+    held("Не Хочет Писем", letters=False)  # no consent to letters: not in the copy
+    started = timezone.localtime(timezone.now(), ZoneInfo("Asia/Yekaterinburg")).date() - timedelta(days=3)
+    step("", "hunger_strike", started.isoformat(), person=person)
+    call_command("export_lookup", str(exported), "--election", "spb-zaks-2021", stdout=io.StringIO())
+    sign_offline(exported)
+    call_command("export_lookup", str(exported), "--signature", str(exported / "manifest.sig"), stdout=io.StringIO())
+    return exported
+
+
+def test_the_copy_carries_where_and_how_to_write_to_prisoners(with_prisoners, tmp_path, browser):
+    """Issue 35: when the site is blocked, a supporter still finds where to write to a political prisoner and how
+    (the advice that keeps a letter from the censor), from the signed copy on a phone, with the strike's day by the
+    prison's calendar; a hostile mirror that sends letters to another address is refused like any altered copy."""
+    sheet = json.loads((with_prisoners / "prisoners.json").read_bytes())
+    assert [p["name"] for p in sheet["prisoners"]] == ["Ефросинья Письмова"]
+    altered = tmp_path / "altered"
+    shutil.copytree(with_prisoners, altered)
+    (altered / "prisoners.json").write_bytes(
+        (altered / "prisoners.json").read_bytes().replace("колония".encode(), "почтамт".encode())
+    )
+    with static_site(tmp_path) as port:
+        page = open_page(browser, f"http://127.0.0.1:{port}/mirror/index.html", viewport={"width": 390, "height": 844})
+        section = page.locator("#prisoners")
+        assert section.is_visible()
+        card = section.locator("article", has_text="Ефросинья Письмова")
+        assert "000000, колония Ефросинья Письмова" in card.locator("address").inner_text()
+        assert "день 4" in card.inner_text() and "Голодовка" in card.inner_text()
+        assert "Там сейчас" in card.inner_text() and "(Asia/Yekaterinburg)" in card.inner_text()
+        section.get_by_text("Как отправить").click()
+        assert "ФСИН-письмо" in section.locator("#how-to-send").inner_text()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page = open_page(browser, f"http://127.0.0.1:{port}/altered/index.html")
+        assert "изменена" in page.inner_text("#status") and page.locator("#prisoners").is_hidden()

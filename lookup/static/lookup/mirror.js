@@ -293,6 +293,44 @@ const b64 = (s) => Uint8Array.from(atob(s.trim()), (c) => c.charCodeAt(0));
 const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 const text = new TextDecoder();
 
+// -- political prisoners: where to write, and how (prisoners.json, signed like the rest) --------
+const dmy = (iso) => iso.split("-").reverse().join(".");
+
+// Today's date in a time zone, as YYYY-MM-DD (the prison's calendar counts a hunger strike's days).
+function todayIn(zone) {
+  try { return new Intl.DateTimeFormat("en-CA", { timeZone: zone }).format(new Date()); } catch (error) { return null; }
+}
+
+function showPrisoners(sheet) {
+  document.getElementById("prisoners-as-of").textContent = T.as_of.replace("%(date)s", dmy(sheet.as_of));
+  const list = document.getElementById("prisoner-list");
+  for (const p of sheet.prisoners) {
+    const card = el("article", undefined, "prisoner");
+    card.append(el("h3", p.name));
+    const facts = [p.status, p.term_end ? `${T.term_ends}: ${dmy(p.term_end)}` : ""].filter((x) => x);
+    if (facts.length) card.append(el("p", facts.join("; ")));
+    const today = todayIn(p.time_zone);
+    if (p.strike_started && today && today >= p.strike_started) {
+      const day = Math.round((Date.parse(today) - Date.parse(p.strike_started)) / 86400000) + 1;
+      card.append(el("p", T.strike.replace("%(since)s", dmy(p.strike_started)).replace("%(d)s", day), "error pick"));
+    }
+    const address = el("address", [p.address, p.facility, p.write_to || p.name].filter((x) => x).join("\n"));
+    address.lang = "ru";
+    card.append(address);
+    let there = null;
+    try {
+      there = new Intl.DateTimeFormat(document.documentElement.lang, { timeZone: p.time_zone, hour: "2-digit", minute: "2-digit" }).format(new Date());
+    } catch (error) { /* an unknown zone: no clock */ }
+    if (there) card.append(el("p", T.time_there.replace("%(there)s", there).replace("%(zone)s", p.time_zone), "note"));
+    list.append(card);
+  }
+  for (const [id, rules] of [["how-to-send", sheet.how_to_send], ["what-not-to-write", sheet.what_not_to_write]]) {
+    document.getElementById(id).replaceChildren(...rules.map((rule) => el("li", rule)));
+  }
+  document.getElementById("letter-template").textContent = sheet.template.replace("{name}", "…");
+  document.getElementById("prisoners").hidden = false;
+}
+
 // A one-file bundle (lookup/mirror.py bundle: opened from file://, passed along in a messenger) holds every file as
 // it was signed, as UTF-8 text; a folder served by a static server gives them by fetch.
 const BUNDLE = document.getElementById("bundle");
@@ -402,6 +440,7 @@ async function start() {
       docs.push(doc);
     }
     Object.assign(picks, listsInForce(docs));
+    if (manifest.prisoners) showPrisoners(await verified(manifest.prisoners));
     const select = form.elements.region;
     for (const r of manifest.regions) select.append(new Option(r.name, r.file));
     const start = manifest.regions.find((r) => r.name === select.dataset.start);  // the site's region, if exported
