@@ -18,9 +18,11 @@ different owner and protocol, so that no one takedown reaches them all:
   SSH, ``rsync://host/module/path``, or a local folder (a USB stick).
 
 The folder must be signed (manifest.json and manifest.sig, as
-``export_lookup`` leaves it) and match its manifest: a folder that does not
-check is refused before any host is touched, so a half-made or altered copy
-never goes out. Every host gets every file; the manifest and its signature
+``export_lookup`` leaves it) and match its manifest, or be of a kind that
+proves itself another way (a vote's folder, whose board is replayed:
+vote/mirror.py registers it): a folder that does not check is refused
+before any host is touched, so a half-made or altered copy never goes out.
+Every host gets every file; the manifest and its signature (or the board)
 go last, so a visitor mid-upload finds the old manifest (their page checks
 each file and says the copy is being replaced) rather than a new one naming
 files not there yet; files no longer in the folder are removed after. Then
@@ -61,12 +63,45 @@ class MirrorError(Exception):
 
 @dataclass(frozen=True)
 class Folder:
-    """A signed folder as checked: its files (relative names, sorted, the manifest and signature last)."""
+    """A folder as checked: its files (relative names, sorted, those that vouch for the rest last)."""
 
     path: Path
     files: tuple[str, ...]
-    version: int
-    signer: str  # the fingerprint of the key that signed the manifest
+    version: int  # the copy's version: the export's time for the lookup, the board's length for a vote
+    signer: str  # the fingerprint of the key that signed the manifest (or the vote's)
+    last: tuple[str, ...] = MANIFEST_LAST  # sent after every other file, and always sent
+    published: int = 0  # the commit's time (seconds): the export's, or the hour's; never finer than the copy says
+
+
+# How a folder of another kind proves itself, by a file that marks it (a vote's board.jsonl: its own signatures,
+# vote/mirror.py). Apps register at start; the core imports none of them.
+CHECKS: dict[str, Callable[[Path], Folder]] = {}
+
+
+def register(marker: str, check: Callable[[Path], Folder]) -> None:
+    CHECKS[marker] = check
+
+
+def checked_folder(path: Path) -> Folder:
+    """The folder checked by its kind: a registered kind's own check, else the organisers' signed manifest."""
+    for marker, check in CHECKS.items():
+        if (path / marker).is_file() and not (path / "manifest.json").exists():
+            return check(path)
+    return signed_folder(path)
+
+
+def plain_files(path: Path, last: tuple[str, ...]) -> tuple[str, ...]:
+    """Every file under ``path`` (no hidden one, no link), sorted, those in ``last`` at the end in that order."""
+    names = []
+    for file in sorted(path.rglob("*")):
+        name = file.relative_to(path).as_posix()
+        if any(part.startswith(".") for part in file.relative_to(path).parts):
+            continue  # an editor's or git's own files are not the copy
+        if file.is_symlink():
+            raise MirrorError(f"{path}: {name} is a symbolic link: a mirror holds plain files only")
+        if file.is_file() and name not in last:
+            names.append(name)
+    return (*names, *last)
 
 
 @dataclass(frozen=True)
@@ -111,20 +146,13 @@ def signed_folder(path: Path) -> Folder:
     problems = signing.check_folder(path, manifest)
     if problems:
         raise MirrorError(f"{path}: the folder does not match its manifest: " + "; ".join(problems))
-    names = []
-    for file in sorted(path.rglob("*")):
-        name = file.relative_to(path).as_posix()
-        if any(part.startswith(".") for part in file.relative_to(path).parts):
-            continue  # an editor's or git's own files are not the copy
-        if file.is_symlink():
-            raise MirrorError(f"{path}: {name} is a symbolic link: a mirror holds plain files only")
-        if file.is_file() and name not in MANIFEST_LAST:
-            names.append(name)
     version = manifest.get("version", 0)
+    version = version if isinstance(version, int) else 0
     return Folder(
         path=path,
-        files=(*names, *MANIFEST_LAST),
-        version=version if isinstance(version, int) else 0,
+        files=plain_files(path, MANIFEST_LAST),
+        version=version,
+        published=version,  # the export's time in seconds, already public in the manifest
         signer=signing.fingerprint(signer),
     )
 
@@ -237,7 +265,7 @@ class S3Host:
         sent = 0
         for name in folder.files:
             path = folder.path / name
-            if name not in MANIFEST_LAST and before.get(name) == _md5(path):
+            if name not in folder.last and before.get(name) == _md5(path):
                 continue  # the same bytes are there: a region's file that did not change is not sent again
             # Each file whole in one request (they are a few MB at most), so its ETag is its MD5 to compare.
             client.put_object(
@@ -343,6 +371,7 @@ class GitHost:
             if heads and not self.git(work, "status", "--porcelain"):
                 return Published(self.address, unchanged=True)
             changed = self.git(work, "diff", "--cached", "--name-only", "-z").split("\0")
+            when = f"@{folder.published} +0000"
             sent = len([n for n in changed if n and n in folder.files])
             self.git(
                 work,
@@ -350,9 +379,9 @@ class GitHost:
                 "--quiet",
                 "-m",
                 f"Mirror version {folder.version}, signed by {folder.signer}",
-                # The commit's time is the export's version (already public in the manifest), not the
-                # publisher's clock: when an organiser ran the command is nobody's business.
-                env={"GIT_AUTHOR_DATE": f"@{folder.version} +0000", "GIT_COMMITTER_DATE": f"@{folder.version} +0000"},
+                # The commit's time is the copy's own (the export's, already public in the manifest), or for a
+                # board the hour: when an organiser ran the command, to the second, is nobody's business.
+                env={"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when},
             )
             progress(f"{self.address}: pushing {sent} changed file(s)")
             self.git(work, "push", "--quiet", self.url, f"HEAD:refs/heads/{self.branch}")

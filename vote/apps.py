@@ -10,3 +10,10 @@ class VoteConfig(AppConfig):
     # No table of this app holds personal data: the board holds public credentials and encrypted ballots, and
     # who holds which credential is known to the credential authority alone, offline.
     personal_tables: list[str] = []
+
+    def ready(self) -> None:
+        # The mirror publisher (core/mirrors.py) checks a vote's exported folder by replaying its board.
+        from core import mirrors
+        from vote.mirror import checked_folder
+
+        mirrors.register("board.jsonl", checked_folder)

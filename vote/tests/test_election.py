@@ -7,6 +7,8 @@ import hashlib
 import io
 import json
 import random
+import shutil
+import subprocess
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -600,3 +602,38 @@ def test_a_board_of_the_earlier_protocol_takes_no_ballot_and_the_demo_remakes_it
     DemoMail.objects.create(to=sent.to[0], subject=sent.subject, body=sent.body)
     outbox = client.get("/demo/outbox/").content.decode()
     assert f'href="{settings.DEMO_SITE_URL}/vote/demo-referendum/#credential=' in outbox
+
+
+def test_the_exported_folder_goes_to_mirrors_only_whole(election, tmp_path):
+    """Issue 35: a vote's folder (board, verifier, ballot builder) is published with the lookup's command to a git
+    pages branch and an rsync destination once its board replays from the pinned root; a board with one byte of a
+    ballot changed, or a builder that is not this code's, goes to no host."""
+    exported = tmp_path / "exported"
+    call_command("vote_export", election.vote.slug, str(exported))
+    bare, www = tmp_path / "pages.git", tmp_path / "www"
+    subprocess.run(["git", "init", "--quiet", "--bare", str(bare)], check=True)
+    out = io.StringIO()
+    call_command("publish_mirror", str(exported), "--to", f"git+{bare}", "--to", f"rsync+{www}", stdout=out, stderr=out)
+    assert out.getvalue().count("read back and matching") == 2, out.getvalue()
+    assert f"version {len(election.lines)}" in out.getvalue()
+    files = {p.relative_to(exported): p.read_bytes() for p in exported.rglob("*") if p.is_file()}
+    assert {p.relative_to(www): p.read_bytes() for p in www.rglob("*") if p.is_file()} == files
+    log = subprocess.run(["git", "-C", str(bare), "log", "--format=%an %at", "pages"], capture_output=True, text=True)
+    name, when = log.stdout.split("\n")[0].rsplit(" ", 1)
+    assert name == "Veche mirror" and int(when) % 3600 == 0  # no time finer than the hour
+    board = (exported / "board.jsonl").read_text().splitlines()
+    ballot = next(i for i, line in enumerate(board) if '"kind":"ballot"' in line)
+    at = board[ballot].index('"signature":"') + len('"signature":"')
+    altered = tmp_path / "altered"
+    shutil.copytree(exported, altered)
+    board[ballot] = board[ballot][:at] + ("B" if board[ballot][at] == "A" else "A") + board[ballot][at + 1 :]
+    (altered / "board.jsonl").write_text("\n".join(board) + "\n")
+    with pytest.raises(CommandError, match="the board does not verify"):
+        call_command("publish_mirror", str(altered), "--to", f"rsync+{tmp_path / 'www2'}", stdout=io.StringIO())
+    foreign = tmp_path / "foreign"
+    shutil.copytree(exported, foreign)
+    with (foreign / "ballot.js").open("a") as fh:
+        fh.write("\n// sends the choices elsewhere\n")
+    with pytest.raises(CommandError, match="not the ballot builder this code ships"):
+        call_command("publish_mirror", str(foreign), "--to", f"rsync+{tmp_path / 'www2'}", stdout=io.StringIO())
+    assert not (tmp_path / "www2").exists()

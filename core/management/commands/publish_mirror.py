@@ -31,7 +31,7 @@ class Command(BaseCommand):
                 addresses += mirrors.hosts_file(Path(options["hosts"]))
             for address in addresses:
                 mirrors.host(address)  # every address checked before the folder is read or anything sent
-            folder = mirrors.signed_folder(Path(options["folder"]))
+            folder = mirrors.checked_folder(Path(options["folder"]))
             self.stdout.write(
                 f"{folder.path}: version {folder.version}, {len(folder.files)} files, signed by {folder.signer}; "
                 f"publishing to {len(addresses)} host(s)."
