@@ -18,7 +18,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from django.apps import apps
 from django.db import connection
@@ -76,17 +76,21 @@ def table_version(labels: Iterable[str]) -> tuple:
         return tuple(cursor.fetchone())
 
 
-class Cached:
-    """Values of ``compute(*key)``, kept while ``freshness`` says the data are unchanged; at most ``size`` of
-    them (the oldest go first)."""
+V = TypeVar("V")
 
-    def __init__(self, compute: Callable[..., Any], freshness: Freshness, size: int = 4096) -> None:
+
+class Cached(Generic[V]):
+    """Values of ``compute(*key)``, kept while ``freshness`` says the data are unchanged; at most ``size`` of
+    them (the oldest go first). Generic in the value's type: ``Cached(compute_contest, …).get(…)`` is what
+    ``compute_contest`` returns, so a reader following a call keeps its type through the cache."""
+
+    def __init__(self, compute: Callable[..., V], freshness: Freshness, size: int = 4096) -> None:
         self.compute, self.freshness, self.size = compute, freshness, size
         self.lock = threading.Lock()
         self.token: int | None = None
-        self.values: dict[tuple, Any] = {}
+        self.values: dict[tuple, V] = {}
 
-    def get(self, *key: Hashable, fresh: bool = False) -> Any:
+    def get(self, *key: Hashable, fresh: bool = False) -> V:
         """The value for ``key``; ``fresh``: computed again now (the caller knows its copy lacks something)."""
         token = self.freshness.token()
         with self.lock:

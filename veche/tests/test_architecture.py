@@ -6,7 +6,8 @@
   public function named in ALLOWED below (never its models, views or
   private helpers), so that a tool can change its insides freely;
 * nothing but the shell imports the shell (``veche``);
-* no SQL string outside an app names that app's tables.
+* no SQL string outside an app names that app's tables;
+* the vote's protocol kernel (KERNEL) imports without Django.
 
 The walk reads every module's imports, those inside functions too; tests,
 benchmarks and migrations are left out of the import rules (tests drive
@@ -16,7 +17,10 @@ several apps at once; a migration is history).
 import ast
 import dataclasses
 import inspect
+import os
 import re
+import subprocess
+import sys
 from importlib import import_module
 from pathlib import Path
 
@@ -56,13 +60,25 @@ def sources(include_tests: bool = False):
 
 
 def imports(path: Path):
-    """(module, [names]) of every absolute import in the file."""
+    """(module, [names]) of every absolute import in the file, and of the dynamic routes around an import
+    statement: ``import_module("app.x")`` and ``__import__`` (the whole module), ``apps.get_model("app.Model")``
+    or ``get_model("app", "Model")`` (that app's model, as ``from app.models import Model`` would give it)."""
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 yield alias.name, []
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             yield node.module, [alias.name for alias in node.names]
+        elif isinstance(node, ast.Call):
+            called = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            literal = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+            if called in ("import_module", "__import__") and literal:
+                yield literal[0], []
+            elif called == "get_model" and literal:
+                app, _, model = literal[0].partition(".")
+                if len(literal) > 1:
+                    app, model = literal[0], literal[1]
+                yield f"{app}.models", [model]
 
 
 def shown(path: Path) -> str:
@@ -115,11 +131,37 @@ def test_the_walk_sees_a_forbidden_import(tmp_path):
         "smartvote": "from lookup.models import AddressRange\n",
         "lookup": "import smartvote.publish\n",
         "monitor": "from veche.urls import urlpatterns\n",
+        "actions": "from django.apps import apps\nReport = apps.get_model('monitor.Report')\n",
+        "pledges": "from django.apps import apps\nReport = apps.get_model('monitor', 'Report')\n",
+        "forensics": "import importlib\nforecast = importlib.import_module('smartvote.forecast')\n",
+        "vote": "signup = __import__('pledges.signup')\n",
     }
     for app, code in forbidden.items():
         assert problems_of(app, write(tmp_path, code)), (app, code)
     assert not problems_of("lookup", write(tmp_path, "from smartvote.publish import published_picks\n"))
     assert not problems_of("monitor", write(tmp_path, "from core.sealing import seal\n"))
+
+
+# The vote's protocol kernel: what the offline tool (trustees, the credential authority, the registrar) and the
+# verifiers run on a machine with Python and PyNaCl alone. It must import no Django, directly or through another
+# module: otherwise the offline tool fails where it matters, and the kernel's behaviour could hang on settings.
+KERNEL = ["core.signing", "vote.group", "vote.proofs", "vote.ballots", "vote.ceremony", "vote.board", "vote.offline"]
+
+
+def imports_without_django(modules: list[str]) -> subprocess.CompletedProcess:
+    """Import the modules in a fresh interpreter where Django cannot be imported at all (as on the offline
+    machine), with no settings module named."""
+    code = "import sys\nsys.modules['django'] = None\n" + "".join(f"import {m}\n" for m in modules)
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+
+
+def test_the_vote_kernel_imports_no_django():
+    done = imports_without_django(KERNEL)
+    assert done.returncode == 0, done.stderr[-2000:]
+    # The contract can fail: a module of the vote that reaches Django (its store) is refused the same way.
+    refused = imports_without_django([*KERNEL, "vote.store"])
+    assert refused.returncode != 0 and "django" in refused.stderr
 
 
 def write(tmp_path: Path, code: str) -> Path:
