@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from nacl.signing import SigningKey
@@ -91,6 +92,13 @@ class State:
     length: int = 0
 
     @property
+    def vote(self) -> dict:
+        """The vote's manifest, once the board has one (every step after the first entry's)."""
+        if self.manifest is None:
+            raise ProtocolError(_("the board must begin with the vote's manifest"))
+        return self.manifest
+
+    @property
     def trustees(self) -> list[dict]:
         return self.manifest["trustees"] if self.manifest else []
 
@@ -102,7 +110,7 @@ class State:
         key = ceremony.election_key(self.commitments)
         return {
             "public_key": hexof(key),
-            "election": ceremony.fingerprint(self.manifest, key),
+            "election": ceremony.fingerprint(self.vote, key),
             "verification_keys": [hexof(ceremony.verification_key(self.commitments, j)) for j in self.indices],
         }
 
@@ -115,12 +123,12 @@ class State:
         return {"ballots": len(counted), "tally": ceremony.tally(counted, self.questions)}
 
     def result_payload(self) -> dict:
-        chosen = sorted(self.partials)[: self.manifest["threshold"]]
+        chosen = sorted(self.partials)[: self.vote["threshold"]]
         if self.counted == 0:
             counts = [[0] * len(q["answers"]) for q in self.questions]
             chosen = []
         else:
-            counts = ceremony.combine(self.tally, {j: self.partials[j] for j in chosen}, self.counted)
+            counts = ceremony.combine(self.tally or [], {j: self.partials[j] for j in chosen}, self.counted)
         return {"trustees": chosen, "counts": counts}
 
     @property
@@ -137,150 +145,205 @@ class State:
 
 
 def apply(state: State, entry: dict, chain: signing.Chain | None = None) -> None:
-    """Take one entry onto the state, or ProtocolError saying why it does not belong there."""
-    kind, payload = entry["kind"], entry["payload"]
+    """Take one entry onto the state, or ProtocolError saying why it does not belong there: each kind's step in
+    STEPS, with what it needs from the state and the rule it keeps."""
+    kind = entry["kind"]
     if state.manifest is None and kind != "manifest":
         raise ProtocolError(_("the board must begin with the vote's manifest"))
-    if kind == "manifest":
-        if state.manifest is not None:
-            raise ProtocolError(_("a second manifest"))
-        if not isinstance(payload, dict) or set(payload) != {"manifest", "signature"}:
-            raise ProtocolError(_("the manifest entry holds the manifest and the organisers' signature"))
-        manifest = ceremony.check_manifest(payload["manifest"])
-        try:
-            record = signing.parse_signature(payload["signature"])
-            if record != payload["signature"]:  # one spelling: the record as the signing tool writes it
-                raise signing.SigningError(
-                    _("This is not a signature file made by the signing tool (veche-signature/1).")
-                )
-            if chain is not None:
-                chain.check(canonical(manifest), record)
-            elif not signing.signature_valid(canonical(manifest), record["key"], record["signature"]):
-                raise signing.SigningError(
-                    _("The signature does not match this document: it was altered, or signed for another one.")
-                )
-        except signing.SigningError as exc:
-            raise ProtocolError(_("the manifest's signature: %(exc)s") % {"exc": exc}) from None
-        state.manifest, state.board_key, state.signer = manifest, manifest["board_key"], record["key"]
-    elif kind == "deal":
-        if state.key is not None or state.accepted:
-            raise ProtocolError(_("a deal after the trustees began accepting"))
-        index = len(state.deals) + 1
-        if index > len(state.trustees):
-            raise ProtocolError(_("more deals than trustees"))
-        document = ceremony.signer_of(
-            payload, state.trustees[index - 1]["key"], _("trustee %(i)s's deal") % {"i": index}
-        )
-        state.commitments.append(ceremony.check_deal(state.manifest, document, index))
-        state.deals.append(document)
-    elif kind == "complaint":
-        complain(state, payload)
-    elif kind == "answer":
-        answer(state, payload)
-    elif kind == "accept":
-        if len(state.deals) != len(state.trustees) or state.key is not None:
-            raise ProtocolError(_("an acceptance before every trustee dealt, or after the vote opened"))
-        index = payload.get("document", {}).get("trustee") if isinstance(payload, dict) else None
-        if not whole(index) or not 1 <= index <= len(state.trustees) or index in state.accepted:
-            raise ProtocolError(_("an acceptance by no trustee, or a second one by the same"))
-        document = ceremony.signer_of(
-            payload, state.trustees[index - 1]["key"], _("trustee %(i)s's acceptance") % {"i": index}
-        )
-        waiting = sorted(i for (j, i), share in state.complaints.items() if j == index and share is None)
-        if waiting:
-            raise ProtocolError(
-                _("trustee %(index)s's complaint against trustee %(i)s is not answered yet")
-                % {"index": index, "i": waiting[0]}
-            )
-        expected = hexof(ceremony.verification_key(state.commitments, index))
-        if document.get("format") != ceremony.ACCEPT or document.get("election") != ceremony.manifest_hash(
-            state.manifest
-        ):
-            raise ProtocolError(_("trustee %(index)s's acceptance is not for this election") % {"index": index})
-        if document.get("board") != state.last_deal:
-            raise ProtocolError(_("trustee %(index)s accepted other deals than those on the board") % {"index": index})
-        if document.get("verification_key") != expected:
-            raise ProtocolError(
-                _("trustee %(index)s's verification key does not follow from the deals") % {"index": index}
-            )
-        state.accepted.add(index)
-    elif kind == "open":
-        if state.accepted != set(state.indices) or state.key is not None:
-            raise ProtocolError(_("the vote opened before every trustee accepted the key"))
-        if canonical(payload) != canonical(state.open_payload()):
-            raise ProtocolError(_("the election key or the verification keys are not those the deals give"))
-        state.key = bytes.fromhex(payload["public_key"])
-        state.fingerprint = payload["election"]
-        state.verification_keys = [bytes.fromhex(k) for k in payload["verification_keys"]]
-    elif kind == "credentials":
-        if state.closed:
-            raise ProtocolError(_("credentials added after the vote closed"))
-        document = ceremony.signer_of(payload, state.manifest["credential_authority"], _("the credentials"))
-        added = ceremony.check_batch(state.manifest, document, state.batches + 1, state.credentials)
-        state.batches += 1
-        state.credentials.update(added)
-        for check, n in document["checks"].items():
-            state.checks[check] = state.checks.get(check, 0) + n
-    elif kind == "passes":
-        if state.closed:
-            raise ProtocolError(_("voting passes added after the vote closed"))
-        document = ceremony.signer_of(payload, state.manifest["registrar"], _("the voting passes"))
-        added = ceremony.check_pass_batch(state.manifest, document, state.pass_batches + 1, state.passes)
-        state.pass_batches += 1
-        state.passes.update(added)
-    elif kind == "ballot":
-        if state.key is None or state.closed:
-            raise ProtocolError(_("a ballot while the vote is not open"))
-        tracked = ballot_rules.tracker(payload) if state.checked else ""
-        ahead = state.checked.pop(tracked, None) if tracked else None
-        if isinstance(ahead, str):
-            raise ProtocolError(ahead)
-        credential, cts = ahead or ballot_rules.check(payload, state.fingerprint, state.key, state.questions)
-        voting_pass, tracked = payload["pass"], tracked or ballot_rules.tracker(payload)
-        admit(state, credential, voting_pass, payload["previous"], tracked)
-        state.last[credential] = (entry["seq"], cts)
-        state.latest[credential] = tracked
-        state.pass_of[credential], state.holder[voting_pass] = voting_pass, credential
-        state.trackers[tracked] = entry["seq"]
-        state.ballots += 1
-    elif kind == "close":
-        if state.key is None or state.closed:
-            raise ProtocolError(_("the vote closed twice, or before it opened"))
-        state.closed = True
-    elif kind == "tally":
-        if not state.closed or state.tally is not None:
-            raise ProtocolError(_("a tally before the vote closed, or a second one"))
-        if canonical(payload) != canonical(state.tally_payload()):
-            raise ProtocolError(_("the tally is not the product of the last ballot of each credential"))
-        state.tally, state.counted = payload["tally"], payload["ballots"]
-    elif kind == "partial":
-        if state.tally is None or state.result is not None:
-            raise ProtocolError(_("a partial decryption before the tally, or after the result"))
-        if state.counted < state.manifest["min_ballots"]:
-            # A tally of a few ballots tells them apart (of one, it is that ballot): no trustee decrypts it.
-            raise ProtocolError(
-                _("a partial decryption of %(n)s ballots, fewer than the manifest's %(min)s: no trustee decrypts it")
-                % {"n": state.counted, "min": state.manifest["min_ballots"]}
-            )
-        index = payload.get("document", {}).get("trustee") if isinstance(payload, dict) else None
-        if not whole(index) or not 1 <= index <= len(state.trustees) or index in state.partials:
-            raise ProtocolError(_("a partial decryption by no trustee, or a second one by the same"))
-        document = ceremony.signer_of(
-            payload, state.trustees[index - 1]["key"], _("trustee %(i)s's decryption") % {"i": index}
-        )
-        state.partials[index] = ceremony.check_partial(
-            state.fingerprint, document, index, state.verification_keys[index - 1], state.tally
-        )
-    elif kind == "result":
-        if state.tally is None or state.result is not None:
-            raise ProtocolError(_("a result before the tally, or a second one"))
-        if state.counted and len(state.partials) < state.manifest["threshold"]:
-            raise ProtocolError(_("a result before enough trustees decrypted"))
-        if canonical(payload) != canonical(state.result_payload()):
-            raise ProtocolError(_("the result is not what the tally and the trustees' decryptions give"))
-        state.result = payload["counts"]
-    else:
+    step = STEPS.get(kind) if isinstance(kind, str) else None
+    if step is None:
         raise ProtocolError(_("an entry of unknown kind %(kind)s") % {"kind": repr(str(kind)[:40])})
+    step(state, entry, chain)
+
+
+def trustee_of(state: State, payload: object) -> object:
+    """The trustee a signed document says it is from (not yet checked: a whole number in range, or not)."""
+    document = payload.get("document") if isinstance(payload, dict) else None
+    return document.get("trustee") if isinstance(document, dict) else None
+
+
+def manifest_step(state: State, entry: dict, chain: signing.Chain | None) -> None:
+    payload = entry["payload"]
+    if state.manifest is not None:
+        raise ProtocolError(_("a second manifest"))
+    if not isinstance(payload, dict) or set(payload) != {"manifest", "signature"}:
+        raise ProtocolError(_("the manifest entry holds the manifest and the organisers' signature"))
+    manifest = ceremony.check_manifest(payload["manifest"])
+    try:
+        record = signing.parse_signature(payload["signature"])
+        if record != payload["signature"]:  # one spelling: the record as the signing tool writes it
+            raise signing.SigningError(_("This is not a signature file made by the signing tool (veche-signature/1)."))
+        if chain is not None:
+            chain.check(canonical(manifest), record)
+        elif not signing.signature_valid(canonical(manifest), record["key"], record["signature"]):
+            raise signing.SigningError(
+                _("The signature does not match this document: it was altered, or signed for another one.")
+            )
+    except signing.SigningError as exc:
+        raise ProtocolError(_("the manifest's signature: %(exc)s") % {"exc": exc}) from None
+    state.manifest, state.board_key, state.signer = manifest, manifest["board_key"], record["key"]
+
+
+def deal_step(state: State, entry: dict, chain: signing.Chain | None) -> None:
+    if state.key is not None or state.accepted:
+        raise ProtocolError(_("a deal after the trustees began accepting"))
+    index = len(state.deals) + 1
+    if index > len(state.trustees):
+        raise ProtocolError(_("more deals than trustees"))
+    document = ceremony.signer_of(
+        entry["payload"], state.trustees[index - 1]["key"], _("trustee %(i)s's deal") % {"i": index}
+    )
+    state.commitments.append(ceremony.check_deal(state.vote, document, index))
+    state.deals.append(document)
+
+
+def accept_step(state: State, entry: dict, chain: signing.Chain | None) -> None:
+    payload = entry["payload"]
+    if len(state.deals) != len(state.trustees) or state.key is not None:
+        raise ProtocolError(_("an acceptance before every trustee dealt, or after the vote opened"))
+    index = trustee_of(state, payload)
+    if not whole(index) or not 1 <= index <= len(state.trustees) or index in state.accepted:
+        raise ProtocolError(_("an acceptance by no trustee, or a second one by the same"))
+    document = ceremony.signer_of(
+        payload, state.trustees[index - 1]["key"], _("trustee %(i)s's acceptance") % {"i": index}
+    )
+    waiting = sorted(i for (j, i), share in state.complaints.items() if j == index and share is None)
+    if waiting:
+        raise ProtocolError(
+            _("trustee %(index)s's complaint against trustee %(i)s is not answered yet")
+            % {"index": index, "i": waiting[0]}
+        )
+    expected = hexof(ceremony.verification_key(state.commitments, index))
+    if document.get("format") != ceremony.ACCEPT or document.get("election") != ceremony.manifest_hash(state.vote):
+        raise ProtocolError(_("trustee %(index)s's acceptance is not for this election") % {"index": index})
+    if document.get("board") != state.last_deal:
+        raise ProtocolError(_("trustee %(index)s accepted other deals than those on the board") % {"index": index})
+    if document.get("verification_key") != expected:
+        raise ProtocolError(_("trustee %(index)s's verification key does not follow from the deals") % {"index": index})
+    state.accepted.add(index)
+
+
+def open_step(state: State, entry: dict, chain: signing.Chain | None) -> None:
+    payload = entry["payload"]
+    if state.accepted != set(state.indices) or state.key is not None:
+        raise ProtocolError(_("the vote opened before every trustee accepted the key"))
+    if canonical(payload) != canonical(state.open_payload()):
+        raise ProtocolError(_("the election key or the verification keys are not those the deals give"))
+    state.key = bytes.fromhex(payload["public_key"])
+    state.fingerprint = payload["election"]
+    state.verification_keys = [bytes.fromhex(k) for k in payload["verification_keys"]]
+
+
+def credentials_step(state: State, entry: dict, chain: signing.Chain | None) -> None:
+    if state.closed:
+        raise ProtocolError(_("credentials added after the vote closed"))
+    document = ceremony.signer_of(entry["payload"], state.vote["credential_authority"], _("the credentials"))
+    added = ceremony.check_batch(state.vote, document, state.batches + 1, state.credentials)
+    state.batches += 1
+    state.credentials.update(added)
+    for check, n in document["checks"].items():
+        state.checks[check] = state.checks.get(check, 0) + n
+
+
+def passes_step(state: State, entry: dict, chain: signing.Chain | None) -> None:
+    if state.closed:
+        raise ProtocolError(_("voting passes added after the vote closed"))
+    document = ceremony.signer_of(entry["payload"], state.vote["registrar"], _("the voting passes"))
+    added = ceremony.check_pass_batch(state.vote, document, state.pass_batches + 1, state.passes)
+    state.pass_batches += 1
+    state.passes.update(added)
+
+
+def ballot_step(state: State, entry: dict, chain: signing.Chain | None) -> None:
+    payload = entry["payload"]
+    if state.key is None or state.closed:
+        raise ProtocolError(_("a ballot while the vote is not open"))
+    tracked = ballot_rules.tracker(payload) if state.checked else ""
+    ahead = state.checked.pop(tracked, None) if tracked else None
+    if isinstance(ahead, str):
+        raise ProtocolError(ahead)
+    credential, cts = ahead or ballot_rules.check(payload, state.fingerprint, state.key, state.questions)
+    voting_pass, tracked = payload["pass"], tracked or ballot_rules.tracker(payload)
+    admit(state, credential, voting_pass, payload["previous"], tracked)
+    state.last[credential] = (entry["seq"], cts)
+    state.latest[credential] = tracked
+    state.pass_of[credential], state.holder[voting_pass] = voting_pass, credential
+    state.trackers[tracked] = entry["seq"]
+    state.ballots += 1
+
+
+def close_step(state: State, entry: dict, chain: signing.Chain | None) -> None:
+    if state.key is None or state.closed:
+        raise ProtocolError(_("the vote closed twice, or before it opened"))
+    state.closed = True
+
+
+def tally_step(state: State, entry: dict, chain: signing.Chain | None) -> None:
+    payload = entry["payload"]
+    if not state.closed or state.tally is not None:
+        raise ProtocolError(_("a tally before the vote closed, or a second one"))
+    if canonical(payload) != canonical(state.tally_payload()):
+        raise ProtocolError(_("the tally is not the product of the last ballot of each credential"))
+    state.tally, state.counted = payload["tally"], payload["ballots"]
+
+
+def partial_step(state: State, entry: dict, chain: signing.Chain | None) -> None:
+    payload = entry["payload"]
+    if state.tally is None or state.result is not None:
+        raise ProtocolError(_("a partial decryption before the tally, or after the result"))
+    if state.counted < state.vote["min_ballots"]:
+        # A tally of a few ballots tells them apart (of one, it is that ballot): no trustee decrypts it.
+        raise ProtocolError(
+            _("a partial decryption of %(n)s ballots, fewer than the manifest's %(min)s: no trustee decrypts it")
+            % {"n": state.counted, "min": state.vote["min_ballots"]}
+        )
+    index = trustee_of(state, payload)
+    if not whole(index) or not 1 <= index <= len(state.trustees) or index in state.partials:
+        raise ProtocolError(_("a partial decryption by no trustee, or a second one by the same"))
+    document = ceremony.signer_of(
+        payload, state.trustees[index - 1]["key"], _("trustee %(i)s's decryption") % {"i": index}
+    )
+    state.partials[index] = ceremony.check_partial(
+        state.fingerprint, document, index, state.verification_keys[index - 1], state.tally
+    )
+
+
+def result_step(state: State, entry: dict, chain: signing.Chain | None) -> None:
+    payload = entry["payload"]
+    if state.tally is None or state.result is not None:
+        raise ProtocolError(_("a result before the tally, or a second one"))
+    if state.counted and len(state.partials) < state.vote["threshold"]:
+        raise ProtocolError(_("a result before enough trustees decrypted"))
+    if canonical(payload) != canonical(state.result_payload()):
+        raise ProtocolError(_("the result is not what the tally and the trustees' decryptions give"))
+    state.result = payload["counts"]
+
+
+def complaint_step(state: State, entry: dict, chain: signing.Chain | None) -> None:
+    complain(state, entry["payload"])
+
+
+def answer_step(state: State, entry: dict, chain: signing.Chain | None) -> None:
+    answer(state, entry["payload"])
+
+
+# Each kind of entry and its step, in the order a vote goes through them (KINDS).
+STEPS: dict[str, Callable[[State, dict, signing.Chain | None], None]] = {
+    "manifest": manifest_step,
+    "deal": deal_step,
+    "complaint": complaint_step,
+    "answer": answer_step,
+    "accept": accept_step,
+    "open": open_step,
+    "credentials": credentials_step,
+    "passes": passes_step,
+    "ballot": ballot_step,
+    "close": close_step,
+    "tally": tally_step,
+    "partial": partial_step,
+    "result": result_step,
+}
+assert tuple(STEPS) == KINDS
 
 
 def admit(state: State, credential: str, voting_pass: str, previous: str, tracked: str) -> None:
@@ -350,15 +413,13 @@ def complain(state: State, payload: object) -> None:
     trustee who has not accepted, once per dealer."""
     if len(state.deals) != len(state.trustees) or state.key is not None:
         raise ProtocolError(_("a complaint before every trustee dealt, or after the vote opened"))
-    index = payload.get("document", {}).get("trustee") if isinstance(payload, dict) else None
+    index = trustee_of(state, payload)
     if not whole(index) or not 1 <= index <= len(state.trustees) or index in state.accepted:
         raise ProtocolError(_("a complaint by no trustee, or by one who accepted"))
     document = ceremony.signer_of(
         payload, state.trustees[index - 1]["key"], _("trustee %(i)s's complaint") % {"i": index}
     )
-    if document.get("format") != ceremony.COMPLAINT or document.get("election") != ceremony.manifest_hash(
-        state.manifest
-    ):
+    if document.get("format") != ceremony.COMPLAINT or document.get("election") != ceremony.manifest_hash(state.vote):
         raise ProtocolError(_("trustee %(index)s's complaint is not for this election") % {"index": index})
     against = document.get("against")
     if not whole(against) or not 1 <= against <= len(state.trustees) or against == index:
@@ -374,11 +435,11 @@ def answer(state: State, payload: object) -> None:
     """A dealer's answer to a complaint: the share revealed, which must match the dealer's commitments."""
     if state.key is not None:
         raise ProtocolError(_("an answer to a complaint after the vote opened"))
-    index = payload.get("document", {}).get("trustee") if isinstance(payload, dict) else None
+    index = trustee_of(state, payload)
     if not whole(index) or not 1 <= index <= len(state.trustees):
         raise ProtocolError(_("an answer by no trustee"))
     document = ceremony.signer_of(payload, state.trustees[index - 1]["key"], _("trustee %(i)s's answer") % {"i": index})
-    if document.get("format") != ceremony.ANSWER or document.get("election") != ceremony.manifest_hash(state.manifest):
+    if document.get("format") != ceremony.ANSWER or document.get("election") != ceremony.manifest_hash(state.vote):
         raise ProtocolError(_("trustee %(index)s's answer is not for this election") % {"index": index})
     to = document.get("to")
     if not whole(to) or state.complaints.get((to, index), 0) is not None:

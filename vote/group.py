@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import TypeGuard
 
 from nacl import bindings as sodium
 from nacl.exceptions import RuntimeError as SodiumError
@@ -64,7 +65,7 @@ def scalar(text: object) -> int:
     return value
 
 
-def whole(value: object) -> bool:
+def whole(value: object) -> TypeGuard[int]:
     """A JSON integer, never a boolean (Python counts True as 1; JavaScript, so the browser's verifier, does not)."""
     return isinstance(value, int) and not isinstance(value, bool)
 
