@@ -7,6 +7,8 @@ the upload page asks them to leave out the faces of people who did not
 agree); they are added by staff with the permission, never by visitors.
 """
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from actions.models import Action, Photo
 from core.charts import with_bars
-from core.forms import whole_number
+from core.forms import numbered
 from core.hours import wall_clock
 from core.photos import photos as clean_photos
 
@@ -43,7 +45,7 @@ def rows_taken(action: Action) -> list[dict]:
 def report(request, slug):
     action = get_object_or_404(Action, slug=slug)
     rows = rows_taken(action)
-    places = {}
+    places: dict[int, dict[str, Any]] = {}
     for r in rows:
         totals = places.setdefault(r["place"].pk, {"place": r["place"], "taken": 0, "capacity": 0})
         totals["taken"] += r["taken"]
@@ -71,7 +73,7 @@ def add_photos(request, slug):
     if request.method == "POST":
         caption = " ".join(request.POST.get("caption", "").split())
         raw = request.POST.get("place", "")
-        place = action.places.filter(pk=whole_number(raw)).first() if whole_number(raw) is not None else None
+        place = numbered(action.places.all(), raw)
         if raw and place is None:
             errors["place"] = _("Choose one of the action's places.")
         if len(caption) > MAX_CAPTION:

@@ -26,7 +26,7 @@ from actions.letters import (
 )
 from actions.models import Declaration, Signature
 from core.clients import client_ip
-from core.forms import whole_number
+from core.forms import numbered
 from monitor.prisoners import prisoner, prisoners, unnamed_in_custody
 
 
@@ -133,7 +133,7 @@ def review(request):
     error = ""
     if request.method == "POST":
         raw = request.POST.get("signature", "")
-        signature = Signature.objects.filter(pk=whole_number(raw)).first() if whole_number(raw) is not None else None
+        signature = numbered(Signature.objects.all(), raw)
         try:
             if signature is None:
                 raise SignatureError(_("This signature does not exist; reload the page."))

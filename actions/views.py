@@ -3,7 +3,8 @@
 import csv
 import io
 import math
-from datetime import UTC
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import numpy as np
 from django.conf import settings
@@ -62,6 +63,16 @@ def slots_of(place: Place, now) -> list[dict]:
     return rows
 
 
+@dataclass(frozen=True)
+class PlaceRow:
+    """A place with a slot to come, as the index lists it (nearest first when the visitor gave a point)."""
+
+    place: Place
+    km: float | None
+    next: datetime  # its next slot's start, in the place's own time
+    free: int
+
+
 def index(request):
     where, error = point(request.GET)
     places = list(Place.objects.select_related("action").prefetch_related("slots"))
@@ -73,16 +84,16 @@ def index(request):
         if not upcoming:
             continue
         rows.append(
-            {
-                "place": place,
-                "km": km,
-                "next": wall_clock(min(s.starts for s in upcoming), place.zone),
-                "free": sum(s.free for s in upcoming if s.starts > now),
-            }
+            PlaceRow(
+                place=place,
+                km=km,
+                next=wall_clock(min(s.starts for s in upcoming), place.zone),
+                free=sum(s.free for s in upcoming if s.starts > now),
+            )
         )
-    rows.sort(key=lambda r: (r["km"] if where else 0, r["next"]))
+    rows.sort(key=lambda r: ((r.km or 0) if where else 0, r.next))
     # The map's dots: every place with a slot to come (the list shows the nearest 50).
-    dots = [[r["place"].latitude, r["place"].longitude, r["place"].name] for r in rows]
+    dots = [[r.place.latitude, r.place.longitude, r.place.name] for r in rows]
     return render(
         request,
         "actions/index.html",

@@ -6,8 +6,11 @@ what the database holds (a 30-digit id) is refused here too, before it
 reaches PostgreSQL as an out-of-range error.
 """
 
+from typing import TypeVar
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Model, QuerySet
 
 BIGGEST = 2**63 - 1  # PostgreSQL's bigint, the ids' type
 
@@ -18,3 +21,12 @@ def whole_number(raw: object, minimum: int = 0, maximum: int = BIGGEST) -> int |
         return forms.IntegerField(min_value=minimum, max_value=maximum).clean(raw)
     except ValidationError:
         return None
+
+
+M = TypeVar("M", bound=Model)
+
+
+def numbered(rows: QuerySet[M], raw: object) -> M | None:
+    """The row of ``rows`` whose id a form's text gives, or None when it names none (or is not a number)."""
+    number = whole_number(raw)
+    return rows.filter(pk=number).first() if number is not None else None

@@ -69,7 +69,8 @@ def seal(data: bytes, key: str) -> bytes:
     return SealedBox(public_key(key)).encrypt(data)
 
 
-def unseal(box: bytes, private: str) -> bytes:
+def unseal(box: bytes | memoryview, private: str) -> bytes:
+    """Open a sealed box (bytes, or the memoryview PostgreSQL gives a binary column) with a private key."""
     try:
         raw = base64.b64decode(private.strip(), validate=True)
         return SealedBox(PrivateKey(raw)).decrypt(bytes(box))

@@ -98,7 +98,8 @@ class Importer(BaseCommand):
             )
             return
         self.breaks: list[str] = []
-        self.merged = {"kept_from_other_source": 0, "differing_from_other_source": []}
+        self.kept_from_other = 0  # protocols another source gave, kept (their result, or ours had none)
+        self.differing: list[str] = []  # those kept whose registered voters differ from this source's
         self.touched: set[int] = set()
         self.written: dict[int, Written] = {}
         with transaction.atomic():
@@ -117,7 +118,8 @@ class Importer(BaseCommand):
                 refresh_totals(contest, None if contest.pk in shared else self.written.get(contest.pk))
             report["control_breaks"] = len(self.breaks)
             report["control_break_list"] = self.breaks
-            report.update(self.merged)
+            report["kept_from_other_source"] = self.kept_from_other
+            report["differing_from_other_source"] = self.differing
             ImportRun.objects.create(source=self.source, path=str(path), sha256=digest, report=report)
         self.print_report(path, report, options["show_breaks"])
 
@@ -137,7 +139,7 @@ class Importer(BaseCommand):
                 self.stdout.write(f"  {line}")
             if len(self.breaks) > show:
                 self.stdout.write(f"  … and {len(self.breaks) - show:,} more (--show-breaks N lists more)")
-        for line in self.merged["differing_from_other_source"][:show]:
+        for line in self.differing[:show]:
             self.stdout.write(self.style.WARNING(f"  differs from the other source: {line}"))
         self.stdout.write(self.style.SUCCESS(f"{path}: imported."))
 
@@ -223,10 +225,10 @@ class Importer(BaseCommand):
         other = pl.col("old_source").is_not_null() & (pl.col("old_source") != self.source)
         keep_old = other & (pl.col("old_result") | ~pl.col("has_result"))
         kept = merged.filter(keep_old)
-        self.merged["kept_from_other_source"] += kept.height
+        self.kept_from_other += kept.height
         differing = kept.filter(pl.col("has_result") & (pl.col("registered") != pl.col("old_registered")))
         for row in differing.iter_rows(named=True):
-            self.merged["differing_from_other_source"].append(
+            self.differing.append(
                 f"contest {row['contest_id']}, {row['region']} {row['code']}: registered {row['registered']} "
                 f"here, {row['old_registered']} from {row['old_source']}"
             )

@@ -1,6 +1,7 @@
 """Pages of the data core: elections, contests, precincts."""
 
 import itertools
+from typing import Any
 
 from django.core.paginator import Paginator
 from django.db.models import Count
@@ -107,10 +108,11 @@ def precinct_list(request):
     precincts = Precinct.objects.none()
     error = ""
     if number:
-        if whole_number(number, maximum=2**31 - 1) is not None:
-            precincts = Precinct.objects.filter(number=whole_number(number)).select_related("region", "venue")
-            if whole_number(region) is not None:
-                precincts = precincts.filter(region_id=whole_number(region))
+        uik, region_id = whole_number(number, maximum=2**31 - 1), whole_number(region)
+        if uik is not None:
+            precincts = Precinct.objects.filter(number=uik).select_related("region", "venue")
+            if region_id is not None:
+                precincts = precincts.filter(region_id=region_id)
         else:
             error = _("A precinct number is digits only, e.g. 1545.")
     regions = Region.objects.filter(precincts__isnull=False).distinct()
@@ -137,12 +139,11 @@ def precinct_detail(request, pk):
     )
     ballots = []
     for protocol in protocols:
-        results = sorted(
-            ({"name": v.choice.name, "votes": v.votes} for v in protocol.votes.all()),
-            key=lambda r: -r["votes"],
-        )
         cast = protocol.ballots_in_boxes or 0
-        results = [{**r, "share": round(100 * r["votes"] / cast, 2) if cast else None} for r in results]
+        results: list[dict[str, Any]] = [
+            {"name": v.choice.name, "votes": v.votes, "share": round(100 * v.votes / cast, 2) if cast else None}
+            for v in sorted(protocol.votes.all(), key=lambda v: -v.votes)
+        ]
         ballots.append((protocol, with_bars(results)))
     snapshots = precinct.turnout_snapshots.select_related("election").order_by("election", "taken_at")
     return render(

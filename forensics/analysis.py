@@ -287,11 +287,11 @@ def integer_test(
     regions = f["region"].to_numpy()[order]
     names, starts = np.unique(regions, return_index=True)
     flags, probs = {}, {}
-    for name, k, n, p in (
+    for name, k_column, n_column, p_column in (
         ("turnout", f[issued], f["registered"], f["turnout"]),
         ("leader_share", f["leader"], f["ballots_in_boxes"], f["share"]),
     ):
-        k, n, p = k.to_numpy()[order], n.to_numpy()[order], p.to_numpy()[order]
+        k, n, p = k_column.to_numpy()[order], n_column.to_numpy()[order], p_column.to_numpy()[order]
         flags[name] = is_integer_percent(k, n)
         probs[name] = integer_probability(n, p)
     p1, p2 = probs["turnout"], probs["leader_share"]

@@ -41,7 +41,7 @@ def remote_totals(election: Election) -> dict | None:
     if frame.height == 0:
         return None
     registered, issued, cast, votes = (
-        frame[c].fill_null(0).sum() for c in ("registered", "ballots_issued", "ballots_in_boxes", "votes")
+        int(frame[c].fill_null(0).sum()) for c in ("registered", "ballots_issued", "ballots_in_boxes", "votes")
     )
     return {
         "pseudo_stations": frame.height,

@@ -1,6 +1,10 @@
 """Forensics pages: an election's figures, plots, regions, TIKs, CSV."""
 
+from __future__ import annotations
+
 import csv
+from dataclasses import dataclass
+from datetime import date
 
 import polars as pl
 from django.conf import settings
@@ -54,12 +58,13 @@ def index(request):
     return render(request, "forensics/index.html", {"elections": elections, "years": year_rows(elections)})
 
 
-def year_rows(elections: list[Election]) -> list[dict]:
+def year_rows(listed: list[Listed]) -> list[dict]:
     """One row per whole-country federal election, oldest first: its stored figures, or none yet (its page
     computes them on the first visit). ``elections`` as all_elections gives them, each with its scope."""
     rows = []
-    for e in sorted(elections, key=lambda e: e.date):
-        if e.level != Election.Level.FEDERAL or e.scope:
+    for item in sorted(listed, key=lambda item: item.date):
+        e = item.election
+        if e.level != Election.Level.FEDERAL or item.scope:
             continue
         found = e.analyses.first()
         s = found.summary if found and found.summary.get("method") == METHOD else None
@@ -98,13 +103,32 @@ YEAR_COLUMNS = [
 ]
 
 
-def all_elections() -> list[Election]:
-    elections = [
-        e for e in Election.objects.all() if (c := main_contest(e)) and contest_totals(c)["totals"]["precincts"]
+@dataclass(frozen=True)
+class Listed:
+    """An election with results, as the index lists it: with how much of the country they cover."""
+
+    election: Election
+    scope: dict | None  # elections.stats.scope: None when the whole country (or not federal)
+
+    @property
+    def slug(self) -> str:
+        return self.election.slug
+
+    @property
+    def name(self) -> str:
+        return self.election.name
+
+    @property
+    def date(self) -> date:
+        return self.election.date
+
+
+def all_elections() -> list[Listed]:
+    return [
+        Listed(e, scope(e))
+        for e in Election.objects.all()
+        if (c := main_contest(e)) and contest_totals(c)["totals"]["precincts"]
     ]
-    for e in elections:
-        e.scope = scope(e)
-    return elections
 
 
 def years_csv(request):

@@ -141,7 +141,7 @@ def parse(text: str) -> Address:
                 address.street.append(number.group(1))
             expect = None
         elif re.fullmatch(r"\d{1,3}-?(я|й|ая|ий|ый|ой|го)", word):
-            address.street.append(re.match(r"\d+", word).group(0))  # "16-я" -> "16"
+            address.street.append(re.sub(r"\D.*", "", word))  # "16-я" -> "16"
         elif expect == "litera" or (
             len(word) == 1 and address.house is not None and not address.litera and word not in KIND_OF
         ):

@@ -1,6 +1,6 @@
 """The lookup's API: where do I vote, and what is on my ballot (by address, UIK number or point)."""
 
-from datetime import date
+import datetime
 
 from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema
@@ -33,12 +33,12 @@ class BallotContestOut(Schema):
     contest_id: int
     election: str
     election_slug: str
-    date: date
+    date: datetime.date
     kind: str
     name: str
     area: str
     number: int
-    voting_days: list[date] = Field(description="the days the stations are open (8:00–20:00 local time)")
+    voting_days: list[datetime.date] = Field(description="the days the stations are open (8:00–20:00 local time)")
     candidates: list[BallotCandidateOut]
     parties: list[str] = Field([], description="a party-list ballot's lines in the ballot's order")
     recommendation: dict | None = Field(None, description="the smart-voting pick, once lists are published")

@@ -52,14 +52,14 @@ def language_of(message: Message) -> str:
 def query_of(message: Message) -> LookupQuery | None:
     """The lookup question a message asks, or None when it asks none (a greeting, /start)."""
     if message.latitude is not None and message.longitude is not None:
-        return LookupQuery(lat=message.latitude, lon=message.longitude)
+        return LookupQuery.model_validate({"lat": message.latitude, "lon": message.longitude})
     text = message.text.strip()
     if not text or text.startswith("/"):
         return None
     number = UIK.match(text)
     if number:
-        return LookupQuery(uik=int(number.group(1)))
-    return LookupQuery(address=text[:LONGEST])
+        return LookupQuery.model_validate({"uik": int(number.group(1))})
+    return LookupQuery.model_validate({"address": text[:LONGEST]})
 
 
 def answer(message: Message) -> Answer:

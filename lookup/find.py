@@ -17,6 +17,7 @@ what was not found. Nothing typed is stored or logged.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import date
 
 import numpy as np
 from django.utils.translation import gettext as _
@@ -81,11 +82,15 @@ class VenueIndex:
     def __init__(self):
         # The precincts voting in each building, with their region and venue, for the answers.
         self.precincts: dict[int, list[Precinct]] = {}
+        venues: list[Venue] = []
         for p in (
             Precinct.objects.filter(venue__isnull=False).select_related("region", "venue").order_by("number", "code")
         ):
+            if p.venue is None or p.venue_id is None:
+                continue  # filtered out above; said again for the type checker
+            if p.venue_id not in self.precincts:
+                venues.append(p.venue)
             self.precincts.setdefault(p.venue_id, []).append(p)
-        venues = [ps[0].venue for ps in self.precincts.values()]
         self.by_street: dict[tuple[str, ...], list[tuple[int, Address]]] = {}
         self.house: dict[int, int] = {}  # venue id → its house number, for "closest house numbers first"
         for v in venues:
@@ -94,11 +99,13 @@ class VenueIndex:
                 self.by_street.setdefault(tuple(address.street), []).append((v.pk, address))
                 self.house[v.pk] = address.house
         self.streets = Streets(self.by_street)
-        located = [v for v in venues if v.latitude is not None and v.longitude is not None]
-        self.located_ids = np.array([v.pk for v in located], dtype=np.int64)
-        self.points = [[round(v.latitude, 6), round(v.longitude, 6)] for v in located]  # for the map
+        located = [
+            (v.pk, v.latitude, v.longitude) for v in venues if v.latitude is not None and v.longitude is not None
+        ]
+        self.located_ids = np.array([pk for pk, _lat, _lon in located], dtype=np.int64)
+        self.points = [[round(lat, 6), round(lon, 6)] for _pk, lat, lon in located]  # for the map
         self.tree = (
-            cKDTree(unit_vectors(np.array([v.latitude for v in located]), np.array([v.longitude for v in located])))
+            cKDTree(unit_vectors(np.array([lat for _pk, lat, _lon in located]), np.array([x[2] for x in located])))
             if located
             else None
         )
@@ -123,8 +130,8 @@ def by_point(lat: float, lon: float, limit: int = 5) -> Answer:
     chords, rows = index.tree.query(unit_vectors(np.array([lat]), np.array([lon])), k=k)
     ids = [int(index.located_ids[r]) for r in np.atleast_1d(rows[0])]
     kms = {i: round(chord_km(c), 2) for i, c in zip(ids, np.atleast_1d(chords[0]), strict=True)}
-    precincts = sorted(index.at(ids), key=lambda p: (kms[p.venue_id], p.number or 0))
-    choices = [precinct_choice(p, p.venue, distance_km=kms[p.venue_id]) for p in precincts]
+    precincts = sorted(index.at(ids), key=lambda p: (kms[p.venue_id or 0], p.number or 0))
+    choices = [precinct_choice(p, p.venue, distance_km=kms[p.venue_id or 0]) for p in precincts]
     at_nearest = [p for p in precincts if p.venue_id == ids[0]]
     if len(at_nearest) == 1:
         return Answer(
@@ -218,14 +225,20 @@ def match_ranges(address: Address) -> list[AddressRange]:
     if not scored or scored[0][0] < STREET_THRESHOLD:
         return []
     keys = [" ".join(street) for score, street in scored if score >= scored[0][0] - 0.02]
-    ranges = AddressRange.objects.filter(street_key__in=keys).select_related("precinct__region", "precinct__venue")
+    house = address.house
+    if house is None:
+        return []
+    ranges = list(
+        AddressRange.objects.filter(street_key__in=keys).select_related("precinct__region", "precinct__venue")
+    )
     if address.kind:
-        ranges = [r for r in ranges if r.street_kind in ("", address.kind)] or list(ranges)
-    return [r for r in ranges if r.covers(address.house)]
+        ranges = [r for r in ranges if r.street_kind in ("", address.kind)] or ranges
+    return [r for r in ranges if r.covers(house)]
 
 
 def match_venues(address: Address) -> Answer:
     index = VenueIndex.get()
+    house = address.house if address.house is not None else -1  # by_parsed_address asked for one already
     scored = []
     for similarity, street in index.streets.scored(address.street):
         if similarity < STREET_THRESHOLD:
@@ -234,8 +247,8 @@ def match_venues(address: Address) -> Answer:
             if all(w.isdigit() for w in address.street) and address.kind and venue.kind != address.kind:
                 continue  # "16 линия" is not "16 улица"
             score = similarity * 10
-            last = venue.house_to or venue.house
-            if venue.house <= address.house <= last:
+            first = venue.house if venue.house is not None else -2  # the index holds venues with a house only
+            if first <= house <= (venue.house_to or first):
                 score += 100
                 if address.korpus or venue.korpus:
                     score += 5 if address.korpus == venue.korpus else -3
@@ -257,10 +270,10 @@ def match_venues(address: Address) -> Answer:
         # decided by the commission's address lists, not by distance. Say so, and list the stations on that
         # street, district by district (streets of one name lie in several: Садовая in Коломна and in Ольгино),
         # the closest house numbers first — never a guess presented as the answer.
-        near = sorted(scored[:30], key=lambda sv: (-sv[0], abs(index.house[sv[1]] - address.house)))
+        near = sorted(scored[:30], key=lambda sv: (-sv[0], abs(index.house[sv[1]] - house)))
         choices = [precinct_choice(p, p.venue) for p in index.at(v for _s, v in near)]
-        first = [c["district"] for c in choices]
-        choices.sort(key=lambda c: first.index(c["district"]))  # stable: within a district, nearest first
+        districts = [c["district"] for c in choices]
+        choices.sort(key=lambda c: districts.index(c["district"]))  # stable: within a district, nearest first
         return Answer("choose", str(NOT_PLACED), choices=choices[:12])
     precincts = index.at(v for s, v in scored if s == top)
     if len(precincts) == 1:
@@ -310,13 +323,13 @@ class RegionBook:
                 "contest__number",
             )
         )
-        latest: dict[int, object] = {}  # precinct → its latest election day
+        latest: dict[int, date] = {}  # precinct → its latest election day
         for precinct, _contest, day, *_order in rows:
             latest[precinct] = max(day, latest.get(precinct, day))
         self.last_day = latest
         # The region's latest general election: the latest day on which most of its precincts last voted (a
         # by-election in a few precincts later on does not make the others out of date).
-        voted: dict[object, int] = {}
+        voted: dict[date, int] = {}
         for day in latest.values():
             voted[day] = voted.get(day, 0) + 1
         general = [day for day, n in voted.items() if n >= len(latest) / 2]

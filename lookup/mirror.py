@@ -100,7 +100,8 @@ def region_data(region: Region, contest_ids: set[int]) -> dict:
     for precinct_id, contest_id in protocols:
         ballots.setdefault(precinct_id, []).append(contest_id)
     precincts = list(Precinct.objects.filter(pk__in=ballots).select_related("venue").order_by("number", "code"))
-    venues, venue_rows = {}, []
+    venues: dict[int, int] = {}
+    venue_rows: list[dict] = []
     for p in precincts:
         v = p.venue
         if v is None or v.pk in venues:
@@ -136,7 +137,13 @@ def region_data(region: Region, contest_ids: set[int]) -> dict:
     return {
         "region": region.name,
         "precincts": [
-            {"id": p.pk, "uik": p.code, "number": p.number, "venue": venues.get(p.venue_id), "contests": ballots[p.pk]}
+            {
+                "id": p.pk,
+                "uik": p.code,
+                "number": p.number,
+                "venue": venues.get(p.venue_id or 0),
+                "contests": ballots[p.pk],
+            }
             for p in precincts
         ],
         "venues": venue_rows,
@@ -213,7 +220,7 @@ def export(out: Path, elections: list[Election], valid_days: int = VALID_DAYS) -
         chain = keys.chain()
     except signing.SigningError as exc:
         raise ExportError(f"the key chain stored on this server does not hold: {exc}") from None
-    if root is None:
+    if root is None or chain is None:
         raise ExportError(
             "no signing root: set VECHE_SIGNING_ROOT to the organisers' first public key "
             "(core/signing.py new-root), or run the demo with VECHE_DEMO=1"

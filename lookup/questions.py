@@ -47,7 +47,7 @@ def question(q: LookupQuery) -> tuple:
     ]
     if sum(given) != 1:
         raise QuestionError(_("Type your address, or your precinct's number, or use your location."))
-    if given[0]:
+    if given[0] and q.address is not None:
         a = parse(q.address)
         return ("address", tuple(a.street), a.kind, a.house, a.house_to, a.korpus, a.litera)
     if given[1]:

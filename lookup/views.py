@@ -51,7 +51,7 @@ def lookup(request):
         try:
             found = reply(LookupQuery.model_validate(fields))
         except ValidationError as exc:
-            error = FIELD_ERRORS[exc.errors()[0]["loc"][0]]()
+            error = FIELD_ERRORS[str(exc.errors()[0]["loc"][0])]()
         except QuestionError as exc:
             error = str(exc)
     elif request.GET:

@@ -36,7 +36,10 @@ def find(private_key: str) -> list[tuple[int, int]]:
     groups: dict[tuple, list[tuple[int, list]]] = {}
     pairs = []
     for report in live.iterator(chunk_size=1000):
-        name = json.loads(unseal(report.person.sealed, private_key)).get("name") or ""
+        sealed = report.person.sealed if report.person else None
+        if not sealed:
+            continue  # filtered out above (person__sealed__isnull=False)
+        name = json.loads(unseal(sealed, private_key)).get("name") or ""
         keys = name_keys(name)
         if not keys:
             continue

@@ -94,19 +94,19 @@ def rows(dataset: str):
     published = Report.objects.filter(state=Report.State.PUBLISHED).order_by("pk")
     if dataset == "counts":
         events = dict(Event.objects.values_list("pk", "slug"))
-        for r in (
+        for count in (
             DetentionCount.objects.select_related("city")
             .order_by("day", "city__name", "event_key")
             .iterator(chunk_size=5000)
         ):
             yield {
-                "day": r.day.isoformat(),
-                "city": r.city.name,
-                "event": events.get(r.event_key, ""),
-                "detentions": r.detentions,
-                "journalists": r.journalists,
-                "minors": r.minors,
-                "reports": r.reports,
+                "day": count.day.isoformat(),
+                "city": count.city.name,
+                "event": events.get(count.event_key, ""),
+                "detentions": count.detentions,
+                "journalists": count.journalists,
+                "minors": count.minors,
+                "reports": count.reports,
             }
         return
     if dataset == "prisoners":

@@ -23,6 +23,7 @@ import json
 import os
 from contextlib import nullcontext
 from datetime import timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -180,11 +181,15 @@ DISTRICTS = Cached(
 
 def check_violation(data: dict, clean: dict, errors: dict) -> dict:
     area = fields.text(data, "area", errors, 200)
-    found = {"categories": fields.categories(data, errors), "area": closest_name(area, DISTRICTS.get()) or area}
-    slugs = data.get("elections") or ([data["election"]] if data.get("election") else [])
-    slugs = [slugs] if isinstance(slugs, str) else [str(s).strip() for s in slugs]
-    found["elections"] = list(Election.objects.filter(slug__in=slugs))
-    unknown = sorted(set(slugs) - {e.slug for e in found["elections"]})
+    found: dict[str, Any] = {
+        "categories": fields.categories(data, errors),
+        "area": closest_name(area, DISTRICTS.get()) or area,
+    }
+    given = data.get("elections") or ([data["election"]] if data.get("election") else [])
+    slugs = [given] if isinstance(given, str) else [str(s).strip() for s in given]
+    elections = list(Election.objects.filter(slug__in=slugs))
+    found["elections"] = elections
+    unknown = sorted(set(slugs) - {e.slug for e in elections})
     if unknown:
         errors["election"] = _("Unknown election “%(e)s”.") % {"e": unknown[0][:100]}
     number = fields.number(data, "precinct", errors, 1, 99_999)
@@ -194,8 +199,8 @@ def check_violation(data: dict, clean: dict, errors: dict) -> dict:
         precincts = Precinct.objects.filter(number=number)
         if region:
             precincts = precincts.filter(region__name__iexact=region)
-        elif found["elections"]:
-            precincts = precincts.filter(protocols__contest__election__in=found["elections"])
+        elif elections:
+            precincts = precincts.filter(protocols__contest__election__in=elections)
         else:
             errors["precinct"] = _("Say which election (or region) the precinct belongs to.")
         found["precinct"] = precincts.distinct().first() if "precinct" not in errors else None

@@ -30,7 +30,7 @@ ACTIONS = {
     "publish": ([S.VERIFIED], S.PUBLISHED, "monitor.publish_report", False),
     "retract": ([S.PUBLISHED], S.REJECTED, "monitor.publish_report", True),
 }
-CUSTODY = {
+CUSTODY: dict[str, bool] = {
     Report.Step.ARREST: True,
     Report.Step.SENTENCE: True,
     Report.Step.ADMIN_ARREST: True,
@@ -70,13 +70,22 @@ def act(report: Report, action: str, user, reason: str = "", target: Report | No
             raise ModerationError(_("Merge into another live report of the same kind."))
     with transaction.atomic():
         current = Report.objects.select_for_update().filter(pk=report.pk).values_list("state", flat=True).first()
-        moved = current in before and Report.objects.filter(pk=report.pk, state=current).update(
-            state=after, duplicate_of=target if action == "merge" else None
-        )
-        if not moved:
+        if (
+            current is None
+            or current not in before
+            or not Report.objects.filter(pk=report.pk, state=current).update(
+                state=after, duplicate_of=target if action == "merge" else None
+            )
+        ):
             raise ModerationError(_("This report is no longer in a state that allows this; reload the page."))
         report.refresh_from_db()
-        if action == "merge" and report.person_id and target.person_id and report.person_id != target.person_id:
+        if (
+            action == "merge"
+            and target is not None
+            and report.person_id
+            and target.person_id
+            and report.person_id != target.person_id
+        ):
             Report.objects.filter(pk=report.pk).update(person=target.person)
         if after == S.PUBLISHED:
             _published(report, +1)
@@ -113,12 +122,15 @@ def _published(report: Report, sign: int) -> None:
         )
         Report.objects.filter(pk=report.pk).update(case=case)
         report.case = case
-        latest = not report.person.reports.filter(
+        person = report.person
+        if person is None:
+            return
+        latest = not person.reports.filter(
             kind=Report.Kind.PROSECUTION, state=S.PUBLISHED, happened__gt=report.happened
         ).exists()
         if report.step in CUSTODY and latest:
-            report.person.in_custody = CUSTODY[report.step]
-            report.person.save(update_fields=["in_custody"])
+            person.in_custody = CUSTODY[report.step]
+            person.save(update_fields=["in_custody"])
         follow(report, latest)
 
 

@@ -25,7 +25,7 @@ def days(rows: list[dict], fmt: str = "svg") -> bytes:
     """Detentions per day as bars, journalists and minors as lines below them."""
     fig, ax = plt.subplots(figsize=(8, 3), dpi=110)
     if rows:
-        x = [date.fromisoformat(r["day"]) for r in rows]
+        x = np.array([date.fromisoformat(r["day"]) for r in rows], dtype="datetime64[D]")
         if len(rows) <= 200:
             ax.bar(x, [r["detentions"] for r in rows], color=RED, width=0.8, label=_("detained"))
         else:

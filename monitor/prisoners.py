@@ -29,7 +29,7 @@ from django.utils import timezone
 from monitor.models import HungerStrike, Person, Report
 
 STEP = Report.Step
-STATUS = {
+STATUS: dict[str, str] = {
     STEP.ARREST: Person.Status.PRE_TRIAL,
     STEP.HOUSE_ARREST: Person.Status.HOUSE_ARREST,
     STEP.SENTENCE: Person.Status.SENTENCED,
@@ -43,6 +43,8 @@ def follow(report: Report, latest: bool) -> None:
     """Keep the person's record after a published step of their case; ``latest``: no later step is published
     (an old sentence published late does not overwrite today's status)."""
     person, day = report.person, timezone.localdate(report.happened)
+    if person is None:
+        return  # a step of no one's case (the caller follows only those with a person)
     if report.step == STEP.HUNGER_STRIKE:
         HungerStrike.objects.get_or_create(
             person=person,
@@ -58,7 +60,7 @@ def follow(report: Report, latest: bool) -> None:
         person.term_start, person.sentence_days, person.term_end = day, None, None
     elif report.step == STEP.SENTENCE and report.days:
         arrested = (
-            Report.objects.filter(case_id=report.case_id, step=STEP.ARREST, state=Report.State.PUBLISHED)
+            Report.objects.filter(case=report.case, step=STEP.ARREST, state=Report.State.PUBLISHED)
             .filter(happened__lte=report.happened)
             .order_by("happened")
             .first()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Count, Q, Sum
@@ -40,7 +41,8 @@ class Filters:
     @classmethod
     def from_query(cls, query) -> tuple[Filters, dict]:
         """Filters from a page's or the API's query; bad values are reported, not guessed."""
-        errors, values = {}, {}
+        errors: dict[str, str] = {}
+        values: dict[str, Any] = {}
         slug = (query.get("event") or "").strip()
         if slug:
             values["event"] = Event.objects.filter(slug=slug).first()
@@ -236,9 +238,9 @@ def _published_beside_own() -> list[dict]:
         return []
     days = {timezone.localdate(r.happened) for r in elsewhere}
     reported: dict = {}
-    for r in DetentionCount.objects.filter(day__in=days).values("day", "city_id").annotate(n=Sum("detentions")):
-        reported[(r["day"], r["city_id"])] = r["n"]
-        reported[(r["day"], None)] = reported.get((r["day"], None), 0) + r["n"]
+    for c in DetentionCount.objects.filter(day__in=days).values("day", "city_id").annotate(n=Sum("detentions")):
+        reported[(c["day"], c["city_id"])] = c["n"]
+        reported[(c["day"], None)] = reported.get((c["day"], None), 0) + c["n"]
     for r in elsewhere:  # what the counts hold of the figures themselves (those with a city)
         if r.city_id:
             day = timezone.localdate(r.happened)

@@ -14,7 +14,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from core.charts import FORMATS, drawn_format, with_bars
 from core.clients import client_ip
-from core.forms import whole_number
+from core.forms import numbered
 from elections.models import Election
 from monitor import plots, stats
 from monitor.export import COLUMNS, TITLES, csv_lines, json_lines
@@ -256,7 +256,7 @@ def moderate(request, pk):
         target = None
         if request.POST.get("action") == "merge":
             raw = request.POST.get("target", "").strip().lstrip("#")
-            target = Report.objects.filter(pk=whole_number(raw)).first() if whole_number(raw) is not None else None
+            target = numbered(Report.objects.all(), raw)
         try:
             act(report, request.POST.get("action", ""), request.user, request.POST.get("reason", ""), target)
             return redirect("monitor:moderate", pk=report.pk)

@@ -194,7 +194,7 @@ def sign_up(campaign: Campaign, city_id, email: str, name: str, confirm_url) -> 
     name = (name or "").strip()
     if len(name) > MAX_NAME:
         problems.append(_("The name is longer than %(n)s characters.") % {"n": MAX_NAME})
-    if problems:
+    if problems or city is None:  # no city is a problem said above
         raise SignupError(" ".join(problems))
     person = keyed_hash(f"pledge-email:{campaign.pk}", address)
     contact = seal(json.dumps({"email": email.strip(), "name": name}, ensure_ascii=False).encode(), campaign.public_key)

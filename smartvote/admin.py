@@ -71,7 +71,7 @@ class Audited(admin.ModelAdmin):
                 summary=str(obj)[:500],
                 before=snapshot(obj),
                 after=None,
-                reason=_("deleted in the admin"),
+                reason=str(_("deleted in the admin")),
                 author=request.user,
             )
             super().delete_model(request, obj)

@@ -24,6 +24,7 @@ import math
 import re
 from dataclasses import replace
 from itertools import pairwise, product
+from typing import Any
 
 import numpy as np
 from django.utils.translation import gettext_noop
@@ -92,7 +93,7 @@ def score(forecast: dict, votes: dict[int, int]) -> dict:
             "party": best["party"],
             "share": round(100 * votes.get(best["candidate_id"], 0) / total, 2),
         },
-        "hit": bool(pick) and pick["candidate_id"] == best["candidate_id"],
+        "hit": pick is not None and pick["candidate_id"] == best["candidate_id"],
         "brier": sum((c["p_best"] - (c is best)) ** 2 for c in others),
         "errors": [abs(c["mean"] - 100 * votes.get(c["candidate_id"], 0) / total) for c in standing],
         "pairs": [(c["p_best"], int(c is best)) for c in others],
@@ -320,7 +321,7 @@ def backtest(
     overall = configs[int(grid.mean(axis=1).argmin())]
     loo = scored(prepared, draws, seed, chosen)
     plain = scored(prepared, draws, seed, [PUBLISHED] * len(prepared))
-    report = {
+    report: dict[str, Any] = {
         "targets": [t.slug for t in targets],
         "history": [h.slug for h in history],
         "draws": draws,

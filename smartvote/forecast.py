@@ -176,7 +176,8 @@ def predecessors() -> dict[int, set[int]]:
 def list_shares(contests: list[Contest], targets: pl.DataFrame, history: list[Election], use) -> tuple[dict, dict]:
     """({(contest_id, party_id, history_slug): share}, {contest_id: coverage per history}); ``targets`` are the
     contests' precincts (elections.frames.contest_precincts)."""
-    shares, coverage = {}, {}
+    shares: dict[tuple[int, int, str], float] = {}
+    coverage: dict[int, list[dict]] = {}
     if "history" not in use or not history:
         return shares, coverage
     for earlier in history:
@@ -229,7 +230,7 @@ def entries_for(
     party_names = dict(Party.objects.values_list("id", "name")) if moved else {}
     weights = {h.slug: 0.5 ** ((election.date - h.date).days / 365.25 / HISTORY_HALF_LIFE_YEARS) for h in history}
 
-    result = {}
+    result: dict[int, list[Entry]] = {}
     candidates = (
         Candidate.objects.filter(contest__in=contests)
         .select_related("person", "party")
@@ -249,14 +250,14 @@ def entries_for(
             role = "eligible"
         entry = Entry(cand.pk, cand.person.full_name, str(cand.nomination), role, 0.0, SIGMA_UNKNOWN)
         # The ruling party's candidate under another nomination carries the ruling list's votes.
-        parties = [cand.party_id] if cand.party_id else []
+        parties: list[int] = [cand.party_id] if cand.party_id is not None else []
         if role == "ruling" and cand.party_id not in ruling_parties:
             parties = sorted(ruling_parties)
         base_from_history(entry, cand.contest_id, parties, shares, weights, lines, priors)
         if parties and entry.sigma == SIGMA_KNOWN:  # a base from the lists: the polls move it
-            apply_swing(entry, moved.get(code_of(party_names.get(parties[0], ""))))
+            apply_swing(entry, moved.get(code_of(party_names.get(parties[0], "")) or ""))
         for fact in own_votes:
-            blend_own_votes(entry, fact, own.get((cand.contest_id, fact.earlier_choice_id)))
+            blend_own_votes(entry, fact, own.get((cand.contest_id, fact.earlier_choice_id or 0)))
         apply_facts(entry, own_facts, use, weights)
         result.setdefault(cand.contest_id, []).append(entry)
     return result, coverage

@@ -81,7 +81,7 @@ class CandidateFact(models.Model):
         RULING = "ruling", _("the ruling party's candidate")  # whatever the nomination
         ALIGNED = "aligned", _("aligned with the ruling party")
 
-    VALUES = {
+    VALUES: dict[str, set[str]] = {
         Kind.INCUMBENT: {"same_seat", "other_seat"},
         Kind.EARLIER: {"elected", "lost", "registered", "refused"},
         Kind.RECOGNITION: {"0", "1", "2", "3"},

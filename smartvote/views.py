@@ -1,5 +1,7 @@
 """Smart voting's pages: the forecasts, the lists, the organisers' desk."""
 
+from typing import cast
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -12,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from core import keys, signing
 from core.charts import FORMATS, drawn_format
-from core.forms import whole_number
+from core.forms import numbered, whole_number
 from elections.models import Contest, Election
 from smartvote import plots
 from smartvote.forecast import FACT_GROUP_LABELS, ForecastError
@@ -44,7 +46,7 @@ class RegionForm(forms.Form):
 
     def __init__(self, *args, regions: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = [("", _("every region")), *((r, r) for r in regions)]
+        cast(forms.ChoiceField, self.fields["region"]).choices = [("", _("every region")), *((r, r) for r in regions)]
 
 
 # -- forecasts, decisions and published lists ----------------------------------
@@ -208,7 +210,7 @@ def editorial(request, slug):
                 choice = request.POST.get("candidate", "")
                 candidate = None
                 if whole_number(choice) is not None:
-                    candidate = contest.candidates.filter(pk=whole_number(choice)).first()
+                    candidate = numbered(contest.candidates.all(), choice)
                     if candidate is None:
                         raise PublishError(_("That candidate does not stand in this contest."))
                 override(

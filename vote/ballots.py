@@ -177,11 +177,11 @@ def check(
     """(credential, ciphertexts per question) of a ballot whose every proof and signature hold; ProtocolError
     naming the first part that does not, otherwise. ``signed=False``: an audited ballot, which carries no
     signature (a signed one could still be cast)."""
-    if signed and (not isinstance(ballot, dict) or set(ballot) != BODY | SIGNATURES):
-        raise ProtocolError(
-            _("not a ballot: format, election, credential, pass, previous, answers and both signatures expected")
-        )
-    if not signed and (not isinstance(ballot, dict) or set(ballot) != BODY):
+    if not isinstance(ballot, dict) or set(ballot) != (BODY | SIGNATURES if signed else BODY):
+        if signed:
+            raise ProtocolError(
+                _("not a ballot: format, election, credential, pass, previous, answers and both signatures expected")
+            )
         raise ProtocolError(
             _(
                 "an audited ballot holds format, election, credential, pass, previous and answers, and no "

@@ -18,6 +18,7 @@ import base64
 import binascii
 import hashlib
 import json
+from typing import TypeGuard
 
 from nacl.exceptions import CryptoError
 from nacl.public import SealedBox
@@ -75,7 +76,7 @@ def signed(document: dict, key: SigningKey) -> dict:
     return {"document": document, "signature": signing.sign(canonical(document), key)}
 
 
-def exact_b64(text: object, size: int) -> bool:
+def exact_b64(text: object, size: int) -> TypeGuard[str]:
     """Base64 of ``size`` bytes in its one spelling (padded, no spaces, no stray bits): what verify.js takes too."""
     if not isinstance(text, str):
         return False

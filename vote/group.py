@@ -120,7 +120,7 @@ def mul(s: int, p: bytes) -> bytes:
         ) from exc
 
 
-_SMALL = {}
+_SMALL: dict[int, bytes] = {}
 
 
 def small(m: int) -> bytes:

@@ -85,7 +85,7 @@ def cmd_deal(args, out) -> None:
         raise ProtocolError(
             _("trustees deal in the manifest's order: the board has %(n)s deals") % {"n": len(state.deals)}
         )
-    write_new(Path(args.out), json.dumps(ceremony.make_deal(state.manifest, index, key)) + "\n")
+    write_new(Path(args.out), json.dumps(ceremony.make_deal(state.vote, index, key)) + "\n")
     out.write(_("deal of trustee %(i)s written to %(p)s: submit it to the server\n") % {"i": index, "p": args.out})
 
 
@@ -103,12 +103,12 @@ def cmd_accept(args, out) -> None:
         )
     revealed = {i: share for (j, i), share in state.complaints.items() if j == index and share is not None}
     try:
-        x, document = ceremony.accept(state.manifest, state.deals, index, key, state.last_deal, revealed)
+        x, document = ceremony.accept(state.vote, state.deals, index, key, state.last_deal, revealed)
     except ceremony.BadShare as exc:
         # Not accepted: the complaint goes on the board instead, and the dealer must answer it there.
         write_new(
             Path(args.out),
-            json.dumps(ceremony.complaint(state.manifest, index, exc.dealer, key, state.last_deal)) + "\n",
+            json.dumps(ceremony.complaint(state.vote, index, exc.dealer, key, state.last_deal)) + "\n",
         )
         out.write(
             _(
@@ -120,7 +120,7 @@ def cmd_accept(args, out) -> None:
         return
     share = {
         "format": SHARE_FORMAT,
-        "election": ceremony.manifest_hash(state.manifest),
+        "election": ceremony.manifest_hash(state.vote),
         "trustee": index,
         "share": scalar_hex(x),
     }
@@ -225,10 +225,10 @@ def cmd_answer(args, out) -> None:
         raise ProtocolError(
             _("complaints by trustees %(js)s: answer each with --to") % {"js": ", ".join(map(str, waiting))}
         )
-    coefficients = ceremony.polynomial(state.manifest, index, key)
+    coefficients = ceremony.polynomial(state.vote, index, key)
     if [base(a) for a in coefficients] != state.commitments[index - 1]:
         raise ProtocolError(_("your deal on the board is not the one your key makes: you cannot answer for it"))
-    write_new(Path(args.out), json.dumps(ceremony.answer(state.manifest, index, waiting[0], key)) + "\n")
+    write_new(Path(args.out), json.dumps(ceremony.answer(state.vote, index, waiting[0], key)) + "\n")
     out.write(
         _("the share for trustee %(j)s, revealed, is written to %(p)s: submit it\n") % {"j": waiting[0], "p": args.out}
     )
@@ -240,17 +240,17 @@ def issue(args, kind: str, role: str) -> tuple[board.State, SigningKey, list[dic
     shown). The codes go out through ``deliver``, never through the server."""
     state = read_board(args.board, args.keyring)
     key = signing.read_key(Path(args.key))
-    if signing.public_of(key) != state.manifest[role]:
+    if signing.public_of(key) != state.vote[role]:
         if role == "registrar":
             raise ProtocolError(_("your key is not this vote's registrar in the manifest"))
         raise ProtocolError(_("your key is not this vote's credential authority in the manifest"))
     rows = read_voters(args.voters, printed=bool(args.print_out))
     election, shown = election_of(state)
-    page = f"{args.site.rstrip('/')}/vote/{state.manifest['slug']}/"
+    page = f"{args.site.rstrip('/')}/vote/{state.vote['slug']}/"
     public, mail = [], []
     for row in rows:
         code = ballots.new_credential()
-        public.append(ballots.public_credential(state.manifest["id"], code, kind))
+        public.append(ballots.public_credential(state.vote["id"], code, kind))
         link = f"{page}#{kind}={code}&election={election}"
         fields = {"email": row["email"], "name": row.get("name", ""), "fingerprint": shown, "link": link}
         mail.append({**fields, kind: code, "label": row["label"], "check": row.get("check")})
@@ -263,7 +263,7 @@ def deliver(args, state: board.State, batch: dict, name: str, mail: list[dict], 
     folder.mkdir(parents=True, exist_ok=True)
     write_new(folder / name, json.dumps(batch) + "\n")
     if args.print_out:
-        write_sheets(Path(args.print_out), state.manifest["title"], shown, mail, kind)
+        write_sheets(Path(args.print_out), state.vote["title"], shown, mail, kind)
     else:
         write_mail(folder, mail, kind)
     return folder
@@ -275,7 +275,7 @@ def cmd_credentials(args, out) -> None:
     for row in mail:
         check = (row["check"] or args.check).strip()
         checks[check] = checks.get(check, 0) + 1
-    batch = ceremony.credential_batch(state.manifest, state.batches + 1, public, checks, key)
+    batch = ceremony.credential_batch(state.vote, state.batches + 1, public, checks, key)
     folder = deliver(args, state, batch, "credentials.json", mail, shown, "credential")
     out.write(
         _(
@@ -290,7 +290,7 @@ def cmd_passes(args, out) -> None:
     """The registrar's half of casting: a voting pass per voter. The registrar never sees a credential and the
     credential authority never sees a pass, so neither casts a ballot alone (docs/vote.md, who can do what)."""
     state, key, mail, public, shown = issue(args, "pass", "registrar")
-    batch = ceremony.pass_batch(state.manifest, state.pass_batches + 1, public, key)
+    batch = ceremony.pass_batch(state.vote, state.pass_batches + 1, public, key)
     folder = deliver(args, state, batch, "passes.json", mail, shown, "pass")
     out.write(
         _(
@@ -308,15 +308,15 @@ def cmd_decrypt(args, out) -> None:
     share = json.loads(Path(args.share).read_text())
     if share.get("format") != SHARE_FORMAT or share.get("trustee") != index:
         raise ProtocolError(_("this is not your share of this vote's key"))
-    if share.get("election") != ceremony.manifest_hash(state.manifest):
+    if share.get("election") != ceremony.manifest_hash(state.vote):
         raise ProtocolError(_("this share is of another vote"))
     if state.tally is None:
         raise ProtocolError(_("the board has no tally yet: nothing to decrypt"))
     observed(args.board, args.head, args.earlier)
-    if state.counted < state.manifest["min_ballots"]:
+    if state.counted < state.vote["min_ballots"]:
         raise ProtocolError(
             _("the tally holds %(n)s ballots, fewer than the manifest's %(min)s: it is not decrypted")
-            % {"n": state.counted, "min": state.manifest["min_ballots"]}
+            % {"n": state.counted, "min": state.vote["min_ballots"]}
         )
     out.write(
         _(

@@ -60,7 +60,8 @@ def prove_range(context: str, key: bytes, alpha: bytes, beta: bytes, m: int, r: 
     real one, whose challenge is what is left of the hash."""
     if not lo <= m <= hi:
         raise ProtocolError(_("the value is outside the range it is proved to be in"))
-    commitments, pairs = [], []
+    commitments: list[bytes] = []
+    pairs: list[tuple[int, int] | None] = []
     w = random_scalar()
     for value in range(lo, hi + 1):
         if value == m:

@@ -62,8 +62,8 @@ def lines(vote: Vote, after: int = -1, limit: int | None = None, ballots: bool =
     rows = Entry.objects.filter(vote=vote, seq__gt=after).order_by("seq")
     if not ballots:
         rows = rows.exclude(kind="ballot")
-    rows = rows.values_list("line", flat=True)
-    return [json.loads(line) for line in (rows[:limit] if limit else rows)]
+    texts = rows.values_list("line", flat=True)
+    return [json.loads(line) for line in (texts[:limit] if limit else texts)]
 
 
 def replay(vote: Vote, check: bool = False, ballots: bool = True) -> board.State:
@@ -225,7 +225,7 @@ def _follow(vote: Vote, state: board.State) -> None:
     if state.key is None and state.manifest and state.accepted == set(state.indices):
         append(vote, "open", state.open_payload())
     elif state.tally is not None and state.result is None:
-        if state.counted == 0 or len(state.partials) >= state.manifest["threshold"]:
+        if state.counted == 0 or len(state.partials) >= state.vote["threshold"]:
             append(vote, "result", state.result_payload())
 
 

@@ -31,6 +31,8 @@ class Command(BaseCommand):
             waiting = waiting.filter(declaration__slug=options["declaration"])
         lines = []
         for s in waiting.order_by("pk"):
+            if s.contact is None:  # a waiting signature keeps its sealed contact until it is checked
+                raise CommandError(f"signature {s.pk} waits for its check but holds no contact to open")
             try:
                 contact = json.loads(unseal(bytes(s.contact), private))["contact"]
             except SealingError as exc:

@@ -264,14 +264,14 @@ class Command(Importer):
         for pk in per_contest:
             ensure_choices(contests_by_pk[pk], self.choices.get(pk, {}).values())
         frame = self.frame([{**row, "contest_id": pk} for pk, (rows, _votes) in per_contest.items() for row in rows])
-        votes = pl.DataFrame(
+        table = pl.DataFrame(
             [vote for _rows, votes in per_contest.values() for vote in votes],
             schema=[("line", pl.Int64), ("choice", pl.String), ("votes", pl.Int64)],
             orient="row",
         )
-        sums = votes.group_by("line").agg(vote_sum=pl.col("votes").sum())
+        sums = table.group_by("line").agg(vote_sum=pl.col("votes").sum())
         self.add_breaks(control_breaks(frame.join(sums, on="line", how="left"), LINES, name))
-        return self.store_results(frame, votes)
+        return self.store_results(frame, table)
 
     def choice(self, contest, entry, parties, candidates) -> str:
         """Register the ballot line of a protocol entry; return its name."""

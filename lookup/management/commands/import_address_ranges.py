@@ -36,7 +36,7 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
         regions = {r.key: r for r in Region.objects.all()}
-        seen = set()
+        seen: set[tuple] = set()
         rows = [self.row(path, line, row, regions, seen) for line, row in read_csv(path, COLUMNS)]
         with transaction.atomic():
             AddressRange.objects.filter(region__in={r.region for r in rows}).delete()

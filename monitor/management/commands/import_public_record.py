@@ -27,6 +27,7 @@ adds nothing.
 
 import csv
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -40,20 +41,32 @@ from monitor.stats import NATIONWIDE, PUBLISHED_ELSEWHERE
 
 SOURCE = PUBLISHED_ELSEWHERE
 NO_CITY = "Город не указан"
-# The timeline's declaration: whose it is, and from which day each criminal case runs (the charges as published);
-# steps before the first case are administrative (the source does not name their articles).
-TIMELINE = {
-    "file": "udaltsov_timeline.csv",
-    "name": "Удальцов Сергей Станиславович",
-    "city": "Москва",
-    "cases": [
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """A published case timeline: whose it is, and from which day each criminal case runs (the charges as
+    published); steps before the first case are administrative (the source does not name their articles)."""
+
+    file: str
+    name: str
+    city: str
+    cases: tuple[tuple[date, str], ...]
+    administrative: str
+    recognitions: dict[str, str]  # an organisation a line names → what it recognises the person as
+
+
+TIMELINE = Timeline(
+    file="udaltsov_timeline.csv",
+    name="Удальцов Сергей Станиславович",
+    city="Москва",
+    cases=(
         (date(2012, 10, 17), "УК РФ, ст. 212 (организация массовых беспорядков)"),
         (date(2024, 1, 15), "УК РФ, ст. 205.2 (оправдание терроризма)"),
-    ],
-    "administrative": "КоАП РФ (статья в источнике не названа)",
-    # A recognition line names its organisation; what each recognises the person as.
-    "recognitions": {"Amnesty International": "conscience", "Memorial": "political", "Мемориал": "political"},
-}
+    ),
+    administrative="КоАП РФ (статья в источнике не названа)",
+    recognitions={"Amnesty International": "conscience", "Memorial": "political", "Мемориал": "political"},
+)
 STEPS = {"arrest": "arrest", "sentence": "sentence", "release": "release", "hunger_strike": "hunger_strike"}
 EVENTS = {
     date(2021, 1, 23): ("2021-01-23-navalny", "Акции в поддержку Навального, 23 января 2021"),
@@ -75,7 +88,7 @@ class Command(BaseCommand):
         counts = self.read(
             folder / "protest_detention_counts.csv", ["date", "place", "count", "kind", "note", "source"]
         )
-        lines = self.read(folder / TIMELINE["file"], ["date", "kind", "event", "days", "source"])
+        lines = self.read(folder / TIMELINE.file, ["date", "kind", "event", "days", "source"])
         recognitions = self.recognitions(lines)
         known = set(Report.objects.filter(source=SOURCE).values_list("source_key", flat=True))
         # One transaction from here: the city and events a count needs are made first, and a bad row then
@@ -90,7 +103,7 @@ class Command(BaseCommand):
                     errors.append(f"{key}: {exc}")
             if errors:
                 raise CommandError(f"{len(errors)} bad rows, nothing imported:\n" + "\n".join(errors[:20]))
-            person = Person.objects.filter(public_name=TIMELINE["name"], consent=True).first()
+            person = Person.objects.filter(public_name=TIMELINE.name, consent=True).first()
             for key, data, link in todo:
                 if link and person and data["kind"] == "prosecution":
                     data = {**data, "person": person.pseudonym, "name": "", "consent": ""}
@@ -136,8 +149,8 @@ class Command(BaseCommand):
 
     def detentions(self, rows) -> list[tuple[str, dict, bool]]:
         """One group detention per city and day; the nationwide count less the cities counted that day."""
-        by_day = defaultdict(dict)
-        journalists = {}
+        by_day: dict[date, dict[str, tuple[int, int, dict]]] = defaultdict(dict)
+        journalists: dict[date, tuple[int, dict]] = {}
         for line, row in rows:
             if not row["count"].isdigit():
                 raise CommandError(f"protest_detention_counts.csv, line {line}: the count is not a number")
@@ -159,7 +172,7 @@ class Command(BaseCommand):
                     continue
                 press = journalists.get(day, (0, None))[0] if place == NO_CITY else 0
                 slug, name = EVENTS.get(day, (None, None))
-                if slug:
+                if slug and name:
                     Event.objects.get_or_create(slug=slug, defaults={"name": name, "date": day})
                 note = "; ".join(x for x in (row["note"], journalists[day][1]["note"] if press else "") if x)
                 data = {
@@ -178,28 +191,28 @@ class Command(BaseCommand):
     def timeline(self, rows) -> list[tuple[str, dict, bool]]:
         """The reports of the timeline, each marked to be linked to the person's record."""
         out = []
-        stem = TIMELINE["file"].removesuffix(".csv")
+        stem = TIMELINE.file.removesuffix(".csv")
         for line, row in rows:
             key = f"{SOURCE}:{stem}:{line}"
             text = f"{row['event']} ({row['source']})"
             if row["kind"] == "detention":
-                data = {"kind": "detention", "happened": row["date"], "city": TIMELINE["city"], "text": text}
+                data = {"kind": "detention", "happened": row["date"], "city": TIMELINE.city, "text": text}
                 out.append((key, data, True))
                 continue
             step = STEPS.get(row["kind"]) or ("admin_arrest" if row["kind"] == "detentions" else None)
             if step is None:
                 continue  # recognitions (records of their own) and the like (the note)
-            cases = [article for start, article in TIMELINE["cases"] if start <= row["day"]]
+            cases = [article for start, article in TIMELINE.cases if start <= row["day"]]
             criminal = bool(cases) and row["kind"] != "detentions"
             data = {
                 "kind": "prosecution",
                 "happened": row["date"],
                 "case_kind": "criminal" if criminal else "administrative",
-                "article": cases[-1] if criminal else TIMELINE["administrative"],
+                "article": cases[-1] if criminal else TIMELINE.administrative,
                 "step": step,
                 "days": row["days"],
                 "text": text,
-                "name": TIMELINE["name"],
+                "name": TIMELINE.name,
                 "consent": "1",
             }
             out.append((key, data, True))
@@ -214,9 +227,9 @@ class Command(BaseCommand):
         for line, row in rows:
             if row["kind"] != "recognition":
                 continue
-            named = [(org, kind) for org, kind in TIMELINE["recognitions"].items() if org in row["event"]]
+            named = [(org, kind) for org, kind in TIMELINE.recognitions.items() if org in row["event"]]
             if not named:
-                raise CommandError(f"{TIMELINE['file']}, line {line}: the recognition names no known organisation")
+                raise CommandError(f"{TIMELINE.file}, line {line}: the recognition names no known organisation")
             out.append((row, *named[0]))
         return out
 

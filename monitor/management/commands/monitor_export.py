@@ -12,6 +12,7 @@ Run it where the private key lives, never on the server.
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -45,19 +46,21 @@ class Command(BaseCommand):
             raise CommandError(f"{out} exists: choose a new directory") from None
         except OSError as exc:
             raise CommandError(f"{out}: {exc.strerror}") from exc
-        rows, photos = [], 0
+        rows: list[dict[str, Any]] = []
+        photos = 0
         try:
             for report in reports.iterator(chunk_size=500):
-                row = {
+                row: dict[str, Any] = {
                     "id": report.pk,
                     "kind": report.kind,
                     "state": report.state,
                     "reporter_contact": unseal(report.reporter, private).decode() if report.reporter else "",
                 }
-                if report.person:
+                person = report.person
+                if person:
                     row["person"] = {
-                        "pseudonym": report.person.pseudonym,
-                        **(json.loads(unseal(report.person.sealed, private)) if report.person.sealed else {}),
+                        "pseudonym": person.pseudonym,
+                        **(json.loads(unseal(person.sealed, private)) if person.sealed else {}),
                     }
                 for n, attachment in enumerate(report.attachments.all(), 1):
                     name = f"{report.pk}-{n}.{EXTENSIONS.get(attachment.content_type, 'bin')}"

@@ -12,7 +12,7 @@ every record does: case steps through the monitor's intake, published by
 moderation (monitor.prisoners follows them).
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -83,7 +83,7 @@ class Command(BaseCommand):
             facility, _new = Facility.objects.get_or_create(
                 name=place, defaults={"kind": kind, "address": address, "region": region, "time_zone": zone}
             )
-            steps = [("arrest", today - timedelta(days=ago), None)]
+            steps: list[tuple[str, date, int | None]] = [("arrest", today - timedelta(days=ago), None)]
             if days:
                 steps.append(("sentence", today - timedelta(days=ago // 2), days))
             if striking:
@@ -104,6 +104,8 @@ class Command(BaseCommand):
                 person = person or report.person
                 act(report, "verify", None, reason="demo")
                 act(report, "publish", None, reason="demo")
+            if person is None:
+                raise CommandError(f"{name}: the demo's reports made no person")
             Person.objects.filter(pk=person.pk).update(
                 facility=facility, letters=True, about=INVENTED, write_to=f"{name.removeprefix('Демо ')}, 1990 г. р."
             )

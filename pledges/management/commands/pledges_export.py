@@ -11,6 +11,7 @@ import csv
 import json
 import os
 import sys
+from typing import TextIO
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -37,6 +38,8 @@ class Command(BaseCommand):
         pledges = Pledge.objects.filter(campaign=campaign, confirmed__isnull=False, contact__isnull=False)
         rows = []
         for pledge in pledges.select_related("city").order_by("id").iterator():
+            if pledge.contact is None:
+                continue  # filtered out above (contact__isnull=False)
             try:
                 contact = json.loads(unseal(pledge.contact, private))
             except SealingError as exc:
@@ -47,7 +50,7 @@ class Command(BaseCommand):
                 fd = os.open(options["out"], os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             except FileExistsError:
                 raise CommandError(f"{options['out']} exists: choose a new file") from None
-            out = os.fdopen(fd, "w", newline="", encoding="utf-8")
+            out: TextIO = os.fdopen(fd, "w", newline="", encoding="utf-8")
         else:
             out = sys.stdout
         writer = csv.writer(out)

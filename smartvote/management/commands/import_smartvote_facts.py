@@ -67,9 +67,9 @@ class Command(BaseCommand):
             created = 0
             for action in actions:
                 result = action()
-                if isinstance(result, CandidateFact):
-                    kept.add(result.pk)
-                    created += result.new
+                if isinstance(result, tuple):  # a fact, and whether it is new
+                    kept.add(result[0].pk)
+                    created += result[1]
                 else:
                     created += result
             replaced = 0
@@ -126,8 +126,7 @@ class Command(BaseCommand):
                 note=row["note"][:500],
                 defaults={"share": share, "source": source[:500], "earlier_choice": earlier_choice},
             )
-            fact_row.new = new
-            return fact_row
+            return fact_row, new
 
         return create
 

@@ -131,6 +131,8 @@ class Command(BaseCommand):
         append(vote, "passes", ceremony.pass_batch(manifest, 1, listed, registrar))
         vote.refresh_from_db()
         state = replay(vote)
+        if state.key is None:
+            raise CommandError(f"{slug}: the demo vote did not open")
         rng = random.Random(slug)
         for credential, voting_pass in list(zip(credentials, passes, strict=True))[: spec["cast"]]:
             picks = [
@@ -149,6 +151,8 @@ class Command(BaseCommand):
         if spec["closed"]:
             close(vote, early=True)
             state = replay(vote)
+            if state.tally is None:
+                raise CommandError(f"{slug}: the demo vote has no tally")
             for i in (1, 3, 4):
                 append(vote, "partial", ceremony.make_partial(state.fingerprint, i, x[i], state.tally, trustees[i - 1]))
         else:

@@ -122,6 +122,8 @@ class Command(BaseCommand):
                     out(f"  {answer}: {n}")
         for path in options["audit"]:
             try:
+                if state.key is None:
+                    raise ProtocolError(_("the vote never opened: no ballot was made for it"))
                 picks = ballots.audit(json.loads(path.read_text()), state.fingerprint, state.key, state.questions)
             except (OSError, ValueError, ProtocolError, TypeError) as exc:
                 report.faults.append(_("audit %(p)s: %(why)s") % {"p": path, "why": exc})
