@@ -244,37 +244,7 @@ def read_cec_file(path: str | Path, year: int | None = None, remote: bool | None
     if frame.height == 0:
         raise CecFileError(f"{path}: the table has a header but no rows")
 
-    columns: dict[str, str] = {}
-    choice_headers: list[str] = []
-    for header in frame.columns:
-        if header in STATION_COLUMNS:
-            continue
-        kind = classify_column(header)
-        if kind == "?":
-            raise CecFileError(f"{path}: unknown layout: column «{header}» is not a protocol line Veche knows")
-        if kind is None:
-            choice_headers.append(header)
-        elif kind in columns:
-            raise CecFileError(f"{path}: unknown layout: columns «{columns[kind]}» and «{header}» both read as {kind}")
-        else:
-            columns[kind] = header
-    missing = [c for c in (("region",) if remote else ("region", "uik")) if c not in frame.columns]
-    missing += [c for c in ("registered", "invalid") if c not in columns]
-    if "valid" not in columns and "ballots_in_boxes" not in columns:
-        missing.append("valid")
-    if missing:
-        raise CecFileError(f"{path}: unknown layout: no column for {', '.join(missing)}")
-    full = set(columns) & (set(FULL_PROTOCOL) - set(SUMMARY_PROTOCOL) - {"valid"})
-    lacking = [line for line in (FULL_PROTOCOL if full else SUMMARY_PROTOCOL) if line not in columns]
-    if lacking:
-        raise CecFileError(
-            f"{path}: no column for "
-            + "; ".join(f"{line} («{WORDING[line]}…»)" for line in lacking)
-            + ", which every table of this layout has: nothing was imported"
-        )
-    if not choice_headers:
-        raise CecFileError(f"{path}: unknown layout: no party, candidate or answer columns")
-
+    columns, choice_headers = _layout(path, frame, remote)
     election = identify_election(path, frame, year)
     numeric = list(columns.values()) + choice_headers
     frame = frame.with_row_index("line", offset=2)  # line 1 is the header
@@ -319,6 +289,42 @@ def read_cec_file(path: str | Path, year: int | None = None, remote: bool | None
     vote_sums = values.select(pl.sum_horizontal(choice_headers).alias("vote_sum"))
     breaks = control_breaks(pl.concat([protocols, vote_sums], how="horizontal"), columns, path)
     return CecFile(path, election, columns, choices, protocols, votes, breaks)
+
+
+def _layout(path: Path, frame: pl.DataFrame, remote: bool) -> tuple[dict[str, str], list[str]]:
+    """({protocol line: its header}, the choices' headers) of a table, or CecFileError naming what is amiss: a
+    column Veche does not know, two read as one line, a line every table of the layout has missing."""
+    columns: dict[str, str] = {}
+    choice_headers: list[str] = []
+    for header in frame.columns:
+        if header in STATION_COLUMNS:
+            continue
+        kind = classify_column(header)
+        if kind == "?":
+            raise CecFileError(f"{path}: unknown layout: column «{header}» is not a protocol line Veche knows")
+        if kind is None:
+            choice_headers.append(header)
+        elif kind in columns:
+            raise CecFileError(f"{path}: unknown layout: columns «{columns[kind]}» and «{header}» both read as {kind}")
+        else:
+            columns[kind] = header
+    missing = [c for c in (("region",) if remote else ("region", "uik")) if c not in frame.columns]
+    missing += [c for c in ("registered", "invalid") if c not in columns]
+    if "valid" not in columns and "ballots_in_boxes" not in columns:
+        missing.append("valid")
+    if missing:
+        raise CecFileError(f"{path}: unknown layout: no column for {', '.join(missing)}")
+    full = set(columns) & (set(FULL_PROTOCOL) - set(SUMMARY_PROTOCOL) - {"valid"})
+    lacking = [line for line in (FULL_PROTOCOL if full else SUMMARY_PROTOCOL) if line not in columns]
+    if lacking:
+        raise CecFileError(
+            f"{path}: no column for "
+            + "; ".join(f"{line} («{WORDING[line]}…»)" for line in lacking)
+            + ", which every table of this layout has: nothing was imported"
+        )
+    if not choice_headers:
+        raise CecFileError(f"{path}: unknown layout: no party, candidate or answer columns")
+    return columns, choice_headers
 
 
 def _whole_numbers(path: Path, frame: pl.DataFrame, numeric: list[str]) -> pl.DataFrame:

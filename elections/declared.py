@@ -86,25 +86,52 @@ def load(path: Path | None, overrides: dict | None = None) -> Declaration:
     """The declaration in ``path`` (None: only the command line's), with ``overrides`` on top: ``election``,
     ``region``, ``source`` (text) and ``columns`` (a dict, merged)."""
     overrides = overrides or {}
-    raw: dict = {}
-    where = "the command line"
-    if path is not None:
-        where = str(path)
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise DeclarationError(f"{path}: cannot read the declaration: {exc.strerror}") from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise DeclarationError(f"{path}: not a TOML declaration: {exc}") from None
+    raw, where = _read(path) if path is not None else ({}, "the command line")
     unknown = sorted(set(raw) - TOP_KEYS)
     if unknown:
         raise DeclarationError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(TOP_KEYS))}")
+    election = _election(raw, overrides.get("election"), where)
+    contest_kind = _text(raw, "contest_kind", where) or "single_mandate"
+    if contest_kind not in CONTEST_KINDS:
+        raise DeclarationError(f"{where}: contest_kind «{contest_kind}»: one of {', '.join(CONTEST_KINDS)}")
+    columns = {**_strings(raw, "columns", where), **overrides.get("columns", {})}
+    values = _values(raw, where)
+    outcomes = raw.get("outcomes", [])
+    if not isinstance(outcomes, list) or not all(isinstance(v, str) for v in outcomes):
+        raise DeclarationError(f"{where}: outcomes must be a list of the file's column names")
+    source = overrides.get("source") or _text(raw, "source", where)
+    if not source:
+        raise DeclarationError(f'{where}: every import needs a source: give source = "…" or --source')
+    return Declaration(
+        where=where,
+        election=election,
+        source=source,
+        region=overrides.get("region") or _text(raw, "region", where),
+        contest_kind=contest_kind,
+        columns=columns,
+        values=values,
+        parties=_strings(raw, "parties", where),
+        outcomes=tuple(outcomes),
+    )
+
+
+def _read(path: Path) -> tuple[dict, str]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8")), str(path)
+    except OSError as exc:
+        raise DeclarationError(f"{path}: cannot read the declaration: {exc.strerror}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise DeclarationError(f"{path}: not a TOML declaration: {exc}") from None
+
+
+def _election(raw: dict, slug_given: str | None, where: str) -> ElectionSpec:
+    """The [election] table, checked; a slug given on the command line (another election) replaces it."""
     election = _table(raw, "election", where)
     bad = sorted(set(election) - ELECTION_KEYS)
     if bad:
         raise DeclarationError(f"{where}: unknown key(s) in [election]: {', '.join(bad)}")
-    if overrides.get("election"):
-        election = {"slug": overrides["election"]} if overrides["election"] != election.get("slug") else election
+    if slug_given:
+        election = {"slug": slug_given} if slug_given != election.get("slug") else election
     slug = _text(election, "slug", where, "[election] slug")
     if not slug:
         raise DeclarationError(f"{where}: which election? give [election] slug, or --election SLUG")
@@ -116,10 +143,11 @@ def load(path: Path | None, overrides: dict | None = None) -> Declaration:
         raise DeclarationError(f"{where}: [election] level «{level}»: one of {', '.join(LEVELS)}")
     if kind and kind not in ELECTION_KINDS:
         raise DeclarationError(f"{where}: [election] kind «{kind}»: one of {', '.join(ELECTION_KINDS)}")
-    contest_kind = _text(raw, "contest_kind", where) or "single_mandate"
-    if contest_kind not in CONTEST_KINDS:
-        raise DeclarationError(f"{where}: contest_kind «{contest_kind}»: one of {', '.join(CONTEST_KINDS)}")
-    columns = {**_strings(raw, "columns", where), **overrides.get("columns", {})}
+    return ElectionSpec(slug, _text(election, "name", where), when, level, kind)
+
+
+def _values(raw: dict, where: str) -> dict[str, tuple[str, ...]]:
+    """[values]: each name's texts in the file (a text alone, or a list)."""
     values = {}
     for name, listed in _table(raw, "values", where).items():
         if isinstance(listed, str):
@@ -127,23 +155,7 @@ def load(path: Path | None, overrides: dict | None = None) -> Declaration:
         if not isinstance(listed, list) or not all(isinstance(v, str) for v in listed):
             raise DeclarationError(f"{where}: [values] {name} must be a text or a list of texts")
         values[name] = tuple(listed)
-    outcomes = raw.get("outcomes", [])
-    if not isinstance(outcomes, list) or not all(isinstance(v, str) for v in outcomes):
-        raise DeclarationError(f"{where}: outcomes must be a list of the file's column names")
-    source = overrides.get("source") or _text(raw, "source", where)
-    if not source:
-        raise DeclarationError(f'{where}: every import needs a source: give source = "…" or --source')
-    return Declaration(
-        where=where,
-        election=ElectionSpec(slug, _text(election, "name", where), when, level, kind),
-        source=source,
-        region=overrides.get("region") or _text(raw, "region", where),
-        contest_kind=contest_kind,
-        columns=columns,
-        values=values,
-        parties=_strings(raw, "parties", where),
-        outcomes=tuple(outcomes),
-    )
+    return values
 
 
 def mapping(pairs: list[str] | None) -> dict[str, str]:

@@ -103,58 +103,63 @@ def tokens(text: str) -> list[str]:
     return parts
 
 
+# The words that say what the next number is (a word in two lists is the earlier's: house, korpus, litera).
+MARKS = {
+    **dict.fromkeys(BUILDING_WORDS, "skip"),
+    **dict.fromkeys(LITERA_WORDS, "litera"),
+    **dict.fromkeys(KORPUS_WORDS, "korpus"),
+    **dict.fromkeys(HOUSE_WORDS, "house"),
+}
+NUMBER = re.compile(r"(\d{1,4})(?:([-/])(\d{1,4}))?")
+ORDINAL = re.compile(r"\d{1,3}-?(я|й|ая|ий|ый|ой|го)")
+
+
 def parse(text: str) -> Address:
     """An address from free text; an empty Address when there is no street."""
     if not text:
         return Address()
-    words = tokens(text[:MAX_LENGTH])
     address = Address()
-    i = 0
-    expect = None  # what the next number is: house, korpus, litera
-    while i < len(words):
-        word = words[i]
-        number = re.fullmatch(r"(\d{1,4})(?:([-/])(\d{1,4}))?", word)
-        if expect == "skip" and word not in HOUSE_WORDS | KORPUS_WORDS | LITERA_WORDS:
-            i += 1  # "строение 1, помещение 2Н": not part of the building's number
-            continue
-        if word in HOUSE_WORDS:
-            expect = "house"
-        elif word in KORPUS_WORDS:
-            expect = "korpus"
-        elif word in LITERA_WORDS:
-            expect = "litera"
-        elif word in BUILDING_WORDS:
-            expect = "skip"
-        elif number:
-            if expect == "korpus" or (
-                address.house is not None and expect is None and not address.korpus and expect != "skip"
-            ):
-                address.korpus = number.group(1)
-            elif address.house is None and (expect == "house" or address.street):
-                address.house = int(number.group(1))
-                if number.group(2) == "/":  # "80/2": house 80, korpus 2
-                    address.korpus = number.group(3)
-                elif number.group(2) and int(number.group(3)) > address.house:  # "108-110": both numbers
-                    address.house_to = int(number.group(3))
-            else:
-                # A number before the street is part of its name ("16-я линия", "2 Советская").
-                address.street.append(number.group(1))
-            expect = None
-        elif re.fullmatch(r"\d{1,3}-?(я|й|ая|ий|ый|ой|го)", word):
-            address.street.append(re.sub(r"\D.*", "", word))  # "16-я" -> "16"
-        elif expect == "litera" or (
-            len(word) == 1 and address.house is not None and not address.litera and word not in KIND_OF
-        ):
-            address.litera = word
-            expect = None
-        elif word in KIND_OF:
-            address.kind = KIND_OF[word]
-        elif word in PLACE_WORDS:
-            pass
-        elif address.house is None:
-            address.street.append(word)
-        i += 1
+    expect: str | None = None  # what the next number is: house, korpus, litera (or a number to skip)
+    for word in tokens(text[:MAX_LENGTH]):
+        if expect == "skip" and MARKS.get(word, "skip") == "skip":
+            continue  # "строение 1, помещение 2Н": not part of the building's number
+        expect = MARKS[word] if word in MARKS else take_word(address, word, expect)
     return address
+
+
+def take_word(address: Address, word: str, expect: str | None) -> str | None:
+    """A word that is not a marker, onto the address; what the next number is after it."""
+    number = NUMBER.fullmatch(word)
+    if number:
+        take_number(address, number, expect)
+        return None
+    if ORDINAL.fullmatch(word):
+        address.street.append(re.sub(r"\D.*", "", word))  # "16-я" -> "16"
+    elif expect == "litera" or (
+        len(word) == 1 and address.house is not None and not address.litera and word not in KIND_OF
+    ):
+        address.litera = word
+        return None
+    elif word in KIND_OF:
+        address.kind = KIND_OF[word]
+    elif word not in PLACE_WORDS and address.house is None:
+        address.street.append(word)
+    return expect
+
+
+def take_number(address: Address, number: re.Match, expect: str | None) -> None:
+    """A number: the korpus after a house, the house (with its korpus or its last number), or part of the
+    street's name before one ("16-я линия", "2 Советская")."""
+    if expect == "korpus" or (address.house is not None and expect is None and not address.korpus):
+        address.korpus = number.group(1)
+    elif address.house is None and (expect == "house" or address.street):
+        address.house = int(number.group(1))
+        if number.group(2) == "/":  # "80/2": house 80, korpus 2
+            address.korpus = number.group(3)
+        elif number.group(2) and int(number.group(3)) > address.house:  # "108-110": both numbers
+            address.house_to = int(number.group(3))
+    else:
+        address.street.append(number.group(1))
 
 
 @lru_cache(maxsize=1 << 16)

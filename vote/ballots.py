@@ -203,46 +203,51 @@ def check(
     if not isinstance(answers, list) or len(answers) != len(questions):
         raise ProtocolError(_("one answer per question expected"))
     context = f"{election}|{credential}"
-    result = []
-    for q, (question, answer) in enumerate(zip(questions, answers, strict=True), 1):
-        n = len(question["answers"])
-        if not isinstance(answer, dict) or set(answer) != {"choices", "proofs", "overall"}:
-            raise ProtocolError(_("question %(q)s: choices, proofs and overall expected") % {"q": q})
-        choices, proofs = answer["choices"], answer["proofs"]
-        if not isinstance(choices, list) or len(choices) != n:
-            raise ProtocolError(_("question %(q)s: one ciphertext per answer expected") % {"q": q})
-        if not isinstance(proofs, list) or len(proofs) != (n - 1 if implied(question) else n):
-            raise ProtocolError(_("question %(q)s: the number of proofs is wrong") % {"q": q})
-        cts = []
-        for i, pair in enumerate(choices, 1):
-            if not isinstance(pair, list) or len(pair) != 2:
-                raise ProtocolError(_("question %(q)s, answer %(i)s: a ciphertext is [alpha, beta]") % {"q": q, "i": i})
-            # An answer with its own proof has both points multiplied there (alpha, and beta at the branch 0),
-            # which checks them; an implied answer's points are checked here.
-            check_point = point if i > len(proofs) else encoded
-            try:
-                cts.append((check_point(pair[0]), check_point(pair[1])))
-            except ProtocolError as exc:
-                raise ProtocolError(_("question %(q)s, answer %(i)s: %(exc)s") % {"q": q, "i": i, "exc": exc}) from None
-        for i, ((a, b), proof) in enumerate(zip(cts, proofs, strict=False), 1):
-            try:
-                holds = in_range(context, key, a, b, 0, 1, proof)
-            except ProtocolError as exc:
-                raise ProtocolError(_("question %(q)s, answer %(i)s: %(exc)s") % {"q": q, "i": i, "exc": exc}) from None
-            if not holds:
-                raise ProtocolError(
-                    _("question %(q)s, answer %(i)s: the proof that it encrypts 0 or 1 does not hold")
-                    % {"q": q, "i": i}
-                )
-        alpha, beta = total([a for a, _b in cts]), total([b for _a, b in cts])
+    return credential, [
+        check_answer(q, question, answer, context, key)
+        for q, (question, answer) in enumerate(zip(questions, answers, strict=True), 1)
+    ]
+
+
+def check_answer(q: int, question: dict, answer: object, context: str, key: bytes) -> list[tuple]:
+    """The ciphertexts of the answer to question ``q``, each proved to encrypt 0 or 1 and their sum a number of
+    choices the question allows; ProtocolError naming the first part that does not hold."""
+    n = len(question["answers"])
+    if not isinstance(answer, dict) or set(answer) != {"choices", "proofs", "overall"}:
+        raise ProtocolError(_("question %(q)s: choices, proofs and overall expected") % {"q": q})
+    choices, proofs = answer["choices"], answer["proofs"]
+    if not isinstance(choices, list) or len(choices) != n:
+        raise ProtocolError(_("question %(q)s: one ciphertext per answer expected") % {"q": q})
+    if not isinstance(proofs, list) or len(proofs) != (n - 1 if implied(question) else n):
+        raise ProtocolError(_("question %(q)s: the number of proofs is wrong") % {"q": q})
+    cts = []
+    for i, pair in enumerate(choices, 1):
+        if not isinstance(pair, list) or len(pair) != 2:
+            raise ProtocolError(_("question %(q)s, answer %(i)s: a ciphertext is [alpha, beta]") % {"q": q, "i": i})
+        # An answer with its own proof has both points multiplied there (alpha, and beta at the branch 0),
+        # which checks them; an implied answer's points are checked here.
+        check_point = point if i > len(proofs) else encoded
         try:
-            holds = in_range(context, key, alpha, beta, question["min"], question["max"], answer["overall"])
+            cts.append((check_point(pair[0]), check_point(pair[1])))
         except ProtocolError as exc:
-            raise ProtocolError(_("question %(q)s: %(exc)s") % {"q": q, "exc": exc}) from None
+            raise ProtocolError(_("question %(q)s, answer %(i)s: %(exc)s") % {"q": q, "i": i, "exc": exc}) from None
+    for i, ((a, b), proof) in enumerate(zip(cts, proofs, strict=False), 1):
+        try:
+            holds = in_range(context, key, a, b, 0, 1, proof)
+        except ProtocolError as exc:
+            raise ProtocolError(_("question %(q)s, answer %(i)s: %(exc)s") % {"q": q, "i": i, "exc": exc}) from None
         if not holds:
-            raise ProtocolError(_("question %(q)s: the proof of the number of answers chosen does not hold") % {"q": q})
-        result.append(cts)
-    return credential, result
+            raise ProtocolError(
+                _("question %(q)s, answer %(i)s: the proof that it encrypts 0 or 1 does not hold") % {"q": q, "i": i}
+            )
+    alpha, beta = total([a for a, _b in cts]), total([b for _a, b in cts])
+    try:
+        holds = in_range(context, key, alpha, beta, question["min"], question["max"], answer["overall"])
+    except ProtocolError as exc:
+        raise ProtocolError(_("question %(q)s: %(exc)s") % {"q": q, "exc": exc}) from None
+    if not holds:
+        raise ProtocolError(_("question %(q)s: the proof of the number of answers chosen does not hold") % {"q": q})
+    return cts
 
 
 def audit(record: object, election: str, key: bytes, questions: list[dict]) -> list[list[int]]:

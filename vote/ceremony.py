@@ -143,20 +143,25 @@ def check_manifest(manifest: object) -> dict:
     if not isinstance(questions, list) or not questions:
         raise ProtocolError(_("the manifest has no question"))
     for q in questions:
-        if not isinstance(q, dict) or sorted(q) != ["answers", "max", "min", "question"]:
-            raise ProtocolError(_("each question needs its text and at least two answers"))
-        answers = q["answers"]
-        if (
-            not isinstance(answers, list)
-            or len(answers) < 2
-            or not isinstance(q["question"], str)
-            or not all(isinstance(a, str) for a in answers)
-        ):
-            raise ProtocolError(_("each question needs its text and at least two answers"))
-        lo, hi = q["min"], q["max"]
-        if not whole(lo) or not whole(hi) or not 0 <= lo <= hi <= len(answers):
-            raise ProtocolError(_("each question's bounds: 0 <= min <= max <= the number of answers"))
+        check_question(q)
     return manifest
+
+
+def check_question(q: object) -> None:
+    """A question of the manifest: its text, at least two answers, and bounds on how many may be chosen."""
+    if not isinstance(q, dict) or sorted(q) != ["answers", "max", "min", "question"]:
+        raise ProtocolError(_("each question needs its text and at least two answers"))
+    answers = q["answers"]
+    if (
+        not isinstance(answers, list)
+        or len(answers) < 2
+        or not isinstance(q["question"], str)
+        or not all(isinstance(a, str) for a in answers)
+    ):
+        raise ProtocolError(_("each question needs its text and at least two answers"))
+    lo, hi = q["min"], q["max"]
+    if not whole(lo) or not whole(hi) or not 0 <= lo <= hi <= len(answers):
+        raise ProtocolError(_("each question's bounds: 0 <= min <= max <= the number of answers"))
 
 
 # -- dealing ---------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from core import keys, signing
 from vote import ballots
-from vote.board import verify
+from vote.board import State, verify
 from vote.group import ProtocolError
 from vote.models import Vote
 from vote.store import lines
@@ -48,33 +48,47 @@ class Command(BaseCommand):
             "--workers", type=int, default=os.cpu_count() or 1, help="processes checking ballots (default: one a core)"
         )
 
-    def handle(self, *args, **options):
+    def board(self, options: dict) -> tuple[list, signing.Chain | None, bool]:
+        """(the board's lines, the organisers' key chain to check it with, whether that chain is pinned from
+        elsewhere): a vote's slug gives the server's own; a folder or a file, its keys.json or --keyring."""
         where = Path(options["board"])
-        pinned = True  # the server's own chain (a slug) or one given with --root
+        if not where.exists():
+            vote = Vote.objects.filter(slug=options["board"]).first()
+            if vote is None:
+                raise CommandError(f"no vote {options['board']!r} and no such file")
+            return lines(vote), keys.chain(), True  # the server's own chain
+        board_lines = read_lines(where / "board.jsonl" if where.is_dir() else where)
+        keyring = options["keyring"] or (where / "keys.json" if where.is_dir() else None)
+        if not (keyring and keyring.exists()):
+            if options["root"]:
+                raise CommandError(_("--root needs the organisers' key chain: --keyring keys.json"))
+            return board_lines, None, True
+        root, statements = signing.read_keyring(keyring.read_text())
+        # A folder's own keys.json is whatever its host put there: only a root pinned from elsewhere makes the
+        # manifest's signature the organisers' (issue 32).
+        if options["root"] and signing.public_key_text(options["root"]) != root:
+            raise CommandError(
+                _("the key chain in %(k)s does not start at the root you gave (%(f)s): not the organisers'")
+                % {"k": keyring, "f": signing.fingerprint(options["root"])}
+            )
+        return board_lines, signing.chain(root, statements), bool(options["root"] or options["keyring"])
+
+    @staticmethod
+    def signed_by(state: State, chain: signing.Chain | None, pinned: bool) -> str:
+        """Who signed the manifest, and how far that is checked."""
+        who = signing.fingerprint(state.signer) if state.signer else "?"
+        if chain and not pinned:
+            return _(
+                "manifest signed by %(f)s, a key of the chain from root %(r)s that came with the board: "
+                "compare that root with the one the organisers publish, or give it with --root"
+            ) % {"f": who, "r": signing.fingerprint(chain.root)}
+        if chain:
+            return _("manifest signed by %(f)s, a key of the organisers' chain") % {"f": who}
+        return _("manifest signed by %(f)s (NOT checked against the organisers' key chain)") % {"f": who}
+
+    def handle(self, *args, **options):
         try:
-            chain = None
-            if where.exists():
-                path = where / "board.jsonl" if where.is_dir() else where
-                board_lines = read_lines(path)
-                keyring = options["keyring"] or (where / "keys.json" if where.is_dir() else None)
-                if keyring and keyring.exists():
-                    root, statements = signing.read_keyring(keyring.read_text())
-                    # A folder's own keys.json is whatever its host put there: only a root pinned from elsewhere
-                    # makes the manifest's signature the organisers' (issue 32).
-                    if options["root"] and signing.public_key_text(options["root"]) != root:
-                        raise CommandError(
-                            _("the key chain in %(k)s does not start at the root you gave (%(f)s): not the organisers'")
-                            % {"k": keyring, "f": signing.fingerprint(options["root"])}
-                        )
-                    chain = signing.chain(root, statements)
-                    pinned = bool(options["root"] or options["keyring"])  # given from elsewhere, or the folder's
-                elif options["root"]:
-                    raise CommandError(_("--root needs the organisers' key chain: --keyring keys.json"))
-            else:
-                vote = Vote.objects.filter(slug=options["board"]).first()
-                if vote is None:
-                    raise CommandError(f"no vote {options['board']!r} and no such file")
-                board_lines, chain = lines(vote), keys.chain()
+            board_lines, chain, pinned = self.board(options)
             receipts = [json.loads(p.read_text()) for p in options["receipt"]]
             earlier = read_lines(options["earlier"]) if options["earlier"] else None
         except (OSError, ValueError, signing.SigningError) as exc:
@@ -84,19 +98,7 @@ class Command(BaseCommand):
         out = self.stdout.write
         if state.manifest:
             out(_("vote: %(t)s (%(s)s)") % {"t": state.manifest["title"], "s": state.manifest["slug"]})
-            who = signing.fingerprint(state.signer) if state.signer else "?"
-            if chain and not pinned:
-                out(
-                    _(
-                        "manifest signed by %(f)s, a key of the chain from root %(r)s that came with the board: "
-                        "compare that root with the one the organisers publish, or give it with --root"
-                    )
-                    % {"f": who, "r": signing.fingerprint(chain.root)}
-                )
-            elif chain:
-                out(_("manifest signed by %(f)s, a key of the organisers' chain") % {"f": who})
-            else:
-                out(_("manifest signed by %(f)s (NOT checked against the organisers' key chain)") % {"f": who})
+            out(self.signed_by(state, chain, pinned))
         out(_("entries: %(n)s of %(m)s; phase: %(p)s") % {"n": state.length, "m": len(board_lines), "p": state.phase})
         out(
             _("trustees: %(d)s dealt, %(a)s accepted; credentials: %(c)s")
