@@ -7,20 +7,43 @@ the upload page asks them to leave out the faces of people who did not
 agree); they are added by staff with the permission, never by visitors.
 """
 
-from typing import Any
+from typing import Any, cast
 
+from django import forms
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from actions.models import Action, Photo
+from actions.models import Action, Photo, Place
 from core.charts import with_bars
-from core.forms import numbered
+from core.forms import PhotosField
 from core.hours import wall_clock
-from core.photos import photos as clean_photos
 
 MAX_CAPTION = 300
+
+
+class PhotosForm(forms.Form):
+    """Staff's photos of the day: the photos (re-encoded), the place among the action's, a caption."""
+
+    photos = PhotosField(error_messages={"required": gettext_lazy("Choose at least one photo.")})
+    place = forms.ModelChoiceField(
+        queryset=Place.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": gettext_lazy("Choose one of the action's places.")},
+    )
+    caption = forms.CharField(required=False, strip=True)
+
+    def __init__(self, *args: Any, action: Action, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["place"]).queryset = action.places.all()
+
+    def clean_caption(self) -> str:
+        caption = " ".join(self.cleaned_data["caption"].split())
+        if len(caption) > MAX_CAPTION:
+            raise forms.ValidationError(_("The caption is longer than 300 characters."))
+        return caption
 
 
 def rows_taken(action: Action) -> list[dict]:
@@ -69,30 +92,21 @@ def report(request, slug):
 def add_photos(request, slug):
     """Staff: add photos of the day (each re-encoded, its metadata dropped), with a caption and a place."""
     action = get_object_or_404(Action, slug=slug)
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        caption = " ".join(request.POST.get("caption", "").split())
-        raw = request.POST.get("place", "")
-        place = numbered(action.places.all(), raw)
-        if raw and place is None:
-            errors["place"] = _("Choose one of the action's places.")
-        if len(caption) > MAX_CAPTION:
-            errors["caption"] = _("The caption is longer than 300 characters.")
-        files = request.FILES.getlist("photos")
-        if not files:
-            errors["photos"] = _("Choose at least one photo.")
-        cleaned = clean_photos(files, errors) if not errors else []
-        if not errors:
-            Photo.objects.bulk_create(
-                Photo(action=action, place=place, content_type=kind, image=data, caption=caption)
-                for kind, data in cleaned
-            )
-            return redirect("actions:report", slug=action.slug)
+    posted = request.method == "POST"
+    form = PhotosForm(request.POST if posted else None, request.FILES if posted else None, action=action)
+    if posted and form.is_valid():
+        place, caption = form.cleaned_data["place"], form.cleaned_data["caption"]
+        Photo.objects.bulk_create(
+            Photo(action=action, place=place, content_type=kind, image=data, caption=caption)
+            for kind, data in form.cleaned_data["photos"]
+        )
+        return redirect("actions:report", slug=action.slug)
+    error = " ".join(str(message) for messages in form.errors.values() for message in messages) if posted else ""
     return render(
         request,
         "actions/add_photos.html",
-        {"action": action, "places": action.places.all(), "errors": errors, "error": " ".join(errors.values())},
-        status=400 if errors else 200,
+        {"action": action, "places": action.places.all(), "error": error},
+        status=400 if posted else 200,
     )
 
 

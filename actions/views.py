@@ -18,11 +18,11 @@ from actions.management.commands.actions_demo import SLUG as DEMO_SLUG
 from actions.models import Action, Place, Slot
 from actions.signup import SENT, SignupError, cancel, check_rate, confirm, link_maker, sign_up, signup_to_cancel
 from core.clients import client_ip
-from core.forms import whole_number
+from core.forms import numbered
 from core.geo import chord_km, tile_server, unit_vectors
 from core.hours import wall_clock
+from monitor.intake import ActionSpot, take_detention_at
 from monitor.intake import check_rate as check_report_rate
-from monitor.intake import take_detention_at
 
 
 def distances(where: tuple[float, float], places: list[Place]) -> list[float]:
@@ -201,8 +201,7 @@ def detained(request, slug):
     action = get_object_or_404(Action, slug=slug)
     if request.method != "POST":
         return render(request, "actions/detained.html", {"action": action, "places": action.places.all()})
-    chosen = whole_number(request.POST.get("place"))
-    place = action.places.filter(pk=chosen).first() if chosen is not None else None
+    place = numbered(action.places.all(), request.POST.get("place"))
     if place is None:
         return render(
             request,
@@ -214,10 +213,17 @@ def detained(request, slug):
     text = (request.POST.get("text") or "").strip()
     try:
         check_report_rate(client_ip(request))
+        spot = ActionSpot(
+            event_slug=f"action-{action.slug}",
+            event_name=action.title,
+            day=day,
+            city=place.city,
+            latitude=place.latitude,
+            longitude=place.longitude,
+            place=f"{place.name}, {place.address}".strip(", "),
+        )
         take_detention_at(
-            {"slug": f"action-{action.slug}", "name": action.title, "date": day},
-            {"name": place.city, "latitude": place.latitude, "longitude": place.longitude},
-            f"{place.name}, {place.address}".strip(", ")[:300],
+            spot,
             text
             or _("Detained at the action «%(title)s» (reported from the action's page).") % {"title": action.title},
             source="action",

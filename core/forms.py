@@ -6,7 +6,7 @@ what the database holds (a 30-digit id) is refused here too, before it
 reaches PostgreSQL as an out-of-range error.
 """
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -30,3 +30,27 @@ def numbered(rows: QuerySet[M], raw: object) -> M | None:
     """The row of ``rows`` whose id a form's text gives, or None when it names none (or is not a number)."""
     number = whole_number(raw)
     return rows.filter(pk=number).first() if number is not None else None
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Several photos in one field, each re-encoded from its pixels (core.photos): the cleaned value is a list of
+    (content type, bytes), nothing of what the phone wrote into the files."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data: Any, initial: Any = None) -> list[tuple[str, bytes]]:
+        from core.photos import PhotoError, photos
+
+        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        if not files:
+            if self.required:
+                raise ValidationError(self.error_messages["required"], code="required")
+            return []
+        try:
+            return photos(files)
+        except PhotoError as exc:
+            raise ValidationError(str(exc), code="invalid") from None

@@ -12,19 +12,22 @@ MAX_PHOTOS = 5
 PHOTO_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
 
-def photos(files: Iterable[Any] | None, errors: dict[str, str]) -> list[tuple[str, bytes]]:
-    """Each upload re-encoded from its pixels alone: EXIF (GPS, camera, time) and other metadata are dropped."""
+class PhotoError(ValueError):
+    """The uploads cannot be taken; the message says why, for the person who sent them."""
+
+
+def photos(files: Iterable[Any] | None) -> list[tuple[str, bytes]]:
+    """Each upload re-encoded from its pixels alone: EXIF (GPS, camera, time) and other metadata are dropped;
+    (content type, bytes) of each, or PhotoError for the whole lot."""
     from PIL import Image, UnidentifiedImageError
 
     files = list(files or [])
     if len(files) > MAX_PHOTOS:
-        errors["photos"] = _("At most %(n)s photos.") % {"n": MAX_PHOTOS}
-        return []
+        raise PhotoError(_("At most %(n)s photos.") % {"n": MAX_PHOTOS})
     out = []
     for upload in files:
         if upload.size > MAX_PHOTO:
-            errors["photos"] = _("A photo may be at most 10 MB; send video as a link.")
-            return []
+            raise PhotoError(_("A photo may be at most 10 MB; send video as a link."))
         try:
             with Image.open(upload) as image:
                 fmt = image.format
@@ -38,7 +41,6 @@ def photos(files: Iterable[Any] | None, errors: dict[str, str]) -> list[tuple[st
                 buffer = io.BytesIO()
                 clean.save(buffer, format=fmt)
         except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-            errors["photos"] = _("Photos must be JPEG, PNG or WebP images; send video as a link.")
-            return []
+            raise PhotoError(_("Photos must be JPEG, PNG or WebP images; send video as a link.")) from None
         out.append((PHOTO_TYPES[fmt], buffer.getvalue()))
     return out

@@ -122,9 +122,7 @@ def rows(dataset: str):
                 "sentence_days": p.sentence_days or "",
                 "term_end": p.term_end.isoformat() if p.term_end else "",
                 "articles": ";".join(p.articles),
-                "recognitions": ";".join(
-                    f"{r['organisation']}: {r['kind']} ({r['day']:%Y-%m-%d})" for r in p.recognitions
-                ),
+                "recognitions": ";".join(f"{r.organisation}: {r.kind} ({r.day:%Y-%m-%d})" for r in p.recognitions),
                 "hunger_strike_since": p.strike_started.isoformat() if p.strike_started else "",
                 "hunger_strike_day": p.strike_day or "",
             }

@@ -12,6 +12,8 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.photos import PhotoError
+from core.photos import photos as clean_photos
 from monitor.models import CATEGORIES
 
 MAX_TEXT = 50_000
@@ -145,3 +147,12 @@ def categories(data, errors) -> list[tuple[str, str]]:
             return []
         found.append((phase, code))
     return sorted(set(found))
+
+
+def photos(files, errors) -> list[tuple[str, bytes]]:
+    """The report's photos, each re-encoded from its pixels (core.photos); a refusal is the field's error."""
+    try:
+        return clean_photos(files)
+    except PhotoError as exc:
+        errors["photos"] = str(exc)
+        return []

@@ -22,7 +22,8 @@ from __future__ import annotations
 import json
 import os
 from contextlib import nullcontext
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -33,7 +34,6 @@ from core.cache import Cached, Freshness
 from core.held import hold
 from core.hours import this_hour
 from core.keys import monitor_public_key
-from core.photos import photos as clean_photos
 from core.ratelimit import allow
 from core.sealing import seal
 from elections.models import Election, Precinct
@@ -95,7 +95,7 @@ def check(data: dict, files=()) -> dict:
         "text": fields.text(data, "text", errors, fields.MAX_TEXT, required=kind == "violation"),
         "reporter_contact": fields.text(data, "reporter_contact", errors),
         "reporter_role": fields.text(data, "reporter_role", errors, 20),
-        "photos": clean_photos(files, errors),
+        "photos": fields.photos(files, errors),
     }
     if clean["reporter_role"] and clean["reporter_role"] not in fields.ROLES:
         errors["reporter_role"] = _("Unknown role; one of: %(r)s.") % {"r": ", ".join(fields.ROLES)}
@@ -354,20 +354,30 @@ def likely_duplicate(report: Report) -> Report | None:
     return live.filter(person=report.person, article__iexact=report.article, step=report.step).first()
 
 
-def take_detention_at(event: dict, city: dict, place: str, text: str, source: str) -> None:
+@dataclass(frozen=True)
+class ActionSpot:
+    """Where an organised action's detention happened, as its organisers named it (never the reporter)."""
+
+    event_slug: str
+    event_name: str
+    day: date  # the action's day, in the place's own time
+    city: str
+    latitude: float | None
+    longitude: float | None
+    place: str  # the spot itself: its name and address
+
+
+def take_detention_at(spot: ActionSpot, text: str, source: str) -> None:
     """A detention at an organised action, reported from the action's page with one tap: the action's event and
-    city are made if new (the organisers named them, not the reporter), then the report is taken as any other,
-    new, for the usual moderation. ``event``: slug, name, date; ``city``: name, latitude, longitude."""
-    Event.objects.get_or_create(slug=event["slug"], defaults={"name": event["name"][:300], "date": event["date"]})
-    City.objects.get_or_create(
-        name=city["name"], defaults={"latitude": city.get("latitude"), "longitude": city.get("longitude")}
-    )
+    city are made if new, then the report is taken as any other, new, for the usual moderation."""
+    Event.objects.get_or_create(slug=spot.event_slug, defaults={"name": spot.event_name[:300], "date": spot.day})
+    City.objects.get_or_create(name=spot.city, defaults={"latitude": spot.latitude, "longitude": spot.longitude})
     data = {
         "kind": "detention",
         "happened": this_hour_local(),
-        "city": city["name"],
-        "event": event["slug"],
-        "place": place,
+        "city": spot.city,
+        "event": spot.event_slug,
+        "place": spot.place[:300],
         "text": text,
     }
     receive(data, source=source)

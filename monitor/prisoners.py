@@ -87,6 +87,17 @@ def strike_day(strike: HungerStrike, zone: ZoneInfo, now: datetime | None = None
 
 
 @dataclass(frozen=True)
+class Recognition:
+    """An organisation's recognition of a prisoner (political prisoner, prisoner of conscience), as published."""
+
+    organisation: str
+    kind: str
+    label: str  # the kind, in the reader's language
+    day: date
+    source: str
+
+
+@dataclass(frozen=True)
 class Prisoner:
     """A consented prisoner's public record, for the solidarity pages, the API and open data."""
 
@@ -104,7 +115,7 @@ class Prisoner:
     sentence_days: int | None = None
     term_end: date | None = None
     articles: list[str] = field(default_factory=list)
-    recognitions: list[dict] = field(default_factory=list)
+    recognitions: list[Recognition] = field(default_factory=list)
     strike_started: date | None = None
     strike_day: int | None = None
     write_to: str = ""
@@ -140,13 +151,7 @@ def _record(person: Person, now: datetime | None) -> Prisoner:
         term_end=person.term_end,
         articles=[c.article for c in person.cases.all()],
         recognitions=[
-            {
-                "organisation": r.organisation,
-                "kind": r.kind,
-                "label": str(r.get_kind_display()),
-                "day": r.day,
-                "source": r.source,
-            }
+            Recognition(r.organisation, r.kind, str(r.get_kind_display()), r.day, r.source)
             for r in person.recognitions.all()
         ],
         strike_started=going[-1].started if going else None,

@@ -35,7 +35,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -371,7 +371,7 @@ def folded(trusted: list[ListVersion]) -> InForce:
     )
 
 
-def last_published_day():
+def last_published_day() -> date | None:
     """The date of the latest election with a published list, or None."""
     return ListVersion.objects.aggregate(d=Max("election__date"))["d"]
 

@@ -43,6 +43,7 @@ ALLOWED = {
     ("smartvote", "forensics.data", "cleaned_excess"),  # the forecast takes the estimated added ballots out
     ("actions", "pledges.signup", "normalise"),  # one reading of an e-mail address for every sign-up
     ("actions", "monitor.intake", "take_detention_at"),  # "I was detained" files a monitor report
+    ("actions", "monitor.intake", "ActionSpot"),  # ... where: the action's event, city and spot
     ("actions", "monitor.intake", "check_rate"),  # under the monitor's own limit for reports
     ("actions", "monitor.prisoners", "prisoners"),  # the consented prisoners' records: the list, letters, API
     ("actions", "monitor.prisoners", "prisoner"),  # one of them, by pseudonym
