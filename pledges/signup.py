@@ -19,11 +19,11 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.core.cache import cache
 from django.core.mail import send_mail
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.db.models.functions import TruncHour
 from django.urls import reverse
@@ -37,6 +37,7 @@ from core.forms import whole_number
 from core.links import LinkError, mint, open_link
 from core.ratelimit import allow
 from core.sealing import keyed_hash, seal
+from core.sealing import public_key as public_key_of
 from pledges.models import Campaign, City, Pledge
 
 log = logging.getLogger(__name__)
@@ -281,3 +282,54 @@ def totals(campaign: Campaign, fresh: bool = False) -> dict:
 def confirm_link(request, campaign: Campaign):
     """Links name the campaign (as the mail does): the page of a confirmation still held can show its counters."""
     return lambda token: request.build_absolute_uri(reverse("pledges:confirm_in", args=[campaign.slug, token]))
+
+
+# -- supporters of a citizens' initiative (the initiatives tool's doors) ---------------------------------------
+@dataclass(frozen=True)
+class Supporters:
+    """An initiative's supporters as the public may see them: counts, never anyone in them."""
+
+    slug: str  # the campaign's: its page takes the supports (double opt-in, sealed to the organisers)
+    total: int
+    threshold: int
+    cities: list[tuple[str, int]]  # (city, confirmed supporters there)
+    ends: datetime | None
+    reached: bool
+
+
+def open_supporters(
+    slug: str, title: str, text: str, threshold: int, ends: datetime | None, public_key: str, cities: list[str]
+) -> None:
+    """A campaign that gathers an initiative's supporters as any pledge is gathered: each confirms by mail, the
+    contact is sealed to ``public_key`` (the organisers', whose private half stays offline), and the server keeps
+    counts and keyed hashes only. ValueError when the slug is taken or the key is not one."""
+    public_key_of(public_key)  # SealingError (a ValueError) before anything is written
+    with transaction.atomic():
+        if Campaign.objects.filter(slug=slug).exists():
+            raise ValueError(f"a campaign {slug!r} exists already")
+        campaign = Campaign.objects.create(
+            slug=slug,
+            kind=Campaign.Kind.PETITION,
+            title=title[:300],
+            text=text,
+            threshold=threshold,
+            ends=ends,
+            public_key=public_key,
+        )
+        City.objects.bulk_create(City(campaign=campaign, name=name[:100]) for name in cities)
+
+
+def supporters(slug: str) -> Supporters | None:
+    """The counts of an initiative's supporters, or None when it has no campaign."""
+    campaign = campaign_by_slug(slug)
+    if campaign is None:
+        return None
+    counts = totals(campaign)
+    return Supporters(
+        slug=campaign.slug,
+        total=counts["total"],
+        threshold=campaign.threshold,
+        cities=[(c["name"], c["count"]) for c in counts["cities"]],
+        ends=campaign.ends,
+        reached=counts["total"] >= campaign.threshold,
+    )

@@ -7,6 +7,7 @@ from ninja.errors import HttpError, ValidationError
 
 from actions.api import router as actions_router
 from elections.api import router as elections_router
+from initiatives.api import router as initiatives_router
 from lookup.api import router as lookup_router
 from monitor.api import router as monitor_router
 from smartvote.api import router as smartvote_router
@@ -74,6 +75,7 @@ api.add_router("/", smartvote_router)
 api.add_router("/", monitor_router)
 api.add_router("/", vote_router)
 api.add_router("/", actions_router)
+api.add_router("/", initiatives_router)
 
 
 @api.exception_handler(RequestDataTooBig)

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "monitor",
     "vote",
     "actions",
+    "initiatives",
 ]
 
 MIDDLEWARE = [

@@ -26,4 +26,5 @@ urlpatterns = [
     path("", include("monitor.urls")),
     path("", include("vote.urls")),
     path("", include("actions.urls")),
+    path("", include("initiatives.urls")),
 ]

@@ -76,6 +76,7 @@ def _sections(prefix: str, language: str | None, urlconf: str | None, staff: boo
         Section(reverse("actions:prisoners"), _("Political prisoners")),
         Section(reverse("pledges:index"), _("Pledges")),
         Section(reverse("vote:index"), _("Votes")),
+        Section(reverse("initiatives:index"), _("Initiatives")),
         Section(reverse("forensics:index"), _("Forensics"), "wide"),
         Section(reverse("smartvote:backtest_latest"), _("How well smart voting did")),
         Section(reverse("api:openapi-view"), _("API")),

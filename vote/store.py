@@ -14,6 +14,7 @@ PostgreSQL alike give the append to one writer at a time and the chain never for
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 import secrets
@@ -399,4 +400,38 @@ def create(definition: dict) -> Vote:
         opens=opens,
         closes=closes,
         demo=manifest["demo"],
+    )
+
+
+# -- a vote as another tool shows it (the initiatives' door) ------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class VoteOutcome:
+    """A vote's phase and, once on its board, its result: what a proposal's page says of the vote it went to."""
+
+    slug: str
+    title: str
+    phase: str  # Vote.Phase: draft, setup, open, closed, tally, result
+    phase_label: str  # the phase in the active language
+    opens: datetime.datetime
+    closes: datetime.datetime
+    ballots: int
+    # Per question: (the question, [(answer, votes)]) once the result is on the board; None before.
+    result: list[tuple[str, list[tuple[str, int]]]] | None
+
+
+def vote_outcome(slug: str) -> VoteOutcome | None:
+    """The vote's phase and result as its board says (the result entry, signed with the rest), or None."""
+    vote = Vote.objects.filter(slug=slug).first()
+    if vote is None:
+        return None
+    result = None
+    line = Entry.objects.filter(vote=vote, kind="result").values_list("line", flat=True).first()
+    if line is not None:
+        counts = json.loads(line)["entry"]["payload"]["counts"]
+        questions = manifest_of(vote)["questions"]
+        result = [
+            (q["question"], list(zip(q["answers"], row, strict=True))) for q, row in zip(questions, counts, strict=True)
+        ]
+    return VoteOutcome(
+        vote.slug, vote.title, vote.phase, str(vote.get_phase_display()), vote.opens, vote.closes, vote.ballots, result
     )

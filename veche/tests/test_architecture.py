@@ -30,7 +30,7 @@ from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
 SHELL, CORE, DATA_CORE = "veche", "core", "elections"
-TOOLS = {"lookup", "smartvote", "pledges", "monitor", "forensics", "vote", "actions"}
+TOOLS = {"lookup", "smartvote", "pledges", "monitor", "forensics", "vote", "actions", "initiatives"}
 PROJECT = {SHELL, CORE, DATA_CORE, *TOOLS}
 
 # Every door from one tool into another: (importing app, module, name). Each must be a public function.
@@ -45,6 +45,11 @@ ALLOWED = {
     ("actions", "monitor.intake", "take_detention_at"),  # "I was detained" files a monitor report
     ("actions", "monitor.intake", "ActionSpot"),  # ... where: the action's event, city and spot
     ("actions", "monitor.intake", "check_rate"),  # under the monitor's own limit for reports
+    ("initiatives", "pledges.signup", "open_supporters"),  # a published proposal's supporters: a sealed campaign
+    ("initiatives", "pledges.signup", "supporters"),  # ... their counts (never anyone in them)
+    ("initiatives", "pledges.signup", "Supporters"),  # ... their type
+    ("initiatives", "vote.store", "vote_outcome"),  # the vote a proposal went to: its phase and result
+    ("initiatives", "vote.store", "VoteOutcome"),  # ... its type
     ("actions", "monitor.prisoners", "prisoners"),  # the consented prisoners' records: the list, letters, API
     ("actions", "monitor.prisoners", "prisoner"),  # one of them, by pseudonym
     ("actions", "monitor.prisoners", "unnamed_in_custody"),  # how many more, a number only

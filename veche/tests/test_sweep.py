@@ -151,6 +151,12 @@ def pages() -> dict[str, str]:
         "actions:review": "/actions/declarations/review/",
         "actions:report": "/actions/demo-solidarity/report/",
         "actions:add_photos": "/actions/demo-solidarity/photos/",
+        "initiatives:index": "/initiatives/",
+        "initiatives:new": "/initiatives/new/",
+        "initiatives:proposal": "/initiatives/demo-park/",
+        "initiatives voting": "/initiatives/demo-budget/",
+        "initiatives:follow": "/initiatives/follow/not-a-token/",
+        "initiatives:moderate": "/initiatives/moderate/",
         # Beyond the apps' patterns: the staff's desk, a page that is not there, the API's documentation.
         "admin": "/admin/",
         "admin:changelist": "/admin/monitor/person/",

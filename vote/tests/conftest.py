@@ -41,7 +41,10 @@ class Ceremony:
         self.vote.refresh_from_db()
 
 
-def make_vote(tmp_path, n_trustees=5, threshold=3, questions=QUESTIONS, voters=20, closes_in=30, slug="test-vote"):
+def make_vote(
+    tmp_path, n_trustees=5, threshold=3, questions=QUESTIONS, voters=20, closes_in=30, slug="test-vote", roll=None
+):
+    """``roll``: the voters' CSV (email, name, check) the organisers made offline, else ``voters`` invented ones."""
     from veche.test_settings import OFFLINE_DIR
 
     folder = tmp_path
@@ -94,9 +97,12 @@ def make_vote(tmp_path, n_trustees=5, threshold=3, questions=QUESTIONS, voters=2
     assert c.vote.phase == Vote.Phase.OPEN
     with open(folder / "voters.csv", "w", newline="") as fh:
         writer = csv.writer(fh)
-        writer.writerow(["email", "name", "check"])
-        for n in range(voters):
-            writer.writerow([f"voter{n}@example.org", f"Voter {n}", "pledge-email" if n % 4 else "in-person"])
+        if roll is not None:
+            fh.write(roll.read_text())
+        else:
+            writer.writerow(["email", "name", "check"])
+            for n in range(voters):
+                writer.writerow([f"voter{n}@example.org", f"Voter {n}", "pledge-email" if n % 4 else "in-person"])
     c.run(
         "credentials",
         "--board",

@@ -100,6 +100,7 @@ class Command(BaseCommand):
             (gettext_noop("the demo's pledges, votes and actions"), ("vote_demo",)),
             (gettext_noop("the demo's pledges, votes and actions"), ("prisoners_demo",)),
             (gettext_noop("the demo's pledges, votes and actions"), ("actions_demo",)),
+            (gettext_noop("the demo's pledges, votes and actions"), ("initiatives_demo",)),
             (gettext_noop("violations"), ("import_violations", str(data / "spb-2021" / "violations.jsonl.gz"))),
             (gettext_noop("the published record"), ("import_public_record", str(data / "public-record"))),
         ]
