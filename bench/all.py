@@ -43,6 +43,7 @@ RUNS = [
     ("pledges", [], ["--seconds", "5"], ""),
     ("vote", [], ["--seconds", "5", "--ballots", "1000"], ""),
     ("flood", [], ["--seconds", "5"], ""),
+    ("initiatives", [], ["--supporters", "20000"], ""),
 ]
 
 

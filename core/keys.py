@@ -48,6 +48,7 @@ DEMO_ONLY = [
     "pepper",
     "pledges-demo.key",
     "actions-demo.key",
+    "initiatives-demo.key",  # the demo proposals' supporters' key
     "vote_demo",  # the seed of the demo votes' trustees' and credential authority's keys
     "vote-demo.json",  # the demo trustees' shares of the demo votes' keys
 ]
