@@ -131,6 +131,11 @@ def pages(db):
 
     sign_up(action, slot.pk, "fuzz.cancel@example.org", "", lambda name, token: f"/{name.split(':')[1]}/{token}/")
     cancel = next(line for line in mail.outbox[-1].body.splitlines() if line.startswith("/cancel/"))
+    from initiatives import proposals
+
+    published, _token = proposals.submit("Парк", "Текст.", "Сохранить парк?", "")
+    proposals.publish(published, None, "fuzz", 10, None, public, ["Городок"])
+    proposals.submit("Черновик", "Текст.", "Вопрос?", "")  # one waiting on the moderators' desk
     return [
         "/",
         "/pledges/demo-rally/",
@@ -151,12 +156,15 @@ def pages(db):
         "/lookup/",
         "/precincts/",
         "/smartvote/duma-2021/editorial/",
+        "/initiatives/new/",
+        "/initiatives/fuzz/",
+        "/initiatives/moderate/",
     ]
 
 
 def test_no_form_answers_a_server_error(admin_client, pages, monkeypatch):
     """Staff pages too (a superuser): a moderator's typo must not be a 500 either."""
-    for name in ("pledges.signup", "actions.signup", "monitor.intake", "actions.declarations"):
+    for name in ("pledges.signup", "actions.signup", "monitor.intake", "actions.declarations", "initiatives.proposals"):
         monkeypatch.setattr(f"{name}.LIMIT_CLIENT", 10**6, raising=False)
         monkeypatch.setattr(f"{name}.LIMIT_NETWORK", 10**6, raising=False)
     admin_client.raise_request_exception = False  # a server error is an answer to report, form by form
