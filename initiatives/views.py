@@ -4,7 +4,6 @@ the moderators' desk."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
@@ -76,9 +75,8 @@ def proposal(request, slug):
 def follow(request, token):
     """The proposer's own view of their draft: its state and, if refused, the moderators' reason."""
     found = proposals.followed(token)
-    if found is None:
-        raise Http404
-    response = render(request, "initiatives/follow.html", {"proposal": found})
+    # A damaged or unknown link: the page says so, with the status a mailed link's page gives it.
+    response = render(request, "initiatives/follow.html", {"proposal": found}, status=200 if found else 400)
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "no-referrer"  # the link is the proposer's key: no page it links to learns it
     return response

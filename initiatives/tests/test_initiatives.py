@@ -204,7 +204,8 @@ def test_moderation_needs_its_role_and_refuses_what_does_not_hold(client):
     proposal.refresh_from_db()
     assert proposal.state == Proposal.State.REFUSED and proposal.reason == "Не по теме."
     assert client.get("/initiatives/park/").status_code == 404
-    assert client.get("/initiatives/follow/not-a-token/").status_code == 404
+    bad = client.get("/initiatives/follow/not-a-token/")
+    assert bad.status_code == 400 and "не указывает ни на один черновик" in bad.content.decode()
 
 
 def test_the_proposers_link_shows_the_refusal_and_no_one_elses(client):

@@ -211,7 +211,8 @@ def test_every_page_fits_and_speaks_the_language(site, language, browser, settin
                 404
                 if name == "404"
                 else 400
-                if name in ("pledges:confirm", "pledges:confirm_in", "actions:confirm", "actions:cancel")
+                if name
+                in ("pledges:confirm", "pledges:confirm_in", "actions:confirm", "actions:cancel", "initiatives:follow")
                 else 200
             )
             if response.status != expected:
