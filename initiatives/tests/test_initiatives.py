@@ -246,3 +246,15 @@ def test_a_seized_server_lists_no_supporter_and_no_proposer(client, caplog, caps
         Campaign.objects.filter(slug="initiative-park").delete()
         Proposal.objects.all().delete()
         user.delete()
+
+
+def test_the_admin_shows_a_proposal_and_its_log_and_changes_nothing(admin_client, client):
+    draft(client)
+    proposal = Proposal.objects.get()
+    assert admin_client.get("/admin/initiatives/proposal/").status_code == 200
+    page = admin_client.get(f"/admin/initiatives/proposal/{proposal.pk}/change/")
+    assert page.status_code == 200 and "submit" in page.content.decode()
+    admin_client.post(f"/admin/initiatives/proposal/{proposal.pk}/change/", {"state": "published", "title": "x"})
+    admin_client.post(f"/admin/initiatives/proposal/{proposal.pk}/delete/", {"post": "yes"})
+    proposal.refresh_from_db()
+    assert proposal.state == Proposal.State.SUBMITTED and proposal.title == "Сохранить парк"
