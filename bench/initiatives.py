@@ -23,16 +23,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from figures import Figure, record
 from nacl.public import PrivateKey, SealedBox
 from nacl.signing import SigningKey
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from boards import open_board  # noqa: E402
+from figures import Figure, record  # noqa: E402
+
 from core import signing  # noqa: E402
-from vote import ballots, ceremony  # noqa: E402
-from vote.board import State, entry_line, take  # noqa: E402
 
 GOAL = 3600.0  # seconds for 100,000 supporters
 QUESTION = [{"question": "Поддерживаете ли вы предложение?", "answers": ["Да", "Нет"], "min": 1, "max": 1}]
@@ -41,44 +41,11 @@ QUESTION = [{"question": "Поддерживаете ли вы предложе�
 def board(folder: Path) -> tuple[Path, Path, Path]:
     """An open vote's board (the manifest signed, three trustees' ceremony done), and the keys of the credential
     authority and the registrar, written as their offline machines keep them."""
-    key, organisers = SigningKey.generate(), SigningKey.generate()
-    trustees = [SigningKey.generate() for _ in range(3)]
-    authority, registrar = SigningKey.generate(), SigningKey.generate()
-    manifest = {
-        "format": ceremony.MANIFEST,
-        "id": "bench-initiative",
-        "slug": "bench-initiative",
-        "title": "bench",
-        "opens": "",
-        "closes": "",
-        "questions": QUESTION,
-        "threshold": 2,
-        "board_key": signing.public_of(key),
-        "trustees": [{"name": str(i), "key": signing.public_of(k)} for i, k in enumerate(trustees)],
-        "credential_authority": signing.public_of(authority),
-        "registrar": signing.public_of(registrar),
-        "min_ballots": 5,
-        "description": "",
-        "eligibility": "the proposal's confirmed supporters",
-        "demo": False,
-    }
-    state, lines = State(), []
-
-    def put(kind, payload):
-        line = entry_line(state.length, kind, payload, state.head, key)
-        take(state, line)
-        lines.append(line)
-
-    put("manifest", {"manifest": manifest, "signature": signing.sign(ballots.canonical(manifest), organisers)})
-    for i, k in enumerate(trustees, 1):
-        put("deal", ceremony.make_deal(manifest, i, k))
-    for i, k in enumerate(trustees, 1):
-        put("accept", ceremony.accept(manifest, state.deals, i, k, state.last_deal)[1])
-    put("open", state.open_payload())
+    opened = open_board("bench-initiative", QUESTION, "the proposal's confirmed supporters")
     path = folder / "board.jsonl"
-    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    path.write_text("".join(json.dumps(line) + "\n" for line in opened.lines))
     keys = []
-    for name, k in (("authority", authority), ("registrar", registrar)):
+    for name, k in (("authority", opened.authority), ("registrar", opened.registrar)):
         keys.append(folder / f"{name}.key")
         signing.write_key(keys[-1], k)
     return path, keys[0], keys[1]

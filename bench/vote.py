@@ -28,6 +28,7 @@ os.environ["VECHE_VAR_DIR"] = tempfile.mkdtemp(prefix="veche-bench-vote-")
 os.environ["VECHE_DEMO"] = "1"
 os.environ.pop("VECHE_SIGNING_ROOT", None)
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from boards import open_board
 from figures import Figure, record
 from load import serve, stop, throwaway_database, wrk
 
@@ -42,7 +43,7 @@ from nacl.signing import SigningKey  # noqa: E402
 
 from core import signing  # noqa: E402
 from vote import ballots, ceremony  # noqa: E402
-from vote.board import State, entry_line, take, verify  # noqa: E402
+from vote.board import entry_line, verify  # noqa: E402
 from vote.group import base, mul, point, random_scalar  # noqa: E402
 from vote.models import Vote  # noqa: E402
 from vote.store import append, create, demo_sign_manifest, replay  # noqa: E402
@@ -190,41 +191,9 @@ def web_tier(seconds, connections_, var):
 
 def verifier(n, var):
     # The verifier, on a board built in memory (the same lines the server stores).
-    key = SigningKey.generate()
-    org = signing.new_key()
-    trustees = [SigningKey.generate() for _ in range(3)]
-    authority, registrar = SigningKey.generate(), SigningKey.generate()
-    manifest = {
-        "format": ceremony.MANIFEST,
-        "id": "bench",
-        "slug": "bench",
-        "title": "bench",
-        "opens": "",
-        "closes": "",
-        "questions": QUESTION,
-        "threshold": 2,
-        "board_key": signing.public_of(key),
-        "trustees": [{"name": str(i), "key": signing.public_of(k)} for i, k in enumerate(trustees)],
-        "credential_authority": signing.public_of(authority),
-        "registrar": signing.public_of(registrar),
-        "min_ballots": 5,
-        "description": "",
-        "eligibility": "",
-        "demo": False,
-    }
-    state, lines = State(), []
-
-    def put(kind, payload):
-        line = entry_line(state.length, kind, payload, state.head, key)
-        take(state, line)
-        lines.append(line)
-
-    put("manifest", {"manifest": manifest, "signature": signing.sign(ballots.canonical(manifest), org)})
-    for i, k in enumerate(trustees, 1):
-        put("deal", ceremony.make_deal(manifest, i, k))
-    for i, k in enumerate(trustees, 1):
-        put("accept", ceremony.accept(manifest, state.deals, i, k, state.last_deal)[1])
-    put("open", state.open_payload())
+    board = open_board("bench", QUESTION)
+    state, lines, key, manifest, put = board.state, board.lines, board.key, board.manifest, board.put
+    authority, registrar = board.authority, board.registrar
     creds = [ballots.new_credential() for _ in range(n)]
     put(
         "credentials",
