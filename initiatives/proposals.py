@@ -31,6 +31,10 @@ class ProposalError(ValueError):
     """The change cannot be made; the message says why."""
 
 
+class TooMany(ProposalError):
+    """Past the client's or the network's hourly limit."""
+
+
 @dataclass(frozen=True)
 class Shown:
     """A proposal as its page shows it: its supporters' counts and its vote, read through their tools' doors."""
@@ -49,7 +53,7 @@ class Shown:
 
 def check_rate(client_ip: str | None) -> None:
     if not allow("proposal", client_ip, LIMIT_CLIENT, LIMIT_NETWORK):
-        raise ProposalError(_("Too many drafts or arguments from your network; try again in an hour."))
+        raise TooMany(_("Too many drafts or arguments from your network; try again in an hour."))
 
 
 def submit(title: str, text: str, question: str, signed_as: str) -> tuple[Proposal, str]:

@@ -60,8 +60,8 @@ def proposal(request, slug):
                 proposals.argue(found, form.cleaned_data["side"], form.cleaned_data["text"])
                 message = "sent"
                 form = ArgumentForm()
-            except ProposalError as exc:
-                error, status = str(exc), 429
+            except ProposalError as exc:  # past the limit (429), or no longer taking arguments (400)
+                error, status = str(exc), 429 if isinstance(exc, proposals.TooMany) else 400
         else:
             status = 400
     return render(

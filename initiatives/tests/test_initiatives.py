@@ -170,6 +170,10 @@ def test_arguments_show_once_a_moderator_has_read_them(client):
     client.logout()
     assert "Застройка даст налоги." in client.get("/initiatives/park/").content.decode()
     assert client.get("/api/initiatives/park").json()["arguments_against"] == ["Застройка даст налоги."]
+    Proposal.objects.update(state=Proposal.State.DECIDED)  # decided: no more arguments, and the page says why
+    late = client.post("/initiatives/park/", {"side": "for", "text": "Поздно."}, REMOTE_ADDR=CLIENT_IP)
+    assert late.status_code == 400 and "Аргументы принимаются" in late.content.decode()
+    assert Argument.objects.count() == 1
 
 
 @pytest.mark.parametrize(
