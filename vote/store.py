@@ -49,14 +49,17 @@ class VoteError(ValueError):
         self.status, self.field = status, field
 
 
-_BOARD_KEYS: dict[int, SigningKey] = {}
+_BOARD_KEYS: dict[bytes, SigningKey] = {}
 
 
 def board_key(vote: Vote) -> SigningKey:
-    """The board's key, made once per process from its seed (which never changes)."""
-    if vote.pk not in _BOARD_KEYS:
-        _BOARD_KEYS[vote.pk] = SigningKey(bytes(vote.board_seed))
-    return _BOARD_KEYS[vote.pk]
+    """The board's key, made once per process from its seed. Kept by the seed, not the vote's id: SQLite gives a
+    deleted row's id to the next row, and a key kept by id then signed a new vote's board with the old one's key
+    (seen in a test run whose rolled-back vote had the same id as the next test's)."""
+    seed = bytes(vote.board_seed)
+    if seed not in _BOARD_KEYS:
+        _BOARD_KEYS[seed] = SigningKey(seed)
+    return _BOARD_KEYS[seed]
 
 
 def lines(vote: Vote, after: int = -1, limit: int | None = None, ballots: bool = True) -> list[dict]:
@@ -231,7 +234,7 @@ def _follow(vote: Vote, state: board.State) -> None:
 
 
 # -- the ballot's fast path ----------------------------------------------------------------------
-def _context(pk: int, batches: int, phase: str) -> dict:
+def _context(pk: int, fingerprint: str, batches: int, phase: str) -> dict:
     """What a ballot is checked against while the vote is open: no ballot is needed for it (a vote with 100,000
     ballots would otherwise be read whole by every worker at each new batch of credentials)."""
     state = replay(Vote.objects.get(pk=pk), ballots=False)
@@ -245,7 +248,8 @@ def _context(pk: int, batches: int, phase: str) -> dict:
 
 
 # Keyed by the vote's batch count and phase, which the vote's row gives on every cast: a new batch of credentials
-# or passes (each counts in ``batches``) or the close is seen at once, in every process.
+# or passes (each counts in ``batches``) or the close is seen at once, in every process. The election's fingerprint
+# too: a new vote that SQLite gave a deleted one's id is never checked against the old one's key.
 CONTEXT = Cached(_context, Freshness("vote-context", ["vote.Vote"], every=300), size=16)
 
 
@@ -263,7 +267,7 @@ def cast(vote: Vote, body: bytes, client_ip: str | None, limited: bool = True) -
     except (UnicodeDecodeError, ValueError, RecursionError):  # ValueError: a JSON integer past 4,300 digits too
         raise VoteError(_("The ballot is not JSON.")) from None
     try:
-        context = CONTEXT.get(vote.pk, vote.batches, vote.phase)
+        context = CONTEXT.get(vote.pk, vote.fingerprint, vote.batches, vote.phase)
     except ProtocolError:  # a board of an earlier version of the protocol (before issue 32): it takes no ballot
         raise VoteError(
             _("This vote's board is of an earlier version of the protocol: it takes no ballot."), 409
