@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from actions.models import Action, Photo, Place
 from core.charts import with_bars
-from core.forms import PhotosField
+from core.forms import PhotosField, errors_said
 from core.hours import wall_clock
 
 MAX_CAPTION = 300
@@ -101,7 +101,7 @@ def add_photos(request, slug):
             for kind, data in form.cleaned_data["photos"]
         )
         return redirect("actions:report", slug=action.slug)
-    error = " ".join(str(message) for messages in form.errors.values() for message in messages) if posted else ""
+    error = errors_said(form) if posted else ""
     return render(
         request,
         "actions/add_photos.html",

@@ -54,3 +54,8 @@ class PhotosField(forms.FileField):
             return photos(files)
         except PhotoError as exc:
             raise ValidationError(str(exc), code="invalid") from None
+
+
+def errors_said(form: forms.Form) -> str:
+    """Every error of a bound form as one line, field by field in the form's order, for a page's alert."""
+    return " ".join(str(message) for messages in form.errors.values() for message in messages)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from core.links import LinkError, mint, open_link
 from core.ratelimit import allow
 from initiatives.models import Argument, Proposal, ProposalLog
-from pledges.signup import Supporters, open_supporters, supporters
+from pledges.signup import Supporters, open_supporters, progress, supporters
 from vote.store import VoteOutcome, vote_outcome
 
 FOLLOW = "initiative-follow"  # the salt of the proposer's link
@@ -47,8 +47,7 @@ class Shown:
 
     @property
     def progress(self) -> float:
-        s = self.supporters
-        return min(100.0, round(100 * s.total / s.threshold, 1)) if s and s.threshold else 0.0
+        return progress(self.supporters.total, self.supporters.threshold) if self.supporters else 0
 
 
 def check_rate(client_ip: str | None) -> None:
@@ -77,22 +76,15 @@ def followed(token: str) -> Proposal | None:
     return Proposal.objects.filter(follow=opened.key).first() if opened.key else None
 
 
-def change(
-    proposal: Proposal, action: str, before: set[str], after: str, user, reason: str = "", **fields: str
-) -> None:
-    """Move the proposal from one of ``before`` to ``after`` (with ``fields`` set; ``reason_shown``: the reason
-    the proposer reads), logged; ProposalError when it is no longer in such a state (another moderator was
-    quicker)."""
-    if "reason_shown" in fields:
-        fields["reason"] = fields.pop("reason_shown")
+def change(proposal: Proposal, action: str, before: set[str], after: str, user, why: str = "", **fields: str) -> None:
+    """Move the proposal from one of ``before`` to ``after`` (with ``fields`` set), logged with ``why``;
+    ProposalError when it is no longer in such a state (another moderator was quicker)."""
     with transaction.atomic():
         current = Proposal.objects.select_for_update().filter(pk=proposal.pk).values_list("state", flat=True).first()
         if current not in before:
             raise ProposalError(_("This proposal is no longer in a state that allows this; reload the page."))
         Proposal.objects.filter(pk=proposal.pk).update(state=after, **fields)
-        ProposalLog.objects.create(
-            proposal=proposal, user=user, action=action, before=current, after=after, reason=reason
-        )
+        ProposalLog.objects.create(proposal=proposal, user=user, action=action, before=current, after=after, reason=why)
     proposal.refresh_from_db()
 
 
@@ -128,7 +120,7 @@ def publish(
 def refuse(proposal: Proposal, user, reason: str) -> None:
     if not reason.strip():
         raise ProposalError(_("Say why: the proposer reads the reason on their draft's page."))
-    change(proposal, "refuse", {S.SUBMITTED}, S.REFUSED, user, reason.strip(), reason_shown=reason.strip())
+    change(proposal, "refuse", {S.SUBMITTED}, S.REFUSED, user, why=reason.strip(), reason=reason.strip())
 
 
 def send_to_vote(proposal: Proposal, user, vote_slug: str, reason: str) -> None:
@@ -140,7 +132,7 @@ def send_to_vote(proposal: Proposal, user, vote_slug: str, reason: str) -> None:
     counted = supporters(proposal.supporters) if proposal.supporters else None
     if not (counted and counted.reached) and not reason.strip():
         raise ProposalError(_("The threshold is not reached: say why the organisers send it to a vote anyway."))
-    change(proposal, "vote", {S.PUBLISHED}, S.VOTING, user, reason.strip(), vote=vote_slug)
+    change(proposal, "vote", {S.PUBLISHED}, S.VOTING, user, why=reason.strip(), vote=vote_slug)
 
 
 def decide(proposal: Proposal, user, response: str) -> None:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
 from core.clients import client_ip
-from core.forms import numbered
+from core.forms import errors_said, numbered
 from initiatives import proposals
 from initiatives.forms import ArgumentForm, ProposalForm, PublishForm, ReasonForm, ResponseForm, VoteForm
 from initiatives.models import Argument, Proposal
@@ -121,7 +121,7 @@ def act(request) -> None:
         raise ProposalError(_no_such())
     form = forms[action](request.POST)
     if not form.is_valid():
-        raise ProposalError(" ".join(str(m) for messages in form.errors.values() for m in messages))
+        raise ProposalError(errors_said(form))
     data = form.cleaned_data
     if action == "publish":
         proposals.publish(

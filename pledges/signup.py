@@ -319,6 +319,11 @@ def open_supporters(
         City.objects.bulk_create(City(campaign=campaign, name=name[:100]) for name in cities)
 
 
+def progress(total: int, threshold: int) -> float:
+    """The share of the threshold reached, in per cent to one decimal, at most 100 (a progress bar's value)."""
+    return min(100, round(100 * total / threshold, 1)) if threshold else 0
+
+
 def supporters(slug: str) -> Supporters | None:
     """The counts of an initiative's supporters, or None when it has no campaign."""
     campaign = campaign_by_slug(slug)

@@ -18,6 +18,7 @@ from pledges.signup import (
     check_rate,
     confirm,
     confirm_link,
+    progress,
     sign_up,
     totals,
 )
@@ -35,7 +36,7 @@ def context(campaign: Campaign) -> dict:
         "hours": with_bars(
             [{**h, "hour": datetime.fromisoformat(h["hour"])} for h in counts["hours"][-48:]], key="count"
         ),
-        "progress": min(100, round(100 * counts["total"] / campaign.threshold, 1)) if campaign.threshold else 0,
+        "progress": progress(counts["total"], campaign.threshold),
     }
 
 

@@ -48,6 +48,7 @@ ALLOWED = {
     ("initiatives", "pledges.signup", "open_supporters"),  # a published proposal's supporters: a sealed campaign
     ("initiatives", "pledges.signup", "supporters"),  # ... their counts (never anyone in them)
     ("initiatives", "pledges.signup", "Supporters"),  # ... their type
+    ("initiatives", "pledges.signup", "progress"),  # ... the share of the threshold, as the pledges' bar shows it
     ("initiatives", "vote.store", "vote_outcome"),  # the vote a proposal went to: its phase and result
     ("initiatives", "vote.store", "VoteOutcome"),  # ... its type
     ("actions", "monitor.prisoners", "prisoners"),  # the consented prisoners' records: the list, letters, API
