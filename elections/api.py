@@ -63,11 +63,11 @@ class ContestDetail(ContestOut):
 
     @staticmethod
     def resolve_totals(contest):
-        return contest_totals(contest)["totals"]
+        return contest_totals(contest).totals
 
     @staticmethod
     def resolve_results(contest):
-        return contest_totals(contest)["results"]
+        return contest_totals(contest).results
 
 
 class CandidateOut(Schema):

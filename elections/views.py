@@ -1,6 +1,7 @@
 """Pages of the data core: elections, contests, precincts."""
 
 import itertools
+from dataclasses import asdict
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -43,7 +44,7 @@ def election_detail(request, slug):
             "summary": election_summary(election),
             "scope": scope(election),
             "main": contest,
-            "results": with_bars(contest_totals(contest)["results"]) if contest else [],
+            "results": with_bars([asdict(r) for r in contest_totals(contest).results]) if contest else [],
             "contests": contests,
             "candidates": candidates,
         },
@@ -62,8 +63,8 @@ def contest_detail(request, pk):
     stored = contest_totals(contest)
     context = {
         "contest": contest,
-        "totals": stored["totals"],
-        "results": with_bars(stored["results"]),
+        "totals": stored.totals,
+        "results": with_bars([asdict(r) for r in stored.results]),
         "candidates": contest.candidates.select_related("person", "party"),
         "page": page,
         "uik": query,

@@ -35,7 +35,7 @@ Three analyses, each stating its method:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import polars as pl
@@ -65,34 +65,58 @@ def check_frame(frame: pl.DataFrame, minimum: int = 1) -> pl.DataFrame:
     )
 
 
-def totals(frame: pl.DataFrame) -> dict:
+@dataclass(frozen=True)
+class StationTotals:
+    """Official-style sums over the stations analysed, and their percentages."""
+
+    stations: int
+    registered: int
+    ballots_issued: int
+    ballots_in_boxes: int
+    leader: int
+    turnout: float | None
+    leader_share: float | None  # of ballots cast
+
+
+def totals(frame: pl.DataFrame) -> StationTotals:
     """Official-style sums and percentages (of all stations given)."""
     s = frame.select(pl.col("registered", "ballots_issued", "ballots_in_boxes", "leader").sum()).row(0, named=True)
-    return {
-        "stations": frame.height,
+    return StationTotals(
+        stations=frame.height,
         **{k: int(v or 0) for k, v in s.items()},
-        "turnout": round(100 * s["ballots_issued"] / s["registered"], 2) if s["registered"] else None,
-        "leader_share": round(100 * s["leader"] / s["ballots_in_boxes"], 2) if s["ballots_in_boxes"] else None,
-    }
+        turnout=round(100 * s["ballots_issued"] / s["registered"], 2) if s["registered"] else None,
+        leader_share=round(100 * s["leader"] / s["ballots_in_boxes"], 2) if s["ballots_in_boxes"] else None,
+    )
 
 
 # -- histograms -------------------------------------------------------------
-def histograms(frame: pl.DataFrame, comet_bins: int = 200) -> dict:
+@dataclass(frozen=True)
+class Histograms:
+    """What the plots draw: the comet (turnout × share, weighted by ballots cast) and the fine 1-D counts."""
+
+    comet: np.ndarray
+    comet_edges: np.ndarray
+    fine_edges: np.ndarray
+    turnout_counts: np.ndarray
+    share_counts: np.ndarray
+
+
+def histograms(frame: pl.DataFrame, comet_bins: int = 200) -> Histograms:
     f = check_frame(frame)
     turnout, share = 100 * f["turnout"].to_numpy(), 100 * f["share"].to_numpy()
     weights = f["ballots_in_boxes"].to_numpy()
     edges = np.linspace(0, 100, comet_bins + 1)
     comet, _, _ = np.histogram2d(turnout, share, bins=[edges, edges], weights=weights)
     fine = np.round(np.arange(0, 100.1001, 0.1), 1)
-    return {
-        "comet": comet,
-        "comet_edges": edges,
-        "fine_edges": fine,
+    return Histograms(
+        comet=comet,
+        comet_edges=edges,
+        fine_edges=fine,
         # Half-open bins [x, x + 0.1) would split a whole percentage from its
         # neighbours unevenly; centred bins put 50.0 % in the middle of one.
-        "turnout_counts": np.histogram(turnout, bins=fine - 0.05)[0],
-        "share_counts": np.histogram(share, bins=fine - 0.05)[0],
-    }
+        turnout_counts=np.histogram(turnout, bins=fine - 0.05)[0],
+        share_counts=np.histogram(share, bins=fine - 0.05)[0],
+    )
 
 
 # -- excess votes -----------------------------------------------------------
@@ -124,7 +148,20 @@ def clean_mode(turnout: np.ndarray, weights: np.ndarray, params: ExcessParams) -
     return float(edges[int(np.argmax(smooth))] + params.bin_width / 2)
 
 
-def excess_votes(frame: pl.DataFrame, params: ExcessParams = ExcessParams()) -> dict:
+@dataclass(frozen=True)
+class ExcessRun:
+    """One parameter set's estimate, with each station's share of it (for the cleaned results)."""
+
+    params: ExcessParams
+    mode_turnout: float
+    clean_share: float
+    clean_stations: int
+    excess: float
+    per_station: np.ndarray  # in the order of ``codes``
+    codes: pl.DataFrame  # region, code
+
+
+def excess_votes(frame: pl.DataFrame, params: ExcessParams = ExcessParams()) -> ExcessRun:
     """One estimate; also the per-station excess (for cleaned results)."""
     f = check_frame(frame, minimum=10)
     turnout = f["turnout"].to_numpy()
@@ -150,15 +187,15 @@ def excess_votes(frame: pl.DataFrame, params: ExcessParams = ExcessParams()) -> 
     bin_positive = np.bincount(bins, weights=positive)
     weight = np.divide(positive, bin_positive[bins], out=np.zeros_like(positive), where=bin_positive[bins] > 0)
     excess = bin_excess[bins] * weight
-    return {
-        "params": params.__dict__,
-        "mode_turnout": round(100 * mode, 2),
-        "clean_share": round(float(100 * s0), 2),
-        "clean_stations": int(clean.sum()),
-        "excess": float(excess.sum()),
-        "per_station": excess,
-        "codes": f.select("region", "code"),
-    }
+    return ExcessRun(
+        params=params,
+        mode_turnout=round(100 * mode, 2),
+        clean_share=round(float(100 * s0), 2),
+        clean_stations=int(clean.sum()),
+        excess=float(excess.sum()),
+        per_station=excess,
+        codes=f.select("region", "code"),
+    )
 
 
 # How far above the median turnout a clean peak may sit before it counts as found in the tail: an honest
@@ -174,53 +211,85 @@ def weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
     return float(values[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
 
 
-def excess_estimate(frame: pl.DataFrame, grid=GRID) -> dict:
+@dataclass(frozen=True)
+class ExcessSet:
+    """One parameter set of the grid as the page lists it."""
+
+    bin_width: float
+    smooth: int
+    window: float
+    min_peak: float
+    mode_turnout: float
+    clean_share: float
+    excess: int
+    in_tail: bool  # its clean peak lies in the tail: left out of the range
+
+
+@dataclass(frozen=True)
+class ExcessEstimate:
+    """The central estimate and its range over the grid (the sets in the tail left out)."""
+
+    excess: int
+    low: int
+    high: int
+    mode_turnout: float
+    median_turnout: float
+    clean_share: float
+    clean_share_range: tuple[float, float]
+    clean_stations: int
+    params: ExcessParams
+    grid_size: int
+    sets: list[ExcessSet]
+    sets_in_tail: int
+
+
+def excess_estimate(frame: pl.DataFrame, grid: list[ExcessParams] = GRID) -> tuple[ExcessEstimate, ExcessRun]:
     """The central estimate (default parameters) and its range over the grid, every set shown.
 
     A set whose clean peak lies above the median turnout of the ballots cast (by more than TAIL_MARGIN) has
     found a peak in the tail, not the clean bulk: where ballots are added the tail pulls the median above the
     clean mode, so a "clean" mode with most ballots cast below it is no clean mode (2024, heavy smoothing: the
     shoulder near 60 % smoothed away, the first peak at 84.5 %). Such sets are shown, flagged, and left out of
-    the range; were the default set among them, the central estimate is the median of the others.
+    the range; were the default set among them, the central estimate is the median of the others. Returned with
+    the central run, whose per-station excess gives the cleaned results.
     """
     f = check_frame(frame, minimum=10)
     median = weighted_median(f["turnout"].to_numpy(), f["ballots_in_boxes"].to_numpy().astype(float))
     central = excess_votes(frame)
     runs = [excess_votes(frame, p) for p in grid]
     sets = [
-        {
-            **run["params"],
-            "mode_turnout": run["mode_turnout"],
-            "clean_share": run["clean_share"],
-            "excess": round(run["excess"]),
-            "in_tail": run["mode_turnout"] > 100 * (median + TAIL_MARGIN),
-        }
+        ExcessSet(
+            **asdict(run.params),
+            mode_turnout=run.mode_turnout,
+            clean_share=run.clean_share,
+            excess=round(run.excess),
+            in_tail=run.mode_turnout > 100 * (median + TAIL_MARGIN),
+        )
         for run in runs
     ]
-    kept = [(run, row) for run, row in zip(runs, sets, strict=True) if not row["in_tail"]] or list(
+    kept = [(run, row) for run, row in zip(runs, sets, strict=True) if not row.in_tail] or list(
         zip(runs, sets, strict=True)
     )
-    if central["mode_turnout"] > 100 * (median + TAIL_MARGIN):
-        ordered = sorted(kept, key=lambda pair: pair[0]["excess"])
+    if central.mode_turnout > 100 * (median + TAIL_MARGIN):
+        ordered = sorted(kept, key=lambda pair: pair[0].excess)
         central = ordered[len(ordered) // 2][0]
-    values = [run["excess"] for run, _row in kept]
-    shares = [run["clean_share"] for run, _row in kept]
-    return {
-        "excess": round(central["excess"]),
-        "low": round(min(values)),
-        "high": round(max(values)),
-        "mode_turnout": central["mode_turnout"],
-        "median_turnout": round(100 * median, 2),
-        "clean_share": central["clean_share"],
-        "clean_share_range": [min(shares), max(shares)],
-        "clean_stations": central["clean_stations"],
-        "params": central["params"],
-        "grid_size": len(grid),
-        "sets": sets,
-        "sets_in_tail": sum(row["in_tail"] for row in sets),
-        "per_station": central["per_station"],
-        "codes": central["codes"],
-    }
+    values = [run.excess for run, _row in kept]
+    shares = [run.clean_share for run, _row in kept]
+    estimate = ExcessEstimate(
+        excess=round(central.excess),
+        low=round(min(values)),
+        high=round(max(values)),
+        mode_turnout=central.mode_turnout,
+        median_turnout=round(100 * median, 2),
+        clean_share=central.clean_share,
+        clean_share_range=(min(shares), max(shares)),
+        clean_stations=central.clean_stations,
+        params=central.params,
+        grid_size=len(grid),
+        sets=sets,
+        sets_in_tail=sum(row.in_tail for row in sets),
+    )
+    return estimate, central
 
 
 # -- integer percentages ----------------------------------------------------
@@ -264,9 +333,47 @@ def is_integer_percent(k: np.ndarray, n: np.ndarray, tolerance: float = 0.05) ->
 INTEGER_COUNTS = ("turnout", "leader_share", "either", "both")
 
 
+@dataclass(frozen=True)
+class RegionCount:
+    observed: int
+    expected: float
+    p_value: float
+
+
+@dataclass(frozen=True)
+class IntegerCount:
+    """One count of the whole-percentage test: stations observed, expected by chance, and its Monte Carlo p."""
+
+    observed: int
+    expected: float
+    excess: float
+    p_value: float
+    ratio: float | None
+    regions: dict[str, RegionCount] = field(default_factory=dict)  # by region name, when asked by_region
+
+
+@dataclass(frozen=True)
+class IntegerTest:
+    stations: int  # passing the inclusion rules
+    draws: int
+    seed: int
+    issued: str  # the column read as ballots issued
+    turnout: IntegerCount
+    leader_share: IntegerCount
+    either: IntegerCount  # each station once, whole on either side (as published)
+    both: IntegerCount
+
+    def count(self, name: str) -> IntegerCount:
+        """The count named in INTEGER_COUNTS."""
+        if name not in INTEGER_COUNTS:
+            raise KeyError(name)
+        found: IntegerCount = getattr(self, name)
+        return found
+
+
 def integer_test(
     frame: pl.DataFrame, draws: int = 1000, seed: int = 0, by_region: bool = True, issued: str = "ballots_issued"
-) -> dict:
+) -> IntegerTest:
     """Observed and expected whole-percentage stations, with Monte Carlo p-values.
 
     ``issued``: the column counted as ballots issued for the turnout side (ballots issued / registered); a
@@ -281,7 +388,6 @@ def integer_test(
     if f.height == 0:
         raise AnalysisError("no station passes the inclusion rules (≥ 100 voters, turnout and share ≤ 99 %)")
     rng = np.random.default_rng(seed)
-    result: dict = {"stations": f.height, "draws": draws, "seed": seed, "issued": issued}
     # Stations sorted by region, so that one reduceat gives every region's count for a whole block of draws.
     order = np.argsort(f["region"].to_numpy(), kind="stable")
     regions = f["region"].to_numpy()[order]
@@ -309,31 +415,48 @@ def integer_test(
             per_region = np.add.reduceat(hits[name], starts, axis=1, dtype=np.int32)
             region_sim[name][start : start + chunk] = per_region
             simulated[name][start : start + chunk] = per_region.sum(axis=1)
+    counts = {}
     for name in INTEGER_COUNTS:
         count, expected = int(flags[name].sum()), float(probs[name].sum())
-        result[name] = {
-            "observed": count,
-            "expected": round(expected, 1),
-            "excess": round(count - expected, 1),
-            "p_value": (1 + int((simulated[name] >= count).sum())) / (draws + 1),
-            "ratio": round(count / expected, 3) if expected else None,
-        }
+        regions_found = {}
         if by_region:
             obs_r = np.add.reduceat(flags[name], starts)
             exp_r = np.add.reduceat(probs[name], starts)
             p_r = (1 + (region_sim[name] >= obs_r).sum(axis=0)) / (draws + 1)
-            result[name]["regions"] = {
-                str(r): {"observed": int(o), "expected": round(float(e), 1), "p_value": float(pv)}
+            regions_found = {
+                str(r): RegionCount(observed=int(o), expected=round(float(e), 1), p_value=float(pv))
                 for r, o, e, pv in zip(names, obs_r, exp_r, p_r, strict=True)
             }
-    return result
+        counts[name] = IntegerCount(
+            observed=count,
+            expected=round(expected, 1),
+            excess=round(count - expected, 1),
+            p_value=(1 + int((simulated[name] >= count).sum())) / (draws + 1),
+            ratio=round(count / expected, 3) if expected else None,
+            regions=regions_found,
+        )
+    return IntegerTest(stations=f.height, draws=draws, seed=seed, issued=issued, **counts)
 
 
 # -- regions ----------------------------------------------------------------
-def region_table(frame: pl.DataFrame, excess: dict, integers: dict) -> list[dict]:
+@dataclass(frozen=True)
+class RegionRow:
+    region: str
+    stations: int
+    registered: int
+    turnout: float
+    leader_share: float
+    integer_observed: int  # stations with a whole turnout or leader's share, each once
+    integer_expected: float
+    anomaly: float | None  # observed / expected: 1 is what chance gives
+    integer_p: float | None
+    excess_votes: int
+
+
+def region_table(frame: pl.DataFrame, excess: ExcessRun, integers: IntegerTest) -> list[RegionRow]:
     """Per region: turnout, leader share, integer-percentage excess, excess votes."""
     f = check_frame(frame)
-    per_station = excess["codes"].with_columns(excess=pl.Series(excess["per_station"]))
+    per_station = excess.codes.with_columns(excess=pl.Series(excess.per_station))
     rows = (
         f.join(per_station, on=["region", "code"], how="left")
         .group_by("region")
@@ -347,23 +470,23 @@ def region_table(frame: pl.DataFrame, excess: dict, integers: dict) -> list[dict
     table = []
     for row in rows.iter_rows(named=True):
         # Stations with a whole turnout or a whole leader's share, each counted once (as published).
-        either = integers["either"]["regions"].get(row["region"], {})
-        observed, expected = either.get("observed", 0), either.get("expected", 0)
+        either = integers.either.regions.get(row["region"])
+        observed, expected = (either.observed, either.expected) if either else (0, 0.0)
         table.append(
-            {
-                "region": row["region"],
-                "stations": row["stations"],
-                "registered": row["registered"],
-                "turnout": round(100 * row["ballots_issued"] / row["registered"], 2),
-                "leader_share": round(100 * row["leader"] / row["ballots_in_boxes"], 2),
-                "integer_observed": observed,
-                "integer_expected": round(expected, 1),
+            RegionRow(
+                region=row["region"],
+                stations=row["stations"],
+                registered=row["registered"],
+                turnout=round(100 * row["ballots_issued"] / row["registered"], 2),
+                leader_share=round(100 * row["leader"] / row["ballots_in_boxes"], 2),
+                integer_observed=observed,
+                integer_expected=round(expected, 1),
                 # Anomaly score: how many times the chance count of whole
                 # percentages the region reports (1 is what chance gives).
-                "anomaly": round(observed / expected, 2) if expected else None,
-                "integer_p": either.get("p_value"),
-                "excess_votes": round(row["excess"] or 0),
-            }
+                anomaly=round(observed / expected, 2) if expected else None,
+                integer_p=either.p_value if either else None,
+                excess_votes=round(row["excess"] or 0),
+            )
         )
     return table
 
@@ -372,14 +495,20 @@ def region_table(frame: pl.DataFrame, excess: dict, integers: dict) -> list[dict
 METHOD = 2
 
 
-def analyse(frame: pl.DataFrame, draws: int = 1000, seed: int = 0, issued: str = "ballots_issued") -> dict:
+@dataclass(frozen=True)
+class Analysed:
+    """Everything the page and the command show for one set of stations, and the central run of the excess
+    estimate whose per-station excess gives the cleaned results."""
+
+    totals: StationTotals
+    excess: ExcessEstimate
+    integers: IntegerTest
+    regions: list[RegionRow]
+    central: ExcessRun
+
+
+def analyse(frame: pl.DataFrame, draws: int = 1000, seed: int = 0, issued: str = "ballots_issued") -> Analysed:
     """Everything the page and the command show, for one set of stations."""
     integers = integer_test(frame, draws=draws, seed=seed, issued=issued)
-    excess = excess_estimate(frame)
-    return {
-        "method": METHOD,
-        "totals": totals(frame),
-        "excess": excess,
-        "integers": integers,
-        "regions": region_table(frame, excess, integers),
-    }
+    excess, central = excess_estimate(frame)
+    return Analysed(totals(frame), excess, integers, region_table(frame, central, integers), central)

@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from elections.models import Election, Protocol
+from forensics.figures import Summary
 
 
 class Analysis(models.Model):
@@ -29,6 +30,10 @@ class Analysis(models.Model):
 
     def __str__(self):
         return f"{self.election.slug} {self.created:%Y-%m-%d %H:%M}"
+
+    def figures(self) -> Summary:
+        """``summary`` as its type (forensics.figures)."""
+        return Summary.read(self.summary)
 
 
 class CleanedResult(models.Model):

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from matplotlib.colors import LogNorm
 
 from core.charts import FORMATS, PHONE, figure_bytes
+from forensics.analysis import Histograms
 
 PLOTS = {
     "comet": gettext_lazy("Turnout and the leader's share (stations weighted by ballots cast)"),
@@ -18,13 +19,13 @@ PLOTS = {
 }
 
 
-def render(name: str, hist: dict, title: str, fmt: str) -> bytes:
+def render(name: str, hist: Histograms, title: str, fmt: str) -> bytes:
     if name not in PLOTS or fmt.removeprefix(PHONE) not in FORMATS:
         raise ValueError(f"unknown plot {name}.{fmt}")
     fig, ax = plt.subplots(figsize=(8, 5) if name != "comet" else (7, 6), dpi=110)
     if name == "comet":
-        comet = hist["comet"].T
-        edges = hist["comet_edges"]
+        comet = hist.comet.T
+        edges = hist.comet_edges
         mesh = ax.pcolormesh(
             edges,
             edges,
@@ -36,8 +37,8 @@ def render(name: str, hist: dict, title: str, fmt: str) -> bytes:
         ax.set_xlabel(_("turnout, %"))
         ax.set_ylabel(_("leader's share, %"))
     else:
-        counts = hist["turnout_counts" if name == "turnout" else "share_counts"]
-        centres = hist["fine_edges"][:-1]
+        counts = hist.turnout_counts if name == "turnout" else hist.share_counts
+        centres = hist.fine_edges[:-1]
         ax.bar(centres, counts, width=0.1, color="#2f5f98", linewidth=0)
         # Stations at exactly 100 % (closed institutions, and worse) would
         # flatten the rest: cap the axis below them and say how tall they are.

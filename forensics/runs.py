@@ -1,5 +1,7 @@
 """Running an analysis on an election and storing it."""
 
+from dataclasses import asdict
+
 import numpy as np
 import polars as pl
 from django.db import transaction
@@ -8,6 +10,7 @@ from core.bulk import bulk_insert
 from elections.models import Election
 from forensics.analysis import analyse
 from forensics.data import precinct_frame, remote_totals
+from forensics.figures import Summary
 from forensics.models import Analysis, CleanedResult
 
 # Where the published analysis we compare with (Kobak, Shpilkin & Pshenichnikov; docs/forensics.md) reads a
@@ -17,23 +20,27 @@ from forensics.models import Analysis, CleanedResult
 CONVENTIONS = {"referendum-2020": {"issued": "ballots_in_boxes"}}
 
 
-def summarise(election: Election, region: str | None = None, draws: int = 1000, seed: int = 0):
-    """(frame, summary) for an election: the figures, JSON-ready."""
-    frame, meta = precinct_frame(election, region)
+def summarise(
+    election: Election, region: str | None = None, draws: int = 1000, seed: int = 0
+) -> tuple[pl.DataFrame, Summary, pl.DataFrame]:
+    """(stations, figures, cleaned) for an election: the frame analysed, the figures, each station's excess
+    (region, code, excess)."""
+    frame, leader = precinct_frame(election, region)
     conventions = CONVENTIONS.get(election.slug, {})
     result = analyse(frame, draws=draws, seed=seed, issued=conventions.get("issued", "ballots_issued"))
-    excess = result["excess"]
-    per_station = excess.pop("per_station")
-    codes = excess.pop("codes")
-    summary = {
-        "election": election.slug,
-        "region": region,
-        **meta,
-        **result,
-        "conventions": conventions,
-        "remote_voting": None if region else remote_totals(election),
-    }
-    cleaned = codes.with_columns(excess=pl.Series(np.rint(per_station).astype(np.int64)))
+    summary = Summary(
+        election=election.slug,
+        region=region,
+        **asdict(leader),
+        totals=result.totals,
+        excess=result.excess,
+        integers=result.integers,
+        regions=result.regions,
+        conventions=conventions,
+        remote_voting=None if region else remote_totals(election),
+    )
+    central = result.central
+    cleaned = central.codes.with_columns(excess=pl.Series(np.rint(central.per_station).astype(np.int64)))
     return frame, summary, cleaned
 
 
@@ -41,7 +48,7 @@ def summarise(election: Election, region: str | None = None, draws: int = 1000, 
 def save(election: Election, draws: int = 1000, seed: int = 0) -> Analysis:
     """Run on the whole election, store the figures and the cleaned results."""
     frame, summary, cleaned = summarise(election, draws=draws, seed=seed)
-    analysis = Analysis.objects.create(election=election, draws=draws, seed=seed, summary=summary)
+    analysis = Analysis.objects.create(election=election, draws=draws, seed=seed, summary=summary.stored())
     rows = (
         frame.select("protocol_id", "region", "code", pl.col("leader").alias("leader_votes"))
         .join(cleaned, on=["region", "code"], how="left")

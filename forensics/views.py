@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 
 import polars as pl
@@ -16,9 +16,10 @@ from django.utils.translation import gettext_lazy as _
 
 from core.charts import drawn_format, with_bars
 from elections.models import Election, Protocol
-from elections.stats import contest_totals, main_contest, scope
-from forensics.analysis import METHOD, AnalysisError, histograms
+from elections.stats import Scope, contest_totals, main_contest, scope
+from forensics.analysis import INTEGER_COUNTS, AnalysisError, RegionRow, histograms
 from forensics.data import precinct_frame
+from forensics.figures import is_current
 from forensics.models import Analysis, CleanedResult
 from forensics.plots import FORMATS, PLOTS, excess_by_year
 from forensics.plots import render as render_plot
@@ -45,7 +46,7 @@ def analysis_for(election: Election) -> Analysis:
     """The latest stored analysis; the first visit runs and stores one, as does a visit to figures an older
     method computed (analysis.METHOD)."""
     found = election.analyses.first()
-    if found is None or found.summary.get("method") != METHOD:
+    if found is None or not is_current(found.summary):
         try:
             found = save(election)
         except AnalysisError as exc:
@@ -67,21 +68,21 @@ def year_rows(listed: list[Listed]) -> list[dict]:
         if e.level != Election.Level.FEDERAL or item.scope:
             continue
         found = e.analyses.first()
-        s = found.summary if found and found.summary.get("method") == METHOD else None
+        s = found.figures() if found and is_current(found.summary) else None
         row = {"slug": e.slug, "name": e.name, "year": e.date.year, "kind": e.get_kind_display(), "excess": None}
         if s:
-            either = s["integers"]["either"]
+            either = s.integers.either
             row.update(
-                stations=s["totals"]["stations"],
-                turnout=s["totals"]["turnout"],
-                leader_share=s["totals"]["leader_share"],
-                excess=s["excess"]["excess"],
-                low=s["excess"]["low"],
-                high=s["excess"]["high"],
-                whole_observed=either["observed"],
-                whole_expected=either["expected"],
-                whole_excess=either["excess"],
-                whole_p=either["p_value"],
+                stations=s.totals.stations,
+                turnout=s.totals.turnout,
+                leader_share=s.totals.leader_share,
+                excess=s.excess.excess,
+                low=s.excess.low,
+                high=s.excess.high,
+                whole_observed=either.observed,
+                whole_expected=either.expected,
+                whole_excess=either.excess,
+                whole_p=either.p_value,
             )
         rows.append(row)
     return rows
@@ -108,7 +109,7 @@ class Listed:
     """An election with results, as the index lists it: with how much of the country they cover."""
 
     election: Election
-    scope: dict | None  # elections.stats.scope: None when the whole country (or not federal)
+    scope: Scope | None  # elections.stats.scope: None when the whole country (or not federal)
 
     @property
     def slug(self) -> str:
@@ -127,7 +128,7 @@ def all_elections() -> list[Listed]:
     return [
         Listed(e, scope(e))
         for e in Election.objects.all()
-        if (c := main_contest(e)) and contest_totals(c)["totals"]["precincts"]
+        if (c := main_contest(e)) and contest_totals(c).totals.precincts
     ]
 
 
@@ -159,11 +160,11 @@ def election(request, slug):
         # An election before its vote (candidates loaded, no results): said so, not "page not found".
         return render(request, "forensics/no_results.html", {"election": election})
     analysis = analysis_for(election)
-    s = analysis.summary
+    s = analysis.figures()
     sort = request.GET.get("sort", "anomaly")
     if sort not in SORTS:
         sort = "anomaly"
-    regions = with_bars(sort_rows(s["regions"], sort), key="anomaly")
+    regions = with_bars([asdict(r) for r in sort_rows(s.regions, sort)], key="anomaly")
     region = request.GET.get("region", "")[:200]
     tiks = tik_table(analysis, region) if region else None
     return render(
@@ -179,15 +180,17 @@ def election(request, slug):
             "region": region,
             "tiks": tiks,
             "plots": PLOTS,
-            "integer_rows": [(label, s["integers"].get(key)) for key, label in INTEGER_LABELS],
+            "integer_rows": [(label, s.integers.count(key)) for key, label in INTEGER_LABELS],
         },
     )
 
 
-def sort_rows(rows, key):
-    """Rows by ``key`` (numbers largest first, names A–Z); blanks last."""
-    present = sorted((r for r in rows if r[key] is not None), key=lambda r: r[key], reverse=SORTS[key])
-    return present + [r for r in rows if r[key] is None]
+def sort_rows(rows: list[RegionRow], key: str) -> list[RegionRow]:
+    """Rows by ``key`` (a field of SORTS: numbers largest first, names A–Z); blanks last."""
+    present = sorted(
+        (r for r in rows if getattr(r, key) is not None), key=lambda r: getattr(r, key), reverse=SORTS[key]
+    )
+    return present + [r for r in rows if getattr(r, key) is None]
 
 
 def tik_table(analysis, region):
@@ -277,27 +280,28 @@ def regions_csv(request, slug):
     ]
     writer = csv.DictWriter(response, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
-    writer.writerows(analysis.summary["regions"])
+    writer.writerows(asdict(row) for row in analysis.figures().regions)
     return response
 
 
 def summary_csv(request, slug):
     """The headline figures: totals, excess estimate, whole-percentage test."""
     election = get_object_or_404(Election, slug=slug)
-    s = analysis_for(election).summary
+    s = analysis_for(election).figures()
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{slug}-summary.csv"'
     writer = csv.writer(response)
     writer.writerow(["figure", "value"])
-    for key, value in s["totals"].items():
+    for key, value in asdict(s.totals).items():
         writer.writerow([f"totals.{key}", value])
     for key in ("excess", "low", "high", "mode_turnout", "clean_share", "clean_stations", "grid_size"):
-        writer.writerow([f"excess.{key}", s["excess"][key]])
-    for test in ("turnout", "leader_share", "either", "both"):
+        writer.writerow([f"excess.{key}", getattr(s.excess, key)])
+    for test in INTEGER_COUNTS:
+        count = s.integers.count(test)
         for key in ("observed", "expected", "excess", "ratio", "p_value"):
-            writer.writerow([f"integers.{test}.{key}", s["integers"][test][key]])
-    writer.writerow(["integers.stations", s["integers"]["stations"]])
-    writer.writerow(["integers.draws", s["integers"]["draws"]])
+            writer.writerow([f"integers.{test}.{key}", getattr(count, key)])
+    writer.writerow(["integers.stations", s.integers.stations])
+    writer.writerow(["integers.draws", s.integers.draws])
     return response
 
 

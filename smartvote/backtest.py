@@ -72,7 +72,7 @@ NO_RULING = gettext_noop("no candidate of the ruling party on record: nobody to 
 def outcomes(contest: Contest) -> dict[int, int]:
     """candidate_id → votes in the contest's official result."""
     ids = dict(Candidate.objects.filter(contest=contest).values_list("choice__id", "id"))
-    return {ids[r["choice_id"]]: r["votes"] for r in contest_totals(contest)["results"] if r["choice_id"] in ids}
+    return {ids[r.choice_id]: r.votes for r in contest_totals(contest).results if r.choice_id in ids}
 
 
 def score(forecast: dict, votes: dict[int, int]) -> dict:

@@ -48,9 +48,9 @@ def test_located_precincts_in_id_order():
 
 def test_one_choices_results_per_station_match_the_published_totals():
     contest = main_contest(Election.objects.get(slug="duma-2021"))
-    leader = contest_totals(contest)["results"][0]
-    stations = station_results(contest, leader["choice_id"])
-    remote = station_results(contest, leader["choice_id"], remote=True)
-    assert stations["votes"].sum() + remote["votes"].sum() == leader["votes"]
+    leader = contest_totals(contest).results[0]
+    stations = station_results(contest, leader.choice_id)
+    remote = station_results(contest, leader.choice_id, remote=True)
+    assert stations["votes"].sum() + remote["votes"].sum() == leader.votes
     assert stations.height > 90_000 and remote.height < 100
     assert set(stations.columns) >= {"protocol_id", "region", "tik", "code", "registered", "votes"}

@@ -4,14 +4,15 @@ import pytest
 from django.db.models import Count
 
 from elections.models import Contest
-from elections.stats import choice_results, protocol_totals
+from elections.stats import ContestTotals, choice_results, protocol_totals
 
 pytestmark = pytest.mark.django_db
 
 
 def summed_by_the_database(contest: Contest) -> dict:
+    """As stored: what ``contest_totals`` reads back."""
     totals = protocol_totals(contest.protocols.all())
-    return {"totals": totals, "results": choice_results(contest) if totals["precincts"] else []}
+    return ContestTotals(totals, choice_results(contest) if totals.precincts else []).stored()
 
 
 def test_every_import_stores_the_totals_the_database_sums():

@@ -5,6 +5,7 @@ python manage.py elections --json   # one JSON object per line
 """
 
 import json
+from dataclasses import asdict
 
 from django.core.management.base import BaseCommand
 
@@ -22,13 +23,14 @@ class Command(BaseCommand):
         for election in Election.objects.all():
             summary = election_summary(election)
             if options["json"]:
-                summary.pop("ballots_in_boxes")
-                top = [{"name": t["name"], "votes": t["votes"], "share": t["share"]} for t in summary["top"]]
-                self.stdout.write(json.dumps({**summary, "top": top}, ensure_ascii=False))
+                row = asdict(summary)
+                row.pop("ballots_in_boxes")
+                top = [{"name": t.name, "votes": t.votes, "share": t.share} for t in summary.top]
+                self.stdout.write(json.dumps({**row, "date": summary.date.isoformat(), "top": top}, ensure_ascii=False))
                 continue
-            leaders = ", ".join(f"{t['short_name'] or t['name']} {t['share']}%" for t in summary["top"])
+            leaders = ", ".join(f"{t.short_name or t.name} {t.share}%" for t in summary.top)
             self.stdout.write(
-                f"{summary['date']}  {summary['slug']:<20} precincts {summary['precincts']:>7,}  "
-                f"registered {summary['registered']:>12,}  cast {summary['ballots_cast']:>11,}  "
-                f"turnout {summary['turnout'] or 0:>6}%  {leaders}"
+                f"{summary.date.isoformat()}  {summary.slug:<20} precincts {summary.precincts:>7,}  "
+                f"registered {summary.registered:>12,}  cast {summary.ballots_cast:>11,}  "
+                f"turnout {summary.turnout or 0:>6}%  {leaders}"
             )

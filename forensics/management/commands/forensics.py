@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from elections.models import Election
 from forensics.analysis import AnalysisError
+from forensics.figures import Summary
 from forensics.runs import save, summarise
 
 
@@ -41,67 +42,62 @@ class Command(BaseCommand):
             raise CommandError("--save stores the whole election's analysis; leave out --region")
         try:
             if options["save"]:
-                summary = save(election, draws=options["draws"], seed=options["seed"]).summary
+                summary = save(election, draws=options["draws"], seed=options["seed"]).figures()
             else:
                 _frame, summary, _cleaned = summarise(election, options["region"], options["draws"], options["seed"])
         except AnalysisError as exc:
             raise CommandError(f"{election.slug}: {exc}") from exc
         if options["json"]:
-            self.stdout.write(json.dumps(summary, ensure_ascii=False))
+            self.stdout.write(json.dumps(summary.stored(), ensure_ascii=False))
             return
         self.report(summary)
 
-    def report(self, s):
-        t, e, i = s["totals"], s["excess"], s["integers"]
+    def report(self, s: Summary) -> None:
+        t, e, i = s.totals, s.excess, s.integers
         w = self.stdout.write
         w(
-            f"{s['election']}{' — ' + s['region'] if s['region'] else ''}: {t['stations']:,} polling stations "
-            f"(remote voting left out), leader: {s['leader']}"
+            f"{s.election}{' — ' + s.region if s.region else ''}: {t.stations:,} polling stations "
+            f"(remote voting left out), leader: {s.leader}"
         )
-        w(f"  turnout {t['turnout']} %, leader's share {t['leader_share']} % of ballots cast")
-        if s.get("remote_voting"):
-            r = s["remote_voting"]
+        w(f"  turnout {t.turnout} %, leader's share {t.leader_share} % of ballots cast")
+        if remote := s.remote_voting:
             w(
-                f"  remote e-voting (apart): {r['registered']:,} registered, turnout {r['turnout']} %, "
-                f"leader {r['leader_share']} %"
+                f"  remote e-voting (apart): {remote.registered:,} registered, turnout {remote.turnout} %, "
+                f"leader {remote.leader_share} %"
             )
-        kept = e["grid_size"] - e.get("sets_in_tail", 0)
+        kept = e.grid_size - e.sets_in_tail
         w(
-            f"  excess votes for the leader: {e['excess']:,} (range {e['low']:,}–{e['high']:,} over "
-            f"{kept} of {e['grid_size']} parameter sets)"
+            f"  excess votes for the leader: {e.excess:,} (range {e.low:,}–{e.high:,} over "
+            f"{kept} of {e.grid_size} parameter sets)"
         )
         w(
-            f"    clean turnout mode {e['mode_turnout']} %, clean leader's share {e['clean_share']} % "
-            f"(range {e['clean_share_range'][0]}–{e['clean_share_range'][1]} %)"
+            f"    clean turnout mode {e.mode_turnout} %, clean leader's share {e.clean_share} % "
+            f"(range {e.clean_share_range[0]}–{e.clean_share_range[1]} %)"
         )
-        for row in e.get("sets", []):
+        for row in e.sets:
             w(
-                f"      bin {row['bin_width']:<5} smoothing {row['smooth']} window {row['window']:<4}: clean mode "
-                f"{row['mode_turnout']:>5} %, share {row['clean_share']:>5} %, excess {row['excess']:>12,}"
-                + (
-                    f"  in the tail (above the median turnout {e['median_turnout']} %): left out"
-                    if row["in_tail"]
-                    else ""
-                )
+                f"      bin {row.bin_width:<5} smoothing {row.smooth} window {row.window:<4}: clean mode "
+                f"{row.mode_turnout:>5} %, share {row.clean_share:>5} %, excess {row.excess:>12,}"
+                + (f"  in the tail (above the median turnout {e.median_turnout} %): left out" if row.in_tail else "")
             )
-        if s.get("conventions", {}).get("issued"):
-            w(f"  whole percentages follow the published reading: ballots issued = {s['conventions']['issued']}")
+        if issued := s.conventions.get("issued"):
+            w(f"  whole percentages follow the published reading: ballots issued = {issued}")
         for key, label in (
             ("turnout", "turnout"),
             ("leader_share", "leader's share"),
             ("either", "either (counted once)"),
             ("both", "both"),
         ):
-            x = i[key]
+            x = i.count(key)
             w(
-                f"  whole-percentage {label}: {x['observed']:,} stations, {x['expected']:,} expected by chance, "
-                f"excess {x['excess']:,} (×{x['ratio']}), Monte Carlo p = {x['p_value']:.4g} ({i['draws']} draws)"
+                f"  whole-percentage {label}: {x.observed:,} stations, {x.expected:,} expected by chance, "
+                f"excess {x.excess:,} (×{x.ratio}), Monte Carlo p = {x.p_value:.4g} ({i.draws} draws)"
             )
-        ranked = sorted((r for r in s["regions"] if r["anomaly"]), key=lambda r: -r["anomaly"])[:10]
+        ranked = sorted((r for r in s.regions if r.anomaly), key=lambda r: -(r.anomaly or 0))[:10]
         if ranked:
             w("  regions with the most whole percentages, against chance:")
             for r in ranked:
                 w(
-                    f"    {r['region']:<45} ×{r['anomaly']:<5} ({r['integer_observed']} vs {r['integer_expected']}), "
-                    f"turnout {r['turnout']} %, leader {r['leader_share']} %, excess {r['excess_votes']:,}"
+                    f"    {r.region:<45} ×{r.anomaly:<5} ({r.integer_observed} vs {r.integer_expected}), "
+                    f"turnout {r.turnout} %, leader {r.leader_share} %, excess {r.excess_votes:,}"
                 )

@@ -24,6 +24,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext_noop
 
 from elections.models import Election
+from forensics.figures import is_current
 from forensics.models import Analysis
 from smartvote.models import Backtest, ListVersion
 from smartvote.publish import PublishError, publish_demo
@@ -120,7 +121,9 @@ class Command(BaseCommand):
         # stations): a visit while the demo loaded may have stored one of St Petersburg's 2k alone.
         steps.append((gettext_noop("federal results 2021"), ("import_cec", str(federal / "2021.csv.zip"))))
         latest = Analysis.objects.filter(election__slug="duma-2021").first()
-        if latest is None or latest.summary.get("stations", 0) < NATIONWIDE:
+        # (The stations are in the figures' totals: read at the summary's top level, as it was until the figures
+        # had a type, the count was always 0 and every `make run` analysed the country again.)
+        if latest is None or not is_current(latest.summary) or latest.figures().totals.stations < NATIONWIDE:
             steps.append((gettext_noop("forensics"), ("forensics", "duma-2021", "--save")))
         show = options["progress"]
         if show:
