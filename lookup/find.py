@@ -16,7 +16,8 @@ what was not found. Nothing typed is stored or logged.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import datetime
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
@@ -29,7 +30,7 @@ from core.geo import chord_km, unit_vectors
 from elections.models import Candidate, Contest, Precinct, Protocol, Venue
 from lookup.addresses import Address, Streets, parse
 from lookup.models import AddressRange
-from smartvote.publish import published_picks
+from smartvote.publish import PublishedPick, published_picks
 
 # How an answer was found: machine-readable in the API, translated on pages.
 MATCHED_BY = [
@@ -49,14 +50,54 @@ NOT_PLACED = gettext_lazy(
 )
 
 
+@dataclass(frozen=True)
+class Choice:
+    """A polling station to choose from when a question fits several (lookup.api.Choice is its JSON)."""
+
+    precinct_id: int
+    uik: str
+    region: str
+    region_id: int
+    venue_id: int | None
+    venue: str
+    address: str
+    district: str  # the city district: streets of one name apart
+    distance_km: float | None
+
+
 @dataclass
 class Answer:
     status: str  # found, choose, not_found
     message: str = ""
     precinct: Precinct | None = None
     matched_by: str = ""  # address range, polling-station building, UIK number, nearest building
-    choices: list[dict] = field(default_factory=list)
+    choices: list[Choice] = field(default_factory=list)
     distance_km: float | None = None
+
+
+@dataclass(frozen=True)
+class BallotCandidate:
+    name: str
+    party: str | None
+    self_nominated: bool
+
+
+@dataclass(frozen=True)
+class BallotContest:
+    """A contest on a voter's ballot (lookup.api.BallotContestOut is its JSON), with its pick when published."""
+
+    contest_id: int
+    election: str
+    election_slug: str
+    date: datetime.date
+    kind: str
+    name: str
+    area: str
+    number: int
+    voting_days: list[datetime.date]
+    candidates: list[BallotCandidate]
+    parties: list[str]  # a party-list ballot's lines in the ballot's order
+    recommendation: PublishedPick | None
 
 
 # -- what changes only by imports, cached per process ------------------------
@@ -272,8 +313,8 @@ def match_venues(address: Address) -> Answer:
         # the closest house numbers first — never a guess presented as the answer.
         near = sorted(scored[:30], key=lambda sv: (-sv[0], abs(index.house[sv[1]] - house)))
         choices = [precinct_choice(p, p.venue) for p in index.at(v for _s, v in near)]
-        districts = [c["district"] for c in choices]
-        choices.sort(key=lambda c: districts.index(c["district"]))  # stable: within a district, nearest first
+        districts = [c.district for c in choices]
+        choices.sort(key=lambda c: districts.index(c.district))  # stable: within a district, nearest first
         return Answer("choose", str(NOT_PLACED), choices=choices[:12])
     precincts = index.at(v for s, v in scored if s == top)
     if len(precincts) == 1:
@@ -285,18 +326,18 @@ def match_venues(address: Address) -> Answer:
     )
 
 
-def precinct_choice(precinct: Precinct, venue: Venue | None, distance_km: float | None = None) -> dict:
-    return {
-        "precinct_id": precinct.pk,
-        "uik": precinct.code,
-        "region": precinct.region.name,
-        "region_id": precinct.region_id,
-        "venue_id": venue.pk if venue else None,
-        "venue": venue.name if venue else "",
-        "address": venue.address if venue else "",
-        "district": (venue.district if venue else "") or precinct.city_district,
-        "distance_km": distance_km,
-    }
+def precinct_choice(precinct: Precinct, venue: Venue | None, distance_km: float | None = None) -> Choice:
+    return Choice(
+        precinct_id=precinct.pk,
+        uik=precinct.code,
+        region=precinct.region.name,
+        region_id=precinct.region_id,
+        venue_id=venue.pk if venue else None,
+        venue=venue.name if venue else "",
+        address=venue.address if venue else "",
+        district=(venue.district if venue else "") or precinct.city_district,
+        distance_km=distance_km,
+    )
 
 
 # -- a region's precincts and ballots -------------------------------------------
@@ -343,13 +384,13 @@ class RegionBook:
 REGIONS = Cached(RegionBook, DATA, size=100)
 
 
-def ballot(precinct: Precinct) -> list[dict]:
+def ballot(precinct: Precinct) -> list[BallotContest]:
     """The contests on the precinct's ballot at its latest election day; precincts of one district share
     their contests, each built once."""
     return [CONTESTS.get(c) for c in REGIONS.get(precinct.region_id).ballots.get(precinct.pk, [])]
 
 
-def compute_contest(contest_id: int) -> dict:
+def compute_contest(contest_id: int) -> BallotContest:
     contest = Contest.objects.select_related("election").get(pk=contest_id)
     candidates = (
         # The voter's ballot: a candidate who withdrew after registration is no longer standing.
@@ -357,33 +398,31 @@ def compute_contest(contest_id: int) -> dict:
         .select_related("person", "party")
         .order_by("person__last_name", "person__first_name", "person__middle_name")
     )
-    return {
-        "contest_id": contest.pk,
-        "election": contest.election.name,
-        "election_slug": contest.election.slug,
-        "date": contest.election.date,
-        "kind": contest.kind,
-        "name": contest.name,
-        "area": contest.area,
-        "number": contest.number,
-        "voting_days": contest.election.voting_days,
-        "candidates": [
-            {"name": c.person.full_name, "party": c.party.name if c.party else None, "self_nominated": c.self_nominated}
-            for c in candidates
+    return BallotContest(
+        contest_id=contest.pk,
+        election=contest.election.name,
+        election_slug=contest.election.slug,
+        date=contest.election.date,
+        kind=contest.kind,
+        name=contest.name,
+        area=contest.area,
+        number=contest.number,
+        voting_days=contest.election.voting_days,
+        candidates=[
+            BallotCandidate(c.person.full_name, c.party.name if c.party else None, c.self_nominated) for c in candidates
         ],
         # A party-list ballot's lines in the ballot's order (its candidates are the parties' lists).
-        "parties": list(contest.choices.order_by("position", "pk").values_list("name", flat=True))
+        parties=list(contest.choices.order_by("position", "pk").values_list("name", flat=True))
         if contest.kind == Contest.Kind.PARTY_LIST
         else [],
-        "recommendation": published_pick(contest),
-    }
+        recommendation=published_pick(contest),
+    )
 
 
-def published_pick(contest: Contest) -> dict | None:
+def published_pick(contest: Contest) -> PublishedPick | None:
     """The contest's pick in force: its row in the newest signed list covering it (only published lists reach
     voters; a national election's are published a region at a time)."""
-    pick = LISTS.get(contest.election_id).get(contest.pk)
-    return None if pick is None else asdict(pick)
+    return LISTS.get(contest.election_id).get(contest.pk)
 
 
 CONTESTS = Cached(compute_contest, DATA)

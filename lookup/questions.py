@@ -10,7 +10,8 @@ from one per-process cache: voters of one precinct ask the same question.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import translation
@@ -19,7 +20,7 @@ from ninja import Field, Schema
 
 from core.cache import Cached
 from lookup.addresses import Address, parse
-from lookup.find import DATA, Answer, ballot, by_parsed_address, by_point, by_uik
+from lookup.find import DATA, Answer, BallotContest, ballot, by_parsed_address, by_point, by_uik
 
 
 class LookupQuery(Schema):
@@ -60,7 +61,7 @@ def question(q: LookupQuery) -> tuple:
 @dataclass(frozen=True)
 class Reply:
     answer: Answer
-    contests: list[dict]  # the ballot of the precinct found
+    contests: list[BallotContest]  # the ballot of the precinct found
     status: int  # the API's: 200, or 404 when nothing was found
     body: bytes  # the API's JSON: LookupOut, or {"detail": message}
 
@@ -94,7 +95,7 @@ def reply(q: LookupQuery) -> Reply:
     return REPLIES.get(translation.get_language(), *question(q))
 
 
-def as_json(result: Answer, contests: list[dict]) -> dict:
+def as_json(result: Answer, contests: list[BallotContest]) -> dict[str, Any]:
     p = result.precinct
     venue = p and p.venue
     return {
@@ -113,6 +114,6 @@ def as_json(result: Answer, contests: list[dict]) -> dict:
         if venue
         else None,
         "distance_km": result.distance_km,
-        "contests": contests,
-        "choices": result.choices,
+        "contests": [asdict(c) for c in contests],
+        "choices": [asdict(c) for c in result.choices],
     }

@@ -69,7 +69,7 @@ def lookup(request):
         "contests": found.contests if found else [],
         # The picks first, under the station's address: on a phone the ballot's parties and candidates fill
         # two screens before the first recommendation.
-        "picks": [c for c in found.contests if c["recommendation"]] if found else [],
+        "picks": [c for c in found.contests if c.recommendation] if found else [],
         "error": error,
         "regions": regions,
         "tiles": tile_server(),

@@ -41,13 +41,23 @@ class CandidateForecastOut(Schema):
     evidence: list[EvidenceOut]
 
 
+class CoverageOut(Schema):
+    election: str = Field(description="the earlier election whose precinct results were carried")
+    cleaned: bool = Field(description="the ruling list's votes less the forensic excess estimate")
+    precincts: int
+    by_number: int = Field(description="precincts matched by their number")
+    by_coordinates: int = Field(description="…by the nearest polling-station building")
+    by_commission: int = Field(0, description="…by their TIK")
+    missing: int
+
+
 class ContestForecastOut(Schema):
     contest_id: int
     number: int
     name: str
     recommended: int | None = Field(description="candidate_id of the forecast's pick")
     candidates: list[CandidateForecastOut]
-    coverage: list[dict] = Field(description="how earlier results were carried onto the district")
+    coverage: list[CoverageOut] = Field(description="how earlier results were carried onto the district")
 
 
 class ForecastOut(Schema):

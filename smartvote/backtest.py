@@ -32,6 +32,7 @@ from django.utils.translation import gettext_noop
 from elections.models import Candidate, Contest, Election, Protocol
 from elections.names import party_short_name
 from elections.stats import contest_totals
+from smartvote.figures import ContestForecast
 from smartvote.forecast import (
     INPUTS,
     PRIORS,
@@ -75,28 +76,29 @@ def outcomes(contest: Contest) -> dict[int, int]:
     return {ids[r.choice_id]: r.votes for r in contest_totals(contest).results if r.choice_id in ids}
 
 
-def score(forecast: dict, votes: dict[int, int]) -> dict:
-    """How one contest's forecast did."""
-    standing = [c for c in forecast["candidates"] if c["role"] != "withdrawn"]
-    total = sum(votes.get(c["candidate_id"], 0) for c in standing) or 1
-    others = [c for c in standing if c["role"] != "ruling"]
-    best = max(others, key=lambda c: votes.get(c["candidate_id"], 0))
-    pick = next((c for c in standing if c["candidate_id"] == forecast["recommended"]), None)
+def score(forecast: ContestForecast, votes: dict[int, int]) -> dict:
+    """How one contest's forecast did (a row of the report)."""
+    standing = [c for c in forecast.candidates if c.role != "withdrawn"]
+    total = sum(votes.get(c.candidate_id, 0) for c in standing) or 1
+    others = [c for c in standing if c.role != "ruling"]
+    best = max(others, key=lambda c: votes.get(c.candidate_id, 0))
+    pick = forecast.candidate(forecast.recommended) if forecast.recommended is not None else None
     return {
-        "contest_id": forecast["contest_id"],
-        "number": forecast["number"],
-        "name": forecast["name"],
-        "recommended": pick and {k: pick[k] for k in ("name", "party", "p_beat", "p_best", "mean")},
-        "recommended_actual": pick and round(100 * votes.get(pick["candidate_id"], 0) / total, 2),
+        "contest_id": forecast.contest_id,
+        "number": forecast.number,
+        "name": forecast.name,
+        "recommended": pick
+        and {"name": pick.name, "party": pick.party, "p_beat": pick.p_beat, "p_best": pick.p_best, "mean": pick.mean},
+        "recommended_actual": pick and round(100 * votes.get(pick.candidate_id, 0) / total, 2),
         "strongest": {
-            "name": best["name"],
-            "party": best["party"],
-            "share": round(100 * votes.get(best["candidate_id"], 0) / total, 2),
+            "name": best.name,
+            "party": best.party,
+            "share": round(100 * votes.get(best.candidate_id, 0) / total, 2),
         },
-        "hit": pick is not None and pick["candidate_id"] == best["candidate_id"],
-        "brier": sum((c["p_best"] - (c is best)) ** 2 for c in others),
-        "errors": [abs(c["mean"] - 100 * votes.get(c["candidate_id"], 0) / total) for c in standing],
-        "pairs": [(c["p_best"], int(c is best)) for c in others],
+        "hit": pick is not None and pick.candidate_id == best.candidate_id,
+        "brier": sum(((c.p_best or 0) - (c is best)) ** 2 for c in others),
+        "errors": [abs((c.mean or 0) - 100 * votes.get(c.candidate_id, 0) / total) for c in standing],
+        "pairs": [(c.p_best or 0, int(c is best)) for c in others],
     }
 
 
@@ -387,7 +389,7 @@ def naive_baselines(targets, history, regions=None) -> list[dict]:
                 best = max(others, key=lambda e: votes.get(e.candidate_id, 0))
                 pool = [e for e in others if e.role == "eligible" or not skip_aligned]
                 if use:
-                    pool = [e for e in pool if any(x["input"] == "history" for x in e.evidence)]
+                    pool = [e for e in pool if any(x.input == "history" for x in e.evidence)]
                     pick = max(pool, key=lambda e: e.base, default=None)
                 else:
                     pick = next((e for e in pool if "КПРФ" in (e.party, party_short_name(e.party))), None)

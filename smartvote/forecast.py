@@ -41,6 +41,7 @@ from django.utils.translation import gettext_noop
 from elections.frames import contest_precincts
 from elections.models import Candidate, Contest, Election, Party, Protocol
 from smartvote.carry import carry, carry_kept, carry_own
+from smartvote.figures import CandidateForecast, ContestForecast, Coverage, Evidence, stored_contests
 from smartvote.models import CandidateFact, ElectionSetup, Forecast, PartyLineage
 from smartvote.polls import Swing, code_of, swings
 
@@ -114,7 +115,7 @@ class Entry:
     role: str  # ruling, aligned, eligible, withdrawn
     base: float
     sigma: float
-    evidence: list[dict] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
     strength: float = 0.0  # log base + weighted effects
     effects: list[tuple[str, float]] = field(default_factory=list)  # (group, effect before its weight)
     prior: str = ""  # "self_nominated" or "new_party" while the base is the prior of such a candidate (PRIORS)
@@ -173,11 +174,13 @@ def predecessors() -> dict[int, set[int]]:
     return lines
 
 
-def list_shares(contests: list[Contest], targets: pl.DataFrame, history: list[Election], use) -> tuple[dict, dict]:
+def list_shares(
+    contests: list[Contest], targets: pl.DataFrame, history: list[Election], use
+) -> tuple[dict[tuple[int, int, str], float], dict[int, list[Coverage]]]:
     """({(contest_id, party_id, history_slug): share}, {contest_id: coverage per history}); ``targets`` are the
     contests' precincts (elections.frames.contest_precincts)."""
     shares: dict[tuple[int, int, str], float] = {}
-    coverage: dict[int, list[dict]] = {}
+    coverage: dict[int, list[Coverage]] = {}
     if "history" not in use or not history:
         return shares, coverage
     for earlier in history:
@@ -191,7 +194,7 @@ def list_shares(contests: list[Contest], targets: pl.DataFrame, history: list[El
             shares[(contest_id, party_id, earlier.slug)] = votes / total if total else 0.0
         for row in carried.coverage.iter_rows(named=True):
             coverage.setdefault(row.pop("contest_id"), []).append(
-                {"election": earlier.slug, "cleaned": carried.cleaned, **row}
+                Coverage(election=earlier.slug, cleaned=carried.cleaned, **row)
             )
     return shares, coverage
 
@@ -203,7 +206,7 @@ def entries_for(
     history=None,
     weights: dict | None = None,
     priors: dict | None = None,
-) -> tuple[dict, dict]:
+) -> tuple[dict[int, list[Entry]], dict[int, list[Coverage]]]:
     """({contest_id: [Entry]}, {contest_id: [coverage]}): the candidates with their base,
     uncertainty, strength and evidence, and how each district's history was carried. ``weights`` of the
     facts' groups and the ``priors`` of candidates nothing earlier measures: the setup's when None."""
@@ -271,13 +274,13 @@ def apply_swing(entry: Entry, swing: Swing | None) -> None:
     entry.sigma = math.sqrt(entry.sigma**2 + swing.sigma**2)
     entry.strength = math.log(entry.base)
     entry.evidence.append(
-        {
-            "input": "swing",
-            "label": gettext_noop("national poll swing since the history election"),
-            "value": round(swing.ratio, 2),
-            "note": f"{swing.before} % → {swing.now} %",
-            "source": "polls_duma2021_national.csv (linusmoreau/polling, Wikipedia)",
-        }
+        Evidence(
+            input="swing",
+            label=gettext_noop("national poll swing since the history election"),
+            value=round(swing.ratio, 2),
+            note=f"{swing.before} % → {swing.now} %",
+            source="polls_duma2021_national.csv (linusmoreau/polling, Wikipedia)",
+        )
     )
 
 
@@ -306,15 +309,15 @@ def blend_own_votes(entry: Entry, fact: CandidateFact, share: float | None) -> N
     entry.sigma = min(entry.sigma, SIGMA_KNOWN)
     entry.strength = math.log(entry.base)
     entry.evidence.append(
-        {
-            "input": "own",
-            "label": gettext_noop("own earlier result in the district's precincts"),
-            "election": fact.value,
-            "value": round(100 * share, 2),
-            "weight": OWN_WEIGHT,
-            "note": fact.note,
-            "source": fact.source,
-        }
+        Evidence(
+            input="own",
+            label=gettext_noop("own earlier result in the district's precincts"),
+            election=fact.value,
+            value=round(100 * share, 2),
+            weight=OWN_WEIGHT,
+            note=fact.note,
+            source=fact.source,
+        )
     )
 
 
@@ -331,11 +334,11 @@ def base_from_history(
     if not parties:
         entry.base, entry.prior = priors["self_nominated"], "self_nominated"
         entry.evidence.append(
-            {
-                "input": "base",
-                "label": gettext_noop("self-nominated: the share such candidates get"),
-                "value": round(100 * entry.base, 1),
-            }
+            Evidence(
+                input="base",
+                label=gettext_noop("self-nominated: the share such candidates get"),
+                value=round(100 * entry.base, 1),
+            )
         )
     else:
         family = set().union(*(lines.get(p, {p}) for p in parties))
@@ -350,22 +353,22 @@ def base_from_history(
             entry.sigma = SIGMA_KNOWN
             for slug, (share, weight) in found.items():
                 entry.evidence.append(
-                    {
-                        "input": "history",
-                        "label": gettext_noop("party-list share in the district"),
-                        "election": slug,
-                        "value": round(100 * share, 2),
-                        "weight": round(weight / total_weight, 3),
-                    }
+                    Evidence(
+                        input="history",
+                        label=gettext_noop("party-list share in the district"),
+                        election=slug,
+                        value=round(100 * share, 2),
+                        weight=round(weight / total_weight, 3),
+                    )
                 )
         else:
             entry.base, entry.prior = priors["new_party"], "new_party"
             entry.evidence.append(
-                {
-                    "input": "base",
-                    "value": round(100 * entry.base, 1),
-                    "label": gettext_noop("no earlier list result: the share such candidates get"),
-                }
+                Evidence(
+                    input="base",
+                    value=round(100 * entry.base, 1),
+                    label=gettext_noop("no earlier list result: the share such candidates get"),
+                )
             )
     entry.strength = math.log(entry.base)
 
@@ -394,19 +397,30 @@ def apply_facts(entry: Entry, facts: list[CandidateFact], use, weights: dict[str
             effect *= weights.get(FACT_GROUPS[name], 1.0)
         entry.strength += effect
         entry.evidence.append(
-            {
-                "input": fact.kind,
-                "label": fact.get_kind_display(),
-                "value": fact.value,
-                "share": fact.share,
-                "note": fact.note,
-                "source": fact.source,
-                "effect": round(effect, 3),
-            }
+            Evidence(
+                input=fact.kind,
+                label=fact.get_kind_display(),
+                value=fact.value,
+                share=fact.share,
+                note=fact.note,
+                source=fact.source,
+                effect=round(effect, 3),
+            )
         )
 
 
-def simulate(entries: list[Entry], draws: int, rng: np.random.Generator, scale: float = 1.0) -> dict:
+@dataclass(frozen=True)
+class Simulated:
+    """The candidates still standing, their simulated shares (draws × candidates) and probabilities."""
+
+    active: list[Entry]
+    shares: np.ndarray
+    p_beat: np.ndarray
+    p_win: np.ndarray
+    p_best: np.ndarray
+
+
+def simulate(entries: list[Entry], draws: int, rng: np.random.Generator, scale: float = 1.0) -> Simulated:
     """Shares (draws × candidates) and the probabilities, for the candidates still standing."""
     active = [e for e in entries if e.role != "withdrawn"]
     mu = np.array([e.strength for e in active])
@@ -421,25 +435,25 @@ def simulate(entries: list[Entry], draws: int, rng: np.random.Generator, scale: 
     best_ruling = np.where(ruling, shares, -1.0).max(axis=1, keepdims=True)
     other = np.where(ruling, -1.0, shares)
     top_other = other.argmax(axis=1)
-    return {
-        "active": active,
-        "shares": shares,
-        "p_beat": ((shares > best_ruling) & ~ruling).mean(axis=0),
-        "p_win": np.bincount(shares.argmax(axis=1), minlength=len(active)) / draws,
-        "p_best": np.where(ruling, 0.0, np.bincount(top_other, minlength=len(active)) / draws),
-    }
+    return Simulated(
+        active=active,
+        shares=shares,
+        p_beat=((shares > best_ruling) & ~ruling).mean(axis=0),
+        p_win=np.bincount(shares.argmax(axis=1), minlength=len(active)) / draws,
+        p_best=np.where(ruling, 0.0, np.bincount(top_other, minlength=len(active)) / draws),
+    )
 
 
 def contest_forecast(
     contest: Contest,
     entries: list[Entry],
     draws: int,
-    rng,
+    rng: np.random.Generator,
     scale: float = 1.0,
-    coverage: list | None = None,
+    coverage: list[Coverage] | None = None,
     without_ruling: bool = False,
-) -> dict:
-    """The JSON-ready forecast of one contest. A contest with no candidate of the ruling party on record is an
+) -> ContestForecast:
+    """The forecast of one contest. A contest with no candidate of the ruling party on record is an
     error, or with ``without_ruling`` forecast with no pick (``no_ruling``): where the ruling party nominated
     nobody it backs someone under another nomination, and only the organisers can say whom."""
     no_ruling = not any(e.role == "ruling" for e in entries)
@@ -451,52 +465,44 @@ def contest_forecast(
     sim = simulate(entries, draws, rng, scale)
     out = []
     edges = np.linspace(0, 1, HISTOGRAM_BINS + 1)
-    for i, entry in enumerate(sim["active"]):
-        column = sim["shares"][:, i]
+    for i, entry in enumerate(sim.active):
+        column = sim.shares[:, i]
         q10, q50, q90 = np.quantile(column, [0.1, 0.5, 0.9])
         out.append(
-            {
-                "candidate_id": entry.candidate_id,
-                "name": entry.name,
-                "party": entry.party,
-                "role": entry.role,
-                "base": round(100 * entry.base, 2),
-                "sigma": round(entry.sigma * scale, 3),
-                "strength": round(entry.strength, 4),
-                "mean": round(100 * float(column.mean()), 2),
-                "low": round(100 * q10, 2),
-                "median": round(100 * q50, 2),
-                "high": round(100 * q90, 2),
-                "p_beat": round(float(sim["p_beat"][i]), 4),
-                "p_win": round(float(sim["p_win"][i]), 4),
-                "p_best": round(float(sim["p_best"][i]), 4),
-                "histogram": np.histogram(column, bins=edges)[0].tolist(),
-                "evidence": entry.evidence,
-            }
+            CandidateForecast(
+                candidate_id=entry.candidate_id,
+                name=entry.name,
+                party=entry.party,
+                role=entry.role,
+                base=round(100 * entry.base, 2),
+                sigma=round(entry.sigma * scale, 3),
+                strength=round(entry.strength, 4),
+                mean=round(100 * float(column.mean()), 2),
+                low=round(100 * float(q10), 2),
+                median=round(100 * float(q50), 2),
+                high=round(100 * float(q90), 2),
+                p_beat=round(float(sim.p_beat[i]), 4),
+                p_win=round(float(sim.p_win[i]), 4),
+                p_best=round(float(sim.p_best[i]), 4),
+                histogram=np.histogram(column, bins=edges)[0].tolist(),
+                evidence=list(entry.evidence),
+            )
         )
     for entry in entries:
         if entry.role == "withdrawn":
-            out.append(
-                {
-                    "candidate_id": entry.candidate_id,
-                    "name": entry.name,
-                    "party": entry.party,
-                    "role": entry.role,
-                    "evidence": entry.evidence,
-                }
-            )
-    eligible = [c for c in out if c["role"] == "eligible"]
-    pick = None if no_ruling else max(eligible, key=lambda c: (c["p_best"], c["p_beat"]), default=None)
-    out.sort(key=lambda c: -c.get("mean", -1))
-    return {
-        "contest_id": contest.pk,
-        "number": contest.number,
-        "name": contest.name,
-        "recommended": pick["candidate_id"] if pick else None,
-        "no_ruling": no_ruling,
-        "candidates": out,
-        "coverage": coverage or [],
-    }
+            out.append(CandidateForecast(entry.candidate_id, entry.name, entry.party, entry.role, list(entry.evidence)))
+    eligible = [c for c in out if c.role == "eligible"]
+    pick = None if no_ruling else max(eligible, key=lambda c: (c.p_best or 0, c.p_beat or 0), default=None)
+    out.sort(key=lambda c: -(c.mean if c.mean is not None else -1))
+    return ContestForecast(
+        contest_id=contest.pk,
+        number=contest.number,
+        name=contest.name,
+        recommended=pick.candidate_id if pick else None,
+        no_ruling=no_ruling,
+        candidates=out,
+        coverage=coverage or [],
+    )
 
 
 def forecast(
@@ -507,7 +513,7 @@ def forecast(
     history=None,
     contests: list[Contest] | None = None,
     scale: float | None = None,
-) -> list[dict]:
+) -> list[ContestForecast]:
     """Every single-mandate contest of an election (or the given ones), forecast."""
     contests = single_mandate(election) if contests is None else contests
     if not contests:
@@ -524,7 +530,7 @@ def forecast(
         found = contest_forecast(
             contest, entries[contest.pk], draws, rng, scale, coverage.get(contest.pk), without_ruling=True
         )
-        result.append({**found, "region": regions.get(contest.pk, "")})  # for the pages: a region's districts
+        result.append(replace(found, region=regions.get(contest.pk, "")))  # for the pages: a region's districts
     return result
 
 
@@ -541,4 +547,6 @@ def save(election: Election, draws: int = DRAWS, seed: int = 0) -> Forecast:
         "priors": {**PRIORS, **(setup.priors or {})},
         "sigma": {"known": SIGMA_KNOWN, "unknown": SIGMA_UNKNOWN, "swing": SIGMA_SWING},
     }
-    return Forecast.objects.create(election=election, draws=draws, seed=seed, inputs=inputs, contests=result)
+    return Forecast.objects.create(
+        election=election, draws=draws, seed=seed, inputs=inputs, contests=stored_contests(result)
+    )

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from elections.models import Candidate, Contest, Election, Party
+from smartvote.figures import ContestForecast, read_contests
 
 
 # -- the forecast's inputs beyond results --------------------------------------
@@ -143,8 +144,13 @@ class Forecast(models.Model):
     def __str__(self):
         return f"{self.election.slug} {self.created:%Y-%m-%d %H:%M}"
 
-    def contest(self, contest_id: int) -> dict | None:
-        return next((c for c in self.contests if c["contest_id"] == contest_id), None)
+    def forecasts(self) -> list[ContestForecast]:
+        """``contests`` as their type (smartvote.figures)."""
+        return read_contests(self.contests)
+
+    def contest(self, contest_id: int) -> ContestForecast | None:
+        found = next((c for c in self.contests if c["contest_id"] == contest_id), None)
+        return None if found is None else read_contests([found])[0]
 
 
 class Override(models.Model):

@@ -44,6 +44,7 @@ from django.utils.translation import gettext as _
 
 from core import keys, signing
 from core.signing import SigningError, canonical
+from core.stored import read, stored
 from elections.models import Candidate, Contest, Election
 from smartvote.models import Forecast, ListDraft, ListVersion, Override
 
@@ -101,50 +102,69 @@ def override(
     )
 
 
-def picks(election: Election, forecast: Forecast, region: str | None = None) -> list[dict]:
+@dataclass(frozen=True)
+class ListCandidate:
+    """The candidate a list recommends, with the forecast's figures as they were when it was signed."""
+
+    id: int
+    name: str
+    party: str
+    p_best: float | None = None
+    p_beat: float | None = None
+    p_win: float | None = None
+    mean: float | None = None
+
+
+@dataclass(frozen=True)
+class ListRow:
+    """A contest's row of a signed list (``recommendations`` of the document; core.signing folds the rows)."""
+
+    contest_id: int
+    number: int
+    contest: str
+    region: str | None  # each row names its region: a later version for one region knows which rows it replaces
+    source: str  # forecast or override
+    reason: str
+    candidate: ListCandidate | None  # None: no recommendation in this contest
+
+
+def picks(election: Election, forecast: Forecast, region: str | None = None) -> list[ListRow]:
     """Per contest (of one region, when given), what a list published now would say."""
     forced = overrides_in_force(election)
     out = []
-    for contest in forecast.contests:
-        if region is not None and contest.get("region") != region:
+    for contest in forecast.forecasts():
+        if region is not None and contest.region != region:
             continue
-        by_id = {c["candidate_id"]: c for c in contest["candidates"]}
-        decision = forced.get(contest["contest_id"])
-        row = {
-            "contest_id": contest["contest_id"],
-            "number": contest["number"],
-            "contest": contest["name"],
-            # Each row names its region, so a later version for one region knows which rows it replaces.
-            "region": contest.get("region") or None,
-        }
+        decision = forced.get(contest.contest_id)
         if decision and decision.no_recommendation:
-            row.update(source="override", reason=decision.reason, candidate=None)
+            source, reason, cand = "override", decision.reason, None
         else:
-            chosen = decision.candidate_id if decision else contest["recommended"]
-            cand = by_id.get(chosen)
-            row.update(
-                source="override" if decision else "forecast",
-                # Said in the list itself: a district with nobody to beat on record has no pick until the organisers
-                # mark whom the ruling party backs or decide.
-                reason=decision.reason if decision else NO_RULING if contest.get("no_ruling") else "",
-                candidate=cand
-                and {
-                    "id": cand["candidate_id"],
-                    "name": cand["name"],
-                    "party": cand["party"],
-                    "p_best": cand.get("p_best"),
-                    "p_beat": cand.get("p_beat"),
-                    "p_win": cand.get("p_win"),
-                    "mean": cand.get("mean"),
-                },
+            source = "override" if decision else "forecast"
+            # Said in the list itself: a district with nobody to beat on record has no pick until the organisers
+            # mark whom the ruling party backs or decide.
+            reason = decision.reason if decision else NO_RULING if contest.no_ruling else ""
+            cand = contest.candidate(decision.candidate_id if decision else contest.recommended)
+        out.append(
+            ListRow(
+                contest_id=contest.contest_id,
+                number=contest.number,
+                contest=contest.name,
+                region=contest.region or None,
+                source=source,
+                reason=reason,
+                candidate=None
+                if cand is None
+                else ListCandidate(
+                    cand.candidate_id, cand.name, cand.party, cand.p_best, cand.p_beat, cand.p_win, cand.mean
+                ),
             )
-        out.append(row)
+        )
     return out
 
 
 def forecast_regions(forecast: Forecast) -> list[str]:
     """The regions a forecast's districts lie in, by name (a list may be published for one of them)."""
-    return sorted({c.get("region") or "" for c in forecast.contests} - {""})
+    return sorted({c.region for c in forecast.forecasts()} - {""})
 
 
 def region_named(forecast: Forecast, election: Election, text: str) -> str:
@@ -184,7 +204,7 @@ def document_for(
         "published": timezone.now().replace(microsecond=0).isoformat(),
         "previous_sha256": hashlib.sha256(previous.payload.encode()).hexdigest() if previous else None,
         "forecast": {"created": forecast.created.isoformat(), "draws": forecast.draws},
-        "recommendations": picks(election, forecast, region),
+        "recommendations": [stored(row) for row in picks(election, forecast, region)],
     }
     if region is not None:
         document["region"] = region
@@ -381,7 +401,7 @@ class PublishedPick:
     """A contest's row in force, as the lookup shows it."""
 
     version: int
-    candidate: dict | None
+    candidate: ListCandidate | None
     source: str  # forecast or override
     reason: str
 
@@ -392,7 +412,12 @@ def published_picks(election_id: int) -> dict[int, PublishedPick]:
     voters); empty when nothing is published."""
     found = in_force(Election.objects.get(pk=election_id))
     return {
-        k: PublishedPick(found.source[k].number, row["candidate"], row["source"], row["reason"])
+        k: PublishedPick(
+            found.source[k].number,
+            read(ListCandidate, row["candidate"]) if row["candidate"] else None,
+            row["source"],
+            row["reason"],
+        )
         for k, row in found.rows.items()
     }
 

@@ -1,5 +1,6 @@
 """Smart voting's pages: the forecasts, the lists, the organisers' desk."""
 
+from dataclasses import dataclass
 from typing import cast
 
 from django import forms
@@ -15,12 +16,15 @@ from django.utils.translation import gettext_lazy
 from core import keys, signing
 from core.charts import FORMATS, drawn_format
 from core.forms import numbered, whole_number
+from core.stored import read
 from elections.models import Contest, Election
 from smartvote import plots
+from smartvote.figures import CandidateForecast, ContestForecast
 from smartvote.forecast import FACT_GROUP_LABELS, ForecastError
 from smartvote.forecast import save as forecast_save
 from smartvote.models import Backtest, ListDraft, ListVersion, Override
 from smartvote.publish import (
+    ListRow,
     PublishError,
     changes,
     check,
@@ -50,6 +54,40 @@ class RegionForm(forms.Form):
 
 
 # -- forecasts, decisions and published lists ----------------------------------
+@dataclass(frozen=True)
+class ForecastRow:
+    """A contest on the election's page: its forecast, the forecast's pick, and the row of the signed list in
+    force for it (with the version it comes from)."""
+
+    forecast: ContestForecast
+    pick: CandidateForecast | None
+    published: ListRow | None
+    version: int | None
+
+    @property
+    def contest_id(self) -> int:
+        return self.forecast.contest_id
+
+    @property
+    def name(self) -> str:
+        return self.forecast.name
+
+    @property
+    def no_ruling(self) -> bool:
+        return self.forecast.no_ruling
+
+    @property
+    def region(self) -> str:
+        return self.forecast.region
+
+
+@dataclass(frozen=True)
+class EditorialRow(ListRow):
+    """A row a list published now would have, with the contest's candidates to choose from instead."""
+
+    candidates: list[CandidateForecast]
+
+
 def smartvote_election(request, slug):
     """An election's recommendations: the published list, the forecast behind it, the versions."""
     election = get_object_or_404(Election, slug=slug)
@@ -60,22 +98,22 @@ def smartvote_election(request, slug):
     latest = trusted[0] if trusted else None
     published = folded(trusted)
     contests = []
-    for contest in forecast.contests if forecast else []:
-        pick = next((c for c in contest["candidates"] if c["candidate_id"] == contest["recommended"]), None)
-        source = published.source.get(contest["contest_id"])
+    for contest in forecast.forecasts() if forecast else []:
+        source = published.source.get(contest.contest_id)
+        row = published.rows.get(contest.contest_id)
         contests.append(
-            {
-                **contest,
-                "pick": pick,
-                "published": published.rows.get(contest["contest_id"]),
-                "version": source and source.number,
-            }
+            ForecastRow(
+                forecast=contest,
+                pick=contest.candidate(contest.recommended),
+                published=read(ListRow, row) if row else None,
+                version=source.number if source else None,
+            )
         )
     # A national election's 225 districts: a voter or an organiser looks at one region's.
     regions = forecast_regions(forecast) if forecast else []
     choose = RegionForm(request.GET or None, regions=regions) if len(regions) > 1 else None
     if choose is not None and choose.is_valid() and choose.cleaned_data["region"]:
-        contests = [c for c in contests if c.get("region") == choose.cleaned_data["region"]]
+        contests = [c for c in contests if c.region == choose.cleaned_data["region"]]
     return render(
         request,
         "smartvote/election.html",
@@ -229,8 +267,8 @@ def editorial(request, slug):
     forecast = latest_forecast(election)
     regions = forecast_regions(forecast) if forecast else []
     current = picks(election, forecast) if forecast else []
-    by_contest = {c["contest_id"]: c for c in forecast.contests} if forecast else {}
-    rows = [{**row, "candidates": by_contest[row["contest_id"]]["candidates"]} for row in current]
+    by_contest = {c.contest_id: c for c in forecast.forecasts()} if forecast else {}
+    rows = [EditorialRow(**vars(row), candidates=by_contest[row.contest_id].candidates) for row in current]
     return render(
         request,
         "smartvote/editorial.html",

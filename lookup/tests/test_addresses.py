@@ -92,10 +92,10 @@ def venue_of(answer, expected):
     """
     if answer.status == "found":
         return answer.precinct.venue.source_key
-    addresses = {c["address"] for c in answer.choices}
+    addresses = {c.address for c in answer.choices}
     if answer.status == "choose" and len(addresses) == 1:
         keys = set(
-            Venue.objects.filter(pk__in={c["venue_id"] for c in answer.choices}).values_list("source_key", flat=True)
+            Venue.objects.filter(pk__in={c.venue_id for c in answer.choices}).values_list("source_key", flat=True)
         )
         return expected if expected in keys else keys.pop()
     return None

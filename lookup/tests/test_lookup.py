@@ -69,8 +69,8 @@ def test_missing_column_is_named(tmp_path):
 def test_uik_number():
     answer = by_uik(1545)
     assert answer.status == "choose"  # 1545 exists in several regions
-    spb = next(c for c in answer.choices if c["region"] == "город Санкт-Петербург")
-    found = by_uik(1545, spb["region_id"])
+    spb = next(c for c in answer.choices if c.region == "город Санкт-Петербург")
+    found = by_uik(1545, spb.region_id)
     assert found.status == "found" and found.precinct.venue.street == "Хрустальная улица"
     assert by_uik(99_999).status == "not_found"
 
@@ -88,12 +88,10 @@ def test_nearest_venue_agrees_with_a_full_scan():
         answer = by_point(float(lat), float(lon))
         nearest = min(venues, key=lambda v: haversine(lat, lon, v.latitude, v.longitude))
         first = answer.choices[0]
-        assert first["venue_id"] == nearest.pk or math.isclose(
-            first["distance_km"], haversine(lat, lon, nearest.latitude, nearest.longitude), abs_tol=0.01
+        assert first.venue_id == nearest.pk or math.isclose(
+            first.distance_km, haversine(lat, lon, nearest.latitude, nearest.longitude), abs_tol=0.01
         )
-        assert math.isclose(
-            first["distance_km"], haversine(lat, lon, nearest.latitude, nearest.longitude), abs_tol=0.01
-        )
+        assert math.isclose(first.distance_km, haversine(lat, lon, nearest.latitude, nearest.longitude), abs_tol=0.01)
 
 
 def test_a_point_at_a_polling_station():
@@ -221,7 +219,7 @@ def test_a_home_address_without_published_ranges_is_not_placed(client):
             answer = by_address(typed)
             assert answer.status == "choose", typed
             assert "не можем назвать ваш участок" in answer.message and "приглашении" in answer.message
-        districts = [c["district"] for c in by_address("Садовая 20").choices]
+        districts = [c.district for c in by_address("Садовая 20").choices]
     assert len(set(districts)) > 1
     # Each district's stations come together (no district is split by another).
     runs = [d for i, d in enumerate(districts) if i == 0 or districts[i - 1] != d]

@@ -27,7 +27,7 @@ def test_a_self_nominee_marked_ruling_is_logged_with_who_and_why_and_moves_the_f
     assert target is not None
     contest = target.contest
     before = forecast(contest.election, draws=200, contests=[contest])[0]
-    assert before["no_ruling"] and before["recommended"] is None
+    assert before.no_ruling and before.recommended is None
     form = {"candidate": target.pk, "kind": "ruling", "value": "", "share": "", "note": "", "source": "ЦИК; пресса"}
     refused = client.post("/admin/smartvote/candidatefact/add/", form)
     assert refused.status_code == 200 and not CandidateFact.objects.filter(candidate=target, kind="ruling").exists()
@@ -38,7 +38,7 @@ def test_a_self_nominee_marked_ruling_is_logged_with_who_and_why_and_moves_the_f
     assert change.action == "added" and change.author == organiser and change.reason == "поддержан ЕР, см. источник"
     assert change.before is None and change.after["source"] == "ЦИК; пресса"
     after = forecast(contest.election, draws=200, contests=[contest])[0]
-    assert not after["no_ruling"] and after["recommended"] is not None
+    assert not after.no_ruling and after.recommended is not None
     # Changed, then deleted: each with the record before, after, who and why; the log itself cannot be edited.
     client.post(
         f"/admin/smartvote/candidatefact/{fact.pk}/change/",

@@ -79,22 +79,22 @@ def test_simulation_probabilities_and_intervals(zaks):
     result = forecast(zaks, draws=4000, seed=1)
     assert len(result) == 25
     for contest in result:
-        standing = [c for c in contest["candidates"] if c["role"] != "withdrawn"]
-        assert sum(c["p_win"] for c in standing) == pytest.approx(1, abs=1e-3)
-        assert sum(c["p_best"] for c in standing if c["role"] != "ruling") == pytest.approx(1, abs=1e-3)
-        assert sum(c["mean"] for c in standing) == pytest.approx(100, abs=0.1)
-        assert all(c["low"] <= c["median"] <= c["high"] for c in standing)
-        pick = next(c for c in standing if c["candidate_id"] == contest["recommended"])
-        assert pick["role"] == "eligible"
-        assert pick["p_best"] == max(c["p_best"] for c in standing if c["role"] == "eligible")
+        standing = [c for c in contest.candidates if c.role != "withdrawn"]
+        assert sum(c.p_win for c in standing) == pytest.approx(1, abs=1e-3)
+        assert sum(c.p_best for c in standing if c.role != "ruling") == pytest.approx(1, abs=1e-3)
+        assert sum(c.mean for c in standing) == pytest.approx(100, abs=0.1)
+        assert all(c.low <= c.median <= c.high for c in standing)
+        pick = next(c for c in standing if c.candidate_id == contest.recommended)
+        assert pick.role == "eligible"
+        assert pick.p_best == max(c.p_best for c in standing if c.role == "eligible")
     # Candidates with no earlier votes (a party founded in 2020) get a wider interval
     # relative to their share than candidates whose party has a history.
-    district_1 = result[0]["candidates"]
-    new = next(c for c in district_1 if c["party"] == "Новые Люди")
-    known = next(c for c in district_1 if c["party"] == "КПРФ")
-    assert any(e["input"] == "history" for e in known["evidence"])
-    assert not any(e["input"] == "history" for e in new["evidence"])
-    assert (new["high"] - new["low"]) / new["median"] > 1.5 * (known["high"] - known["low"]) / known["median"]
+    district_1 = result[0].candidates
+    new = next(c for c in district_1 if c.party == "Новые Люди")
+    known = next(c for c in district_1 if c.party == "КПРФ")
+    assert any(e.input == "history" for e in known.evidence)
+    assert not any(e.input == "history" for e in new.evidence)
+    assert (new.high - new.low) / new.median > 1.5 * (known.high - known.low) / known.median
 
 
 def test_facts_move_the_forecast_and_show_as_evidence():
@@ -102,11 +102,11 @@ def test_facts_move_the_forecast_and_show_as_evidence():
     contest = Contest.objects.get(election=duma, kind="single_mandate", number=214)
     with_facts = forecast(duma, draws=2000, contests=[contest])[0]
     without = forecast(duma, draws=2000, contests=[contest], use=("history",))[0]
-    drapeko = next(c for c in with_facts["candidates"] if c["name"].startswith("Драпеко"))
-    plain = next(c for c in without["candidates"] if c["name"].startswith("Драпеко"))
-    assert drapeko["mean"] > plain["mean"] + 3  # the sitting deputy of this very seat
-    incumbent = next(e for e in drapeko["evidence"] if e["input"] == "incumbent")
-    assert incumbent["value"] == "same_seat" and incumbent["effect"] > 0 and "everypolitician" in incumbent["source"]
+    drapeko = next(c for c in with_facts.candidates if c.name.startswith("Драпеко"))
+    plain = next(c for c in without.candidates if c.name.startswith("Драпеко"))
+    assert drapeko.mean > plain.mean + 3  # the sitting deputy of this very seat
+    incumbent = next(e for e in drapeko.evidence if e.input == "incumbent")
+    assert incumbent.value == "same_seat" and incumbent.effect > 0 and "everypolitician" in incumbent.source
 
 
 def test_withdrawal_takes_a_candidate_out():
@@ -115,9 +115,9 @@ def test_withdrawal_takes_a_candidate_out():
     drapeko = contest.candidates.get(person__last_name="Драпеко")
     CandidateFact.objects.create(candidate=drapeko, kind="withdrawn", value="2021-09-10", source="test")
     result = forecast(duma, draws=2000, contests=[contest])[0]
-    row = next(c for c in result["candidates"] if c["candidate_id"] == drapeko.pk)
-    assert row["role"] == "withdrawn" and "p_win" not in row and result["recommended"] != drapeko.pk
-    assert sum(c["p_win"] for c in result["candidates"] if "p_win" in c) == pytest.approx(1, abs=1e-3)
+    row = next(c for c in result.candidates if c.candidate_id == drapeko.pk)
+    assert row.role == "withdrawn" and row.p_win is None and result.recommended != drapeko.pk
+    assert sum(c.p_win for c in result.candidates if c.p_win is not None) == pytest.approx(1, abs=1e-3)
 
 
 def test_a_contest_without_a_ruling_candidate_gets_no_pick_and_says_why(zaks, client):
@@ -218,9 +218,9 @@ def test_a_candidates_own_earlier_votes_move_their_base(zaks):
     for contest in contests:
         entry = next(e for e in with_own[contest.pk] if e.name.split()[0] in ("Тихонова", "Амосов"))
         plain = next(e for e in without[contest.pk] if e.candidate_id == entry.candidate_id)
-        own = next(e for e in entry.evidence if e["input"] == "own")
-        assert own["election"] == "spb-governor-2019" and 10 < own["value"] < 30 and own["weight"] == OWN_WEIGHT
-        assert entry.base == pytest.approx(OWN_WEIGHT * own["value"] / 100 + (1 - OWN_WEIGHT) * plain.base, abs=1e-4)
+        own = next(e for e in entry.evidence if e.input == "own")
+        assert own.election == "spb-governor-2019" and 10 < own.value < 30 and own.weight == OWN_WEIGHT
+        assert entry.base == pytest.approx(OWN_WEIGHT * own.value / 100 + (1 - OWN_WEIGHT) * plain.base, abs=1e-4)
         assert entry.base > plain.base
 
 
@@ -303,7 +303,7 @@ def test_every_backtest_together_each_from_the_lists_before_it():
     from smartvote.forecast import entries_for
 
     entries, _ = entries_for(targets[0], single_mandate(targets[0]), history=history)
-    used = {x["election"] for people in entries.values() for e in people for x in e.evidence if x["input"] == "history"}
+    used = {x.election for people in entries.values() for e in people for x in e.evidence if x.input == "history"}
     assert used == {"duma-2007", "duma-2011"}
 
 
@@ -317,7 +317,7 @@ def test_a_candidates_own_result_in_the_same_district_counts_there_only():
     contests = [c for c in single_mandate(duma) if c.number in (211, 217)]
     entries, _ = entries_for(duma, contests)
     people = {e.name.split()[0]: e for found in entries.values() for e in found}
-    own = next(x for x in people["Дмитриева"].evidence if x["input"] == "own")
-    assert own["election"] == "duma-2016" and own["value"] == pytest.approx(100 * 31_124 / 130_092, abs=0.01)
-    assert own["weight"] == OWN_WEIGHT
-    assert not any(x["input"] == "own" for x in people["Романов"].evidence)
+    own = next(x for x in people["Дмитриева"].evidence if x.input == "own")
+    assert own.election == "duma-2016" and own.value == pytest.approx(100 * 31_124 / 130_092, abs=0.01)
+    assert own.weight == OWN_WEIGHT
+    assert not any(x.input == "own" for x in people["Романов"].evidence)

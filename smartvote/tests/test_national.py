@@ -62,7 +62,7 @@ def test_every_district_forecast_signed_published_and_found_by_region_and_uik(cl
     # A candidate who withdrew after registration is not on the voter's ballot.
     from lookup.find import compute_contest
 
-    gone_ballot = {c["name"] for c in compute_contest(gone.contest_id)["candidates"]}
+    gone_ballot = {c.name for c in compute_contest(gone.contest_id).candidates}
     assert (
         gone.person.full_name not in gone_ballot
         and len(gone_ballot) == gone.contest.candidates.filter(status="registered").count()

@@ -22,6 +22,7 @@ from elections import declared
 from elections.commands import elections_named
 from elections.names import fold, party_short_name
 from elections.uiktable import TableError, csv_records
+from smartvote.figures import ContestForecast
 from smartvote.publish import latest_forecast
 
 
@@ -57,7 +58,7 @@ class Command(BaseCommand):
                 if district in winners:
                     raise CommandError(f"{path}, line {line}: a second winner in district {district}")
                 winners[district] = fold(" ".join(row[columns["candidate"]].split()))
-        report = score_winners(forecast.contests, winners)
+        report = score_winners(forecast.forecasts(), winners)
         if options["json"]:
             self.stdout.write(json.dumps(report, ensure_ascii=False, indent=1))
             return
@@ -77,41 +78,41 @@ class Command(BaseCommand):
             out(f"  {label}: {hits} of {report['contests_scored']}")
 
 
-def score_winners(contests: list[dict], winners: dict[int, str]) -> dict:
+def score_winners(contests: list[ContestForecast], winners: dict[int, str]) -> dict:
     """Hits of the forecast's pick and of the naive baselines in the districts a non-ruling candidate won."""
     rows, ruling_won, not_found, no_ruling = [], 0, [], []
     hits = {"forecast": 0, "naive: the КПРФ candidate": 0, "naive: best earlier list share (aligned left out)": 0}
     for contest in contests:
-        winner = winners.get(contest["number"])
-        by_name = {fold(c["name"]): c for c in contest["candidates"]}
+        winner = winners.get(contest.number)
+        by_name = {fold(c.name): c for c in contest.candidates}
         if winner is None or winner not in by_name:
-            not_found.append(contest["number"])
+            not_found.append(contest.number)
             continue
         won = by_name[winner]
-        if contest.get("no_ruling"):
-            no_ruling.append(contest["number"])  # nobody to beat on record: no pick to score
+        if contest.no_ruling:
+            no_ruling.append(contest.number)  # nobody to beat on record: no pick to score
             continue
-        if won["role"] == "ruling":
+        if won.role == "ruling":
             ruling_won += 1
             continue
-        eligible = [c for c in contest["candidates"] if c["role"] == "eligible"]
-        pick = next((c for c in contest["candidates"] if c["candidate_id"] == contest["recommended"]), None)
-        kprf = next((c for c in eligible if "КПРФ" in (c["party"], party_short_name(c["party"]))), None)
-        listed = [c for c in eligible if any(x.get("input") == "history" for x in c.get("evidence", []))]
-        best = max(listed, key=lambda c: c.get("base", 0), default=None)
-        hit = pick is not None and pick["candidate_id"] == won["candidate_id"]
+        eligible = [c for c in contest.candidates if c.role == "eligible"]
+        pick = contest.candidate(contest.recommended)
+        kprf = next((c for c in eligible if "КПРФ" in (c.party, party_short_name(c.party))), None)
+        listed = [c for c in eligible if any(x.input == "history" for x in c.evidence)]
+        best = max(listed, key=lambda c: c.base or 0, default=None)
+        hit = pick is not None and pick.candidate_id == won.candidate_id
         hits["forecast"] += hit
-        hits["naive: the КПРФ candidate"] += kprf is not None and kprf["candidate_id"] == won["candidate_id"]
+        hits["naive: the КПРФ candidate"] += kprf is not None and kprf.candidate_id == won.candidate_id
         hits["naive: best earlier list share (aligned left out)"] += (
-            best is not None and best["candidate_id"] == won["candidate_id"]
+            best is not None and best.candidate_id == won.candidate_id
         )
         rows.append(
             {
-                "number": contest["number"],
-                "name": contest["name"],
-                "winner": f"{won['name']} ({won['party']})",
-                "pick": pick and f"{pick['name']} ({pick['party']})",
-                "p_best": pick and pick.get("p_best"),
+                "number": contest.number,
+                "name": contest.name,
+                "winner": f"{won.name} ({won.party})",
+                "pick": pick and f"{pick.name} ({pick.party})",
+                "p_best": pick and pick.p_best,
                 "hit": hit,
             }
         )
