@@ -1,19 +1,20 @@
-"""Reading one field of a report: the checks every kind shares, each writing its message into ``errors``.
+"""A report's fields as Django form fields: the checks every kind shares, each refusal its field's message.
 
-Each reader returns the cleaned value (or a default) and never raises, so that
-a report's every bad field is named at once.
+The report forms (monitor.forms) are made of these, for the public form, the API and the imports alike: a field
+takes what a page posts (text) or what JSON carries (numbers, lists), and a form names every bad field at once.
 """
 
 import re
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
+from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.photos import PhotoError
-from core.photos import photos as clean_photos
 from monitor.models import CATEGORIES
 
 MAX_TEXT = 50_000
@@ -67,92 +68,135 @@ def grouped(number: int) -> str:
     return number_format(number, force_grouping=True)
 
 
-def text(data, field, errors, limit=MAX_FIELD, required=False) -> str:
-    value = data.get(field)
-    value = "" if value is None else str(value).strip()
-    if required and not value:
-        errors[field] = _("This field is required.")
-    elif len(value) > limit:
-        errors[field] = _("At most %(n)s characters (this has %(m)s).") % {
-            "n": grouped(limit),
-            "m": grouped(len(value)),
-        }
-    elif MARKUP.search(value):
-        errors[field] = _("Plain text only: HTML tags and scripts are not accepted.")
-    return value
+class PlainText(forms.CharField):
+    """Text of at most ``limit`` characters, without markup (pages escape everything; a report is plain text)."""
+
+    def __init__(self, limit: int = MAX_FIELD, required: bool = False) -> None:
+        super().__init__(required=required)
+        self.limit = limit
+
+    def to_python(self, value: Any) -> str:
+        return "" if value is None else str(value).strip()
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if len(value) > self.limit:
+            raise ValidationError(
+                _("At most %(n)s characters (this has %(m)s).") % {"n": grouped(self.limit), "m": grouped(len(value))}
+            )
+        if MARKUP.search(value):
+            raise ValidationError(_("Plain text only: HTML tags and scripts are not accepted."))
 
 
-def flag(data, field) -> bool:
-    return str(data.get(field, "")).strip().lower() in ("1", "true", "on", "yes")
+class Flag(forms.Field):
+    """A yes: "1", "true", "on" or "yes" (a checkbox, or JSON's true); anything else is no."""
+
+    def __init__(self) -> None:
+        super().__init__(required=False)
+
+    def to_python(self, value: Any) -> bool:
+        return str("" if value is None else value).strip().lower() in ("1", "true", "on", "yes")
 
 
-def number(data, field, errors, low=0, high=MAX_COUNT, default=None):
-    value = data.get(field)
-    if value in (None, ""):
-        return default
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        errors[field] = _("A whole number is expected.")
-        return default
-    if not low <= number <= high:
-        errors[field] = _("Expected a number from %(a)s to %(b)s.") % {"a": low, "b": grouped(high)}
-        return default
-    return number
+class Count(forms.Field):
+    """A whole number from ``low`` to ``high``; empty is ``default``."""
+
+    def __init__(self, low: int = 0, high: int = MAX_COUNT, default: int | None = None) -> None:
+        super().__init__(required=False)
+        self.low, self.high, self.default = low, high, default
+
+    def to_python(self, value: Any) -> int | None:
+        if value is None or value == "":
+            return self.default
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            raise ValidationError(_("A whole number is expected.")) from None
+        if not self.low <= number <= self.high:
+            raise ValidationError(
+                _("Expected a number from %(a)s to %(b)s.") % {"a": self.low, "b": grouped(self.high)}
+            )
+        return number
 
 
-def when(data, errors):
-    raw = str(data.get("happened") or "").strip()
-    if not raw:
-        errors["happened"] = _("Say when it happened.")
-        return None
-    try:
-        if len(raw) == 10:
-            moment = datetime.combine(date.fromisoformat(raw), time(12, 0))
-        else:
-            moment = datetime.fromisoformat(raw[:40])
-    except ValueError:
-        errors["happened"] = _("Give the date as YYYY-MM-DD, with the time as YYYY-MM-DDTHH:MM if known.")
-        return None
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    if moment > timezone.now() + timedelta(minutes=10):
-        errors["happened"] = _("This date is in the future.")
-    elif moment.date() < EARLIEST:
-        errors["happened"] = _("Reports from before 2000 are not taken.")
-    return moment
+class When(forms.Field):
+    """When it happened: a date (taken as noon) or a date and time, in the site's time zone unless it says its own;
+    not in the future, not before 2000."""
+
+    def __init__(self) -> None:
+        super().__init__(error_messages={"required": gettext_lazy("Say when it happened.")})
+
+    def to_python(self, value: Any) -> datetime | None:
+        raw = str(value or "").strip()
+        if not raw:
+            return None
+        try:
+            if len(raw) == 10:
+                moment = datetime.combine(date.fromisoformat(raw), time(12, 0))
+            else:
+                moment = datetime.fromisoformat(raw[:40])
+        except ValueError:
+            raise ValidationError(
+                _("Give the date as YYYY-MM-DD, with the time as YYYY-MM-DDTHH:MM if known.")
+            ) from None
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        if moment > timezone.now() + timedelta(minutes=10):
+            raise ValidationError(_("This date is in the future."))
+        if moment.date() < EARLIEST:
+            raise ValidationError(_("Reports from before 2000 are not taken."))
+        return moment
 
 
-def links(data, errors) -> list[str]:
-    raw = data.get("links") or []
-    items = raw.split() if isinstance(raw, str) else [str(x).strip() for x in raw]
-    items = [x for x in items if x]
-    if len(items) > MAX_LINKS:
-        errors["links"] = _("At most %(n)s links.") % {"n": MAX_LINKS}
-    elif any(not LINK.match(x) for x in items):
-        errors["links"] = _("Each link must start with http:// or https:// and contain no spaces.")
-    return items
+def items_of(value: Any) -> list[str]:
+    """A list field's items: a page's lines or words, or JSON's list."""
+    if not value:
+        return []
+    items = value.split() if isinstance(value, str) else [str(x).strip() for x in value]
+    return [x for x in items if x]
 
 
-def categories(data, errors) -> list[tuple[str, str]]:
-    raw = data.get("categories") or []
-    items = raw.split() if isinstance(raw, str) else [str(x).strip() for x in raw]
-    found = []
-    for item in items:
-        phase, _sep, code = item.partition(":")
-        if code not in CATEGORIES.get(phase, {}):
-            errors["categories"] = _("Unknown category “%(c)s”: use phase:code, e.g. during:carousel_or_stuffing.") % {
-                "c": item[:60]
-            }
-            return []
-        found.append((phase, code))
-    return sorted(set(found))
+class Links(forms.Field):
+    def __init__(self) -> None:
+        super().__init__(required=False)
+
+    def to_python(self, value: Any) -> list[str]:
+        items = items_of(value)
+        if len(items) > MAX_LINKS:
+            raise ValidationError(_("At most %(n)s links.") % {"n": MAX_LINKS})
+        if any(not LINK.match(x) for x in items):
+            raise ValidationError(_("Each link must start with http:// or https:// and contain no spaces."))
+        return items
 
 
-def photos(files, errors) -> list[tuple[str, bytes]]:
-    """The report's photos, each re-encoded from its pixels (core.photos); a refusal is the field's error."""
-    try:
-        return clean_photos(files)
-    except PhotoError as exc:
-        errors["photos"] = str(exc)
+class Categories(forms.Field):
+    """Violation categories as phase:code (monitor.models.CATEGORIES), each once, sorted."""
+
+    def __init__(self) -> None:
+        super().__init__(required=False)
+
+    def to_python(self, value: Any) -> list[tuple[str, str]]:
+        found = []
+        for item in items_of(value):
+            phase, _sep, code = item.partition(":")
+            if code not in CATEGORIES.get(phase, {}):
+                raise ValidationError(
+                    _("Unknown category “%(c)s”: use phase:code, e.g. during:carousel_or_stuffing.") % {"c": item[:60]}
+                )
+            found.append((phase, code))
+        return sorted(set(found))
+
+
+class Listed(forms.Widget):
+    """A field given as a list (several checkboxes, JSON's list) or a single value, under one of ``names``."""
+
+    def __init__(self, *names: str) -> None:
+        super().__init__()
+        self.names = names
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        for key in self.names or (name,):
+            value = data.get(key)
+            if value:
+                return [value] if isinstance(value, str) else value
         return []

@@ -13,14 +13,16 @@ precinct, a step of the same person's case. Names are compared offline
 (``manage.py monitor_duplicates``), where the private key is: nothing
 stored here lets anyone test a name.
 
-Each field is read by ``monitor.fields``, photos are cleaned by
-``core.photos``; here the kinds' own rules (``CHECKS``) and the write.
+Each kind's form (``monitor.forms``, made of ``monitor.fields``; photos
+cleaned by ``core.photos``) checks the report; here the sealing and the
+write.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -28,18 +30,16 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 
-from core.cache import Cached, Freshness
 from core.held import hold
 from core.hours import this_hour
 from core.keys import monitor_public_key
 from core.ratelimit import allow
 from core.sealing import seal
-from elections.models import Election, Precinct
-from elections.names import closest_name
-from monitor import fields
-from monitor.models import Attachment, Case, City, Event, Person, Report, ViolationCategory
+from monitor.forms import FORMS
+from monitor.models import Attachment, City, Event, Person, Report, ViolationCategory
 from monitor.people import free_pseudonym
 
 # Reports per client and per network per hour, for the form and the API alike;
@@ -66,150 +66,19 @@ def check_rate(client_ip: str | None) -> None:
         raise TooMany({"__all__": _("Too many reports from your network; try again in an hour.")})
 
 
-# Reports come by the thousand per minute; the cities and events change a few times a day.
-KNOWN = Cached(
-    lambda model: {getattr(o, "name" if model is City else "slug").lower(): o for o in model.objects.all()},
-    Freshness("monitor-known", ["monitor.City", "monitor.Event"], every=60),
-    size=2,
-)
-
-
-def known(model, key: str):
-    """A city by name or an event by slug, from this process's copy of the list, read again each minute and
-    whenever a key is not in it (one added by another process within the minute)."""
-    key = key.lower()
-    found = KNOWN.get(model).get(key)
-    return found if found is not None else KNOWN.get(model, fresh=True).get(key)
-
-
-def check(data: dict, files=()) -> dict:
-    """Every field checked; the cleaned values, or IntakeError naming each bad field."""
-    errors: dict[str, str] = {}
+def check(data: dict[str, Any], files: Sequence[Any] = ()) -> dict[str, Any]:
+    """Every field checked by the kind's form (monitor.forms); the cleaned values, or IntakeError naming each bad
+    field with its first message."""
     kind = str(data.get("kind") or "")
     if kind not in Report.Kind.values:
         raise IntakeError({"kind": _("Choose the kind of report: detention, prosecution or violation.")})
-    clean = {
-        "kind": kind,
-        "happened": fields.when(data, errors),
-        "links": fields.links(data, errors),
-        "text": fields.text(data, "text", errors, fields.MAX_TEXT, required=kind == "violation"),
-        "reporter_contact": fields.text(data, "reporter_contact", errors),
-        "reporter_role": fields.text(data, "reporter_role", errors, 20),
-        "photos": fields.photos(files, errors),
-    }
-    if clean["reporter_role"] and clean["reporter_role"] not in fields.ROLES:
-        errors["reporter_role"] = _("Unknown role; one of: %(r)s.") % {"r": ", ".join(fields.ROLES)}
-    if kind in ("detention", "prosecution"):
-        clean.update(check_person(data, errors))
-    clean.update(CHECKS[kind](data, clean, errors))
-    if errors:
-        raise IntakeError(errors)
+    form = FORMS[kind](data, MultiValueDict({"photos": list(files)}))
+    if not form.is_valid():
+        raise IntakeError({field: str(messages[0]) for field, messages in form.errors.items()})
+    clean = {"kind": kind, **form.cleaned_data}
+    if kind == "violation":
+        clean["elections"] = clean.pop("election")
     return clean
-
-
-def check_person(data: dict, errors: dict) -> dict:
-    """Who was detained or prosecuted, as the reporter names them (sealed when stored)."""
-    person = {
-        "name": fields.text(data, "name", errors, 200),
-        "age": fields.number(data, "age", errors, 1, 120),
-        "consent": fields.flag(data, "consent"),
-        "journalist": fields.flag(data, "journalist"),
-        "minor": fields.flag(data, "minor"),
-        "person_contact": fields.text(data, "person_contact", errors),
-    }
-    if person["age"] is not None and person["age"] < 18:
-        person["minor"] = True
-    if person["consent"] and not person["name"]:
-        errors["consent"] = _("Consent to be named needs the name.")
-    return person
-
-
-def check_detention(data: dict, clean: dict, errors: dict) -> dict:
-    found = {
-        "place": fields.text(data, "place", errors),
-        "police_station": fields.text(data, "police_station", errors),
-        "charges": fields.text(data, "charges", errors),
-        "count": fields.number(data, "count", errors, 1, default=1),
-    }
-    found["journalists"] = fields.number(data, "journalists", errors, 0, default=int(clean["journalist"]))
-    found["minors"] = fields.number(data, "minors", errors, 0, default=int(clean["minor"]))
-    for field in ("journalists", "minors"):
-        if found[field] is not None and found["count"] is not None and found[field] > found["count"]:
-            errors[field] = _("More than the number detained.")
-    if found["count"] and found["count"] > 1 and clean["name"]:
-        errors["count"] = _("A named person is one detention: report a group without names.")
-    city = fields.text(data, "city", errors, 100, required=True)
-    found["city"] = known(City, city) if city else None
-    if city and found["city"] is None and "city" not in errors:
-        errors["city"] = _("Unknown city “%(c)s”: choose one from the list.") % {"c": city[:100]}
-    event = fields.text(data, "event", errors, 100)
-    found["event"] = known(Event, event) if event else None
-    if event and found["event"] is None and "event" not in errors:
-        errors["event"] = _("Unknown event; choose one from the list or leave it empty.")
-    return found
-
-
-def check_prosecution(data: dict, clean: dict, errors: dict) -> dict:
-    found = {
-        "article": fields.text(data, "article", errors, 100, required=True),
-        "court": fields.text(data, "court", errors),
-        "days": fields.number(data, "days", errors, 1, 36_500),
-        "case_kind": str(data.get("case_kind") or ""),
-        "step": str(data.get("step") or ""),
-    }
-    if found["case_kind"] not in Case.Kind.values:
-        errors["case_kind"] = _("Choose administrative or criminal.")
-    if found["step"] not in Report.Step.values:
-        errors["step"] = _("Choose the step of the case.")
-    pseudonym = fields.text(data, "person", errors, 12)
-    found["person"] = Person.objects.filter(pseudonym=pseudonym).first() if pseudonym else None
-    if pseudonym and found["person"] is None and "person" not in errors:
-        errors["person"] = _("No person has this pseudonym.")
-    if not pseudonym and not clean["name"] and "name" not in errors:
-        errors["name"] = _("Name the person, or give the pseudonym of their record (P-…).")
-    return found
-
-
-# The city districts the election data name, to put a district's misspelling under its name ("Васильеостровский"
-# under "Василеостровский район"): one district, one row in the counts.
-DISTRICTS = Cached(
-    lambda: sorted(set(Precinct.objects.exclude(city_district="").values_list("city_district", flat=True))),
-    Freshness("monitor-districts", ["elections.ImportRun"], every=60),
-    size=1,
-)
-
-
-def check_violation(data: dict, clean: dict, errors: dict) -> dict:
-    area = fields.text(data, "area", errors, 200)
-    found: dict[str, Any] = {
-        "categories": fields.categories(data, errors),
-        "area": closest_name(area, DISTRICTS.get()) or area,
-    }
-    given = data.get("elections") or ([data["election"]] if data.get("election") else [])
-    slugs = [given] if isinstance(given, str) else [str(s).strip() for s in given]
-    elections = list(Election.objects.filter(slug__in=slugs))
-    found["elections"] = elections
-    unknown = sorted(set(slugs) - {e.slug for e in elections})
-    if unknown:
-        errors["election"] = _("Unknown election “%(e)s”.") % {"e": unknown[0][:100]}
-    number = fields.number(data, "precinct", errors, 1, 99_999)
-    region = fields.text(data, "region", errors, 200)
-    found["precinct"] = None
-    if number is not None and "election" not in errors:
-        precincts = Precinct.objects.filter(number=number)
-        if region:
-            precincts = precincts.filter(region__name__iexact=region)
-        elif elections:
-            precincts = precincts.filter(protocols__contest__election__in=elections)
-        else:
-            errors["precinct"] = _("Say which election (or region) the precinct belongs to.")
-        found["precinct"] = precincts.distinct().first() if "precinct" not in errors else None
-        if found["precinct"] is None and "precinct" not in errors:
-            errors["precinct"] = _("There is no precinct (UIK) %(n)s in this election or region.") % {"n": number}
-    return found
-
-
-CHECKS = {"detention": check_detention, "prosecution": check_prosecution, "violation": check_violation}
 
 
 FIELDS = (
