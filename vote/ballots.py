@@ -38,6 +38,7 @@ from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
 from core.signing import _, canonical  # the one byte form that is hashed and signed
+from vote.documents import Question
 from vote.group import ProtocolError, encoded, hexof, point, random_scalar, scalar, scalar_hex, sha256, total
 from vote.proofs import encrypt, in_range, prove_range
 
@@ -78,7 +79,7 @@ def public_credential(vote_id: str, credential: str, kind: str = "credential") -
 
 
 # -- ballots ---------------------------------------------------------------------------
-def implied(question: dict) -> bool:
+def implied(question: Question) -> bool:
     """Whether the last answer's range follows from the first's and the sum: two answers, exactly one chosen
     (with exactly two or none, m2 = k - m1 could be 2 or -1: those keep every proof)."""
     return len(question["answers"]) == 2 and question["min"] == question["max"] == 1
@@ -87,7 +88,7 @@ def implied(question: dict) -> bool:
 def build(
     election: str,
     key: bytes,
-    questions: list[dict],
+    questions: list[Question],
     picks: list[list[int]],
     credential: SigningKey,
     voting_pass: SigningKey,
@@ -172,7 +173,7 @@ def verify_signature(ballot: dict, public: bytes, voting_pass: bytes) -> None:
 
 
 def check(
-    ballot: object, election: str, key: bytes, questions: list[dict], signed: bool = True
+    ballot: object, election: str, key: bytes, questions: list[Question], signed: bool = True
 ) -> tuple[str, list[list[tuple]]]:
     """(credential, ciphertexts per question) of a ballot whose every proof and signature hold; ProtocolError
     naming the first part that does not, otherwise. ``signed=False``: an audited ballot, which carries no
@@ -209,7 +210,7 @@ def check(
     ]
 
 
-def check_answer(q: int, question: dict, answer: object, context: str, key: bytes) -> list[tuple]:
+def check_answer(q: int, question: Question, answer: object, context: str, key: bytes) -> list[tuple]:
     """The ciphertexts of the answer to question ``q``, each proved to encrypt 0 or 1 and their sum a number of
     choices the question allows; ProtocolError naming the first part that does not hold."""
     n = len(question["answers"])
@@ -250,7 +251,7 @@ def check_answer(q: int, question: dict, answer: object, context: str, key: byte
     return cts
 
 
-def audit(record: object, election: str, key: bytes, questions: list[dict]) -> list[list[int]]:
+def audit(record: object, election: str, key: bytes, questions: list[Question]) -> list[list[int]]:
     """A Benaloh audit: the choices a ballot encrypts, checked against the randomness its browser revealed.
     The ballot itself must hold too: a device that shows one ballot and encrypts another is what this catches.
     The audited ballot carries no signature: a signed one, handed to whoever checks the audit, could be cast."""

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from nacl.signing import SigningKey
 
@@ -28,6 +29,7 @@ from core.signing import _
 from vote import ballots as ballot_rules
 from vote import ceremony
 from vote.ballots import canonical
+from vote.documents import Entry, Line, Manifest, OpenPayload, Question, ResultPayload, TallyPayload, Trustee
 from vote.group import ProtocolError, base, hexof, scalar, sha256, whole
 
 GENESIS = "0" * 64
@@ -48,8 +50,8 @@ KINDS = (
 )
 
 
-def entry_line(seq: int, kind: str, payload: dict, prev: str, key: SigningKey) -> dict:
-    entry = {"seq": seq, "kind": kind, "payload": payload, "prev": prev}
+def entry_line(seq: int, kind: str, payload: Mapping[str, Any], prev: str, key: SigningKey) -> Line:
+    entry: Entry = {"seq": seq, "kind": kind, "payload": payload, "prev": prev}
     raw = canonical(entry)
     return {"entry": entry, "hash": sha256(raw), "signature": base64.b64encode(key.sign(raw).signature).decode()}
 
@@ -58,7 +60,7 @@ def entry_line(seq: int, kind: str, payload: dict, prev: str, key: SigningKey) -
 class State:
     """What the board says so far: each step's outcome, for the verifier and for the server's next append."""
 
-    manifest: dict | None = None
+    manifest: Manifest | None = None
     board_key: str = ""
     signer: str = ""  # the organisers' key that signed the manifest
     deals: list[dict] = field(default_factory=list)
@@ -92,21 +94,21 @@ class State:
     length: int = 0
 
     @property
-    def vote(self) -> dict:
+    def vote(self) -> Manifest:
         """The vote's manifest, once the board has one (every step after the first entry's)."""
         if self.manifest is None:
             raise ProtocolError(_("the board must begin with the vote's manifest"))
         return self.manifest
 
     @property
-    def trustees(self) -> list[dict]:
+    def trustees(self) -> list[Trustee]:
         return self.manifest["trustees"] if self.manifest else []
 
     @property
-    def questions(self) -> list[dict]:
+    def questions(self) -> list[Question]:
         return self.manifest["questions"] if self.manifest else []
 
-    def open_payload(self) -> dict:
+    def open_payload(self) -> OpenPayload:
         key = ceremony.election_key(self.commitments)
         return {
             "public_key": hexof(key),
@@ -118,11 +120,11 @@ class State:
     def indices(self) -> list[int]:
         return list(range(1, len(self.trustees) + 1))
 
-    def tally_payload(self) -> dict:
+    def tally_payload(self) -> TallyPayload:
         counted = [cts for _seq, cts in sorted(self.last.values(), key=lambda x: x[0])]
         return {"ballots": len(counted), "tally": ceremony.tally(counted, self.questions)}
 
-    def result_payload(self) -> dict:
+    def result_payload(self) -> ResultPayload:
         chosen = sorted(self.partials)[: self.vote["threshold"]]
         if self.counted == 0:
             counts = [[0] * len(q["answers"]) for q in self.questions]

@@ -18,7 +18,7 @@ import base64
 import binascii
 import hashlib
 import json
-from typing import TypeGuard
+from typing import TypeGuard, cast
 
 from nacl.exceptions import CryptoError
 from nacl.public import SealedBox
@@ -27,6 +27,7 @@ from nacl.signing import SigningKey, VerifyKey
 from core import signing
 from core.signing import _
 from vote.ballots import canonical
+from vote.documents import Manifest, Question
 from vote.group import (
     IDENTITY,
     L,
@@ -62,11 +63,11 @@ def same(value: object, number: int) -> bool:
     return whole(value) and value == number
 
 
-def manifest_hash(manifest: dict) -> str:
+def manifest_hash(manifest: Manifest) -> str:
     return sha256(canonical(manifest))
 
 
-def fingerprint(manifest: dict, key: bytes) -> str:
+def fingerprint(manifest: Manifest, key: bytes) -> str:
     """The election's fingerprint: its manifest and its key. Every ballot proof hashes it."""
     return sha256(f"veche-vote/1|election|{manifest_hash(manifest)}|{hexof(key)}".encode())
 
@@ -112,7 +113,7 @@ TEXTS = ("closes", "description", "eligibility", "id", "opens", "slug", "title")
 KEYS = ("board_key", "credential_authority", "registrar")
 
 
-def check_manifest(manifest: object) -> dict:
+def check_manifest(manifest: object) -> Manifest:
     """The manifest's shape, in one spelling (verify.js checks the same): a manifest that breaks it could not be
     voted on, and one the two verifiers read differently could make them disagree."""
     if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST:
@@ -144,7 +145,7 @@ def check_manifest(manifest: object) -> dict:
         raise ProtocolError(_("the manifest has no question"))
     for q in questions:
         check_question(q)
-    return manifest
+    return cast(Manifest, manifest)  # its shape checked above, key by key
 
 
 def check_question(q: object) -> None:
@@ -165,7 +166,7 @@ def check_question(q: object) -> None:
 
 
 # -- dealing ---------------------------------------------------------------------------------
-def polynomial(manifest: dict, index: int, key: SigningKey) -> list[int]:
+def polynomial(manifest: Manifest, index: int, key: SigningKey) -> list[int]:
     """The dealer's polynomial, derived from its own key and the election (SHA-512 of the key's seed, keyed by the
     election and the coefficient's place): never stored, and recomputed offline to answer a complaint."""
     h, seed = manifest_hash(manifest).encode(), bytes(key)
@@ -178,10 +179,10 @@ def polynomial(manifest: dict, index: int, key: SigningKey) -> list[int]:
 
 def share_of(coefficients: list[int], j: int) -> int:
     """f(j): trustee j's share of a dealer's polynomial."""
-    return sum(a * pow(j, k) for k, a in enumerate(coefficients)) % L
+    return int(sum(a * pow(j, k) for k, a in enumerate(coefficients)) % L)
 
 
-def make_deal(manifest: dict, index: int, key: SigningKey) -> dict:
+def make_deal(manifest: Manifest, index: int, key: SigningKey) -> dict:
     """Trustee ``index`` (1-based, in the manifest's order): commitments to its polynomial, the proof of its first
     coefficient, and f(j) sealed to each trustee j."""
     trustees = manifest["trustees"]
@@ -204,7 +205,7 @@ def make_deal(manifest: dict, index: int, key: SigningKey) -> dict:
     return signed(document, key)
 
 
-def check_deal(manifest: dict, document: dict, index: int) -> list[bytes]:
+def check_deal(manifest: Manifest, document: dict, index: int) -> list[bytes]:
     """The dealer's commitments, when the deal is this election's and its proof holds."""
     h = manifest_hash(manifest)
     if document.get("format") != DEAL or document.get("election") != h or not same(document.get("trustee"), index):
@@ -245,7 +246,12 @@ class BadShare(ProtocolError):
 
 
 def accept(
-    manifest: dict, deals: list[dict], index: int, key: SigningKey, head: str, revealed: dict[int, int] | None = None
+    manifest: Manifest,
+    deals: list[dict],
+    index: int,
+    key: SigningKey,
+    head: str,
+    revealed: dict[int, int] | None = None,
 ) -> tuple[int, dict]:
     """Trustee ``index`` opens the shares sealed to them, checks each against its dealer's commitments, and
     returns (their secret share x_j, the signed acceptance naming the board's head after the last deal).
@@ -295,7 +301,7 @@ def accept(
 
 
 # -- complaints -------------------------------------------------------------------------------
-def complaint(manifest: dict, index: int, against: int, key: SigningKey, head: str) -> dict:
+def complaint(manifest: Manifest, index: int, against: int, key: SigningKey, head: str) -> dict:
     """Trustee ``index`` complains on the board that the share ``against`` sealed to them is wrong."""
     document = {
         "format": COMPLAINT,
@@ -307,7 +313,7 @@ def complaint(manifest: dict, index: int, against: int, key: SigningKey, head: s
     return signed(document, key)
 
 
-def answer(manifest: dict, index: int, to: int, key: SigningKey) -> dict:
+def answer(manifest: Manifest, index: int, to: int, key: SigningKey) -> dict:
     """Dealer ``index`` answers trustee ``to``'s complaint: the share f(to), revealed. Every verifier checks it
     against the dealer's commitments; the complainer then uses it. A dealer who sealed a wrong share and cannot or
     will not reveal the right one stands blamed on the board, and the vote cannot open."""
@@ -323,7 +329,7 @@ def answer(manifest: dict, index: int, to: int, key: SigningKey) -> dict:
 
 
 # -- credentials ------------------------------------------------------------------------------
-def credential_batch(manifest: dict, batch: int, credentials: list[str], checks: dict, key: SigningKey) -> dict:
+def credential_batch(manifest: Manifest, batch: int, credentials: list[str], checks: dict, key: SigningKey) -> dict:
     """A batch of public credentials, sorted (their order says nothing of the voters'), with how many came from
     each kind of identity check (counts only: a credential carries no kind, so a small group is not singled out)."""
     document = {
@@ -336,7 +342,7 @@ def credential_batch(manifest: dict, batch: int, credentials: list[str], checks:
     return signed(document, key)
 
 
-def check_batch(manifest: dict, document: dict, batch: int, known: set[str]) -> list[str]:
+def check_batch(manifest: Manifest, document: dict, batch: int, known: set[str]) -> list[str]:
     if document.get("format") != CREDENTIALS or document.get("election") != manifest_hash(manifest):
         raise ProtocolError(_("the credentials are not for this election"))
     if not same(document.get("batch"), batch):
@@ -355,14 +361,14 @@ def check_batch(manifest: dict, document: dict, batch: int, known: set[str]) -> 
     return credentials
 
 
-def pass_batch(manifest: dict, batch: int, passes: list[str], key: SigningKey) -> dict:
+def pass_batch(manifest: Manifest, batch: int, passes: list[str], key: SigningKey) -> dict:
     """A batch of the registrar's public voting passes, sorted: a ballot is cast with a listed pass and a listed
     credential, the two bound to each other by the first ballot that uses them."""
     document = {"format": PASSES, "election": manifest_hash(manifest), "batch": batch, "passes": sorted(passes)}
     return signed(document, key)
 
 
-def check_pass_batch(manifest: dict, document: dict, batch: int, known: set[str]) -> list[str]:
+def check_pass_batch(manifest: Manifest, document: dict, batch: int, known: set[str]) -> list[str]:
     if document.get("format") != PASSES or document.get("election") != manifest_hash(manifest):
         raise ProtocolError(_("the voting passes are not for this election"))
     if not same(document.get("batch"), batch):
@@ -378,7 +384,7 @@ def check_pass_batch(manifest: dict, document: dict, batch: int, known: set[str]
 
 
 # -- the tally and its decryption ---------------------------------------------------------------
-def tally(counted: list[list[list[tuple[bytes, bytes]]]], questions: list[dict]) -> list[list[list[str]]]:
+def tally(counted: list[list[list[tuple[bytes, bytes]]]], questions: list[Question]) -> list[list[list[str]]]:
     """The product of every counted ballot's ciphertexts, per question and answer: encrypts the counts."""
     result = []
     for q, question in enumerate(questions):

@@ -30,6 +30,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Literal
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -234,13 +235,16 @@ def cmd_answer(args, out) -> None:
     )
 
 
-def issue(args, kind: str, role: str) -> tuple[board.State, SigningKey, list[dict], list[str], str]:
+def issue(
+    args, kind: str, role: Literal["registrar", "credential_authority"]
+) -> tuple[board.State, SigningKey, list[dict], list[str], str]:
     """A credential or a voting pass per voter of the roll, for the party whose key the manifest names as
     ``role``: (the board, the key, each voter's row with its code and link, the public codes, the fingerprint as
     shown). The codes go out through ``deliver``, never through the server."""
     state = read_board(args.board, args.keyring)
     key = signing.read_key(Path(args.key))
-    if signing.public_of(key) != state.vote[role]:
+    party = state.vote["registrar"] if role == "registrar" else state.vote["credential_authority"]
+    if signing.public_of(key) != party:
         if role == "registrar":
             raise ProtocolError(_("your key is not this vote's registrar in the manifest"))
         raise ProtocolError(_("your key is not this vote's credential authority in the manifest"))

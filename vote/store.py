@@ -19,6 +19,8 @@ import datetime
 import json
 import secrets
 import uuid
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -34,6 +36,7 @@ from core.cache import Cached, Freshness
 from core.ratelimit import allow
 from vote import ballots, board, ceremony
 from vote.ballots import canonical
+from vote.documents import Line, Manifest
 from vote.group import ProtocolError
 from vote.models import Entry, Vote
 
@@ -99,7 +102,7 @@ def _trusting_take(state: board.State, line: dict) -> None:
     board.advance(state, line)
 
 
-def _write(vote: Vote, kind: str, payload: dict, check) -> dict:
+def _write(vote: Vote, kind: str, payload: Mapping[str, Any], check: Callable[[Vote], None]) -> Line:
     """Append one line under the vote's lock; ``check(current)`` runs inside it, before the line is made."""
     with transaction.atomic():
         Vote.objects.filter(pk=vote.pk).update(length=F("length"))  # the write lock first: one appender at a time
@@ -133,7 +136,7 @@ LAST = (
 HOLDER = f"SELECT credential FROM {ENTRIES} WHERE vote_id = %s AND voting_pass = %s LIMIT 1"  # noqa: S608
 
 
-def _append_ballot(vote: Vote, ballot: dict, tracker: str, context: dict) -> dict:
+def _append_ballot(vote: Vote, ballot: dict[str, Any], tracker: str, context: dict[str, Any]) -> Line:
     credential, voting_pass = ballot["credential"], ballot["pass"]
     try:
         with transaction.atomic(), connection.cursor() as cursor:
@@ -184,7 +187,7 @@ def previous_of(vote: Vote, credential: str) -> str:
     return last or ballots.FIRST
 
 
-def append(vote: Vote, kind: str, payload: dict) -> dict:
+def append(vote: Vote, kind: str, payload: Mapping[str, Any]) -> Line:
     """Every entry but a ballot: checked by replaying the board with it, then stored; the phase follows."""
     holder = {}
 
@@ -253,7 +256,7 @@ def _context(pk: int, fingerprint: str, batches: int, phase: str) -> dict:
 CONTEXT = Cached(_context, Freshness("vote-context", ["vote.Vote"], every=300), size=16)
 
 
-def cast(vote: Vote, body: bytes, client_ip: str | None, limited: bool = True) -> dict:
+def cast(vote: Vote, body: bytes, client_ip: str | None, limited: bool = True) -> Line:
     """Check a ballot as the verifier will and put it on the board: the receipt (its board line), or VoteError.
     ``limited``: counted against the client's hourly limit (every door from the network; the demo's own casts
     are not)."""
@@ -300,11 +303,13 @@ def refuse_unless_open(vote: Vote) -> None:
 
 
 # -- the organisers' steps -------------------------------------------------------------------------
-def manifest_of(vote: Vote) -> dict:
-    return json.loads(vote.manifest)
+def manifest_of(vote: Vote) -> Manifest:
+    """The manifest as the vote was created with it (checked then by ceremony.check_manifest)."""
+    manifest: Manifest = json.loads(vote.manifest)
+    return manifest
 
 
-def publish_manifest(vote: Vote, signature: dict) -> dict:
+def publish_manifest(vote: Vote, signature: dict[str, Any]) -> Line:
     """The organisers' offline signature of the manifest: checked against their key chain, the board's first line."""
     try:
         record = signing.parse_signature(signature)
@@ -325,7 +330,7 @@ def close(vote: Vote, early: bool = False) -> None:
     append(vote, "tally", state.tally_payload())
 
 
-def submit(vote: Vote, document: dict) -> dict:
+def submit(vote: Vote, document: dict[str, Any]) -> Line:
     """A file brought from offline, by what it is: the manifest's signature, a deal, an acceptance, a batch of
     credentials or a partial decryption."""
     inner = document.get("document", {}) if isinstance(document, dict) else {}
@@ -351,7 +356,7 @@ def submit(vote: Vote, document: dict) -> dict:
     )
 
 
-def demo_sign_manifest(vote: Vote) -> dict:
+def demo_sign_manifest(vote: Vote) -> Line:
     """Demo mode only: the manifest signed with the demo key the server holds (the vote's page says so)."""
     key = keys.demo_signing_key()
     if key is None:
