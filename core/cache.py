@@ -62,7 +62,7 @@ class Freshness:
             self.generation, self.checked = self.generation + 1, -1e18
 
 
-def table_version(labels: Iterable[str]) -> tuple:
+def table_version(labels: Iterable[str]) -> tuple[int | None, ...]:
     """The highest id and the row count of each table, in one query. The names come from the models'
     metadata (never from input), so a renamed table or key cannot leave a stale string behind."""
     quote = connection.ops.quote_name

@@ -5,13 +5,23 @@ import csv
 import io
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypeVar, overload
 
 from django.core.management.base import CommandError
 from tqdm import tqdm
 
+T = TypeVar("T")
 
-def read_file(path: str | Path, binary: bool = False) -> Any:
+
+@overload
+def read_file(path: str | Path, binary: Literal[False] = False) -> str: ...
+
+
+@overload
+def read_file(path: str | Path, binary: Literal[True]) -> bytes: ...
+
+
+def read_file(path: str | Path, binary: bool = False) -> str | bytes:
     """The file's content, or CommandError naming the file and why it could not be read."""
     try:
         return Path(path).read_bytes() if binary else Path(path).read_text()
@@ -21,10 +31,13 @@ def read_file(path: str | Path, binary: bool = False) -> Any:
         raise CommandError(f"{path}: not a text file") from None
 
 
-def parse_rows(path: str | Path, rows: list[tuple[int, dict]], parse: Callable[[dict], Any]) -> list[Any]:
+def parse_rows(
+    path: str | Path, rows: list[tuple[int, dict[str, str]]], parse: Callable[[dict[str, str]], T]
+) -> list[T]:
     """Every row parsed (``parse`` raises ValueError for a bad one), or CommandError listing every bad row with its
     line: the whole file is checked before anything is written."""
-    parsed, errors = [], []
+    parsed: list[T] = []
+    errors = []
     for line, row in rows:
         try:
             parsed.append(parse(row))
@@ -42,13 +55,14 @@ def progress(iterable: Iterable | None = None, **kwargs: Any) -> tqdm:
     return tqdm(iterable, disable=None, unit_scale=True, dynamic_ncols=True, **kwargs)
 
 
-def read_csv(path: Path, columns: list[str]) -> list[tuple[int, dict]]:
-    """(line number, row) of a UTF-8 CSV file with a header holding these columns."""
+def read_csv(path: Path, columns: list[str]) -> list[tuple[int, dict[str, str]]]:
+    """(line number, row) of a UTF-8 CSV file with a header holding these columns (a short row's missing fields
+    are empty)."""
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise CommandError(f"{path}: cannot read: {exc}") from exc
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text), restval="")
     header = list(reader.fieldnames or [])
     missing = [c for c in columns if c not in header]
     if missing:

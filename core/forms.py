@@ -18,7 +18,8 @@ BIGGEST = 2**63 - 1  # PostgreSQL's bigint, the ids' type
 def whole_number(raw: object, minimum: int = 0, maximum: int = BIGGEST) -> int | None:
     """A whole number from a form's or a query's text, or None when it is not one: never an exception."""
     try:
-        return forms.IntegerField(min_value=minimum, max_value=maximum).clean(raw)
+        number: int | None = forms.IntegerField(min_value=minimum, max_value=maximum).clean(raw)
+        return number
     except ValidationError:
         return None
 

@@ -2,6 +2,7 @@
 by chord length, which orders points exactly as the great-circle distance does."""
 
 import math
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -21,11 +22,14 @@ def chord_km(chord: float) -> float:
     return 2 * EARTH_KM * math.asin(min(1.0, chord / 2))
 
 
-def tile_server() -> dict:
+@dataclass(frozen=True)
+class TileServer:
+    url: str  # "" for none
+    attribution: str
+    host: str  # named on the page: it sees the area a visitor looks at
+
+
+def tile_server() -> TileServer:
     """The maps' tile server (settings.TILE_URL; none by default: dots on a blank map, nothing from any other
     host), for the lookup's page and mirror and the actions' places."""
-    return {
-        "url": settings.TILE_URL,
-        "attribution": settings.TILE_ATTRIBUTION,
-        "host": urlsplit(settings.TILE_URL).netloc,
-    }
+    return TileServer(settings.TILE_URL, settings.TILE_ATTRIBUTION, urlsplit(settings.TILE_URL).netloc)

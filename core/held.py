@@ -47,6 +47,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -235,7 +236,7 @@ def _insert(key: HourKey, item: dict) -> None:
         )
 
 
-def hold(kind: str, data: dict) -> None:
+def hold(kind: str, data: dict[str, Any]) -> None:
     """Hold one person's write until the hour is over (``data``: JSON, bytes and datetimes allowed)."""
     if kind not in APPLIERS:
         raise ValueError(f"no app applies held writes of kind {kind!r}")

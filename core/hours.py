@@ -25,4 +25,5 @@ def wall_clock(moment: datetime, zone: tzinfo) -> datetime:
     """``moment`` as a clock at the place shows it, and kept so on a page. Django's templates turn every aware
     datetime into the site's time zone (Moscow) before formatting it, which put a London picket's slot three hours
     late on every page but the mail; this is the ``|timezone`` filter's own answer, for views."""
-    return do_timezone(moment, zone)
+    shown: datetime = do_timezone(moment, zone)
+    return shown

@@ -34,7 +34,7 @@ def _mask(match: re.Match) -> str:
     try:
         ipaddress.ip_address(match.group(1).split("%")[0])
     except ValueError:
-        return match.group(0)
+        return str(match.group(0))
     return MASK
 
 

@@ -253,7 +253,7 @@ class Chain:
             raise SigningError(
                 _("The signature does not match this document: it was altered, or signed for another one.")
             )
-        return key
+        return str(key)
 
     def document(self) -> dict:
         return {"format": KEYRING_FORMAT, "root": self.root, "statements": self.statements}

@@ -9,6 +9,8 @@ placeholders, one per id.
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 from django.db import connection
 
@@ -19,7 +21,8 @@ from elections.names import commission_key
 def _rows(sql: str, params: list) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+        return rows
 
 
 def _marks(ids: list[int]) -> str:

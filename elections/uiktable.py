@@ -39,11 +39,11 @@ class Table:
     rows: list[dict]  # line, uik, tik, the lines in Veche's names, votes {choice: n}
 
 
-def csv_records(path: Path) -> tuple[list[str], list[tuple[int, dict]]]:
+def csv_records(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """A table file's header and its rows with their line numbers; TableError when it cannot be read."""
     try:
         with path.open(encoding="utf-8", newline="") as fh:
-            reader = csv.DictReader(fh)
+            reader = csv.DictReader(fh, restval="")
             return list(reader.fieldnames or []), list(enumerate(reader, 2))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise TableError(f"{path}: cannot read: {exc}") from None

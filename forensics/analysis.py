@@ -325,7 +325,8 @@ def integer_probability(n: np.ndarray, p: np.ndarray, tolerance: float = 0.05) -
 
 def is_integer_percent(k: np.ndarray, n: np.ndarray, tolerance: float = 0.05) -> np.ndarray:
     percent = 100 * k / n
-    return np.abs(percent - np.round(percent)) <= tolerance + 1e-9
+    whole: np.ndarray = np.abs(percent - np.round(percent)) <= tolerance + 1e-9
+    return whole
 
 
 # The counts of the whole-percentage test: each side, and the stations where either or both are whole (the

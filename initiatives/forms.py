@@ -55,7 +55,7 @@ class PublishForm(forms.Form):
             public_key(key)
         except SealingError as exc:
             raise ValidationError(str(exc)) from None
-        return key
+        return str(key)
 
     def clean_cities(self) -> list[str]:
         cities = list(dict.fromkeys(" ".join(c.split()) for c in self.cleaned_data["cities"].splitlines()))

@@ -97,4 +97,4 @@ def set_webhook(url: str) -> dict:
         raise TelegramError(f"the Bot API did not answer: {exc}") from None
     if not said.get("ok"):
         raise TelegramError(f"the Bot API refused: {said.get('description', said)}")
-    return said
+    return dict(said)

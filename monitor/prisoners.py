@@ -182,4 +182,4 @@ def prisoner(pseudonym: str, now: datetime | None = None) -> Prisoner | None:
 
 def unnamed_in_custody() -> int:
     """How many more are in custody without consent to be named: a number only."""
-    return _held().count() - _named_in_custody().count()
+    return int(_held().count() - _named_in_custody().count())

@@ -91,7 +91,7 @@ def detentions(filters: Filters | None = None, days: bool = True) -> dict:
     """Totals, per city, per event and (with ``days``) per day; kept in the cache until the data change."""
     filters = filters or Filters()
     key = f"monitor-stats:{state()}:{days}:{filters.key()}"
-    found = cache.get(key)
+    found: dict[str, Any] | None = cache.get(key)
     if found is None:
         found = _detentions(filters, days)
         cache.set(key, found, 600)
@@ -216,7 +216,7 @@ def published_beside_own() -> list[dict]:
     a reader sees how much of a day the monitor's own reports cover and where its numbers come from. Kept in the
     cache until the published data change (state), as the other statistics are: every full view of /monitor/ asks."""
     key = f"monitor-elsewhere:{state()}:{get_language()}"  # its rows name "all of Russia" in the page's language
-    found = cache.get(key)
+    found: list[dict[str, Any]] | None = cache.get(key)
     if found is None:
         found = _published_beside_own()
         cache.set(key, found, 600)

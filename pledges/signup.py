@@ -255,7 +255,7 @@ def totals(campaign: Campaign, fresh: bool = False) -> dict:
     key = f"pledge-totals:{campaign.pk}"
     cached = None if fresh else cache.get(key)
     if cached is not None:
-        return cached
+        return dict(cached)
     confirmed = Pledge.objects.filter(campaign=campaign, confirmed__isnull=False)
     per_city = dict(
         City.objects.filter(campaign=campaign)

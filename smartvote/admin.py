@@ -9,6 +9,7 @@ as its picks, and the organisers must be able to say who changed what and why. T
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -21,7 +22,8 @@ from smartvote.models import CandidateFact, ElectionSetup, PartyLineage, SetupCh
 
 def snapshot(obj) -> dict:
     """The record's fields and many-to-many ids as JSON-ready values."""
-    return json.loads(serializers.serialize("json", [obj]))[0]["fields"]
+    fields: dict[str, Any] = json.loads(serializers.serialize("json", [obj]))[0]["fields"]
+    return fields
 
 
 class ReasonForm(forms.ModelForm):

@@ -228,7 +228,8 @@ class ListDraft(models.Model):
     @property
     def region(self) -> str | None:
         """The one region the draft covers, or None for the whole election (smartvote.publish.prepare)."""
-        return json.loads(self.payload).get("region")
+        region: str | None = json.loads(self.payload).get("region")
+        return region
 
 
 class Backtest(models.Model):

@@ -36,6 +36,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -393,7 +394,8 @@ def folded(trusted: list[ListVersion]) -> InForce:
 
 def last_published_day() -> date | None:
     """The date of the latest election with a published list, or None."""
-    return ListVersion.objects.aggregate(d=Max("election__date"))["d"]
+    day: date | None = ListVersion.objects.aggregate(d=Max("election__date"))["d"]
+    return day
 
 
 @dataclass(frozen=True)
@@ -423,7 +425,8 @@ def published_picks(election_id: int) -> dict[int, PublishedPick]:
 
 
 def document(version: ListVersion) -> dict:
-    return json.loads(version.payload)
+    found: dict[str, Any] = json.loads(version.payload)
+    return found
 
 
 def changes(version: ListVersion, current: signing.Chain | None = None) -> list[dict]:

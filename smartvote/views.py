@@ -299,11 +299,11 @@ def uploaded(request, field: str) -> str:
     if upload is not None:
         if upload.size > MAX_UPLOAD:
             raise PublishError(_("The file is too large for a signature or a key chain."))
-        return upload.read().decode("utf-8", "replace")
+        return str(upload.read().decode("utf-8", "replace"))
     text = request.POST.get(f"{field}_text", "").strip()
     if not text:
         raise PublishError(_("Choose the file, or paste its content."))
-    return text
+    return str(text)
 
 
 def chosen_region(request, election) -> str | None:

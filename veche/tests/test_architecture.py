@@ -36,6 +36,7 @@ PROJECT = {SHELL, CORE, DATA_CORE, *TOOLS}
 # Every door from one tool into another: (importing app, module, name). Each must be a public function.
 ALLOWED = {
     ("lookup", "smartvote.publish", "published_picks"),  # the pick shown with each contest of the ballot
+    ("lookup", "smartvote.publish", "PublishedPick"),  # ... its type
     ("lookup", "smartvote.publish", "in_force"),  # the signed versions in force, which the mirror carries
     ("lookup", "smartvote.publish", "last_published_day"),  # the mirror's default election day
     ("lookup", "actions.letters", "letter_sheet"),  # the prisoners' letter addresses and advice, in the mirror
@@ -130,6 +131,72 @@ def test_every_door_between_tools_is_a_public_function_or_its_type(app, module, 
     assert inspect.isfunction(door) or typed, f"{module}.{name} is neither a function nor a frozen dataclass"
 
 
+UNTYPED = {"dict", "list", "tuple", "set", "Dict", "List", "Tuple"}
+
+
+def untyped_parts(annotation: ast.expr | None, returned: bool) -> list[str]:
+    """What in an annotation says nothing of the values: none at all, a container without its element types
+    (``dict``, ``list[dict]``), or a returned ``Any``."""
+    if annotation is None:
+        return ["no annotation"]
+    if returned and ast.unparse(annotation) == "Any":
+        return ["Any"]
+    subscripted = {id(node.value) for node in ast.walk(annotation) if isinstance(node, ast.Subscript)}
+    return [
+        f"bare {node.id}"
+        for node in ast.walk(annotation)
+        if isinstance(node, ast.Name) and node.id in UNTYPED and id(node) not in subscripted
+    ]
+
+
+def door_problems(module: str, name: str) -> list[str]:
+    """How the function ``module.name`` fails to say what it takes and returns (nothing for a class)."""
+    path = ROOT / Path(*module.split(".")).with_suffix(".py")
+    if not path.exists():
+        return []
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.FunctionDef) and node.name == name:
+            found = [f"returns: {p}" for p in untyped_parts(node.returns, returned=True)]
+            args = node.args.posonlyargs + node.args.args + node.args.kwonlyargs
+            found += [
+                f"{a.arg}: {p}"
+                for a in args
+                if a.arg not in ("self", "cls")
+                for p in untyped_parts(a.annotation, False)
+            ]
+            return found
+    return []
+
+
+def doors() -> set[tuple[str, str]]:
+    """Every (module, name) one app imports from another (the shell's gathering of routers and URLs aside)."""
+    found = set()
+    for app, path in sources():
+        if app == SHELL:
+            continue
+        for module, names in imports(path):
+            target = module.split(".")[0]
+            if target in PROJECT and target != app:
+                found.update((module, name) for name in names)
+    return found
+
+
+def test_every_door_between_apps_says_what_it_takes_and_returns():
+    """A function one app calls in another annotates every parameter and its result, and no container in them
+    hides its elements (issue 36: a reader follows a call from a page to its data by its types)."""
+    found = [f"{module}.{name}: {p}" for module, name in sorted(doors()) for p in door_problems(module, name)]
+    assert not found, "\n".join(found)
+
+
+def test_the_door_check_sees_an_untyped_door():
+    parse = lambda text: ast.parse(text).body[0]  # noqa: E731
+    assert untyped_parts(parse("x: list[dict]").annotation, False) == ["bare dict"]
+    assert untyped_parts(parse("x: dict[str, list[int]]").annotation, True) == []
+    assert untyped_parts(parse("x: Any").annotation, True) == ["Any"]
+    assert untyped_parts(None, False) == ["no annotation"]
+    assert ("elections.stats", "contest_totals") in doors() and not door_problems("elections.stats", "contest_totals")
+
+
 def test_the_walk_sees_a_forbidden_import(tmp_path):
     """The rules catch what they are for (a check that cannot fail proves nothing)."""
     forbidden = {
@@ -152,7 +219,16 @@ def test_the_walk_sees_a_forbidden_import(tmp_path):
 # The vote's protocol kernel: what the offline tool (trustees, the credential authority, the registrar) and the
 # verifiers run on a machine with Python and PyNaCl alone. It must import no Django, directly or through another
 # module: otherwise the offline tool fails where it matters, and the kernel's behaviour could hang on settings.
-KERNEL = ["core.signing", "vote.group", "vote.proofs", "vote.ballots", "vote.ceremony", "vote.board", "vote.offline"]
+KERNEL = [
+    "core.signing",
+    "vote.documents",
+    "vote.group",
+    "vote.proofs",
+    "vote.ballots",
+    "vote.ceremony",
+    "vote.board",
+    "vote.offline",
+]
 
 
 def imports_without_django(modules: list[str]) -> subprocess.CompletedProcess:

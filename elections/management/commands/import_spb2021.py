@@ -286,7 +286,7 @@ class Command(Importer):
                     f"({name}) is not registered in {contest}"
                 )
         self.choices.setdefault(contest.pk, {})[name] = (entry.get("position"), name, party, candidate)
-        return name
+        return str(name)
 
     def frame(self, rows) -> pl.DataFrame:
         frame = pl.DataFrame(
