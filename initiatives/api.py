@@ -6,7 +6,9 @@ from datetime import datetime
 
 from django.http import Http404
 from ninja import Field, Router, Schema
+from ninja.pagination import paginate
 
+from core.pagination import Mapped
 from initiatives import proposals
 from initiatives.models import Proposal
 
@@ -72,8 +74,9 @@ def described(shown: proposals.Shown) -> ProposalOut:
 
 
 @router.get("/initiatives", response=list[ProposalOut], summary="Published citizens' initiatives, newest first")
+@paginate
 def initiatives(request):
-    return [described(s) for s in proposals.public()]
+    return Mapped(proposals.public(), lambda p: described(proposals.shown(p)))
 
 
 @router.get("/initiatives/{slug}", response=ProposalOut, summary="One citizens' initiative")

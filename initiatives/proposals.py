@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from core.links import LinkError, mint, open_link
@@ -174,8 +175,9 @@ def judge_argument(argument: Argument, user, publish_it: bool, reason: str = "")
         )
 
 
-def shown(proposal: Proposal) -> Shown:
-    published = list(proposal.arguments.filter(state=Argument.State.PUBLISHED))
+def shown(proposal: Proposal, arguments: bool = True) -> Shown:
+    """The proposal with its supporters' counts, its vote and (unless a list leaves them out) its arguments."""
+    published = list(proposal.arguments.filter(state=Argument.State.PUBLISHED)) if arguments else []
     return Shown(
         proposal=proposal,
         supporters=supporters(proposal.supporters) if proposal.supporters else None,
@@ -185,6 +187,7 @@ def shown(proposal: Proposal) -> Shown:
     )
 
 
-def public() -> list[Shown]:
-    """Every proposal the public may see (published, at a vote, decided), the newest first."""
-    return [shown(p) for p in Proposal.objects.filter(state__in=[S.PUBLISHED, S.VOTING, S.DECIDED])]
+def public() -> QuerySet[Proposal]:
+    """Every proposal the public may see (published, at a vote, decided), the newest first: listed a page at a
+    time, each page's supporters and votes read for its proposals alone."""
+    return Proposal.objects.filter(state__in=[S.PUBLISHED, S.VOTING, S.DECIDED]).order_by("-submitted", "-id")

@@ -4,6 +4,7 @@ the moderators' desk."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
@@ -18,8 +19,13 @@ from initiatives.proposals import ProposalError
 S = Proposal.State
 
 
+PAGE = 20  # proposals on a page of the list
+
+
 def index(request):
-    return render(request, "initiatives/index.html", {"shown": proposals.public()})
+    page = Paginator(proposals.public(), PAGE).get_page(request.GET.get("page"))
+    shown = [proposals.shown(p, arguments=False) for p in page]
+    return render(request, "initiatives/index.html", {"shown": shown, "page": page})
 
 
 @sensitive_variables("token")

@@ -262,3 +262,29 @@ def test_the_admin_shows_a_proposal_and_its_log_and_changes_nothing(admin_client
     admin_client.post(f"/admin/initiatives/proposal/{proposal.pk}/delete/", {"post": "yes"})
     proposal.refresh_from_db()
     assert proposal.state == Proposal.State.SUBMITTED and proposal.title == "Сохранить парк"
+
+
+def test_the_list_and_the_api_come_a_page_at_a_time(client, django_assert_max_num_queries):
+    """A year of proposals is not read whole for one visit: the page shows 20 (the newest first, with links to
+    the older), the API gives ``limit`` with the count, and one page costs the same queries however many exist."""
+    for n in range(45):
+        Proposal.objects.create(
+            slug=f"decided-{n:02}",
+            title=f"Предложение {n:02}",
+            text="Текст.",
+            question="Да или нет?",
+            state=Proposal.State.DECIDED,
+            follow=f"follow-{n:02}",
+        )
+    Proposal.objects.create(title="Черновик", text="Текст.", question="?", follow="draft")  # never listed
+    first = client.get("/initiatives/").content.decode()
+    assert first.count('class="proposal"') == 20 and "Предложение 44" in first and "Предложение 24" not in first
+    assert 'href="?page=2"' in first and "1 / 3" in first
+    last = client.get("/initiatives/", {"page": "3"}).content.decode()
+    assert last.count('class="proposal"') == 5 and "Предложение 00" in last and "Черновик" not in last
+    assert client.get("/initiatives/", {"page": "²"}).status_code == 200  # a page that is no number: the first
+    with django_assert_max_num_queries(12):
+        api = client.get("/api/initiatives", {"limit": 10, "offset": 40}).json()
+    assert api["count"] == 45 and [p["slug"] for p in api["items"]] == [f"decided-{n:02}" for n in range(4, -1, -1)]
+    with django_assert_max_num_queries(12):
+        client.get("/api/initiatives", {"limit": 5})

@@ -224,9 +224,8 @@ def test_an_invalid_parameter_is_named_in_the_visitors_language(client):
 def test_numbers_and_the_staff_pages_speak_russian(client, admin_client):
     """Issue 18: "Не больше 50,000 знаков (здесь 379,999)", a progress bar at value="0,0", and "Администрирование
     Django" on every staff page."""
-    from django.utils import translation
-
     from django.core.exceptions import ValidationError
+    from django.utils import translation
 
     from monitor.fields import PlainText
 
