@@ -18,6 +18,7 @@ import dataclasses
 import datetime
 import json
 import secrets
+import typing
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -36,7 +37,7 @@ from core.cache import Cached, Freshness
 from core.ratelimit import allow
 from vote import ballots, board, ceremony
 from vote.ballots import canonical
-from vote.documents import Line, Manifest
+from vote.documents import Line, Manifest, Question
 from vote.group import ProtocolError
 from vote.models import Entry, Vote
 
@@ -136,7 +137,7 @@ LAST = (
 HOLDER = f"SELECT credential FROM {ENTRIES} WHERE vote_id = %s AND voting_pass = %s LIMIT 1"  # noqa: S608
 
 
-def _append_ballot(vote: Vote, ballot: dict[str, Any], tracker: str, context: dict[str, Any]) -> Line:
+def _append_ballot(vote: Vote, ballot: dict[str, Any], tracker: str, context: CastContext) -> Line:
     credential, voting_pass = ballot["credential"], ballot["pass"]
     try:
         with transaction.atomic(), connection.cursor() as cursor:
@@ -146,7 +147,11 @@ def _append_ballot(vote: Vote, ballot: dict[str, Any], tracker: str, context: di
             if phase != Vote.Phase.OPEN:
                 raise VoteError(_("This vote is not open for ballots."), 409)
             # The board's rule (vote.board.admit) on the facts it needs, from the tables: one small state.
-            state = board.State(credentials=context["credentials"], passes=context["passes"])
+            # The lists as the cache keeps them (frozen, never copied per ballot): admit only reads them.
+            state = board.State(
+                credentials=typing.cast(set[str], context.credentials),
+                passes=typing.cast(set[str], context.passes),
+            )
             cursor.execute(LAST, [vote.pk, credential])
             last = cursor.fetchone()
             if last:  # (a ballot older than the last names an older previous: refused for that)
@@ -237,17 +242,30 @@ def _follow(vote: Vote, state: board.State) -> None:
 
 
 # -- the ballot's fast path ----------------------------------------------------------------------
-def _context(pk: int, fingerprint: str, batches: int, phase: str) -> dict:
+@dataclasses.dataclass(frozen=True)
+class CastContext:
+    """What a ballot is checked against while the vote is open, as the board says it."""
+
+    fingerprint: str  # the election's: every ballot proof is bound to it
+    key: bytes  # the election key
+    questions: list[Question]
+    credentials: frozenset[str]  # the public credentials listed
+    passes: frozenset[str]  # the registrar's voting passes listed
+
+
+def _context(pk: int, fingerprint: str, batches: int, phase: str) -> CastContext:
     """What a ballot is checked against while the vote is open: no ballot is needed for it (a vote with 100,000
     ballots would otherwise be read whole by every worker at each new batch of credentials)."""
     state = replay(Vote.objects.get(pk=pk), ballots=False)
-    return {
-        "fingerprint": state.fingerprint,
-        "key": state.key,
-        "questions": state.questions,
-        "credentials": frozenset(state.credentials),
-        "passes": frozenset(state.passes),
-    }
+    if state.key is None:  # the row says open, the board has no key yet: nothing to check a ballot against
+        raise VoteError(_("This vote is not open for ballots."), 409)
+    return CastContext(
+        fingerprint=state.fingerprint,
+        key=state.key,
+        questions=state.questions,
+        credentials=frozenset(state.credentials),
+        passes=frozenset(state.passes),
+    )
 
 
 # Keyed by the vote's batch count and phase, which the vote's row gives on every cast: a new batch of credentials
@@ -276,10 +294,10 @@ def cast(vote: Vote, body: bytes, client_ip: str | None, limited: bool = True) -
             _("This vote's board is of an earlier version of the protocol: it takes no ballot."), 409
         ) from None
     try:
-        credential, _cts = ballots.check(ballot, context["fingerprint"], context["key"], context["questions"])
+        credential, _cts = ballots.check(ballot, context.fingerprint, context.key, context.questions)
     except ProtocolError as exc:
         raise VoteError(_("The ballot is refused: %(why)s.") % {"why": str(exc)}) from None
-    if credential not in context["credentials"]:
+    if credential not in context.credentials:
         raise VoteError(
             _(
                 "The ballot is refused: its credential is not on this vote's list (check that the credential "
@@ -287,7 +305,7 @@ def cast(vote: Vote, body: bytes, client_ip: str | None, limited: bool = True) -
             ),
             403,
         )
-    if ballot["pass"] not in context["passes"]:
+    if ballot["pass"] not in context.passes:
         raise VoteError(_("The ballot is refused: its voting pass is not on this vote's list."), 403)
     return _append_ballot(vote, ballot, ballots.tracker(ballot), context)
 
