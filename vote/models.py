@@ -31,6 +31,8 @@ class Vote(models.Model):
     board_seed = models.BinaryField()
     opens = models.DateTimeField(_("opens"))
     closes = models.DateTimeField(_("closes"))
+    # Where the vote is held: its pages show the times as the clocks there do (the manifest keeps them in UTC).
+    time_zone = models.CharField(_("time zone"), max_length=60, default="Europe/Moscow")
     phase = models.CharField(max_length=10, choices=Phase.choices, default=Phase.DRAFT)
     head = models.CharField(max_length=64, default="0" * 64)
     length = models.PositiveIntegerField(default=0)

@@ -22,6 +22,7 @@ import typing
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -34,6 +35,7 @@ from nacl.signing import SigningKey
 
 from core import keys, signing
 from core.cache import Cached, Freshness
+from core.hours import known_zone, wall_clock
 from core.ratelimit import allow
 from vote import ballots, board, ceremony
 from vote.ballots import canonical
@@ -391,6 +393,9 @@ def create(definition: dict) -> Vote:
     opens, closes = (parse_datetime(str(definition.get(k, ""))) for k in ("opens", "closes"))
     if opens is None or closes is None or opens.tzinfo is None or closes.tzinfo is None or closes <= opens:
         raise VoteError(_("opens and closes are ISO dates with a time zone, closes after opens."))
+    zone = str(definition.get("time_zone") or settings.TIME_ZONE)
+    if not known_zone(zone):
+        raise VoteError(_("Unknown time zone; for example Europe/Berlin."))
     slug = slugify(str(definition.get("slug", "")))[:100]
     if not slug or Vote.objects.filter(slug=slug).exists():
         raise VoteError(_("The vote needs a slug no other vote has."))
@@ -426,6 +431,7 @@ def create(definition: dict) -> Vote:
         board_seed=seed,
         opens=opens,
         closes=closes,
+        time_zone=zone,
         demo=manifest["demo"],
     )
 
@@ -439,7 +445,7 @@ class VoteOutcome:
     title: str
     phase: str  # Vote.Phase: draft, setup, open, closed, tally, result
     phase_label: str  # the phase in the active language
-    opens: datetime.datetime
+    opens: datetime.datetime  # as the clocks where the vote is held show it
     closes: datetime.datetime
     ballots: int
     # Per question: (the question, [(answer, votes)]) once the result is on the board; None before.
@@ -459,6 +465,14 @@ def vote_outcome(slug: str) -> VoteOutcome | None:
         result = [
             (q["question"], list(zip(q["answers"], row, strict=True))) for q, row in zip(questions, counts, strict=True)
         ]
+    zone = ZoneInfo(vote.time_zone)
     return VoteOutcome(
-        vote.slug, vote.title, vote.phase, str(vote.get_phase_display()), vote.opens, vote.closes, vote.ballots, result
+        vote.slug,
+        vote.title,
+        vote.phase,
+        str(vote.get_phase_display()),
+        wall_clock(vote.opens, zone),
+        wall_clock(vote.closes, zone),
+        vote.ballots,
+        result,
     )

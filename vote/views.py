@@ -15,6 +15,8 @@ import re
 import shutil
 from functools import cache
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse, StreamingHttpResponse
@@ -27,6 +29,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 
 from core import keys, signing
 from core.charts import with_bars
+from core.hours import wall_clock
 from vote.models import Entry, Vote
 from vote.store import manifest_of
 
@@ -187,7 +190,16 @@ def vote_page(request, slug):
     vote = get_object_or_404(Vote.objects.exclude(phase=Vote.Phase.DRAFT), slug=slug)
     context = summary(vote)
     context.update(ballot_context(vote, None))
+    context.update(local_times(vote))
     return render(request, "vote/vote.html", context)
+
+
+def local_times(vote: Vote) -> dict[str, Any]:
+    """When the vote opens and closes as the clocks where it is held show it, and that zone as people read it
+    ("Asia/Vladivostok, UTC+10:00"): the page said "(UTC)" beside the site's own Moscow time."""
+    zone = ZoneInfo(vote.time_zone)
+    opens, closes = wall_clock(vote.opens, zone), wall_clock(vote.closes, zone)
+    return {"opens": opens, "closes": closes, "zone": f"{vote.time_zone}, UTC{opens.isoformat()[-6:]}"}
 
 
 def ballot_context(vote: Vote, site: str | None) -> dict:

@@ -637,3 +637,36 @@ def test_the_exported_folder_goes_to_mirrors_only_whole(election, tmp_path):
     with pytest.raises(CommandError, match="not the ballot builder this code ships"):
         call_command("publish_mirror", str(foreign), "--to", f"rsync+{tmp_path / 'www2'}", stdout=io.StringIO())
     assert not (tmp_path / "www2").exists()
+
+
+def test_a_votes_page_shows_its_times_as_the_clocks_where_it_is_held(client):
+    """The page said "(UTC)" beside times Django had turned into Moscow's: a vote in Vladivostok that opens at
+    midnight UTC opens at 10:00 there, and its page says so with the zone; a zone nobody knows is refused."""
+    from core import signing
+    from vote.store import VoteError, create
+
+    def key() -> str:
+        return signing.public_of(SigningKey.generate())
+
+    definition = {
+        "slug": "primorye",
+        "title": "Праймериз в Приморье",
+        "questions": QUESTIONS,
+        "opens": "2026-12-20T00:00:00+00:00",
+        "closes": "2026-12-21T11:00:00+00:00",
+        "time_zone": "Asia/Vladivostok",
+        "threshold": 1,
+        "trustees": [{"name": "T1", "key": key()}],
+        "credential_authority": key(),
+        "registrar": key(),
+    }
+    with pytest.raises(VoteError, match="Unknown time zone"):
+        create({**definition, "time_zone": "Mars/Olympus"})
+    assert not Vote.objects.filter(slug="primorye").exists()
+    vote = create(definition)
+    Vote.objects.filter(pk=vote.pk).update(phase=Vote.Phase.SETUP)
+    page = client.get("/vote/primorye/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "from 20 December 2026, 10:00 to 21 December 2026, 21:00 (Asia/Vladivostok, UTC+10:00)" in page
+    assert "(UTC)" not in page
+    moscow = create({**definition, "slug": "moscow", "time_zone": ""})  # none given: the site's own
+    assert moscow.time_zone == "Europe/Moscow"

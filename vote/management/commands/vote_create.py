@@ -5,9 +5,10 @@
     python manage.py vote_submit SLUG SLUG.vote.sig
 
 The definition (docs/vote.md): slug, title, description, questions [{question, answers, min, max}], opens,
-closes (ISO with a time zone), threshold, trustees [{name, key}], credential_authority and registrar (two
-parties: public keys from ``python3 vote/offline.py key``), eligibility (who may vote, in words). In demo mode
-without the organisers' root the manifest is signed at once with the demo key, and the vote says so.
+closes (ISO with a time zone), time_zone (where the vote is held, for its pages: Europe/Moscow by default),
+threshold, trustees [{name, key}], credential_authority and registrar (two parties: public keys from
+``python3 vote/offline.py key``), eligibility (who may vote, in words). In demo mode without the organisers' root
+the manifest is signed at once with the demo key, and the vote says so.
 """
 
 import json
