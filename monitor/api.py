@@ -86,7 +86,7 @@ class StatsQuery(Schema):
 
 @router.get(
     "/monitor/stats/detentions",
-    response={200: dict, 400: Errors},
+    response={200: stats.Detentions, 400: Errors},
     summary="Published detentions per city, day and event; cases opened",
 )
 def detention_stats(request, q: Query[StatsQuery]):
@@ -98,7 +98,7 @@ def detention_stats(request, q: Query[StatsQuery]):
 
 @router.get(
     "/monitor/stats/violations",
-    response={200: dict, 404: Errors},
+    response={200: stats.Violations, 404: Errors},
     summary="Published violation reports per category, precinct, election and district",
 )
 def violation_stats(request, election: str = ""):

@@ -6,7 +6,7 @@ takes what a page posts (text) or what JSON carries (numbers, lists), and a form
 
 import re
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Self
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -68,7 +68,16 @@ def grouped(number: int) -> str:
     return number_format(number, force_grouping=True)
 
 
-class PlainText(forms.CharField):
+class Shared:
+    """A field no form changes for itself: every form shares the one instance. Django deep-copies each field (and
+    its widget) for every form it makes, so that a form may change its own; these are never changed, and the copies
+    were most of a report's check (20 fields a report, a report every few milliseconds under load)."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Self:
+        return self
+
+
+class PlainText(Shared, forms.CharField):
     """Text of at most ``limit`` characters, without markup (pages escape everything; a report is plain text)."""
 
     def __init__(self, limit: int = MAX_FIELD, required: bool = False) -> None:
@@ -88,7 +97,7 @@ class PlainText(forms.CharField):
             raise ValidationError(_("Plain text only: HTML tags and scripts are not accepted."))
 
 
-class Flag(forms.Field):
+class Flag(Shared, forms.Field):
     """A yes: "1", "true", "on" or "yes" (a checkbox, or JSON's true); anything else is no."""
 
     def __init__(self) -> None:
@@ -98,7 +107,7 @@ class Flag(forms.Field):
         return str("" if value is None else value).strip().lower() in ("1", "true", "on", "yes")
 
 
-class Count(forms.Field):
+class Count(Shared, forms.Field):
     """A whole number from ``low`` to ``high``; empty is ``default``."""
 
     def __init__(self, low: int = 0, high: int = MAX_COUNT, default: int | None = None) -> None:
@@ -119,7 +128,7 @@ class Count(forms.Field):
         return number
 
 
-class When(forms.Field):
+class When(Shared, forms.Field):
     """When it happened: a date (taken as noon) or a date and time, in the site's time zone unless it says its own;
     not in the future, not before 2000."""
 
@@ -156,7 +165,7 @@ def items_of(value: Any) -> list[str]:
     return [x for x in items if x]
 
 
-class Links(forms.Field):
+class Links(Shared, forms.Field):
     def __init__(self) -> None:
         super().__init__(required=False)
 
@@ -169,7 +178,7 @@ class Links(forms.Field):
         return items
 
 
-class Categories(forms.Field):
+class Categories(Shared, forms.Field):
     """Violation categories as phase:code (monitor.models.CATEGORIES), each once, sorted."""
 
     def __init__(self) -> None:

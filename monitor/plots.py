@@ -6,7 +6,6 @@ fetched from a map server, and the dots alone show where things happened.
 """
 
 import math
-from datetime import date
 
 import matplotlib
 
@@ -17,39 +16,38 @@ import numpy as np
 from django.utils.translation import gettext as _
 
 from core.charts import figure_bytes
+from monitor.stats import DayCount
 
 RED, BLUE, GREY = "#a4000f", "#2f5f98", "#8a8a8a"
 
 
-def days(rows: list[dict], fmt: str = "svg") -> bytes:
+def days(rows: list[DayCount], fmt: str = "svg") -> bytes:
     """Detentions per day as bars, journalists and minors as lines below them."""
     fig, ax = plt.subplots(figsize=(8, 3), dpi=110)
     if rows:
-        x = np.array([date.fromisoformat(r["day"]) for r in rows], dtype="datetime64[D]")
+        x = np.array([r.day for r in rows], dtype="datetime64[D]")
         if len(rows) <= 200:
-            ax.bar(x, [r["detentions"] for r in rows], color=RED, width=0.8, label=_("detained"))
+            ax.bar(x, [r.detentions for r in rows], color=RED, width=0.8, label=_("detained"))
         else:
             # Thousands of bars take seconds to draw, and a collection of lines is still one SVG path per day: one
             # line that lifts its pen between days (NaN) says the same in a single path (issue 38: 1.1-1.6 s).
             at = mdates.date2num(x)
             xs = np.repeat(at, 3)
             ys = np.zeros(len(xs))
-            ys[1::3] = [r["detentions"] for r in rows]
+            ys[1::3] = [r.detentions for r in rows]
             xs[2::3] = ys[2::3] = np.nan
             ax.plot(xs, ys, color=RED, linewidth=1, label=_("detained"))
             ax.xaxis_date()
         few = len(rows) <= 200
         ax.plot(
             x,
-            [r["journalists"] for r in rows],
+            [r.journalists for r in rows],
             "o-" if few else "-",
             markersize=3,
             color=BLUE,
             label=_("of them journalists"),
         )
-        ax.plot(
-            x, [r["minors"] for r in rows], "s-" if few else "-", markersize=3, color=GREY, label=_("of them minors")
-        )
+        ax.plot(x, [r.minors for r in rows], "s-" if few else "-", markersize=3, color=GREY, label=_("of them minors"))
         ax.legend(fontsize=8, frameon=False)
         fig.autofmt_xdate()
     else:

@@ -19,6 +19,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from core.charts import with_bars
+from elections.models import Election
 from monitor.models import (
     CATEGORIES,
     PHASES,
@@ -87,68 +88,157 @@ def state():
     return ModerationLog.objects.order_by("-pk").values_list("pk", flat=True).first()
 
 
-def detentions(filters: Filters | None = None, days: bool = True) -> dict:
+@dataclass(frozen=True)
+class Sums:
+    """Published detentions counted: people, of them journalists and minors, and the reports they came in."""
+
+    detentions: int
+    journalists: int
+    minors: int
+    reports: int
+
+
+@dataclass(frozen=True)
+class CityCount(Sums):
+    city: str
+    city_id: int
+    latitude: float | None
+    longitude: float | None
+
+
+@dataclass(frozen=True)
+class DayCount(Sums):
+    day: date  # in the site's time zone, as the counts are kept
+
+
+@dataclass(frozen=True)
+class EventCount(Sums):
+    event: str  # "" for detentions at no named event
+    slug: str
+
+
+@dataclass(frozen=True)
+class DetentionTotals(Sums):
+    cities: int
+    cases_administrative: int
+    cases_criminal: int
+
+
+@dataclass(frozen=True)
+class Detentions:
+    """The detention statistics the page, its charts and the API show (``days`` empty when not asked for)."""
+
+    totals: DetentionTotals
+    cities: list[CityCount]  # most detentions first
+    days: list[DayCount]  # oldest first
+    events: list[EventCount]  # most detentions first
+
+
+def detentions(filters: Filters | None = None, days: bool = True) -> Detentions:
     """Totals, per city, per event and (with ``days``) per day; kept in the cache until the data change."""
     filters = filters or Filters()
     key = f"monitor-stats:{state()}:{days}:{filters.key()}"
-    found: dict[str, Any] | None = cache.get(key)
+    found: Detentions | None = cache.get(key)
     if found is None:
         found = _detentions(filters, days)
         cache.set(key, found, 600)
     return found
 
 
-def _detentions(filters: Filters, days: bool) -> dict:
+def _detentions(filters: Filters, days: bool) -> Detentions:
     rows = filters.counts()
     cities = {c.pk: c for c in City.objects.all()}
     events = {e.pk: e for e in Event.objects.all()}
     per_city = [
-        {
-            "city": cities[r["city_id"]].name,
-            "city_id": r["city_id"],
-            "latitude": cities[r["city_id"]].latitude,
-            "longitude": cities[r["city_id"]].longitude,
+        CityCount(
+            city=cities[r["city_id"]].name,
+            city_id=r["city_id"],
+            latitude=cities[r["city_id"]].latitude,
+            longitude=cities[r["city_id"]].longitude,
             **_ints(r),
-        }
+        )
         for r in rows.values("city_id").annotate(**SUMS).order_by("-detentions", "city_id")
     ]
     per_day = (
-        [{"day": r["day"].isoformat(), **_ints(r)} for r in rows.values("day").annotate(**SUMS).order_by("day")]
+        [DayCount(day=r["day"], **_ints(r)) for r in rows.values("day").annotate(**SUMS).order_by("day")]
         if days
         else []
     )
     per_event = [
-        {
-            "event": events[r["event_key"]].name if r["event_key"] in events else "",
-            "slug": events[r["event_key"]].slug if r["event_key"] in events else "",
+        EventCount(
+            event=events[r["event_key"]].name if r["event_key"] in events else "",
+            slug=events[r["event_key"]].slug if r["event_key"] in events else "",
             **_ints(r),
-        }
+        )
         for r in rows.values("event_key").annotate(**SUMS).order_by("-detentions")
     ]
-    totals = {k: sum(c[k] for c in per_city) for k in SUMS}  # every counted row has a city
+    summed = {k: sum(getattr(c, k) for c in per_city) for k in SUMS}  # every counted row has a city
     cases = Case.objects.all()
     if filters.since:
         cases = cases.filter(opened__gte=filters.since)
     if filters.until:
         cases = cases.filter(opened__lte=filters.until)
-    totals["cities"] = len(per_city)
-    totals.update(
-        {
-            f"cases_{k}": v
-            for k, v in cases.aggregate(
-                administrative=Count("id", filter=Q(kind=Case.Kind.ADMINISTRATIVE)),
-                criminal=Count("id", filter=Q(kind=Case.Kind.CRIMINAL)),
-            ).items()
-        }
+    opened = cases.aggregate(
+        administrative=Count("id", filter=Q(kind=Case.Kind.ADMINISTRATIVE)),
+        criminal=Count("id", filter=Q(kind=Case.Kind.CRIMINAL)),
     )
-    return {"totals": totals, "cities": per_city, "days": per_day, "events": per_event}
+    totals = DetentionTotals(
+        **summed,
+        cities=len(per_city),
+        cases_administrative=opened["administrative"],
+        cases_criminal=opened["criminal"],
+    )
+    return Detentions(totals=totals, cities=per_city, days=per_day, events=per_event)
 
 
-def _ints(row: dict) -> dict:
+def _ints(row: dict[str, Any]) -> dict[str, int]:
     return {k: int(row.get(k) or 0) for k in SUMS}
 
 
-def violations(election=None) -> dict:
+@dataclass(frozen=True)
+class CategoryCount:
+    phase: str
+    code: str
+    n: int  # reports
+    label: str  # the phase and the category in the active language
+
+
+@dataclass(frozen=True)
+class PrecinctCount:
+    id: int
+    code: str  # the UIK's number as the commission writes it
+    n: int
+    district: str
+    latitude: float | None
+    longitude: float | None
+
+
+@dataclass(frozen=True)
+class ElectionCount:
+    slug: str
+    name: str
+    n: int
+
+
+@dataclass(frozen=True)
+class AreaCount:
+    area: str
+    n: int
+
+
+@dataclass(frozen=True)
+class Violations:
+    """Published violation reports (of one election, when chosen) per category, precinct, election and district,
+    each most reports first."""
+
+    total: int
+    categories: list[CategoryCount]
+    precincts: list[PrecinctCount]
+    elections: list[ElectionCount]
+    areas: list[AreaCount]
+
+
+def violations(election: Election | None = None) -> Violations:
     reports = Report.objects.filter(kind=Report.Kind.VIOLATION, state=Report.State.PUBLISHED)
     if election is not None:
         reports = reports.filter(elections=election)
@@ -177,31 +267,26 @@ def violations(election=None) -> dict:
         .order_by("-n")
     )
     areas = reports.exclude(area="").values("area").annotate(n=Count("id")).order_by("-n", "area")
-    return {
-        "total": reports.count(),
-        "categories": [
-            {
-                "phase": r["phase"],
-                "code": r["code"],
-                "n": r["n"],
-                "label": f"{PHASES[r['phase']]}: {CATEGORIES[r['phase']][r['code']]}",
-            }
+    return Violations(
+        total=reports.count(),
+        categories=[
+            CategoryCount(r["phase"], r["code"], r["n"], f"{PHASES[r['phase']]}: {CATEGORIES[r['phase']][r['code']]}")
             for r in categories
         ],
-        "precincts": [
-            {
-                "id": r["precinct_id"],
-                "code": r["precinct__code"],
-                "n": r["n"],
-                "district": r["precinct__city_district"],
-                "latitude": r["precinct__venue__latitude"],
-                "longitude": r["precinct__venue__longitude"],
-            }
+        precincts=[
+            PrecinctCount(
+                id=r["precinct_id"],
+                code=r["precinct__code"],
+                n=r["n"],
+                district=r["precinct__city_district"],
+                latitude=r["precinct__venue__latitude"],
+                longitude=r["precinct__venue__longitude"],
+            )
             for r in precincts
         ],
-        "elections": [{"slug": r["election__slug"], "name": r["election__name"], "n": r["n"]} for r in elections],
-        "areas": [{"area": r["area"], "n": r["n"]} for r in areas],
-    }
+        elections=[ElectionCount(r["election__slug"], r["election__name"], r["n"]) for r in elections],
+        areas=[AreaCount(r["area"], r["n"]) for r in areas],
+    )
 
 
 # import_public_record's source: figures others published (OVD-Info's counts, via the press), each with its source.

@@ -1,5 +1,7 @@
 """Pages of the monitor: statistics with chart and map, report forms, people, open data, moderation."""
 
+from dataclasses import asdict
+
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
@@ -37,8 +39,8 @@ def index(request):
     data = stats.detentions(filters, days=False)  # the page shows days as a chart only
     context = {
         "data": data,
-        "cities": with_bars(data["cities"], key="detentions"),
-        "events_rows": with_bars(data["events"], key="detentions"),
+        "cities": with_bars([asdict(c) for c in data.cities], key="detentions"),
+        "events_rows": with_bars([asdict(e) for e in data.events], key="detentions"),
         "filters": filters,
         "errors": errors,
         "query": query,
@@ -80,7 +82,7 @@ def chart(request, name, fmt):
 def _draw(name, fmt, chosen) -> bytes:
     """The chart's bytes: ``chosen`` is the election (precincts) or the filters (days, cities)."""
     if name == "precincts":
-        points = [{**p, "name": f"УИК {p['code']}"} for p in stats.violations(chosen)["precincts"]]
+        points = [{**asdict(p), "name": f"УИК {p.code}"} for p in stats.violations(chosen).precincts]
         return plots.bubbles(
             points,
             "n",
@@ -92,8 +94,8 @@ def _draw(name, fmt, chosen) -> bytes:
         )
     data = stats.detentions(chosen)
     if name == "days":
-        return plots.days(data["days"], fmt)
-    points = [{**c, "name": c["city"]} for c in data["cities"]]
+        return plots.days(data.days, fmt)
+    points = [{**asdict(c), "name": c.city} for c in data.cities]
     return plots.bubbles(points, "detentions", _("Detentions by city"), fmt=fmt)
 
 
@@ -192,9 +194,9 @@ def violations(request):
         {
             "data": data,
             "election": election,
-            "categories": with_bars(data["categories"], key="n"),
-            "areas": with_bars(data["areas"], key="n"),
-            "precincts": data["precincts"][:50],
+            "categories": with_bars([asdict(c) for c in data.categories], key="n"),
+            "areas": with_bars([asdict(a) for a in data.areas], key="n"),
+            "precincts": data.precincts[:50],
             "elections": Election.objects.filter(violation_reports__isnull=False).distinct(),
             # The map's URL, for the chosen election when there is one (the template adds a phone's drawing).
             "chart": reverse("monitor:chart", args=["precincts", "svg"])

@@ -415,19 +415,19 @@ def test_statistics_against_hand_counts(client, editor):
         )
     detention(client, city="Москва", count=1000)  # not published: not counted
     data = stats.detentions()
-    assert data["totals"]["detentions"] == 112 and data["totals"]["journalists"] == 4
-    assert data["totals"]["minors"] == 4 and data["totals"]["reports"] == 6 and data["totals"]["cities"] == 3
-    assert [(c["city"], c["detentions"]) for c in data["cities"]] == [
+    assert data.totals.detentions == 112 and data.totals.journalists == 4
+    assert data.totals.minors == 4 and data.totals.reports == 6 and data.totals.cities == 3
+    assert [(c.city, c.detentions) for c in data.cities] == [
         ("Москва", 66),
         ("Санкт-Петербург", 42),
         ("Казань", 4),
     ]
-    assert [(d["day"], d["detentions"]) for d in data["days"]] == [("2021-01-23", 71), ("2021-01-31", 41)]
-    assert [(e["slug"], e["detentions"]) for e in data["events"]] == [("rally", 71), ("other", 37), ("", 4)]
+    assert [(d.day.isoformat(), d.detentions) for d in data.days] == [("2021-01-23", 71), ("2021-01-31", 41)]
+    assert [(e.slug, e.detentions) for e in data.events] == [("rally", 71), ("other", 37), ("", 4)]
     only = stats.detentions(stats.Filters(event=rally))
-    assert [(c["city"], c["detentions"]) for c in only["cities"]] == [("Москва", 41), ("Санкт-Петербург", 30)]
+    assert [(c.city, c.detentions) for c in only.cities] == [("Москва", 41), ("Санкт-Петербург", 30)]
     late = stats.detentions(stats.Filters.from_query({"since": "2021-01-24"})[0])
-    assert late["totals"]["detentions"] == 41
+    assert late.totals.detentions == 41
     assert stats.Filters.from_query({"since": "вчера", "event": "nope"})[1].keys() == {"since", "event"}
     before = list(
         DetentionCount.objects.order_by("city", "event_key", "day").values_list(
@@ -480,7 +480,7 @@ def test_cases_people_pages_and_prisoners(client, editor):
     assert "Чужеземцев" not in page and hidden.person.pseudonym in page and "Басманный" not in page
     prisoners = client.get("/actions/prisoners/").content.decode()
     assert "Аристарх Пуговкин" in prisoners and "Чужеземцев" not in prisoners
-    assert stats.detentions()["totals"]["cases_criminal"] == 2
+    assert stats.detentions().totals.cases_criminal == 2
     unpublished = detention(client, name="Никто Никакой")
     assert client.get(unpublished.person.get_absolute_url()).status_code == 404
     assert client.get(unpublished.get_absolute_url()).status_code == 404
@@ -515,16 +515,16 @@ def test_the_real_violations_are_imported_with_counts_per_category_as_in_the_fil
     imported = Report.objects.filter(source="kartanarusheniy")
     assert imported.count() == 682 == len(rows) and set(imported.values_list("state", flat=True)) == {"published"}
     data = stats.violations()
-    assert {f"{c['phase']}:{c['code']}": c["n"] for c in data["categories"]} == dict(expected)
+    assert {f"{c.phase}:{c.code}": c.n for c in data.categories} == dict(expected)
     assert imported.filter(precinct__isnull=False).count() == sum(1 for r in rows if r.get("related_to_uik"))
-    by_election = {e["slug"]: e["n"] for e in data["elections"]}
+    by_election = {e.slug: e.n for e in data.elections}
     assert by_election["duma-2021"] == sum(1 for r in rows if "federal" in (r.get("electoral_district_types") or []))
     out = io.StringIO()
     call_command("import_violations", str(path), stdout=out)
     assert "0 imported, 682 already there" in out.getvalue() and imported.count() == 682
     page = client.get("/monitor/violations/").content.decode()
-    top = data["precincts"][0]
-    assert f"/precincts/{top['id']}/" in page and 'data-category="during:observer_rights_failure">219<' in page
+    top = data.precincts[0]
+    assert f"/precincts/{top.id}/" in page and 'data-category="during:observer_rights_failure">219<' in page
 
 
 def test_a_bad_violations_file_imports_nothing(tmp_path):

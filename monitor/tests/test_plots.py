@@ -4,12 +4,13 @@ of ten years draws as many SVG shapes as that of one year (it drew a path per da
 from datetime import date, timedelta
 
 from monitor import plots
+from monitor.stats import DayCount
 
 
-def days(n: int) -> list[dict]:
+def days(n: int) -> list[DayCount]:
     start = date(2014, 1, 1)
     return [
-        {"day": (start + timedelta(i)).isoformat(), "detentions": 1 + i % 97, "journalists": i % 5, "minors": i % 3}
+        DayCount(day=start + timedelta(i), detentions=1 + i % 97, journalists=i % 5, minors=i % 3, reports=1)
         for i in range(n)
     ]
 
