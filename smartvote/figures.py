@@ -17,7 +17,7 @@ class Evidence:
     forecast reads in any language (smartvote/templatetags/evidence.py says them in words)."""
 
     input: str  # base, history, own, swing, or a fact's kind
-    label: str  # untranslated: the page translates it
+    label: str = ""  # untranslated: the page translates it
     value: str | int | float | None = ""
     election: str | None = None  # the slug whose results it reads
     weight: float | None = None  # its part of the starting estimate
@@ -59,12 +59,12 @@ class Coverage:
     """How an earlier election's precinct results were carried onto the district's precincts."""
 
     election: str
-    cleaned: bool  # the ruling list's votes less the forensic excess
     precincts: int
     by_number: int
     by_coordinates: int
     missing: int
     by_commission: int = 0
+    cleaned: bool = False  # the ruling list's votes less the forensic excess
 
 
 @dataclass(frozen=True)

@@ -321,3 +321,30 @@ def test_a_candidates_own_result_in_the_same_district_counts_there_only():
     assert own.election == "duma-2016" and own.value == pytest.approx(100 * 31_124 / 130_092, abs=0.01)
     assert own.weight == OWN_WEIGHT
     assert not any(x.input == "own" for x in people["Романов"].evidence)
+
+
+def test_a_forecast_stored_by_an_earlier_version_still_reads():
+    """Forecasts stay in the database across upgrades: one stored before a contest named its region, before
+    ``no_ruling``, a coverage's ``by_commission`` and ``cleaned`` reads with their defaults; a field of the wrong
+    type is an error, not a guess."""
+    import pydantic
+
+    from smartvote.figures import read_contests
+
+    stored = {
+        "contest_id": 7,
+        "number": 3,
+        "name": "Округ №3",
+        "recommended": 11,
+        "candidates": [
+            {"candidate_id": 11, "name": "А", "party": "Б", "role": "eligible", "evidence": [{"input": "base"}]},
+            {"candidate_id": 12, "name": "В", "party": "Г", "role": "withdrawn"},
+        ],
+        "coverage": [{"election": "duma-2016", "precincts": 9, "by_number": 8, "by_coordinates": 1, "missing": 0}],
+    }
+    [contest] = read_contests([stored])
+    assert contest.region == "" and not contest.no_ruling and contest.candidate(11).evidence[0].label == ""
+    assert contest.coverage[0].by_commission == 0 and not contest.coverage[0].cleaned
+    assert contest.candidate(12).histogram is None and not contest.candidate(12).standing
+    with pytest.raises(pydantic.ValidationError):
+        read_contests([{**stored, "number": "третий"}])
