@@ -117,7 +117,7 @@ def chain() -> signing.Chain | None:
     return None if root is None else signing.chain(root, stored(root))
 
 
-def stored(root: str, lock: bool = False) -> list[dict]:
+def stored(root: str, lock: bool = False) -> list[signing.Statement]:
     """The statements stored under this root, in order, as the signing tool writes them."""
     rows = SigningStatement.objects.filter(root=root).order_by("seq")
     return [{"payload": s.payload, "signature": s.signature} for s in (rows.select_for_update() if lock else rows)]

@@ -32,9 +32,10 @@ import hashlib
 import json
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypedDict
 
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
@@ -175,22 +176,50 @@ def read_key(path: Path) -> SigningKey:
 
 
 # -- signatures ------------------------------------------------------------------
-def signature_record(key: str, signature: str) -> dict:
+class SignatureRecord(TypedDict):
+    """A signature file (veche-signature/1): who signed, by their public key, and the signature, both base64."""
+
+    format: str
+    key: str
+    signature: str
+
+
+class Statement(TypedDict):
+    """A statement of the key chain: its canonical JSON (endorse or revoke a key) and its signer's signature."""
+
+    payload: str
+    signature: str
+
+
+class Revocation(TypedDict):
+    date: str
+    reason: str
+
+
+class Keyring(TypedDict):
+    """A key-chain file (veche-keyring/1): the pinned root and every statement since, in order."""
+
+    format: str
+    root: str
+    statements: list[Statement]
+
+
+def signature_record(key: str, signature: str) -> SignatureRecord:
     """A signature file's content: who signed (the public key) and the signature, both base64."""
     return {"format": SIGNATURE_FORMAT, "key": key, "signature": signature}
 
 
-def sign(payload: bytes, key: SigningKey) -> dict:
+def sign(payload: bytes, key: SigningKey) -> SignatureRecord:
     return signature_record(public_of(key), _b64(key.sign(payload).signature))
 
 
-def parse_signature(text: str | bytes | dict) -> dict:
+def parse_signature(text: str | bytes | Mapping[str, Any]) -> SignatureRecord:
     """A signature file's content, checked for shape (not yet for validity)."""
     try:
         data = json.loads(text) if isinstance(text, (str, bytes)) else text
         if not isinstance(data, dict) or data.get("format") != SIGNATURE_FORMAT:
             raise ValueError
-        sig = {
+        sig: SignatureRecord = {
             "format": SIGNATURE_FORMAT,
             "key": public_key_text(data["key"]),
             "signature": _b64(_raw(data["signature"], 64, "signature")),
@@ -221,8 +250,8 @@ class Chain:
     keys: list[str] = field(default_factory=list)
     status: dict[str, str] = field(default_factory=dict)
     since: dict[str, str] = field(default_factory=dict)
-    revoked: dict[str, dict] = field(default_factory=dict)
-    statements: list[dict] = field(default_factory=list)
+    revoked: dict[str, Revocation] = field(default_factory=dict)
+    statements: list[Statement] = field(default_factory=list)
 
     @property
     def current(self) -> str | None:
@@ -235,7 +264,7 @@ class Chain:
             return sha512(self.statements[-1]["payload"].encode())
         return sha512(_raw(self.root, 32, "root"))
 
-    def check(self, payload: bytes, signature: dict) -> str:
+    def check(self, payload: bytes, signature: Mapping[str, Any]) -> str:
         """The signer when ``signature`` is a valid signature of these bytes by a key of this chain that is not
         revoked; SigningError saying why otherwise."""
         key = signature.get("key", "")
@@ -255,7 +284,7 @@ class Chain:
             )
         return str(key)
 
-    def document(self) -> dict:
+    def document(self) -> Keyring:
         return {"format": KEYRING_FORMAT, "root": self.root, "statements": self.statements}
 
 
@@ -266,7 +295,7 @@ def _fingerprint_or(key: str) -> str:
         return "?"
 
 
-def chain(root: str, statements: list) -> Chain:
+def chain(root: str, statements: list[Statement]) -> Chain:
     """Follow the statements from the pinned root; SigningError at the first that does not hold."""
     root = public_key_text(root)
     result = Chain(root=root, keys=[root], status={root: CURRENT}, since={root: ""})
@@ -311,24 +340,26 @@ def chain(root: str, statements: list) -> Chain:
     return result
 
 
-def read_keyring(text: str | bytes | dict) -> tuple[str, list]:
+def read_keyring(text: str | bytes | Mapping[str, Any]) -> tuple[str, list[Statement]]:
     """(root, statements) of a keyring file's content, checked for shape; chain() checks the rest."""
     try:
         data = json.loads(text) if isinstance(text, (str, bytes)) else text
         if not isinstance(data, dict) or data.get("format") != KEYRING_FORMAT:
             raise ValueError
-        statements = [{"payload": str(s["payload"]), "signature": str(s["signature"])} for s in data["statements"]]
+        statements: list[Statement] = [
+            {"payload": str(s["payload"]), "signature": str(s["signature"])} for s in data["statements"]
+        ]
         return public_key_text(data["root"]), statements
     except (ValueError, KeyError, TypeError, SigningError):
         raise SigningError(_("This is not a key-chain file made by the signing tool (veche-keyring/1).")) from None
 
 
-def extends(old: list, new: list) -> bool:
+def extends(old: list[Statement], new: list[Statement]) -> bool:
     """Whether ``new`` is ``old`` with statements added at the end (a chain may grow, never change)."""
     return len(new) >= len(old) and new[: len(old)] == old
 
 
-def statement(current: Chain, signer: SigningKey, kind: str, key: str, reason: str = "") -> dict:
+def statement(current: Chain, signer: SigningKey, kind: str, key: str, reason: str = "") -> Statement:
     data = {
         "format": STATEMENT_FORMAT,
         "seq": len(current.statements) + 1,
@@ -341,7 +372,7 @@ def statement(current: Chain, signer: SigningKey, kind: str, key: str, reason: s
     if kind == "revoke":
         data["reason"] = reason
     payload = canonical(data)
-    result = {"payload": payload.decode(), "signature": _b64(signer.sign(payload).signature)}
+    result: Statement = {"payload": payload.decode(), "signature": _b64(signer.sign(payload).signature)}
     chain(current.root, [*current.statements, result])  # the tool never writes a statement the chain refuses
     return result
 

@@ -329,7 +329,7 @@ def manifest_of(vote: Vote) -> Manifest:
     return manifest
 
 
-def publish_manifest(vote: Vote, signature: dict[str, Any]) -> Line:
+def publish_manifest(vote: Vote, signature: Mapping[str, Any]) -> Line:
     """The organisers' offline signature of the manifest: checked against their key chain, the board's first line."""
     try:
         record = signing.parse_signature(signature)

@@ -269,7 +269,8 @@ def board_file(request, slug):
     return response
 
 
-def keyring_document() -> dict:
+def keyring_document() -> signing.Keyring | dict[str, Any]:
+    """The organisers' key chain for the verifier (keys.json), or an empty object when there is none."""
     current = keys.chain()
     return current.document() if current else {}
 
